@@ -1,0 +1,26 @@
+# The two commands a newcomer needs: `make demo` and `make test` (both install first).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(INSTALLED): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -U pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	touch $@
+
+demo: $(INSTALLED)  ## ingest the bundled sample corpus into ./lake
+	$(BIN)/newslake demo
+
+test: $(INSTALLED)  ## lint, then the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) lake .pytest_cache .ruff_cache

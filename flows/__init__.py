@@ -1,0 +1,1 @@
+"""Prefect flows, sources and the `newslake` command line."""

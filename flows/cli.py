@@ -1,0 +1,225 @@
+"""The `newslake` command line: thin commands over flows and the warehouse.
+
+Prefect is imported only by commands that run flows, so `sql` starts fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from newslake.flows.settings import Settings
+from newslake.transforms.errors import ConfigError, NewslakeError
+
+app = typer.Typer(
+    name="newslake",
+    help="Ingest news into a Parquet data lake and query it with DuckDB.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Offline, quiet Prefect unless the user says otherwise (ENV-NOTES: telemetry, slow 2-core start).
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}
+EXAMPLE_QUERIES = (
+    (
+        "Articles per outlet and day",
+        "SELECT published_date, outlet, count(*) AS articles FROM articles "
+        "GROUP BY ALL ORDER BY published_date, outlet",
+    ),
+    (
+        "Stories covered by more than one outlet",
+        "SELECT story_id, any_value(title) AS title, count(DISTINCT outlet) AS outlets "
+        "FROM articles GROUP BY story_id HAVING outlets > 1 ORDER BY outlets DESC",
+    ),
+    (
+        "Inputs that did not become articles",
+        "SELECT outcome, count(*) AS n, any_value(error) AS example FROM fetch_log "
+        "WHERE outcome NOT IN ('ok', 'updated', 'unchanged') GROUP BY outcome",
+    ),
+)
+
+_CELL_WIDTH = 60
+Config = Annotated[Path | None, typer.Option("--config", "-c", help="newslake.toml to read.")]
+LakeOpt = Annotated[str | None, typer.Option("--lake", "-l", help="Lake directory [./lake].")]
+Workers = Annotated[
+    int | None, typer.Option("--workers", "-w", min=1, help="Extraction processes [all cores].")
+]
+
+
+class OutputFormat(StrEnum):
+    """How `newslake sql` prints rows."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def run(
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", "-s", help="File, folder (read recursively) or glob; repeatable."),
+    ] = None,
+    lake: LakeOpt = None,
+    config: Config = None,
+    workers: Workers = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Read the sources once and commit new and changed articles to the lake."""
+    _run_ingest(config=config, lake=lake, sources=source, workers=workers, progress=progress)
+
+
+@app.command()
+def demo(lake: LakeOpt = None, workers: Workers = None) -> None:
+    """Ingest the bundled sample corpus and print queries to try next."""
+    sample = resources.files("newslake.flows") / "sample"
+    _run_ingest(
+        config=None,
+        lake=lake,
+        sources=[{"path": str(sample), "name": "sample"}],
+        workers=workers,
+        progress=True,
+    )
+    typer.echo("\nTry:")
+    for label, sql in EXAMPLE_QUERIES:
+        lake_flag = f" --lake {lake}" if lake else ""
+        typer.echo(f'  # {label}\n  newslake sql{lake_flag} "{sql}"\n')
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL to run against the lake's views.")],
+    lake: LakeOpt = None,
+    config: Config = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Run read-only SQL against the views (articles, pages, fetch_log)."""
+    from newslake.warehouse.views import query as run_query
+
+    settings = Settings.load(config, lake=lake)
+    columns, rows = run_query(settings.lake, query)
+    _print_rows(columns, rows, format)
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write it.")] = Path("newslake.toml"),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented example newslake.toml."""
+    if path.exists() and not force:
+        raise ConfigError(f"{path} exists; pass --force to overwrite it")
+    path.write_text((resources.files("newslake.flows") / "newslake.example.toml").read_text())
+    typer.echo(f"wrote {path}")
+
+
+@app.command()
+def serve(
+    config: Config = None,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s")] = None,
+    lake: LakeOpt = None,
+    interval: Annotated[
+        int | None,
+        typer.Option(help="Run every N seconds instead of the deployment's cron schedule."),
+    ] = None,
+) -> None:
+    """Serve the ingest deployment on its schedule from this process (Ctrl-C stops)."""
+    settings = Settings.load(config, lake=lake, sources=source)
+    if not settings.sources:
+        raise ConfigError("no sources: pass --source PATH or list [[sources]] in the config")
+    _prefect_env()
+    from newslake.flows.deployments import serve_ingest
+
+    serve_ingest(
+        config_path=str(config) if config else None, sources=source, lake=lake, interval=interval
+    )
+
+
+def main() -> None:
+    """Console-script entry: newslake errors become one line on stderr and exit code 2."""
+    try:
+        app()
+    except NewslakeError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+def _run_ingest(
+    *,
+    config: Path | None,
+    lake: str | None,
+    sources: list | None,
+    workers: int | None,
+    progress: bool,
+) -> None:
+    from newslake.flows.sources.files import discover_files
+
+    settings = Settings.load(config, lake=lake, sources=sources, **{"extract.workers": workers})
+    if not settings.sources:
+        raise ConfigError("no sources: pass --source PATH or list [[sources]] in the config")
+    discover_files(settings.sources)  # a missing path is a usage error, before Prefect starts
+    _prefect_env()
+    from newslake.flows.ingest import run_ingest
+
+    summary = run_ingest(
+        sources=sources,
+        lake=lake,
+        config_path=str(config) if config else None,
+        workers=workers,
+        show_progress=progress and sys.stderr.isatty(),
+    )
+    _print_summary(summary.as_dict())
+
+
+def _prefect_env() -> None:
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"run {summary['run_id']}\n→ {summary['lake']}", show_header=False)
+    for key in ("read", "new", "updated", "unchanged", "duplicates", "failed"):
+        table.add_row(key, str(summary[key]))
+    for outcome, count in summary["failures"].items():
+        table.add_row(f"  {outcome}", str(count))
+    table.add_row("seconds", f"{summary['seconds']:.1f}")
+    Console().print(table)
+
+
+def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif fmt is OutputFormat.json:
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        typer.echo(json.dumps(records, default=str, ensure_ascii=False, indent=1))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table()
+        for name in columns:
+            table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=_CELL_WIDTH)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v)[: _CELL_WIDTH * 2] for v in row))
+        # A pipe gets the whole row; a terminal gets cells cut to fit its width.
+        Console(width=None if sys.stdout.isatty() else 1000).print(table)
+        typer.echo(f"({len(rows)} row{'s' * (len(rows) != 1)})", err=True)

@@ -1,0 +1,115 @@
+"""Turns a run's pages and extraction results into staged rows, deciding identity on the way."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from newslake.flows.summary import RunSummary
+from newslake.transforms.dedup import Decision, KnownArticle, article_key, decide
+from newslake.transforms.errors import NewslakeError
+from newslake.transforms.outlets import resolve_outlet
+from newslake.transforms.records import Extracted, FetchLogRow, Page, RunInfo
+from newslake.warehouse.lake import Commit
+from newslake.warehouse.state import LakeState
+
+Result = Extracted | NewslakeError
+
+
+def _row(record: object) -> dict[str, object]:
+    return {name: getattr(record, name) for name in record.__slots__}  # type: ignore[attr-defined]
+
+
+class RunRecorder:
+    """Everything one run writes goes through here, so nothing is lost and nothing doubles."""
+
+    def __init__(
+        self, commit: Commit, run: RunInfo, summary: RunSummary, outlets: dict[str, str | None]
+    ) -> None:
+        self.commit = commit
+        self.run = run
+        self.summary = summary
+        self.outlets = outlets  # configured outlet per source name
+        self.state = LakeState(commit.lake)
+
+    def log(self, rows: Sequence[FetchLogRow]) -> None:
+        """Stage fetch_log rows and count their outcomes."""
+        self.commit.add("fetch_log", map(_row, rows))
+        self.summary.outcomes.update(row.outcome for row in rows)
+
+    def skip_known(self, pages: Sequence[Page]) -> list[Page]:
+        """Pages whose bytes are new; the others are logged as `unchanged`."""
+        known = self.state.known_pages([p.page_id for p in pages])
+        self.log(
+            [
+                FetchLogRow.for_page(p, "unchanged", self.run, article_id=known[p.page_id])
+                for p in pages
+                if p.page_id in known
+            ]
+        )
+        return [p for p in pages if p.page_id not in known]
+
+    def record(self, pages: Sequence[Page], results: Sequence[Result]) -> None:
+        """Stage the pages, then each result as an article, an update or a log row."""
+        self.commit.add("pages", map(_row, pages))
+        keys = [article_key(r)[0] for r in results if isinstance(r, Extracted)]
+        hashes = [r.content_hash for r in results if isinstance(r, Extracted)]
+        by_id, by_hash = self.state.find(keys, hashes)
+        logs: list[FetchLogRow] = []
+        articles = []
+        for page, result in zip(pages, results, strict=True):
+            if isinstance(result, NewslakeError):
+                logs.append(FetchLogRow.for_page(page, result.outcome, self.run, error=str(result)))
+                continue
+            decision = self._decide(result, by_id, by_hash)
+            logs.append(
+                FetchLogRow.for_page(
+                    page,
+                    decision.outcome,
+                    self.run,
+                    article_id=decision.article_id,
+                    error=decision.reason,
+                )
+            )
+            if decision.article is None:
+                continue
+            if decision.outcome == "updated":
+                old_file = self.state.file_of(decision.article_id)
+                if old_file:
+                    self.commit.remove("articles", old_file, [decision.article_id])
+            articles.append(decision.article)
+            self._remember(decision, by_id, by_hash)
+        self.commit.add("articles", map(_row, articles))
+        self.state.remember([p.page_id for p in pages], articles)
+        self.log(logs)
+
+    def _decide(self, ex: Extracted, by_id, by_hash) -> Decision:
+        outlet = resolve_outlet(
+            self.outlets.get(ex.source), ex.site_name, ex.canonical_url or ex.url
+        )
+        twins = by_hash.get(ex.content_hash, [])
+        return decide(
+            ex,
+            outlet=outlet,
+            run=self.run,
+            same_id=by_id.get(article_key(ex)[0]),
+            same_text_same_outlet=next((k for k in twins if k.outlet == outlet), None),
+            same_text_elsewhere=twins[0] if twins else None,
+        )
+
+    def _remember(self, decision: Decision, by_id, by_hash) -> None:
+        """Make an article visible to the rest of its own batch."""
+        a = decision.article
+        known = KnownArticle(
+            a.article_id,
+            a.content_hash,
+            a.outlet,
+            a.story_id,
+            a.first_seen_at,
+            is_from_this_run=True,
+        )
+        by_id[a.article_id] = known
+        by_hash.setdefault(a.content_hash, []).append(known)
+
+    def close(self) -> None:
+        """Release the lake state."""
+        self.state.close()

@@ -1,0 +1,136 @@
+"""Settings: defaults in code, then newslake.toml, then NEWSLAKE__SECTION__KEY variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newslake.transforms.errors import ConfigError
+
+ENV_PREFIX = "NEWSLAKE__"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSettings:
+    """One configured source: a file, a folder (read recursively) or a glob."""
+
+    path: str
+    name: str | None = None  # shown as files:<name> in the tables; default: the path
+    outlet: str | None = None  # overrides the outlet found in the pages
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractSettings:
+    """How pages are turned into articles."""
+
+    workers: int = 0  # extraction processes; 0 means one per core
+    batch_size: int = 128  # pages per Prefect task; memory stays flat as corpora grow
+    max_file_bytes: int = 20_000_000  # larger files become `too_large` rows
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a run needs, loaded once at the entry point and passed down."""
+
+    lake: str = "./lake"
+    lock_timeout_s: float = 60.0  # how long a second writer waits for the lake
+    sources: tuple[SourceSettings, ...] = ()
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        env: Mapping[str, str] = os.environ,
+        **overrides: Any,
+    ) -> Settings:
+        """Defaults, then the TOML file, then NEWSLAKE__* env, then overrides; or ConfigError."""
+        data: dict[str, Any] = {}
+        if path is not None:
+            data = _read_toml(Path(path))
+        for key, value in env.items():
+            if key.startswith(ENV_PREFIX):
+                _set_path(data, key[len(ENV_PREFIX) :].lower().split("__"), value)
+        for key, value in overrides.items():
+            if value is not None:
+                _set_path(data, key.split("."), value)
+        return _build(cls, data, "")
+
+    @property
+    def workers(self) -> int:
+        """Extraction processes to start."""
+        return self.extract.workers or os.cpu_count() or 1
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def _set_path(data: dict[str, Any], keys: list[str], value: Any) -> None:
+    for key in keys[:-1]:
+        data = data.setdefault(key, {})
+        if not isinstance(data, dict):
+            raise ConfigError(f"{'.'.join(keys)}: {key} is not a section")
+    data[keys[-1]] = value
+
+
+def _build(cls: type, data: Any, where: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where.rstrip('.') or 'config'}: expected a table, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting {where}{unknown[0]!r} (known: {', '.join(sorted(names))})"
+        )
+    values = {name: _coerce(hints[name], value, f"{where}{name}") for name, value in data.items()}
+    try:
+        return cls(**values)
+    except TypeError as exc:
+        raise ConfigError(f"{where or 'config'}: {exc}") from None
+
+
+def _coerce(hint: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        return None if value is None else _coerce(options[0], value, where)
+    if dataclasses.is_dataclass(hint):
+        if isinstance(value, str):  # a bare string names the first field, e.g. a source path
+            value = {dataclasses.fields(hint)[0].name: value}
+        return _build(hint, value, f"{where}.")
+    if origin is tuple:
+        (item,) = typing.get_args(hint)[:1]
+        if isinstance(value, str | dict):
+            value = [value]
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        return tuple(_coerce(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if hint is bool and isinstance(value, str):
+        if value.lower() not in {"1", "0", "true", "false", "yes", "no"}:
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value.lower() in {"1", "true", "yes"}
+    if hint in (int, float) and not isinstance(value, bool):
+        try:
+            return hint(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: expected a number, got {value!r}") from None
+    if hint is str and isinstance(value, str | int | float | os.PathLike):
+        return str(value)
+    if not isinstance(value, hint):
+        raise ConfigError(f"{where}: expected {getattr(hint, '__name__', hint)}, got {value!r}")
+    return value

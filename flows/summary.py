@@ -1,0 +1,46 @@
+"""The one-screen result of a run."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+SUCCESS = {"ok": "new", "updated": "updated", "unchanged": "unchanged", "duplicate": "duplicates"}
+
+
+@dataclass
+class RunSummary:
+    """Counts of what a run did with its inputs, by outcome."""
+
+    run_id: str
+    lake: str
+    inputs: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    rows_written: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> int:
+        """Inputs that became neither an article nor a known duplicate."""
+        return sum(n for outcome, n in self.outcomes.items() if outcome not in SUCCESS)
+
+    def count(self, label: str) -> int:
+        """Inputs with the outcome shown under this label ('new', 'updated', ...)."""
+        return sum(n for outcome, n in self.outcomes.items() if SUCCESS.get(outcome) == label)
+
+    def failures(self) -> dict[str, int]:
+        """Failed inputs by outcome, most common first."""
+        return {k: v for k, v in self.outcomes.most_common() if k not in SUCCESS}
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain values, for logs, JSON and Prefect artifacts."""
+        return {
+            "run_id": self.run_id,
+            "lake": self.lake,
+            "read": self.inputs,
+            **{label: self.count(label) for label in SUCCESS.values()},
+            "failed": self.failed,
+            "failures": self.failures(),
+            "rows_written": self.rows_written,
+            "seconds": round(self.seconds, 2),
+        }

@@ -1,0 +1,111 @@
+from datetime import UTC, datetime
+
+import pytest
+from lxml import html
+
+from newslake.transforms.metadata import (
+    clean_authors,
+    normalise_language,
+    parse_date,
+    read_page_meta,
+)
+
+NOW = datetime(2026, 3, 10, tzinfo=UTC)
+
+PAGE = """<html lang="en-GB"><head>
+<title>Port strike enters day three | Harbour Gazette</title>
+<meta property="og:site_name" content="Harbour Gazette">
+<meta property="og:title" content="Port strike enters day three">
+<meta property="article:published_time" content="2026-03-04T08:30:00+01:00">
+<link rel="canonical" href="https://www.harbourgazette.example/news/port-strike">
+<script type="application/ld+json">
+{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "LD headline",
+ "author": [{"@type": "Person", "name": "Jane Doe"}, {"@type": "Person", "name": "John Roe"}],
+ "datePublished": "2026-03-04T07:30:00Z", "publisher": {"name": "Harbour Gazette Ltd"}}
+</script></head><body><h1>Port strike enters day three</h1></body></html>"""
+
+
+def meta_of(markup: str):
+    return read_page_meta(html.document_fromstring(markup), now=NOW)
+
+
+def test_meta_tags_and_json_ld_give_the_page_metadata():
+    meta = meta_of(PAGE)
+    assert meta.title == "Port strike enters day three"
+    assert meta.site_name == "Harbour Gazette"
+    assert meta.canonical_url == "https://www.harbourgazette.example/news/port-strike"
+    assert meta.published_at == datetime(2026, 3, 4, 7, 30, tzinfo=UTC)
+    assert meta.authors == ("Jane Doe", "John Roe")
+    assert meta.language == "en"
+
+
+def test_json_ld_in_a_graph_is_found():
+    markup = """<html><head><script type="application/ld+json">{"@graph": [
+      {"@type": "WebSite", "name": "x"},
+      {"@type": ["NewsArticle"], "headline": "Graph headline", "datePublished": "2026-02-01",
+       "author": {"name": "By Ana Ruiz"}}]}</script></head><body></body></html>"""
+    meta = meta_of(markup)
+    assert meta.title == "Graph headline"
+    assert meta.published_at == datetime(2026, 2, 1, tzinfo=UTC)
+    assert meta.authors == ("Ana Ruiz",)
+
+
+def test_future_and_ancient_dates_are_ignored_for_the_next_candidate():
+    markup = """<html><head>
+      <meta property="article:published_time" content="2031-01-01T00:00:00Z">
+      <meta name="date" content="1970-01-01">
+      </head><body><time datetime="2026-03-01T12:00:00-05:00">1 March</time></body></html>"""
+    assert meta_of(markup).published_at == datetime(2026, 3, 1, 17, 0, tzinfo=UTC)
+
+
+def test_broken_json_ld_is_skipped():
+    markup = '<html><head><script type="application/ld+json">{oops</script></head></html>'
+    assert meta_of(markup).title is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-03-04T08:30:00+01:00", datetime(2026, 3, 4, 7, 30, tzinfo=UTC)),
+        ("2026-03-04T08:30:00Z", datetime(2026, 3, 4, 8, 30, tzinfo=UTC)),
+        ("2026-03-04T08:30:00+0530", datetime(2026, 3, 4, 3, 0, tzinfo=UTC)),
+        ("2026-03-04 08:30:00", datetime(2026, 3, 4, 8, 30, tzinfo=UTC)),
+        ("2026-03-04", datetime(2026, 3, 4, tzinfo=UTC)),
+        ("2026-03-04T25:99", datetime(2026, 3, 4, tzinfo=UTC)),
+        ("last Tuesday", None),
+        ("", None),
+    ],
+)
+def test_parse_date(value, expected):
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (["By Jane Doe and John Roe"], ("Jane Doe", "John Roe")),
+        (["Jane Doe, John Roe; Ana Ruiz"], ("Jane Doe", "John Roe", "Ana Ruiz")),
+        (["jane@example.com Jane Doe"], ("Jane Doe",)),
+        (["https://example.com/staff/jane"], ()),
+        (["Jane Doe", "jane doe"], ("Jane Doe",)),
+        (["Por María Pérez y Luis Gómez"], ("María Pérez", "Luis Gómez")),
+    ],
+)
+def test_clean_authors(raw, expected):
+    assert clean_authors(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("en-GB", "en"),
+        ("fr_FR", "fr"),
+        ("ES", "es"),
+        ("zh-Hant-TW", "zh"),
+        ("english", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_normalise_language(value, expected):
+    assert normalise_language(value) == expected

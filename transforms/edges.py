@@ -1,0 +1,43 @@
+"""Page furniture at the edges of an article body: header and footer lines that are not prose."""
+
+from __future__ import annotations
+
+import re
+
+_SENTENCE_END = re.compile(r"""[.!?。！？…]["'”’»)\]]*$""")
+_NAME = re.compile(r"^(?:[A-Z][\w'’.-]+\s){1,3}[A-Z][\w'’.-]+$")
+_MIN_DEK_WORDS = 8
+
+
+def is_prose(paragraph: str) -> bool:
+    """True for a paragraph that reads as running text: a sentence, or long enough to be one."""
+    words = len(paragraph.split())
+    return (bool(_SENTENCE_END.search(paragraph)) and words >= 6) or words >= 30
+
+
+def trim_edges(paragraphs: list[str]) -> list[str]:
+    """Paragraphs without the short non-prose lines before the first and after the last prose.
+
+    Keeps a standfirst (a longer lead line) before the body; drops bylines, counters,
+    labels, tag lists and an author bio ('Jane Doe' followed by 'Jane Doe joined ...').
+    """
+    prose = [i for i, p in enumerate(paragraphs) if is_prose(p)]
+    if not prose:
+        return paragraphs
+    first, last = prose[0], prose[-1]
+    head = [p for p in paragraphs[:first] if len(p.split()) >= _MIN_DEK_WORDS]
+    body = paragraphs[first : last + 1]
+    if len(body) >= 3 and _NAME.match(body[-2]) and body[-1].startswith(body[-2]):
+        body = body[:-2]
+    return head + body
+
+
+def drop_title_repeat(paragraphs: list[str], title: str | None) -> list[str]:
+    """Paragraphs without a leading repeat of the headline (extractors often keep the <h1>)."""
+    if (
+        title
+        and paragraphs
+        and paragraphs[0].casefold().strip(" .") == title.casefold().strip(" .")
+    ):
+        return paragraphs[1:]
+    return paragraphs

@@ -1,0 +1,316 @@
+"""Article metadata read from a page's own markup: meta tags, JSON-LD, <time>, <html lang>."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from lxml import html as lxml_html
+
+_EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+
+# Meta tags that carry the publication date, strongest first.
+_DATE_META = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "publishdate",
+    "publish-date",
+    "pubdate",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.created",
+    "sailthru.date",
+    "parsely-pub-date",
+)
+_AUTHOR_META = (
+    "author",
+    "article:author",
+    "dc.creator",
+    "parsely-author",
+    "byl",
+    "sailthru.author",
+)
+_NEWS_TYPES = {
+    "newsarticle",
+    "article",
+    "reportagenewsarticle",
+    "blogposting",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "report",
+    "webpage",
+    "liveblogposting",
+}
+_BYLINE_PREFIX = re.compile(r"^\s*(?:by|von|por|par|di|door|av)\s+", re.IGNORECASE)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\by\b|\bet\b|&|\|)\s*", re.IGNORECASE)
+# Desk credits ('Courier staff', 'Wire reports') name no person.
+_STAFF = frozenset(
+    {
+        "staff",
+        "desk",
+        "newsroom",
+        "editors",
+        "team",
+        "reporters",
+        "wires",
+        "redacción",
+        "rédaction",
+        "redaktion",
+        "agencies",
+        "agencias",
+    }
+)
+_EMAIL = re.compile(r"\S+@\S+")
+_LANG = re.compile(r"^[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]+)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class PageMeta:
+    """Metadata a page states about itself; None where it says nothing."""
+
+    title: str | None
+    site_name: str | None
+    canonical_url: str | None
+    published_at: datetime | None
+    authors: tuple[str, ...]
+    language: str | None
+    page_type: str | None
+
+
+def read_page_meta(tree: lxml_html.HtmlElement, *, now: datetime) -> PageMeta:
+    """Metadata from meta tags and JSON-LD; dates after `now` or before 1990 are ignored."""
+    meta = _meta_tags(tree)
+    ld = list(_json_ld_articles(tree))
+    title = _first(
+        meta.get("og:title"),
+        meta.get("twitter:title"),
+        *(_text(obj.get("headline")) for obj in ld),
+        _h1(tree),
+        _title_tag(tree),
+    )
+    site_name = _first(
+        meta.get("og:site_name"), *(_publisher(obj) for obj in ld), meta.get("application-name")
+    )
+    canonical = _first(_link_href(tree, "canonical"), meta.get("og:url"))
+    dates = [meta.get(name) for name in _DATE_META]
+    dates += [_text(obj.get("datePublished")) for obj in ld]
+    dates += tree.xpath(
+        "//time[@pubdate]/@datetime | //article//time/@datetime | //time/@datetime"
+    )[:3]
+    published = next(
+        (d for d in map(parse_date, filter(None, dates)) if d and _EARLIEST <= d <= now), None
+    )
+    authors = [name for obj in ld for name in _ld_names(obj.get("author"))]
+    if not authors:
+        authors = [v for key in _AUTHOR_META for v in meta.getall(key)]
+    if not authors:
+        authors = _markup_authors(tree)
+    language = _first(
+        tree.get("lang"),
+        tree.get("xml:lang"),
+        meta.get("og:locale"),
+        meta.get("content-language"),
+        *(_text(obj.get("inLanguage")) for obj in ld),
+    )
+    return PageMeta(
+        title=title,
+        site_name=site_name,
+        canonical_url=canonical,
+        published_at=published,
+        authors=clean_authors(authors),
+        language=normalise_language(language),
+        page_type=_first(meta.get("og:type"), *(_ld_type(obj) for obj in ld)),
+    )
+
+
+def parse_date(value: str) -> datetime | None:
+    """An aware UTC datetime from an ISO 8601 date or timestamp; naive values are taken as UTC."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    # '+0100' offsets and a space instead of 'T' are common in CMS output.
+    value = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", value)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = datetime.combine(date.fromisoformat(value[:10]), time())
+        except ValueError:
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        (
+            "jan january enero janvier januar",
+            "feb february febrero février februar",
+            "mar march marzo mars märz",
+            "apr april abril avril",
+            "may mayo mai",
+            "jun june junio juin juni",
+            "jul july julio juillet juli",
+            "aug august agosto août",
+            "sep sept september septiembre septembre",
+            "oct october octubre octobre oktober",
+            "nov november noviembre novembre",
+            "dec december diciembre décembre dezember",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+_DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})\.?\s+(?:de\s+)?([^\W\d_]+)\.?,?\s+(?:de\s+)?(\d{4})\b")
+_MONTH_DAY_YEAR = re.compile(r"\b([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
+
+
+def parse_written_date(text: str) -> datetime | None:
+    """A UTC midnight from '9 March 2026', 'March 9, 2026' or '9 de marzo de 2026'."""
+    for pattern, order in ((_DAY_MONTH_YEAR, (0, 1, 2)), (_MONTH_DAY_YEAR, (1, 0, 2))):
+        for match in pattern.finditer(text):
+            day, month, year = (match.group(i + 1) for i in order)
+            number = _MONTHS.get(month.casefold())
+            if number:
+                try:
+                    return datetime(int(year), number, int(day), tzinfo=UTC)
+                except ValueError:
+                    continue
+    return None
+
+
+def clean_authors(names: list[str]) -> tuple[str, ...]:
+    """Person names without 'By', e-mails, URLs or repeats, in order of appearance."""
+    seen: dict[str, str] = {}
+    for raw in names:
+        if not raw or raw.lower().startswith(("http://", "https://", "www.")):
+            continue
+        raw = _EMAIL.sub("", _BYLINE_PREFIX.sub("", raw))
+        for part in _AUTHOR_SPLIT.split(raw):
+            name = " ".join(part.split()).strip(" .-–—:")
+            if (
+                name
+                and any(ch.isalpha() for ch in name)
+                and len(name) <= 80
+                and _STAFF.isdisjoint(name.casefold().split())
+            ):
+                seen.setdefault(name.casefold(), name)
+    return tuple(seen.values())
+
+
+def normalise_language(value: str | None) -> str | None:
+    """ISO 639 language code ('en-GB' -> 'en'), or None for anything that is not one."""
+    if not value or not _LANG.match(value.strip()):
+        return None
+    code = re.split(r"[-_]", value.strip())[0].lower()
+    return code if len(code) == 2 else None
+
+
+class _Meta(dict[str, list[str]]):
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        values = dict.get(self, key)
+        return values[0] if values else default
+
+    def getall(self, key: str) -> list[str]:
+        return dict.get(self, key, [])
+
+
+def _meta_tags(tree: lxml_html.HtmlElement) -> _Meta:
+    meta = _Meta()
+    for node in tree.iter("meta"):
+        key = (
+            node.get("property")
+            or node.get("name")
+            or node.get("itemprop")
+            or node.get("http-equiv")
+        )
+        content = node.get("content")
+        if key and content and content.strip():
+            meta.setdefault(key.strip().lower(), []).append(content.strip())
+    return meta
+
+
+def _json_ld_articles(tree: lxml_html.HtmlElement) -> Iterator[dict]:
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text or "")
+        except ValueError:
+            continue
+        yield from _ld_objects(data)
+
+
+def _ld_objects(data: object) -> Iterator[dict]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _ld_objects(item)
+    elif isinstance(data, dict):
+        if "@graph" in data:
+            yield from _ld_objects(data["@graph"])
+        kinds = data.get("@type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if any(isinstance(k, str) and k.lower() in _NEWS_TYPES for k in kinds):
+            yield data
+
+
+def _ld_names(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        name = value.get("name")
+        return [name] if isinstance(name, str) else []
+    if isinstance(value, list):
+        return [n for item in value for n in _ld_names(item)]
+    return []
+
+
+def _markup_authors(tree: lxml_html.HtmlElement) -> list[str]:
+    """Authors from schema.org microdata or rel=author links, when no meta tag names them."""
+    names = [n.text_content() for n in tree.xpath('//*[@itemprop="author"]//*[@itemprop="name"]')]
+    names = names or [n.text_content() for n in tree.xpath('//*[@itemprop="author"]')]
+    names = names or [n.text_content() for n in tree.xpath('//a[@rel="author"]')]
+    return [n for n in names if len(n.split()) <= 6]
+
+
+def _ld_type(obj: dict) -> str | None:
+    kind = obj.get("@type")
+    return kind[0] if isinstance(kind, list) and kind else _text(kind)
+
+
+def _publisher(obj: dict) -> str | None:
+    names = _ld_names(obj.get("publisher"))
+    return names[0] if names else None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _first(*values: str | None) -> str | None:
+    for value in values:
+        if value and value.strip():
+            return " ".join(value.split())
+    return None
+
+
+def _link_href(tree: lxml_html.HtmlElement, rel: str) -> str | None:
+    hrefs = tree.xpath(f'//link[@rel="{rel}"]/@href')
+    return hrefs[0].strip() if hrefs and hrefs[0].strip() else None
+
+
+def _h1(tree: lxml_html.HtmlElement) -> str | None:
+    heads = tree.xpath("//h1")
+    return heads[0].text_content() if heads else None
+
+
+def _title_tag(tree: lxml_html.HtmlElement) -> str | None:
+    titles = tree.xpath("//title")
+    return titles[0].text_content() if titles else None

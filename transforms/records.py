@@ -1,0 +1,190 @@
+"""The records that flow between stages; each maps one-to-one onto a lake table row."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from newslake.transforms.errors import NewslakeError
+
+
+def short_hash(*parts: str | bytes) -> str:
+    """16 hex chars of sha256 over the parts, separated so ('ab','c') != ('a','bc')."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\x1f")
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """Identity of one flow run; passed in so transforms never read the clock."""
+
+    run_id: str
+    started_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Raw bytes of one fetched or read input (a `bronze/pages` row)."""
+
+    page_id: str
+    source: str
+    url: str
+    final_url: str
+    status: int | None
+    content_type: str | None
+    charset: str | None
+    etag: str | None
+    last_modified: str | None
+    body: bytes
+    body_sha256: str
+    fetched_at: datetime
+    run_id: str
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        source: str,
+        url: str,
+        body: bytes,
+        run: RunInfo,
+        final_url: str | None = None,
+        status: int | None = None,
+        content_type: str | None = None,
+        charset: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Page:
+        """A page whose ids derive from its URL and bytes: same input, same page_id."""
+        body_sha256 = hashlib.sha256(body).hexdigest()
+        return cls(
+            page_id=short_hash(url, body_sha256),
+            source=source,
+            url=url,
+            final_url=final_url or url,
+            status=status,
+            content_type=content_type,
+            charset=charset,
+            etag=etag,
+            last_modified=last_modified,
+            body=body,
+            body_sha256=body_sha256,
+            fetched_at=run.started_at,
+            run_id=run.run_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLogRow:
+    """What happened to one input in one run (a `bronze/fetch_log` row)."""
+
+    url: str
+    source: str
+    outcome: str
+    status: int | None
+    error: str | None
+    attempts: int
+    elapsed_ms: int
+    page_id: str | None
+    article_id: str | None
+    run_id: str
+    logged_at: datetime
+
+    @classmethod
+    def from_error(
+        cls,
+        url: str,
+        source: str,
+        exc: NewslakeError,
+        run: RunInfo,
+        *,
+        page_id: str | None = None,
+        elapsed_ms: int = 0,
+    ) -> FetchLogRow:
+        """The row recording that `url` failed with `exc`."""
+        return cls(
+            url=url,
+            source=source,
+            outcome=exc.outcome,
+            status=None,
+            error=str(exc),
+            attempts=1,
+            elapsed_ms=elapsed_ms,
+            page_id=page_id,
+            article_id=None,
+            run_id=run.run_id,
+            logged_at=run.started_at,
+        )
+
+    @classmethod
+    def for_page(
+        cls,
+        page: Page,
+        outcome: str,
+        run: RunInfo,
+        *,
+        article_id: str | None = None,
+        error: str | None = None,
+        elapsed_ms: int = 0,
+    ) -> FetchLogRow:
+        """The row recording what became of a page that was read or fetched."""
+        return cls(
+            url=page.url,
+            source=page.source,
+            outcome=outcome,
+            status=page.status,
+            error=error,
+            attempts=1,
+            elapsed_ms=elapsed_ms,
+            page_id=page.page_id,
+            article_id=article_id,
+            run_id=run.run_id,
+            logged_at=run.started_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What extraction found in one page, before identity and dedup are decided."""
+
+    page_id: str
+    url: str
+    source: str
+    canonical_url: str | None
+    title: str | None
+    authors: tuple[str, ...]
+    published_at: datetime | None
+    language: str | None
+    site_name: str | None
+    text: str
+    word_count: int
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article, current version (a `silver/articles` row)."""
+
+    article_id: str
+    page_id: str
+    url: str
+    canonical_url: str | None
+    outlet: str | None
+    source: str
+    title: str | None
+    authors: list[str]
+    published_at: datetime | None
+    language: str | None
+    text: str
+    word_count: int
+    content_hash: str
+    story_id: str
+    is_story_canonical: bool
+    topics: list[str] = field(default_factory=list)
+    first_seen_at: datetime | None = None
+    updated_at: datetime | None = None
+    run_id: str = ""

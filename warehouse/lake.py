@@ -1,0 +1,256 @@
+"""The lake on disk: staged Parquet writes published all at once through a journal.
+
+A run writes every new or rewritten file under `_staging/<run_id>/`, then writes
+`_journal/<run_id>.json` naming each move and delete; renaming that journal into
+place is the commit point. Applying it is idempotent, so a run killed at any point
+leaves either nothing (staging is discarded) or a journal the next writer finishes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from newslake.transforms.errors import LakeError
+from newslake.transforms.records import RunInfo
+from newslake.warehouse.lock import writer_lock
+from newslake.warehouse.schemas import NO_DATE, TABLES, TableSpec
+from newslake.warehouse.views import build_warehouse
+
+STAGING = "_staging"
+JOURNAL = "_journal"
+_ROW_GROUP_BYTES = 32 << 20  # flush a partition's buffer at this size
+_BUFFER_BYTES = 128 << 20  # flush everything when all buffers together pass this
+_WRITE_OPTIONS = {"compression": "zstd", "write_statistics": True}
+
+
+class Lake:
+    """A lake rooted at a local directory."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).expanduser().absolute()
+
+    def table_dir(self, spec: TableSpec) -> Path:
+        """Directory holding a table's partitions."""
+        return self.root / spec.path
+
+    def data_files(self, spec: TableSpec) -> list[Path]:
+        """Committed Parquet files of a table, sorted."""
+        return sorted(self.table_dir(spec).glob("*/*.parquet"))
+
+    def file_glob(self, spec: TableSpec) -> str:
+        """Glob over a table's committed files, for DuckDB's read_parquet."""
+        return str(self.table_dir(spec) / "*" / "*.parquet")
+
+    @contextmanager
+    def writing(self, run: RunInfo, timeout_s: float) -> Iterator[Commit]:
+        """Hold the writer lock, finish any interrupted commit, and yield this run's Commit.
+
+        Nothing is visible to readers until `Commit.publish()`; leaving the block
+        without publishing discards what was staged.
+        """
+        with writer_lock(self.root, run.run_id, timeout_s):
+            recover(self)
+            commit = Commit(self, run)
+            try:
+                yield commit
+            finally:
+                commit.discard()
+
+
+@dataclass
+class _Partition:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    size: int = 0
+    writer: pq.ParquetWriter | None = None
+
+
+class StagedTable:
+    """Rows of one table for one run, buffered per partition and written as row groups."""
+
+    def __init__(self, spec: TableSpec, staging: Path, run_id: str) -> None:
+        self.spec = spec
+        self.staging = staging
+        self.file_name = f"part-{run_id}.parquet"
+        self.partitions: dict[str, _Partition] = {}
+        self.buffered = 0
+        self.rows = 0
+
+    def add(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Buffer rows; large buffers are flushed to staged files as they fill."""
+        for row in rows:
+            part = self.partitions.setdefault(partition_dir(self.spec, row), _Partition())
+            size = _approx_size(row)
+            part.rows.append(row)
+            part.size += size
+            self.buffered += size
+            self.rows += 1
+            if part.size >= _ROW_GROUP_BYTES:
+                self._flush(partition_dir(self.spec, row))
+        if self.buffered >= _BUFFER_BYTES:
+            for name in list(self.partitions):
+                self._flush(name)
+
+    def close(self) -> list[str]:
+        """Flush and close every staged file; returns their paths relative to the table."""
+        for name in list(self.partitions):
+            self._flush(name)
+        for part in self.partitions.values():
+            if part.writer is not None:
+                part.writer.close()
+        return [f"{name}/{self.file_name}" for name in sorted(self.partitions)]
+
+    def _flush(self, name: str) -> None:
+        part = self.partitions[name]
+        if not part.rows:
+            return
+        table = self.spec.to_table(part.rows)
+        if self.spec.sort_by:
+            table = table.sort_by(self.spec.sort_by)
+        if part.writer is None:
+            path = self.staging / self.spec.path / name / self.file_name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part.writer = pq.ParquetWriter(path, self.spec.schema, **_WRITE_OPTIONS)
+        part.writer.write_table(table)
+        self.buffered -= part.size
+        part.rows, part.size = [], 0
+
+
+class Commit:
+    """Everything one run will publish: staged tables, row removals, then the journal."""
+
+    def __init__(self, lake: Lake, run: RunInfo) -> None:
+        self.lake = lake
+        self.run = run
+        self.staging = lake.root / STAGING / run.run_id
+        self.tables = {
+            name: StagedTable(spec, self.staging, run.run_id) for name, spec in TABLES.items()
+        }
+        self.removals: dict[tuple[str, str], set[str]] = {}
+        self.published = False
+
+    def add(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
+        """Stage rows for a table."""
+        self.tables[table].add(rows)
+
+    def remove(self, table: str, file: str, keys: Iterable[str]) -> None:
+        """Drop the rows with these keys from one committed file (relative to the table)."""
+        self.removals.setdefault((table, file), set()).update(keys)
+
+    def publish(self) -> dict[str, int]:
+        """Write the journal (the commit point) and apply it; returns rows staged per table."""
+        ops: list[dict[str, str]] = []
+        for (table, file), keys in sorted(self.removals.items()):
+            ops.append(self._rewrite_without(TABLES[table], file, keys))
+        for name, staged in self.tables.items():
+            for rel in staged.close():
+                if (name, rel) in self.removals:
+                    raise LakeError(f"run {self.run.run_id} would write {rel} twice")
+                ops.append(self._put(staged.spec, rel))
+        if ops:
+            journal = self.lake.root / JOURNAL / f"{self.run.run_id}.json"
+            journal.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(journal, json.dumps({"run_id": self.run.run_id, "ops": ops}).encode())
+            apply_journal(self.lake, journal)
+        self.published = True
+        return {name: staged.rows for name, staged in self.tables.items()}
+
+    def discard(self) -> None:
+        """Remove this run's staging directory (after publishing, or instead of it)."""
+        for staged in self.tables.values():
+            for part in staged.partitions.values():
+                if part.writer is not None and not self.published:
+                    part.writer.close()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _put(self, spec: TableSpec, rel: str) -> dict[str, str]:
+        return {
+            "op": "put",
+            "src": f"{STAGING}/{self.run.run_id}/{spec.path}/{rel}",
+            "dst": f"{spec.path}/{rel}",
+        }
+
+    def _rewrite_without(self, spec: TableSpec, rel: str, keys: set[str]) -> dict[str, str]:
+        source = self.lake.table_dir(spec) / rel
+        parquet = pq.ParquetFile(source)
+        key_set = pa.array(sorted(keys), pa.string())
+        target = self.staging / spec.path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        kept = 0
+        with pq.ParquetWriter(target, spec.schema, **_WRITE_OPTIONS) as writer:
+            for i in range(parquet.num_row_groups):
+                group = parquet.read_row_group(i).cast(spec.schema)
+                group = group.filter(pc.invert(pc.is_in(group[spec.key], value_set=key_set)))
+                if group.num_rows:
+                    writer.write_table(group)
+                    kept += group.num_rows
+        if not kept:
+            target.unlink()
+            return {"op": "delete", "path": f"{spec.path}/{rel}"}
+        return self._put(spec, rel)
+
+
+def partition_dir(spec: TableSpec, row: dict[str, Any]) -> str:
+    """Hive directory name ('published_date=2026-03-02') for a row."""
+    value: date | None = spec.partition_of(row)
+    return f"{spec.partition}={value.isoformat() if value else NO_DATE}"
+
+
+def apply_journal(lake: Lake, journal: Path) -> None:
+    """Carry out a committed journal's moves and deletes (safe to repeat), then drop it."""
+    ops = json.loads(journal.read_text())["ops"]
+    for op in ops:
+        if op["op"] == "put":
+            src, dst = lake.root / op["src"], lake.root / op["dst"]
+            if src.exists():  # else a previous attempt already moved it
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dst)
+        else:
+            (lake.root / op["path"]).unlink(missing_ok=True)
+    _fsync_dir(lake.root)
+    build_warehouse(lake)
+    journal.unlink()
+
+
+def recover(lake: Lake) -> None:
+    """Finish commits a killed run left behind and drop staging no journal refers to."""
+    journals = sorted((lake.root / JOURNAL).glob("*.json"))
+    for journal in journals:
+        apply_journal(lake, journal)
+    shutil.rmtree(lake.root / STAGING, ignore_errors=True)
+    for spec in TABLES.values():
+        for tmp in lake.table_dir(spec).glob("*/.*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _approx_size(row: dict[str, Any]) -> int:
+    return sum(len(v) if isinstance(v, str | bytes) else 16 for v in row.values())

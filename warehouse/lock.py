@@ -1,0 +1,69 @@
+"""One writer per lake: an advisory lock the kernel drops when its holder dies."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from newslake.transforms.errors import LakeBusy
+
+LOCK_NAME = "_lock"
+_POLL_S = 0.2
+
+
+@contextmanager
+def writer_lock(root: Path, run_id: str, timeout_s: float) -> Iterator[None]:
+    """Hold the lake's writer lock; wait up to timeout_s for another holder, else LakeBusy.
+
+    flock is released by the kernel when the holding process exits, even on SIGKILL,
+    so a crashed run never leaves a stale lock behind.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LakeBusy(
+                        f"lake {root} is being written by {lock_holder(root) or 'another run'}; "
+                        f"gave up after {timeout_s:g} s"
+                    ) from None
+                time.sleep(_POLL_S)
+        holder = {
+            "run_id": run_id,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(holder).encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def lock_holder(root: Path) -> str | None:
+    """'run R (pid P on H since T)' for the current holder, or None if the lake is free."""
+    path = root / LOCK_NAME
+    try:
+        info = json.loads(path.read_text() or "null")
+    except (OSError, ValueError):
+        return None
+    if not info:
+        return None
+    return f"run {info['run_id']} (pid {info['pid']} on {info['host']} since {info['since']})"

@@ -1,0 +1,147 @@
+"""The lake's tables: one schema definition each, with column docs and partitioning."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pyarrow as pa
+
+TS = pa.timestamp("us", tz="UTC")
+NO_DATE = "__HIVE_DEFAULT_PARTITION__"  # Hive's name for a null partition value
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column: name, Arrow type, whether it may be null, and what it means."""
+
+    name: str
+    type: pa.DataType
+    doc: str
+    nullable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    """A lake table: where it lives, its columns, its partition column and its key."""
+
+    name: str
+    path: str
+    columns: tuple[Column, ...]
+    partition: str
+    partition_of: Callable[[dict[str, Any]], date | None]
+    partition_doc: str
+    key: str | None = None
+    sort_by: str | None = None
+
+    @property
+    def schema(self) -> pa.Schema:
+        """Arrow schema of the files (the partition column lives in the path, not the file)."""
+        return pa.schema([pa.field(c.name, c.type, nullable=c.nullable) for c in self.columns])
+
+    def to_table(self, rows: Sequence[dict[str, Any]]) -> pa.Table:
+        """Rows as an Arrow table; a row that does not fit the schema fails here."""
+        return pa.Table.from_pylist(list(rows), schema=self.schema)
+
+
+def _utc_date(column: str) -> Callable[[dict[str, Any]], date | None]:
+    def partition_of(row: dict[str, Any]) -> date | None:
+        value = row.get(column)
+        return value.date() if value is not None else None
+
+    return partition_of
+
+
+PAGES = TableSpec(
+    name="pages",
+    path="bronze/pages",
+    partition="fetch_date",
+    partition_of=_utc_date("fetched_at"),
+    partition_doc="UTC date the bytes were first fetched or read",
+    key="page_id",
+    sort_by="page_id",
+    columns=(
+        Column("page_id", pa.string(), "hash of url and body: one row per distinct content", False),
+        Column("source", pa.string(), "source that produced it, as kind:name", False),
+        Column("url", pa.string(), "URL requested, or file:// URL of a local file", False),
+        Column("final_url", pa.string(), "URL after redirects"),
+        Column("status", pa.int32(), "HTTP status; null for files"),
+        Column("content_type", pa.string(), "media type from the server or the file name"),
+        Column("charset", pa.string(), "charset declared by the server"),
+        Column("etag", pa.string(), "ETag header, for conditional re-fetch"),
+        Column("last_modified", pa.string(), "Last-Modified header, for conditional re-fetch"),
+        Column("body", pa.binary(), "raw bytes as received", False),
+        Column("body_sha256", pa.string(), "sha256 of body", False),
+        Column("fetched_at", TS, "when the bytes were first fetched or read (UTC)", False),
+        Column("run_id", pa.string(), "run that fetched them", False),
+    ),
+)
+
+FETCH_LOG = TableSpec(
+    name="fetch_log",
+    path="bronze/fetch_log",
+    partition="fetch_date",
+    partition_of=_utc_date("logged_at"),
+    partition_doc="UTC date of the run",
+    sort_by="url",
+    columns=(
+        Column("url", pa.string(), "URL or file:// URL of the input", False),
+        Column("source", pa.string(), "source that listed it, as kind:name", False),
+        Column(
+            "outcome",
+            pa.string(),
+            "ok, updated, unchanged, duplicate, empty, "
+            "bad_content_type, parse_error, read_error, too_large, …",
+            False,
+        ),
+        Column("status", pa.int32(), "HTTP status; null for files"),
+        Column("error", pa.string(), "why it failed, or what it duplicates"),
+        Column("attempts", pa.int32(), "fetch attempts made", False),
+        Column("elapsed_ms", pa.int64(), "time spent fetching or reading", False),
+        Column("page_id", pa.string(), "bronze page, when bytes were read"),
+        Column("article_id", pa.string(), "article it became or duplicates"),
+        Column("run_id", pa.string(), "run that logged it", False),
+        Column("logged_at", TS, "start of that run (UTC)", False),
+    ),
+)
+
+ARTICLES = TableSpec(
+    name="articles",
+    path="silver/articles",
+    partition="published_date",
+    partition_of=_utc_date("published_at"),
+    partition_doc=f"UTC date of published_at; articles without a date are under {NO_DATE}",
+    key="article_id",
+    sort_by="article_id",
+    columns=(
+        Column(
+            "article_id", pa.string(), "hash of the canonical URL (of the path for files)", False
+        ),
+        Column("page_id", pa.string(), "bronze page this version was extracted from", False),
+        Column("url", pa.string(), "URL or file:// URL it was read from", False),
+        Column("canonical_url", pa.string(), "canonical URL the page declares"),
+        Column("outlet", pa.string(), "configured outlet, else site name, else registered domain"),
+        Column("source", pa.string(), "source that produced it, as kind:name", False),
+        Column("title", pa.string(), "headline without the site-name suffix"),
+        Column("authors", pa.list_(pa.string()), "author names, cleaned", False),
+        Column("published_at", TS, "publication time (UTC), null when the page states none"),
+        Column("language", pa.string(), "ISO 639-1 code, stated or detected"),
+        Column(
+            "text", pa.string(), "clean article text, paragraphs separated by blank lines", False
+        ),
+        Column("word_count", pa.int32(), "words in text", False),
+        Column(
+            "content_hash", pa.string(), "hash of the normalised text (exact duplicates)", False
+        ),
+        Column("story_id", pa.string(), "story the article belongs to: copies share it", False),
+        Column("is_story_canonical", pa.bool_(), "the story's representative article", False),
+        Column("topics", pa.list_(pa.string()), "configured topics it matches", False),
+        Column("first_seen_at", TS, "start of the run that first stored it (UTC)", False),
+        Column("updated_at", TS, "start of the run that stored this version (UTC)", False),
+        Column("run_id", pa.string(), "run that stored this version", False),
+    ),
+)
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (PAGES, FETCH_LOG, ARTICLES)}

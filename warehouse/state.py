@@ -1,0 +1,104 @@
+"""What the lake already holds, loaded once per run and queried per batch (no article text)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pyarrow as pa
+
+from newslake.transforms.dedup import KnownArticle
+from newslake.transforms.records import Article
+from newslake.warehouse.lake import Lake
+from newslake.warehouse.schemas import ARTICLES, PAGES
+
+_KNOWN_COLUMNS = "article_id, content_hash, outlet, story_id, first_seen_at, this_run"
+_RUN_ARTICLES = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("page_id", pa.string()),
+        ("content_hash", pa.string()),
+        ("outlet", pa.string()),
+        ("story_id", pa.string()),
+        ("first_seen_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+class LakeState:
+    """Page ids and article identities already in the lake, plus this run's additions."""
+
+    def __init__(self, lake: Lake) -> None:
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("CREATE TABLE pages (page_id VARCHAR)")
+        self.con.execute(
+            "CREATE TABLE articles (article_id VARCHAR, page_id VARCHAR, content_hash VARCHAR, "
+            "outlet VARCHAR, story_id VARCHAR, first_seen_at TIMESTAMPTZ, file VARCHAR, "
+            "this_run BOOLEAN)"
+        )
+        if lake.data_files(PAGES):
+            self.con.execute(
+                "INSERT INTO pages SELECT page_id FROM read_parquet(?)", [lake.file_glob(PAGES)]
+            )
+        if lake.data_files(ARTICLES):
+            prefix = len(str(lake.table_dir(ARTICLES))) + 2
+            self.con.execute(
+                "INSERT INTO articles SELECT article_id, page_id, content_hash, outlet, story_id, "
+                "first_seen_at, substr(filename, ?), false FROM read_parquet(?, filename = true)",
+                [prefix, lake.file_glob(ARTICLES)],
+            )
+
+    def known_pages(self, page_ids: Sequence[str]) -> dict[str, str | None]:
+        """Of these page ids, those already stored, each with the article whose text it holds."""
+        self._keys(page_id=page_ids)
+        return dict(
+            self.con.execute(
+                "SELECT k.page_id, any_value(a.article_id) FROM keys k "
+                "JOIN pages p USING (page_id) LEFT JOIN articles a ON a.page_id = k.page_id "
+                "GROUP BY k.page_id"
+            ).fetchall()
+        )
+
+    def find(
+        self, article_ids: Sequence[str], hashes: Sequence[str]
+    ) -> tuple[dict[str, KnownArticle], dict[str, list[KnownArticle]]]:
+        """Known articles by id, and by content hash (oldest first), for one batch."""
+        self._keys(article_id=article_ids)
+        by_id = {
+            a.article_id: a for a in self._known("JOIN keys USING (article_id) ORDER BY this_run")
+        }
+        self._keys(content_hash=hashes)
+        by_hash: dict[str, list[KnownArticle]] = {}
+        for known in self._known(
+            "JOIN keys USING (content_hash) ORDER BY first_seen_at, article_id"
+        ):
+            by_hash.setdefault(known.content_hash, []).append(known)
+        return by_id, by_hash
+
+    def file_of(self, article_id: str) -> str | None:
+        """The committed file (relative to the articles table) holding an article, if any."""
+        row = self.con.execute(
+            "SELECT file FROM articles WHERE article_id = ? AND NOT this_run", [article_id]
+        ).fetchone()
+        return row[0] if row else None
+
+    def remember(self, page_ids: Sequence[str], articles: Sequence[Article]) -> None:
+        """Add this run's pages and articles, so that later batches see them."""
+        self._keys(page_id=page_ids)
+        self.con.execute("INSERT INTO pages SELECT page_id FROM keys")
+        rows = [{name: getattr(a, name) for name in _RUN_ARTICLES.names} for a in articles]
+        self.con.register("keys", pa.Table.from_pylist(rows, schema=_RUN_ARTICLES))
+        self.con.execute("INSERT INTO articles SELECT *, NULL, true FROM keys")
+
+    def close(self) -> None:
+        """Release the in-memory database."""
+        self.con.close()
+
+    def _keys(self, **column: Sequence[str]) -> None:
+        ((name, values),) = column.items()
+        self.con.register("keys", pa.table({name: pa.array(values, pa.string())}))
+
+    def _known(self, clause: str) -> list[KnownArticle]:
+        rows = self.con.execute(f"SELECT {_KNOWN_COLUMNS} FROM articles {clause}").fetchall()
+        return [KnownArticle(*row) for row in rows]

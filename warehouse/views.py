@@ -1,0 +1,107 @@
+"""`<lake>/warehouse.duckdb`: a view per table for any DuckDB client, and read-only querying."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pyarrow as pa
+
+from newslake.transforms.errors import LakeError, QueryError
+from newslake.warehouse.schemas import TABLES, TableSpec
+
+if TYPE_CHECKING:
+    from newslake.warehouse.lake import Lake
+
+WAREHOUSE = "warehouse.duckdb"
+_READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN"}
+_SQL_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.binary(): "BLOB",
+    pa.bool_(): "BOOLEAN",
+    pa.list_(pa.string()): "VARCHAR[]",
+    pa.date32(): "DATE",
+}
+
+
+def build_warehouse(lake: Lake) -> Path:
+    """Rewrite `<lake>/warehouse.duckdb` (atomically) with a commented view per table."""
+    target = lake.root / WAREHOUSE
+    tmp = target.with_name(f".{WAREHOUSE}.tmp")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        for spec in TABLES.values():
+            con.execute(f"CREATE VIEW {spec.name} AS {_view_sql(lake, spec)}")
+            con.execute(f"COMMENT ON VIEW {spec.name} IS {_quote(spec.path)}")
+            for column in spec.columns:
+                con.execute(f"COMMENT ON COLUMN {spec.name}.{column.name} IS {_quote(column.doc)}")
+            con.execute(
+                f"COMMENT ON COLUMN {spec.name}.{spec.partition} IS {_quote(spec.partition_doc)}"
+            )
+    finally:
+        con.close()
+    os.replace(tmp, target)
+    return target
+
+
+def query(root: str | os.PathLike[str], sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and rows of a read-only query against the lake's views; QueryError if not."""
+    path = Path(root).expanduser() / WAREHOUSE
+    if not path.exists():
+        raise LakeError(f"no warehouse at {path}: run `newslake run` or `newslake demo` first")
+    statements = _parse(sql)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        for statement in statements[:-1]:
+            con.execute(statement.query)
+        result = con.execute(statements[-1].query)
+        columns = [d[0] for d in result.description] if result.description else []
+        return columns, result.fetchall()
+    except duckdb.Error as exc:
+        raise QueryError(_first_line(exc)) from None
+    finally:
+        con.close()
+
+
+def _parse(sql: str) -> list[Any]:
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryError(_first_line(exc)) from None
+    if not statements:
+        raise QueryError("no SQL statement given")
+    for statement in statements:
+        kind = statement.type.name
+        if kind not in _READ_ONLY_STATEMENTS:
+            raise QueryError(f"{kind} statements are refused: the warehouse is read-only")
+    return statements
+
+
+def _view_sql(lake: Lake, spec: TableSpec) -> str:
+    if not lake.data_files(spec):
+        columns = [f"CAST(NULL AS {_sql_type(c.type)}) AS {c.name}" for c in spec.columns]
+        columns.append(f"CAST(NULL AS DATE) AS {spec.partition}")
+        return f"SELECT {', '.join(columns)} WHERE false"
+    return (
+        f"SELECT * FROM read_parquet({_quote(lake.file_glob(spec))}, hive_partitioning = true, "
+        f"hive_types = {{'{spec.partition}': DATE}}, union_by_name = true)"
+    )
+
+
+def _sql_type(arrow_type: pa.DataType) -> str:
+    if pa.types.is_timestamp(arrow_type):
+        return "TIMESTAMPTZ"
+    return _SQL_TYPES[arrow_type]
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0]
