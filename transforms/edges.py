@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from newslake.transforms.normalise import word_count
+
 _SENTENCE_END = re.compile(r"""[.!?。！？…]["'”’»)\]]*$""")
 _NAME = re.compile(r"^(?:[A-Z][\w'’.-]+\s){1,3}[A-Z][\w'’.-]+$")
 _MIN_DEK_WORDS = 8
@@ -12,6 +14,8 @@ _MIN_DEK_WORDS = 8
 def is_prose(paragraph: str) -> bool:
     """True for a paragraph that reads as running text: a sentence, or long enough to be one."""
     words = len(paragraph.split())
+    if words < 30:  # few spaces: maybe CJK, where words are not space-separated
+        words = word_count(paragraph)
     return (bool(_SENTENCE_END.search(paragraph)) and words >= 6) or words >= 30
 
 

@@ -79,7 +79,6 @@ class PageMeta:
     published_at: datetime | None
     authors: tuple[str, ...]
     language: str | None
-    page_type: str | None
 
 
 def read_page_meta(tree: lxml_html.HtmlElement, *, now: datetime) -> PageMeta:
@@ -124,7 +123,6 @@ def read_page_meta(tree: lxml_html.HtmlElement, *, now: datetime) -> PageMeta:
         published_at=published,
         authors=clean_authors(authors),
         language=normalise_language(language),
-        page_type=_first(meta.get("og:type"), *(_ld_type(obj) for obj in ld)),
     )
 
 
@@ -278,11 +276,6 @@ def _markup_authors(tree: lxml_html.HtmlElement) -> list[str]:
     names = names or [n.text_content() for n in tree.xpath('//*[@itemprop="author"]')]
     names = names or [n.text_content() for n in tree.xpath('//a[@rel="author"]')]
     return [n for n in names if len(n.split()) <= 6]
-
-
-def _ld_type(obj: dict) -> str | None:
-    kind = obj.get("@type")
-    return kind[0] if isinstance(kind, list) and kind else _text(kind)
 
 
 def _publisher(obj: dict) -> str | None:

@@ -24,10 +24,7 @@ __all__ = [
 # Repair mojibake and control junk only; quote style and full-width CJK punctuation stay under
 # our control (quotes are folded below, full-width forms are legitimate in CJK text).
 _FTFY_CONFIG = ftfy.TextFixerConfig(
-    uncurl_quotes=False,
-    fix_character_width=False,
-    normalization="NFC",
-    explain=False,
+    uncurl_quotes=False, fix_character_width=False, normalization="NFC", explain=False
 )
 
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032"
@@ -104,6 +101,8 @@ def content_hash(text: str) -> str:
 
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
@@ -1978,6 +1977,8 @@ def _matches_rule(v: _LineView) -> bool:
 
 
 def _is_furniture(line: str) -> bool:
+    if len(line.split()) > _MAX_FURNITURE_WORDS:  # cheap exit for long prose lines
+        return False
     view = _view(line)
     if not view.text or len(view.words) > _MAX_FURNITURE_WORDS:
         return False
@@ -2012,18 +2013,42 @@ def _paragraphs(lines: Iterable[str]) -> list[list[str]]:
 def _drop_repeats(items: Iterable[str]) -> list[str]:
     """Drop items equal to their predecessor, comparing fingerprints when they have words."""
     kept: list[str] = []
-    previous = None
+    previous, previous_key = "", ""
     for item in items:
-        key = fingerprint_text(item) or item
-        if key != previous:
-            kept.append(item)
-        previous = key
+        # Fingerprints are costly; texts of very different length cannot match.
+        if kept and abs(len(item) - len(previous)) <= max(len(item), len(previous)) // 4:
+            previous_key = previous_key or fingerprint_text(previous) or previous
+            key = fingerprint_text(item) or item
+            if key == previous_key:
+                previous = item
+                continue
+        else:
+            key = ""
+        kept.append(item)
+        previous, previous_key = item, key
     return kept
+
+
+# Mojibake leaves a lead byte read as Latin-1/cp1252 (Ã, Â, â, ...) before a continuation
+# character; control characters and entities need ftfy too. Text with none of these is
+# returned as it is, which skips ftfy's cost on the great majority of pages.
+_NEEDS_REPAIR = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013-\u203a\u20ac\u2122]|[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]|&#?\\w+;"
+    "|\ufffd"
+)
+
+
+def _repair(text: str) -> str:
+    """ftfy's repair where the text shows a sign of needing it."""
+    if _NEEDS_REPAIR.search(text):
+        return ftfy.fix_text(text, config=_FTFY_CONFIG)
+    return text
 
 
 def clean_text(text: str) -> str:
     """Return article text ready to store: repaired, normalised, boilerplate lines removed."""
-    repaired = unicodedata.normalize("NFC", ftfy.fix_text(text, config=_FTFY_CONFIG))
+    repaired = unicodedata.normalize("NFC", _repair(text))
     lines = (_normalise_line(line) for line in repaired.splitlines())
     blocks = []
     for paragraph in _paragraphs(lines):
@@ -2039,21 +2064,7 @@ _TITLE_SEP = re.compile(r"\s+(\|\|?|::|//|\u00b7|\u2022|\u00bb|\u203a|--?|\u2013
 _STRONG_SEPS = frozenset({"|", "||", "::", "//", "\u00b7", "\u2022", "\u00bb", "\u203a"})
 _DOMAIN_RE = re.compile(r"^(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}/?$", re.IGNORECASE)
 _TITLE_CONNECTORS = _keys(
-    "of",
-    "the",
-    "de",
-    "la",
-    "el",
-    "du",
-    "der",
-    "die",
-    "das",
-    "and",
-    "y",
-    "et",
-    "und",
-    "on",
-    "for",
+    "of", "the", "de", "la", "el", "du", "der", "die", "das", "and", "y", "et", "und", "on", "for"
 )
 _HOST_NOISE = frozenset(
     {
@@ -2077,7 +2088,7 @@ _HOST_NOISE = frozenset(
 
 
 def _clean_inline(text: str) -> str:
-    repaired = unicodedata.normalize("NFC", ftfy.fix_text(text, config=_FTFY_CONFIG))
+    repaired = unicodedata.normalize("NFC", _repair(text))
     return " ".join(_fold_chars(repaired).split())
 
 
