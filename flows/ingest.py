@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import time
 import uuid
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from itertools import islice
 
@@ -19,7 +20,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from newslake.flows.progress import progress_bar
 from newslake.flows.recorder import Result, RunRecorder
 from newslake.flows.settings import Settings
-from newslake.flows.sources.files import FileInput, discover_files, read_file
+from newslake.flows.sources.files import FileInput, discover_files, read_file, source_label
 from newslake.flows.summary import RunSummary
 from newslake.transforms.errors import ExtractError, FetchError
 from newslake.transforms.extract import extract_page
@@ -104,13 +105,13 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
     summary = RunSummary(run.run_id, str(Lake(settings.lake).root))
     items = discover_inputs(settings)
     summary.inputs = len(items)
-    outlets = {f"files:{s.name or s.path}": s.outlet for s in settings.sources}
+    outlets = {source_label(s): s.outlet for s in settings.sources}
     with (
         Lake(settings.lake).writing(run, settings.lock_timeout_s) as commit,
         extraction_pool(settings.workers) as pool,
         progress_bar(show_progress, len(items), "ingesting") as advance,
+        closing(RunRecorder(commit, run, summary, outlets)) as recorder,
     ):
-        recorder = RunRecorder(commit, run, summary, outlets)
         in_flight: deque = deque()
         for batch in batched(items, settings.extract.batch_size):
             pages, failures = read_files(batch, run, settings.extract.max_file_bytes)
@@ -122,7 +123,6 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
         while in_flight:
             _stage_next(recorder, in_flight, advance)
         summary.rows_written = commit_run(recorder)
-        recorder.close()
     summary.seconds = time.perf_counter() - started
     get_run_logger().info("run %s: %s", run.run_id, summary.as_dict())
     return summary
@@ -149,15 +149,21 @@ def extract_or_error(page: Page) -> Result:
         return exc
 
 
+def quiet_extractors() -> None:
+    """Silence trafilatura's own warnings: its failures reach us as ExtractError rows."""
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+
+
 @contextmanager
 def extraction_pool(workers: int) -> Iterator[Executor | None]:
     """A process pool of `workers` (None for one: extract in this process)."""
     if workers <= 1:
+        quiet_extractors()
         yield None
         return
     # forkserver: children fork from a clean process that already imported trafilatura,
     # not from this one, which holds Prefect's threads and sockets.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["newslake.transforms.extract"])
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=quiet_extractors) as pool:
         yield pool

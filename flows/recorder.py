@@ -13,6 +13,8 @@ from newslake.warehouse.lake import Commit
 from newslake.warehouse.state import LakeState
 
 Result = Extracted | NewslakeError
+# A stored page that once became an article, but is not its current text, is looked at again.
+REEXTRACT = {"ok", "updated", "unchanged"}
 
 
 def _row(record: object) -> dict[str, object]:
@@ -30,6 +32,7 @@ class RunRecorder:
         self.summary = summary
         self.outlets = outlets  # configured outlet per source name
         self.state = LakeState(commit.lake)
+        self.stored_pages: set[str] = set()
 
     def log(self, rows: Sequence[FetchLogRow]) -> None:
         """Stage fetch_log rows and count their outcomes."""
@@ -37,20 +40,34 @@ class RunRecorder:
         self.summary.outcomes.update(row.outcome for row in rows)
 
     def skip_known(self, pages: Sequence[Page]) -> list[Page]:
-        """Pages whose bytes are new; the others are logged as `unchanged`."""
+        """Pages that need extracting; known pages with a known fate are logged as such.
+
+        A page that holds its article's current text is `unchanged`; one that was a
+        duplicate or failed before gets the same outcome again without new work.
+        """
         known = self.state.known_pages([p.page_id for p in pages])
-        self.log(
-            [
-                FetchLogRow.for_page(p, "unchanged", self.run, article_id=known[p.page_id])
-                for p in pages
-                if p.page_id in known
-            ]
-        )
-        return [p for p in pages if p.page_id not in known]
+        self.stored_pages.update(known)
+        logs, fresh = [], []
+        for page in pages:
+            seen = known.get(page.page_id)
+            if seen is None or (not seen.is_current and seen.outcome in REEXTRACT):
+                fresh.append(page)
+            elif seen.is_current:
+                logs.append(
+                    FetchLogRow.for_page(page, "unchanged", self.run, article_id=seen.article_id)
+                )
+            else:
+                logs.append(
+                    FetchLogRow.for_page(
+                        page, seen.outcome, self.run, article_id=seen.article_id, error=seen.error
+                    )
+                )
+        self.log(logs)
+        return fresh
 
     def record(self, pages: Sequence[Page], results: Sequence[Result]) -> None:
         """Stage the pages, then each result as an article, an update or a log row."""
-        self.commit.add("pages", map(_row, pages))
+        self.commit.add("pages", (_row(p) for p in pages if p.page_id not in self.stored_pages))
         keys = [article_key(r)[0] for r in results if isinstance(r, Extracted)]
         hashes = [r.content_hash for r in results if isinstance(r, Extracted)]
         by_id, by_hash = self.state.find(keys, hashes)
@@ -79,7 +96,7 @@ class RunRecorder:
             articles.append(decision.article)
             self._remember(decision, by_id, by_hash)
         self.commit.add("articles", map(_row, articles))
-        self.state.remember([p.page_id for p in pages], articles)
+        self.state.remember(articles)
         self.log(logs)
 
     def _decide(self, ex: Extracted, by_id, by_hash) -> Decision:

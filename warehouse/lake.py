@@ -134,11 +134,11 @@ class Commit:
         self.lake = lake
         self.run = run
         self.staging = lake.root / STAGING / run.run_id
+        self.journal = lake.root / JOURNAL / f"{run.run_id}.json"
         self.tables = {
             name: StagedTable(spec, self.staging, run.run_id) for name, spec in TABLES.items()
         }
         self.removals: dict[tuple[str, str], set[str]] = {}
-        self.published = False
 
     def add(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
         """Stage rows for a table."""
@@ -159,20 +159,24 @@ class Commit:
                     raise LakeError(f"run {self.run.run_id} would write {rel} twice")
                 ops.append(self._put(staged.spec, rel))
         if ops:
-            journal = self.lake.root / JOURNAL / f"{self.run.run_id}.json"
-            journal.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(journal, json.dumps({"run_id": self.run.run_id, "ops": ops}).encode())
-            apply_journal(self.lake, journal)
-        self.published = True
+            self.journal.parent.mkdir(parents=True, exist_ok=True)
+            payload = {"run_id": self.run.run_id, "ops": ops}
+            _write_atomic(self.journal, json.dumps(payload).encode())
+            apply_journal(self.lake, self.journal)
         return {name: staged.rows for name, staged in self.tables.items()}
 
     def discard(self) -> None:
-        """Remove this run's staging directory (after publishing, or instead of it)."""
+        """Drop this run's staging, unless a written journal still needs it.
+
+        A journal left behind (the run died while applying it) is finished by the next
+        writer's `recover`, which needs the staged files it names.
+        """
         for staged in self.tables.values():
             for part in staged.partitions.values():
-                if part.writer is not None and not self.published:
+                if part.writer is not None and part.writer.is_open:
                     part.writer.close()
-        shutil.rmtree(self.staging, ignore_errors=True)
+        if not self.journal.exists():
+            shutil.rmtree(self.staging, ignore_errors=True)
 
     def _put(self, spec: TableSpec, rel: str) -> dict[str, str]:
         return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
@@ -10,7 +11,7 @@ import pyarrow as pa
 from newslake.transforms.dedup import KnownArticle
 from newslake.transforms.records import Article
 from newslake.warehouse.lake import Lake
-from newslake.warehouse.schemas import ARTICLES, PAGES
+from newslake.warehouse.schemas import ARTICLES, FETCH_LOG
 
 _KNOWN_COLUMNS = "article_id, content_hash, outlet, story_id, first_seen_at, this_run"
 _RUN_ARTICLES = pa.schema(
@@ -25,21 +26,39 @@ _RUN_ARTICLES = pa.schema(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class KnownPage:
+    """What became of a page the lake already stores."""
+
+    outcome: str
+    error: str | None
+    article_id: str | None
+    is_current: bool  # the page holds the current text of its article
+
+
 class LakeState:
     """Page ids and article identities already in the lake, plus this run's additions."""
 
     def __init__(self, lake: Lake) -> None:
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("CREATE TABLE pages (page_id VARCHAR)")
+        self.con.execute(
+            "CREATE TABLE pages (page_id VARCHAR, outcome VARCHAR, error VARCHAR, "
+            "article_id VARCHAR)"
+        )
         self.con.execute(
             "CREATE TABLE articles (article_id VARCHAR, page_id VARCHAR, content_hash VARCHAR, "
             "outlet VARCHAR, story_id VARCHAR, first_seen_at TIMESTAMPTZ, file VARCHAR, "
             "this_run BOOLEAN)"
         )
-        if lake.data_files(PAGES):
+        if lake.data_files(FETCH_LOG):
+            # Every stored page has log rows from the commit that stored it; the latest says
+            # what became of it.
             self.con.execute(
-                "INSERT INTO pages SELECT page_id FROM read_parquet(?)", [lake.file_glob(PAGES)]
+                "INSERT INTO pages SELECT page_id, arg_max(outcome, logged_at), "
+                "arg_max(error, logged_at), arg_max(article_id, logged_at) "
+                "FROM read_parquet(?) WHERE page_id IS NOT NULL GROUP BY page_id",
+                [lake.file_glob(FETCH_LOG)],
             )
         if lake.data_files(ARTICLES):
             prefix = len(str(lake.table_dir(ARTICLES))) + 2
@@ -49,16 +68,16 @@ class LakeState:
                 [prefix, lake.file_glob(ARTICLES)],
             )
 
-    def known_pages(self, page_ids: Sequence[str]) -> dict[str, str | None]:
-        """Of these page ids, those already stored, each with the article whose text it holds."""
+    def known_pages(self, page_ids: Sequence[str]) -> dict[str, KnownPage]:
+        """Of these page ids, those already stored, with what became of each."""
         self._keys(page_id=page_ids)
-        return dict(
-            self.con.execute(
-                "SELECT k.page_id, any_value(a.article_id) FROM keys k "
-                "JOIN pages p USING (page_id) LEFT JOIN articles a ON a.page_id = k.page_id "
-                "GROUP BY k.page_id"
-            ).fetchall()
-        )
+        rows = self.con.execute(
+            "SELECT k.page_id, p.outcome, p.error, coalesce(any_value(a.article_id), "
+            "any_value(p.article_id)), count(a.article_id) > 0 FROM keys k "
+            "JOIN pages p USING (page_id) LEFT JOIN articles a ON a.page_id = k.page_id "
+            "GROUP BY ALL"
+        ).fetchall()
+        return {row[0]: KnownPage(*row[1:]) for row in rows}
 
     def find(
         self, article_ids: Sequence[str], hashes: Sequence[str]
@@ -78,15 +97,14 @@ class LakeState:
 
     def file_of(self, article_id: str) -> str | None:
         """The committed file (relative to the articles table) holding an article, if any."""
-        row = self.con.execute(
-            "SELECT file FROM articles WHERE article_id = ? AND NOT this_run", [article_id]
-        ).fetchone()
-        return row[0] if row else None
+        # fetchall: DuckDB 2 refuses new work while a result is only partly fetched.
+        rows = self.con.execute(
+            "SELECT file FROM articles WHERE article_id = ? AND NOT this_run LIMIT 1", [article_id]
+        ).fetchall()
+        return rows[0][0] if rows else None
 
-    def remember(self, page_ids: Sequence[str], articles: Sequence[Article]) -> None:
-        """Add this run's pages and articles, so that later batches see them."""
-        self._keys(page_id=page_ids)
-        self.con.execute("INSERT INTO pages SELECT page_id FROM keys")
+    def remember(self, articles: Sequence[Article]) -> None:
+        """Add this run's articles, so that later batches see them."""
         rows = [{name: getattr(a, name) for name in _RUN_ARTICLES.names} for a in articles]
         self.con.register("keys", pa.Table.from_pylist(rows, schema=_RUN_ARTICLES))
         self.con.execute("INSERT INTO articles SELECT *, NULL, true FROM keys")

@@ -45,10 +45,14 @@ def discover_files(sources: Sequence[SourceSettings]) -> list[FileInput]:
     """
     found: dict[Path, FileInput] = {}
     for source in sources:
-        name = f"files:{source.name or source.path}"
         for path in _expand(source.path):
-            found.setdefault(path, FileInput(path, name, source.outlet))
+            found.setdefault(path, FileInput(path, source_label(source), source.outlet))
     return list(found.values())
+
+
+def source_label(source: SourceSettings) -> str:
+    """The source's name in the tables: 'files:<name>', the path when it has no name."""
+    return f"files:{source.name or source.path}"
 
 
 def read_file(item: FileInput, run: RunInfo, max_bytes: int) -> Page | FetchLogRow:
@@ -76,22 +80,29 @@ def read_file(item: FileInput, run: RunInfo, max_bytes: int) -> Page | FetchLogR
     )
 
 
+def _reading_order(path: Path) -> tuple:
+    # By stem first, so 'story.html' comes before its variant 'story-copy.html' and the
+    # original, not the copy, becomes the article when their texts are the same.
+    return (path.parent.parts, path.stem, path.suffix)
+
+
 def _expand(spec: str) -> list[Path]:
     path = Path(spec).expanduser()
     if glob.has_magic(spec):
         matches = [Path(p) for p in glob.glob(str(path), recursive=True)]
-        files = sorted(p.absolute() for p in matches if p.is_file())
+        files = sorted((p.absolute() for p in matches if p.is_file()), key=_reading_order)
         if not files:
             raise ConfigError(f"no files match {spec}")
         return files
     if path.is_dir():
-        return sorted(
+        found = (
             p.absolute()
             for p in path.rglob("*")
             if p.is_file()
             and p.suffix.lower() in CONTENT_TYPES
             and not any(part.startswith(".") for part in p.relative_to(path).parts)
         )
+        return sorted(found, key=_reading_order)
     if path.is_file():
         return [path.absolute()]
     raise ConfigError(f"source not found: {spec}")

@@ -24,8 +24,20 @@ def corpus(tmp_path):
 
 def test_folders_are_read_recursively_for_article_files(corpus):
     found = discover_files([SourceSettings(str(corpus))])
-    assert [f.path.name for f in found] == ["one.html", "two.TXT", "b.md"]
+    assert [f.path.name for f in found] == ["b.md", "one.html", "two.TXT"]
     assert {f.source for f in found} == {f"files:{corpus}"}
+
+
+def test_an_original_is_read_before_its_variants(tmp_path):
+    for name in ("story-copy.html", "story.html", "story-2.html", "other.html"):
+        (tmp_path / name).write_text("<p>x</p>")
+    found = discover_files([SourceSettings(str(tmp_path))])
+    assert [f.path.name for f in found] == [
+        "other.html",
+        "story.html",
+        "story-2.html",
+        "story-copy.html",
+    ]
 
 
 def test_globs_and_named_sources(corpus):

@@ -1,0 +1,191 @@
+"""The ingest flow end to end on the sample corpus, under a real (test) Prefect API."""
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from newslake.flows.ingest import ingest, run_ingest
+from newslake.warehouse.views import WAREHOUSE
+
+EXPECTED = json.loads((Path(__file__).parents[1] / "sample_expected.json").read_text())
+PAGES = EXPECTED["pages"]
+STORED = {
+    rel: e
+    for rel, e in PAGES.items()
+    if e["kind"] in ("article", "syndicated") or e.get("broken_reason") == "latin1"
+}
+BROKEN_OUTCOMES = {
+    "empty": "empty",
+    "binary": "bad_content_type",
+    "truncated": "parse_error",
+    "no_article": "parse_error",
+}
+QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+pytestmark = pytest.mark.usefixtures("prefect_backend")
+
+
+def rows(lake: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(lake / WAREHOUSE), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def rel(url: str) -> str:
+    return url.split("/sample/", 1)[1]
+
+
+@pytest.fixture(scope="module")
+def sample_lake(tmp_path_factory, sample_dir) -> tuple[Path, object]:
+    """The sample corpus ingested once with two extraction processes."""
+    lake = tmp_path_factory.mktemp("sample") / "lake"
+    summary = run_ingest(
+        sources=[{"path": str(sample_dir), "name": "sample"}], lake=str(lake), workers=2
+    )
+    return lake, summary
+
+
+def test_every_input_ends_as_an_article_or_a_log_row_with_a_reason(sample_lake):
+    lake, summary = sample_lake
+    logged = {rel(u): (o, e) for u, o, e in rows(lake, "SELECT url, outcome, error FROM fetch_log")}
+    assert set(logged) == set(PAGES)
+    assert summary.inputs == len(PAGES)
+    for path, entry in PAGES.items():
+        outcome, error = logged[path]
+        if path in STORED:
+            assert outcome == "ok", path
+        elif entry["kind"] == "exact_duplicate":
+            assert outcome == "duplicate", path
+        else:
+            assert outcome == BROKEN_OUTCOMES[entry["broken_reason"]], path
+            assert error, path
+
+
+def test_counts_per_table(sample_lake):
+    lake, summary = sample_lake
+    assert rows(lake, "SELECT count(*) FROM articles") == [(len(STORED),)]
+    assert summary.count("new") == len(STORED)
+    assert summary.count("duplicates") == 2
+    assert summary.failed == 4
+    # Raw bytes are kept for every file that could be read as text.
+    assert rows(lake, "SELECT count(*) FROM pages") == [(len(PAGES) - 2,)]
+    assert rows(lake, "SELECT count(DISTINCT article_id) FROM articles") == [(len(STORED),)]
+
+
+def test_titles_outlets_dates_languages_and_authors_match_the_pages(sample_lake):
+    lake, _ = sample_lake
+    found = {
+        rel(r[0]): r[1:]
+        for r in rows(
+            lake, "SELECT url, title, outlet, published_at, language, authors FROM articles"
+        )
+    }
+    for path, entry in STORED.items():
+        title, outlet, published_at, language, authors = found[path]
+        assert title == entry["title"].translate(QUOTES), path
+        if entry["canonical_url"]:
+            assert outlet == entry["outlet"], path
+        if entry["published_at"]:
+            expected = datetime.fromisoformat(entry["published_at"]).astimezone(UTC)
+            assert published_at == expected, path
+        assert language == entry["language"], path
+        if entry.get("authors"):
+            assert authors == entry["authors"], path
+
+
+def test_boilerplate_is_gone_and_the_article_text_stays(sample_lake):
+    lake, _ = sample_lake
+    texts = {rel(u): t for u, t in rows(lake, "SELECT url, text FROM articles")}
+    for path, entry in STORED.items():
+        for furniture in entry["must_not_contain"]:
+            assert furniture.translate(QUOTES) not in texts[path], (path, furniture)
+        for sentence in entry["must_contain"]:
+            assert sentence.translate(QUOTES) in texts[path], (path, sentence)
+
+
+def test_exact_duplicates_name_the_article_they_duplicate(sample_lake):
+    lake, _ = sample_lake
+    ids = {rel(u): a for u, a in rows(lake, "SELECT url, article_id FROM articles")}
+    dups = rows(lake, "SELECT url, article_id FROM fetch_log WHERE outcome = 'duplicate'")
+    assert {rel(u): a for u, a in dups} == {
+        path: ids[entry["duplicate_of"]]
+        for path, entry in PAGES.items()
+        if entry["kind"] == "exact_duplicate"
+    }
+
+
+def test_partitions_are_by_utc_publication_date(sample_lake):
+    lake, _ = sample_lake
+    mismatched = rows(
+        lake,
+        "SELECT count(*) FROM articles WHERE published_date IS DISTINCT FROM "
+        "CAST(timezone('UTC', published_at) AS DATE)",
+    )
+    assert mismatched == [(0,)]
+    dates = {rel(u): d for u, d in rows(lake, "SELECT url, published_date FROM articles")}
+    # A written byline date counts; a dateline without a year does not.
+    assert str(dates["byteharbor/2026-03-09-orla-3-benchmarks-explained.md"]) == "2026-03-09"
+    assert dates["meridian-press/2026-03-10-port-strike-mediator.txt"] is None
+
+
+def table_state(lake: Path) -> dict[str, list[tuple]]:
+    return {t: rows(lake, f"SELECT * FROM {t} ORDER BY ALL") for t in ("pages", "articles")}
+
+
+def parquet_files(lake: Path) -> dict[str, int]:
+    return {
+        str(p.relative_to(lake)): p.stat().st_mtime_ns
+        for p in lake.glob("*/*/*/*.parquet")
+        if "fetch_log" not in str(p)
+    }
+
+
+def test_rerun_is_idempotent_and_a_changed_file_updates_exactly_its_article(tmp_path, sample_dir):
+    corpus = tmp_path / "sample"
+    shutil.copytree(sample_dir, corpus)
+    lake = tmp_path / "lake"
+    params = {"sources": [str(corpus)], "lake": str(lake), "workers": 1}
+
+    run_ingest(**params)
+    first, files = table_state(lake), parquet_files(lake)
+    second_summary = run_ingest(**params)
+    assert table_state(lake) == first
+    assert parquet_files(lake) == files
+    assert second_summary.count("new") == second_summary.count("updated") == 0
+    assert second_summary.count("unchanged") == len(STORED)
+    assert second_summary.count("duplicates") == 2
+
+    changed = corpus / "meridian-press" / "2026-03-09-calder-bay-lead-advisory.html"
+    changed.write_text(changed.read_text().replace("18,000 residents", "19,500 residents"))
+    third = run_ingest(**params)
+    assert (third.count("updated"), third.count("new")) == (1, 0)
+    after = table_state(lake)
+    before_rows = {r[0]: r for r in first["articles"]}
+    after_rows = {r[0]: r for r in after["articles"]}
+    assert before_rows.keys() == after_rows.keys()
+    differing = [k for k in after_rows if after_rows[k] != before_rows[k]]
+    assert len(differing) == 1
+    updated = after_rows[differing[0]]
+    assert "19,500 residents" in updated[10] and rel(updated[2]).endswith("lead-advisory.html")
+    assert len(after["pages"]) == len(first["pages"]) + 1
+
+
+def test_the_flow_runs_under_prefect_and_reports_a_completed_state(tmp_path, sample_dir):
+    source = sample_dir / "meridian-press"
+    state = ingest(sources=[str(source)], lake=str(tmp_path / "lake"), workers=1, return_state=True)
+    assert state.is_completed()
+    summary = state.result()
+    assert summary.count("new") == len(list(source.iterdir()))
+
+
+def test_a_config_error_inside_the_flow_surfaces_as_itself(tmp_path):
+    from newslake.transforms.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="source not found"):
+        run_ingest(sources=[str(tmp_path / "missing")], lake=str(tmp_path / "lake"))

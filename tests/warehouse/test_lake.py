@@ -1,0 +1,199 @@
+import os
+from dataclasses import fields
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from newslake.transforms.errors import LakeBusy
+from newslake.transforms.records import Article, FetchLogRow, Page, RunInfo
+from newslake.warehouse import lake as lake_module
+from newslake.warehouse.lake import JOURNAL, STAGING, Lake
+from newslake.warehouse.lock import lock_holder, writer_lock
+from newslake.warehouse.schemas import ARTICLES, FETCH_LOG, PAGES, TABLES
+from newslake.warehouse.views import WAREHOUSE
+
+RUN1 = RunInfo("run-1", datetime(2026, 3, 5, 12, tzinfo=UTC))
+RUN2 = RunInfo("run-2", datetime(2026, 3, 6, 12, tzinfo=UTC))
+
+
+def article(article_id: str, day: int | None, run: RunInfo = RUN1, text: str = "Body.") -> dict:
+    published = datetime(2026, 3, day, 9, tzinfo=UTC) if day else None
+    return {
+        "article_id": article_id,
+        "page_id": f"p-{article_id}",
+        "url": f"file:///{article_id}",
+        "canonical_url": None,
+        "outlet": "Gazette",
+        "source": "files:t",
+        "title": "T",
+        "authors": ["Jane Doe"],
+        "published_at": published,
+        "language": "en",
+        "text": text,
+        "word_count": 1,
+        "content_hash": "h",
+        "story_id": article_id,
+        "is_story_canonical": True,
+        "topics": [],
+        "first_seen_at": run.started_at,
+        "updated_at": run.started_at,
+        "run_id": run.run_id,
+    }
+
+
+def read(lake: Lake, table: str) -> list[tuple]:
+    con = duckdb.connect(str(lake.root / WAREHOUSE), read_only=True)
+    try:
+        return con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+def commit(lake: Lake, run: RunInfo, rows: list[dict], remove: dict | None = None) -> None:
+    with lake.writing(run, timeout_s=1) as staged:
+        staged.add("articles", rows)
+        for file, keys in (remove or {}).items():
+            staged.remove("articles", file, keys)
+        staged.publish()
+
+
+def test_record_fields_match_table_schemas():
+    assert [f.name for f in fields(Page)] == PAGES.schema.names
+    assert [f.name for f in fields(FetchLogRow)] == FETCH_LOG.schema.names
+    assert [f.name for f in fields(Article)] == ARTICLES.schema.names
+
+
+def test_a_row_that_does_not_fit_the_schema_fails_at_the_boundary():
+    with pytest.raises((pa.ArrowInvalid, pa.ArrowTypeError, TypeError)):
+        ARTICLES.to_table([{**article("a", 5), "word_count": "many"}])
+
+
+def test_published_rows_land_in_hive_partitions_with_a_null_partition_for_no_date(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    commit(lake, RUN1, [article("a", 5), article("b", 5), article("c", None)])
+    dirs = sorted(p.parent.name for p in lake.data_files(ARTICLES))
+    assert dirs == ["published_date=2026-03-05", "published_date=__HIVE_DEFAULT_PARTITION__"]
+    rows = read(lake, "articles")
+    assert [(r[0], str(r[-1])) for r in rows] == [
+        ("a", "2026-03-05"),
+        ("b", "2026-03-05"),
+        ("c", "None"),
+    ]
+    assert not (lake.root / STAGING).exists() or not any((lake.root / STAGING).iterdir())
+    assert not any((lake.root / JOURNAL).iterdir())
+
+
+def test_removing_rows_rewrites_only_the_file_that_held_them(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    commit(lake, RUN1, [article("a", 5), article("b", 5), article("c", 6)])
+    untouched = lake.table_dir(ARTICLES) / "published_date=2026-03-06" / "part-run-1.parquet"
+    before = untouched.stat().st_mtime_ns
+    held = "published_date=2026-03-05/part-run-1.parquet"
+    commit(lake, RUN2, [article("a", 7, RUN2, "New body.")], remove={held: {"a"}})
+    rows = {r[0]: r for r in read(lake, "articles")}
+    assert sorted(rows) == ["a", "b", "c"]
+    assert rows["a"][10] == "New body."
+    assert untouched.stat().st_mtime_ns == before
+
+
+def test_removing_every_row_of_a_file_deletes_it(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    commit(lake, RUN1, [article("a", 5)])
+    commit(
+        lake,
+        RUN2,
+        [article("a", 6, RUN2)],
+        remove={"published_date=2026-03-05/part-run-1.parquet": {"a"}},
+    )
+    assert [p.parent.name for p in lake.data_files(ARTICLES)] == ["published_date=2026-03-06"]
+
+
+def test_failure_while_staging_leaves_nothing_visible_and_the_next_run_completes(
+    tmp_path, monkeypatch
+):
+    lake = Lake(tmp_path / "lake")
+    commit(lake, RUN1, [article("a", 5)])
+    real_close = lake_module.StagedTable.close
+    calls = []
+
+    def failing_close(self):
+        calls.append(self.spec.name)
+        if len(calls) == 2:  # the first table's files are staged, the second's fail
+            raise OSError("disk full")
+        return real_close(self)
+
+    monkeypatch.setattr(lake_module.StagedTable, "close", failing_close)
+    with pytest.raises(OSError, match="disk full"), lake.writing(RUN2, timeout_s=1) as staged:
+        staged.add("fetch_log", [])
+        staged.add("articles", [article("b", 5, RUN2)])
+        staged.add("pages", [])
+        staged.publish()
+    assert [r[0] for r in read(lake, "articles")] == ["a"]
+    assert not (lake.root / STAGING / RUN2.run_id).exists()
+    monkeypatch.undo()
+    commit(lake, RUN2, [article("b", 5, RUN2)])
+    assert [r[0] for r in read(lake, "articles")] == ["a", "b"]
+
+
+def test_a_commit_interrupted_while_applying_is_finished_by_the_next_writer(tmp_path, monkeypatch):
+    lake = Lake(tmp_path / "lake")
+    commit(lake, RUN1, [article("a", 5), article("b", 6)])
+    moves = []
+    real_replace = os.replace
+
+    def crash_after_first_move(src, dst):
+        if str(dst).endswith(".parquet") and moves:
+            raise KeyboardInterrupt  # the process dies between two files
+        moves.append(dst)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(lake_module.os, "replace", crash_after_first_move)
+    with pytest.raises(KeyboardInterrupt):
+        commit(lake, RUN2, [article("c", 7, RUN2), article("d", 8, RUN2)])
+    assert (lake.root / JOURNAL / f"{RUN2.run_id}.json").exists()
+    monkeypatch.undo()
+    with lake.writing(RunInfo("run-3", RUN2.started_at), timeout_s=1):
+        pass  # taking the lock recovers
+    assert [r[0] for r in read(lake, "articles")] == ["a", "b", "c", "d"]
+    assert not any((lake.root / JOURNAL).iterdir())
+    assert not (lake.root / STAGING).exists() or not any((lake.root / STAGING).iterdir())
+
+
+def test_leaving_without_publishing_discards_what_was_staged(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    with lake.writing(RUN1, timeout_s=1) as staged:
+        staged.add("articles", [article("a", 5)])
+    assert lake.data_files(ARTICLES) == []
+    assert not (lake.root / STAGING / RUN1.run_id).exists()
+
+
+def test_a_second_writer_gives_up_with_a_message_naming_the_holder(tmp_path):
+    root = tmp_path / "lake"
+    with writer_lock(root, "run-1", timeout_s=1):
+        assert "run run-1" in lock_holder(root)
+        busy = pytest.raises(LakeBusy, match=r"being written by run run-1 \(pid \d+")
+        with busy, writer_lock(root, "run-2", timeout_s=0.3):
+            pass
+    assert lock_holder(root) is None
+    with writer_lock(root, "run-2", timeout_s=0.3):
+        pass
+
+
+def test_views_cover_every_table_even_before_it_has_rows(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    commit(lake, RUN1, [article("a", 5)])
+    con = duckdb.connect(str(lake.root / WAREHOUSE), read_only=True)
+    views = {
+        r[0]
+        for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+    }
+    assert views == set(TABLES)
+    assert con.execute("SELECT count(*) FROM pages").fetchone() == (0,)
+    comment = con.execute(
+        "SELECT comment FROM duckdb_columns() WHERE table_name = 'articles' "
+        "AND column_name = 'story_id'"
+    ).fetchone()[0]
+    assert "story" in comment
+    con.close()
