@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import sys
 from enum import StrEnum
 from importlib import resources
@@ -136,6 +137,9 @@ def serve(
         int | None,
         typer.Option(help="Run every N seconds instead of the deployment's cron schedule."),
     ] = None,
+    prefect_port: Annotated[
+        int, typer.Option(help="Port for the local Prefect server if PREFECT_API_URL is unset.")
+    ] = 4200,
 ) -> None:
     """Serve the ingest deployment on its schedule from this process (Ctrl-C stops)."""
     settings = Settings.load(config, lake=lake, sources=source)
@@ -143,10 +147,22 @@ def serve(
         raise ConfigError("no sources: pass --source PATH or list [[sources]] in the config")
     _prefect_env()
     from newslake.flows.deployments import serve_ingest
+    from newslake.flows.prefect_api import prefect_api
 
-    serve_ingest(
-        config_path=str(config) if config else None, sources=source, lake=lake, interval=interval
-    )
+    # SIGTERM (service managers, `kill`) stops serving the way Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with prefect_api(prefect_port) as api_url:
+        os.environ["PREFECT_API_URL"] = api_url
+        typer.echo(f"Prefect API: {api_url} (UI: {api_url.removesuffix('/api')})", err=True)
+        try:
+            serve_ingest(
+                config_path=str(config) if config else None,
+                sources=source,
+                lake=lake,
+                interval=interval,
+            )
+        except KeyboardInterrupt:
+            typer.echo("stopped serving", err=True)
 
 
 def main() -> None:
