@@ -197,3 +197,12 @@ def test_views_cover_every_table_even_before_it_has_rows(tmp_path):
     ).fetchone()[0]
     assert "story" in comment
     con.close()
+
+
+def test_the_data_dictionary_is_generated_from_the_schemas():
+    from pathlib import Path
+
+    from newslake.warehouse.dictionary import tables_markdown
+
+    docs = Path(__file__).parents[2] / "docs" / "tables.md"
+    assert docs.read_text() == tables_markdown(), "run: python -m newslake.warehouse.dictionary"
