@@ -73,15 +73,31 @@ class OutputFormat(StrEnum):
 def run(
     source: Annotated[
         list[str] | None,
-        typer.Option("--source", "-s", help="File, folder (read recursively) or glob; repeatable."),
+        typer.Option(
+            "--source",
+            "-s",
+            help="File, folder (read recursively) or glob; page, feed or sitemap URL; "
+            "warc:PATH or a .warc(.gz) file. Repeatable.",
+        ),
     ] = None,
     lake: LakeOpt = None,
     config: Config = None,
     workers: Workers = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(help="Host to fetch even though it is private or loopback; repeatable."),
+    ] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
-    """Read the sources once and commit new and changed articles to the lake."""
-    _run_ingest(config=config, lake=lake, sources=source, workers=workers, progress=progress)
+    """Read or fetch the sources once and commit new and changed articles to the lake."""
+    _run_ingest(
+        config=config,
+        lake=lake,
+        sources=source,
+        workers=workers,
+        progress=progress,
+        allow_hosts=allow_host,
+    )
 
 
 @app.command()
@@ -181,13 +197,15 @@ def _run_ingest(
     sources: list | None,
     workers: int | None,
     progress: bool,
+    allow_hosts: list[str] | None = None,
 ) -> None:
-    from newslake.flows.sources.files import discover_files
+    from newslake.flows.sources import check_sources
 
-    settings = Settings.load(config, lake=lake, sources=sources, **{"extract.workers": workers})
+    overrides = {"extract.workers": workers, "fetch.allowed_hosts": allow_hosts}
+    settings = Settings.load(config, lake=lake, sources=sources, **overrides)
     if not settings.sources:
         raise ConfigError("no sources: pass --source PATH or list [[sources]] in the config")
-    discover_files(settings.sources)  # a missing path is a usage error, before Prefect starts
+    check_sources(settings.sources)  # a missing path is a usage error, before Prefect starts
     _prefect_env()
     from newslake.flows.ingest import run_ingest
 
@@ -196,6 +214,7 @@ def _run_ingest(
         lake=lake,
         config_path=str(config) if config else None,
         workers=workers,
+        allow_hosts=allow_hosts,
         show_progress=progress and sys.stderr.isatty(),
     )
     _print_summary(summary.as_dict())

@@ -7,7 +7,7 @@ import multiprocessing
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
@@ -19,13 +19,25 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from newslake.flows.progress import progress_bar
 from newslake.flows.recorder import Result, RunRecorder
-from newslake.flows.settings import Settings
+from newslake.flows.settings import Settings, SourceSettings
 from newslake.flows.sources.files import FileInput, discover_files, read_file, source_label
+from newslake.flows.sources.http import FetchMemory, Validators
+from newslake.flows.sources.warc import WarcItem, is_warc_source, read_warc, warc_label
+from newslake.flows.sources.web import (
+    Discovery,
+    WebInput,
+    discover_web,
+    fetch_pages,
+    is_web_source,
+    web_label,
+)
 from newslake.flows.summary import RunSummary
+from newslake.transforms.discovery import Entry
 from newslake.transforms.errors import ExtractError, FetchError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.records import FetchLogRow, Page, RunInfo
 from newslake.warehouse.lake import Lake
+from newslake.warehouse.state import LakeState
 
 IN_FLIGHT = 2  # batches extracting while the previous one is staged
 
@@ -37,9 +49,9 @@ def new_run() -> RunInfo:
 
 
 @task(name="discover-files", cache_policy=NONE)
-def discover_inputs(settings: Settings) -> list[FileInput]:
-    """Every file the configured sources name."""
-    return discover_files(settings.sources)
+def discover_inputs(sources: Sequence[SourceSettings]) -> list[FileInput]:
+    """Every file the file sources name."""
+    return discover_files(sources)
 
 
 @task(name="read-files", cache_policy=NONE, retries=2, retry_delay_seconds=1)
@@ -47,11 +59,39 @@ def read_files(
     items: Sequence[FileInput], run: RunInfo, max_bytes: int
 ) -> tuple[list[Page], list[FetchLogRow]]:
     """A batch of files read into pages, and log rows for those that could not be."""
-    pages, failures = [], []
-    for item in items:
-        result = read_file(item, run, max_bytes)
-        (pages if isinstance(result, Page) else failures).append(result)
-    return pages, failures
+    results = [read_file(item, run, max_bytes) for item in items]
+    return _pages(results), _logs(results)
+
+
+@task(name="discover-web", cache_policy=NONE)
+def discover_urls(
+    sources: Sequence[SourceSettings],
+    settings: Settings,
+    memory: FetchMemory,
+    run: RunInfo,
+    state: LakeState,
+) -> Discovery:
+    """New article URLs listed by feed and sitemap sources; page sources fetched as they are."""
+
+    def validators(urls: list[str]) -> dict[str, Validators]:
+        return {url: Validators(*pair) for url, pair in state.validators(urls).items()}
+
+    return discover_web(sources, settings.fetch, memory, run, state.known_urls, validators)
+
+
+@task(name="fetch-pages", cache_policy=NONE)
+def fetch_batch(
+    items: Sequence[WebInput], settings: Settings, memory: FetchMemory, run: RunInfo
+) -> tuple[list[Page], list[FetchLogRow]]:
+    """A batch of article URLs fetched concurrently, politely and safely."""
+    return fetch_pages(items, settings.fetch, memory, run, {})
+
+
+@task(name="read-warc", cache_policy=NONE)
+def read_warc_batch(records: Iterator[WarcItem], size: int) -> tuple[list[Page], list[FetchLogRow]]:
+    """The next `size` pages (and log rows) streamed from an archive."""
+    items = list(islice(records, size))
+    return [i.page for i in items if i.page], [i.log for i in items if i.log]
 
 
 @task(name="extract-articles", cache_policy=NONE)
@@ -63,9 +103,14 @@ def extract_articles(pages: Sequence[Page], pool: Executor | None) -> list[Resul
 
 
 @task(name="stage-batch", cache_policy=NONE)
-def stage_batch(recorder: RunRecorder, pages: Sequence[Page], results: Sequence[Result]) -> None:
+def stage_batch(
+    recorder: RunRecorder,
+    pages: Sequence[Page],
+    results: Sequence[Result],
+    entries: dict[str, Entry],
+) -> None:
     """Decide identity for a batch and stage its pages, articles and log rows."""
-    recorder.record(pages, results)
+    recorder.record(pages, results, entries)
 
 
 @task(name="commit-run", cache_policy=NONE)
@@ -80,12 +125,12 @@ def ingest(
     lake: str | None = None,
     config_path: str | None = None,
     workers: int | None = None,
+    allow_hosts: list[str] | None = None,
     show_progress: bool = False,
 ) -> RunSummary:
-    """Read every configured source once and commit what it holds to the lake."""
-    settings = Settings.load(
-        config_path, lake=lake, sources=sources, **{"extract.workers": workers}
-    )
+    """Read or fetch every configured source once and commit what it holds to the lake."""
+    overrides = {"extract.workers": workers, "fetch.allowed_hosts": allow_hosts}
+    settings = Settings.load(config_path, lake=lake, sources=sources, **overrides)
     return ingest_with(settings, show_progress)
 
 
@@ -103,38 +148,89 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
     started = time.perf_counter()
     run = new_run()
     summary = RunSummary(run.run_id, str(Lake(settings.lake).root))
-    items = discover_inputs(settings)
-    summary.inputs = len(items)
-    outlets = {source_label(s): s.outlet for s in settings.sources}
+    webs = [s for s in settings.sources if is_web_source(s.path)]
+    warcs = [s for s in settings.sources if is_warc_source(s.path)]
+    files = [s for s in settings.sources if s not in webs and s not in warcs]
+    file_items = discover_inputs(files) if files else []
+    size = settings.extract.batch_size
     with (
         Lake(settings.lake).writing(run, settings.lock_timeout_s) as commit,
         extraction_pool(settings.workers) as pool,
-        progress_bar(show_progress, len(items), "ingesting") as advance,
-        closing(RunRecorder(commit, run, summary, outlets)) as recorder,
+        progress_bar(show_progress, len(file_items) or None, "ingesting") as advance,
+        closing(RunRecorder(commit, run, summary, source_outlets(settings))) as recorder,
     ):
-        in_flight: deque = deque()
-        for batch in batched(items, settings.extract.batch_size):
-            pages, failures = read_files(batch, run, settings.extract.max_file_bytes)
-            recorder.log(failures)
-            fresh = recorder.skip_known(pages)
-            in_flight.append((fresh, extract_articles.submit(fresh, pool), len(batch)))
-            while len(in_flight) > IN_FLIGHT:
-                _stage_next(recorder, in_flight, advance)
-        while in_flight:
-            _stage_next(recorder, in_flight, advance)
+        pipeline = Pipeline(recorder, pool, advance)
+        for items in batched(file_items, size):
+            pipeline.push(*read_files(items, run, settings.extract.max_file_bytes))
+        if webs:
+            memory = FetchMemory()
+            found = discover_urls(webs, settings, memory, run, recorder.state)
+            pipeline.push(found.pages, found.log)
+            entries = {item.url: item.entry for item in found.inputs if item.entry}
+            for items in batched(found.inputs, size):
+                pipeline.push(*fetch_batch(items, settings, memory, run), entries)
+        for source in warcs:
+            records = read_warc(source, run, settings.fetch.max_body_bytes)
+            while batch := read_warc_batch(records, size):
+                if not any(batch):
+                    break
+                pipeline.push(*batch)
+        pipeline.drain()
+        summary.inputs = sum(summary.outcomes.values())
         summary.rows_written = commit_run(recorder)
     summary.seconds = time.perf_counter() - started
     get_run_logger().info("run %s: %s", run.run_id, summary.as_dict())
     return summary
 
 
-def _stage_next(recorder: RunRecorder, in_flight: deque, advance) -> None:
-    pages, future, size = in_flight.popleft()
-    stage_batch(recorder, pages, future.result())
-    advance(size)
+class Pipeline:
+    """Keeps extraction of the next batches running while the current one is staged."""
+
+    def __init__(
+        self, recorder: RunRecorder, pool: Executor | None, advance: Callable[[int], None]
+    ) -> None:
+        self.recorder, self.pool, self.advance = recorder, pool, advance
+        self.in_flight: deque = deque()
+
+    def push(
+        self,
+        pages: list[Page],
+        failures: list[FetchLogRow],
+        entries: dict[str, Entry] | None = None,
+    ) -> None:
+        """Log the failures, and start extracting the pages that are not known already."""
+        self.recorder.log(failures)
+        fresh = self.recorder.skip_known(pages)
+        future = extract_articles.submit(fresh, self.pool)
+        self.in_flight.append((fresh, future, len(pages) + len(failures), entries or {}))
+        while len(self.in_flight) > IN_FLIGHT:
+            self._stage_next()
+
+    def drain(self) -> None:
+        """Stage everything still in flight."""
+        while self.in_flight:
+            self._stage_next()
+
+    def _stage_next(self) -> None:
+        pages, future, size, entries = self.in_flight.popleft()
+        stage_batch(self.recorder, pages, future.result(), entries)
+        self.advance(size)
 
 
-def batched(items: Sequence[FileInput], size: int) -> Iterator[list[FileInput]]:
+def source_outlets(settings: Settings) -> dict[str, str | None]:
+    """The configured outlet of each source, by the source's label in the tables."""
+    outlets: dict[str, str | None] = {}
+    for source in settings.sources:
+        if is_web_source(source.path):
+            outlets[web_label(source)] = source.outlet
+        elif is_warc_source(source.path):
+            outlets[warc_label(source)] = source.outlet
+        else:
+            outlets[source_label(source)] = source.outlet
+    return outlets
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
     """Consecutive slices of at most `size` items."""
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
@@ -167,3 +263,11 @@ def extraction_pool(workers: int) -> Iterator[Executor | None]:
     context.set_forkserver_preload(["newslake.transforms.extract"])
     with ProcessPoolExecutor(workers, mp_context=context, initializer=quiet_extractors) as pool:
         yield pool
+
+
+def _pages(results: Sequence[Page | FetchLogRow]) -> list[Page]:
+    return [r for r in results if isinstance(r, Page)]
+
+
+def _logs(results: Sequence[Page | FetchLogRow]) -> list[FetchLogRow]:
+    return [r for r in results if isinstance(r, FetchLogRow)]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from newslake.flows.summary import RunSummary
 from newslake.transforms.dedup import Decision, KnownArticle, article_key, decide
+from newslake.transforms.discovery import Entry, fill_gaps
 from newslake.transforms.errors import NewslakeError
 from newslake.transforms.outlets import resolve_outlet
 from newslake.transforms.records import Extracted, FetchLogRow, Page, RunInfo
@@ -65,8 +66,16 @@ class RunRecorder:
         self.log(logs)
         return fresh
 
-    def record(self, pages: Sequence[Page], results: Sequence[Result]) -> None:
-        """Stage the pages, then each result as an article, an update or a log row."""
+    def record(
+        self, pages: Sequence[Page], results: Sequence[Result], entries: dict[str, Entry]
+    ) -> None:
+        """Stage the pages, then each result as an article, an update or a log row.
+
+        `entries` are what feeds and sitemaps said of the URLs; they fill metadata gaps.
+        """
+        results = [
+            fill_gaps(r, entries.get(r.url)) if isinstance(r, Extracted) else r for r in results
+        ]
         self.commit.add("pages", (_row(p) for p in pages if p.page_id not in self.stored_pages))
         keys = [article_key(r)[0] for r in results if isinstance(r, Extracted)]
         hashes = [r.content_hash for r in results if isinstance(r, Extracted)]

@@ -19,11 +19,38 @@ ENV_PREFIX = "NEWSLAKE__"
 
 @dataclass(frozen=True, slots=True)
 class SourceSettings:
-    """One configured source: a file, a folder (read recursively) or a glob."""
+    """One configured source: a file, folder or glob; a page, feed or sitemap URL; a WARC."""
 
-    path: str
-    name: str | None = None  # shown as files:<name> in the tables; default: the path
+    path: str  # a path or glob, an http(s) URL, or warc:PATH
+    name: str | None = None  # shown as <kind>:<name> in the tables; default: the path
     outlet: str | None = None  # overrides the outlet found in the pages
+    max_articles: int = 0  # 0: no limit; else at most this many new URLs per run
+    since: str | None = None  # ISO date: skip feed, sitemap and WARC entries older than this
+    include: tuple[str, ...] = ()  # regexes: only URLs matching one of them
+    exclude: tuple[str, ...] = ()  # regexes: never URLs matching any of them
+    hosts: tuple[str, ...] = ()  # WARC: only records of these hosts (and their subdomains)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """How the web is fetched: politely, incrementally and safely."""
+
+    user_agent: str = "newslake/0.1"
+    contact_url: str = "https://github.com/newslake/newslake"  # shown in the User-Agent
+    timeout_s: float = 10.0  # connect and read, per request
+    total_timeout_s: float = 60.0  # one whole request, body included
+    max_body_bytes: int = 5_000_000  # larger bodies (after decompression) become `too_large`
+    concurrency: int = 32  # requests in flight over all hosts
+    per_host: int = 2  # requests in flight to one host
+    min_delay_s: float = 0.5  # between requests to one host (robots Crawl-delay can raise it)
+    max_crawl_delay_s: float = 30.0  # cap on a robots.txt Crawl-delay
+    retries: int = 3  # for timeouts, connection errors, 408, 429 and 5xx
+    backoff_s: float = 0.5  # first retry wait; doubles each time, with jitter
+    max_retry_after_s: float = 60.0  # cap on a server's Retry-After
+    max_redirects: int = 5
+    http2: bool = True
+    obey_robots: bool = True
+    allowed_hosts: tuple[str, ...] = ()  # hosts exempt from the private-address guard
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +70,7 @@ class Settings:
     lock_timeout_s: float = 60.0  # how long a second writer waits for the lake
     sources: tuple[SourceSettings, ...] = ()
     extract: ExtractSettings = field(default_factory=ExtractSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
 
     @classmethod
     def load(
@@ -115,6 +143,8 @@ def _coerce(hint: Any, value: Any, where: str) -> Any:
         return _build(hint, value, f"{where}.")
     if origin is tuple:
         (item,) = typing.get_args(hint)[:1]
+        if item is str and isinstance(value, str):  # NEWSLAKE__FETCH__ALLOWED_HOSTS=a,b
+            value = [part.strip() for part in value.split(",") if part.strip()]
         if isinstance(value, str | dict):
             value = [value]
         if not isinstance(value, list):

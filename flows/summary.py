@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-SUCCESS = {"ok": "new", "updated": "updated", "unchanged": "unchanged", "duplicate": "duplicates"}
+SUCCESS = {
+    "ok": "new",
+    "updated": "updated",
+    "unchanged": "unchanged",
+    "not_modified": "unchanged",
+    "duplicate": "duplicates",
+}
 
 
 @dataclass

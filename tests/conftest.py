@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from news_site import NewsSite
 
 SAMPLE = Path(str(resources.files("newslake.flows") / "sample"))
 
@@ -38,3 +39,14 @@ def lake_dir(tmp_path: Path) -> Path:
 def sample_dir() -> Path:
     """The bundled sample corpus."""
     return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def news_site(sample_dir: Path) -> Iterator[NewsSite]:
+    """The loopback news site over the sample corpus (tests/news_site.py), one per session.
+
+    Its state is shared: tests that count requests, use /flaky or /ratelimited keys, or
+    touch pages call news_site.reset_requests() / news_site.restore_pages() first.
+    """
+    with NewsSite(sample_dir) as site:
+        yield site

@@ -18,6 +18,9 @@ class FetchError(NewslakeError):
     """An input (URL or file) that did not become a page; it becomes a fetch_log row."""
 
     outcome = "fetch_error"
+    status: int | None = None  # HTTP status, when there was one
+    attempts = 1  # set by the fetcher after retries
+    elapsed_ms = 0
 
 
 class ReadError(FetchError):
@@ -66,3 +69,51 @@ class QueryError(NewslakeError):
     """A SQL query that is invalid or tries to write."""
 
     outcome = "query_error"
+
+
+class NotModified(FetchError):
+    """A conditional request answered 304: the stored page is still current."""
+
+    outcome = "not_modified"
+
+
+class FetchTimeout(FetchError):
+    """No complete answer within the connect, read or total timeout."""
+
+    outcome, retryable = "timeout", True
+
+
+class ConnectionFailed(FetchError):
+    """The connection could not be made or broke mid-response."""
+
+    outcome, retryable = "connection_error", True
+
+
+class HttpStatusError(FetchError):
+    """An HTTP error status; 408, 429 and 5xx are worth retrying."""
+
+    outcome = "http_error"
+
+    def __init__(self, message: str, status: int, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after_s = retry_after_s
+        self.retryable = status in (408, 429) or status >= 500
+
+
+class RedirectError(FetchError):
+    """Too many redirects, a redirect loop, or a redirect without a usable Location."""
+
+    outcome = "redirect_error"
+
+
+class RobotsDisallowed(FetchError):
+    """robots.txt asks us not to fetch this URL."""
+
+    outcome = "robots_disallowed"
+
+
+class BlockedAddress(FetchError):
+    """The host resolves to a private, loopback, link-local or metadata address."""
+
+    outcome = "blocked_address"

@@ -58,8 +58,12 @@ class Page:
         charset: str | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
+        fetched_at: datetime | None = None,
     ) -> Page:
-        """A page whose ids derive from its URL and bytes: same input, same page_id."""
+        """A page whose ids derive from its URL and bytes: same input, same page_id.
+
+        fetched_at defaults to the run's start; archives pass their capture time.
+        """
         body_sha256 = hashlib.sha256(body).hexdigest()
         return cls(
             page_id=short_hash(url, body_sha256),
@@ -73,7 +77,7 @@ class Page:
             last_modified=last_modified,
             body=body,
             body_sha256=body_sha256,
-            fetched_at=run.started_at,
+            fetched_at=fetched_at or run.started_at,
             run_id=run.run_id,
         )
 
@@ -103,19 +107,20 @@ class FetchLogRow:
         run: RunInfo,
         *,
         page_id: str | None = None,
-        elapsed_ms: int = 0,
+        article_id: str | None = None,
+        elapsed_ms: int | None = None,
     ) -> FetchLogRow:
-        """The row recording that `url` failed with `exc`."""
+        """The row recording that `url` failed with `exc` (with a FetchError's status, attempts)."""
         return cls(
             url=url,
             source=source,
             outcome=exc.outcome,
-            status=None,
+            status=getattr(exc, "status", None),
             error=str(exc),
-            attempts=1,
-            elapsed_ms=elapsed_ms,
+            attempts=getattr(exc, "attempts", 1),
+            elapsed_ms=elapsed_ms if elapsed_ms is not None else getattr(exc, "elapsed_ms", 0),
             page_id=page_id,
-            article_id=None,
+            article_id=article_id,
             run_id=run.run_id,
             logged_at=run.started_at,
         )

@@ -11,7 +11,7 @@ import pyarrow as pa
 from newslake.transforms.dedup import KnownArticle
 from newslake.transforms.records import Article
 from newslake.warehouse.lake import Lake
-from newslake.warehouse.schemas import ARTICLES, FETCH_LOG
+from newslake.warehouse.schemas import ARTICLES, FETCH_LOG, PAGES
 
 _KNOWN_COLUMNS = "article_id, content_hash, outlet, story_id, first_seen_at, this_run"
 _RUN_ARTICLES = pa.schema(
@@ -60,7 +60,20 @@ class LakeState:
                 "FROM read_parquet(?) WHERE page_id IS NOT NULL GROUP BY page_id",
                 [lake.file_glob(FETCH_LOG)],
             )
+        self.pages_glob = lake.file_glob(PAGES) if lake.data_files(PAGES) else None
+        self.con.execute("CREATE TABLE urls (url VARCHAR)")
+        if self.pages_glob:
+            self.con.execute(
+                "INSERT INTO urls SELECT url FROM read_parquet(?) "
+                "UNION SELECT final_url FROM read_parquet(?)",
+                [self.pages_glob, self.pages_glob],
+            )
         if lake.data_files(ARTICLES):
+            self.con.execute(
+                "INSERT INTO urls SELECT canonical_url FROM read_parquet(?) "
+                "WHERE canonical_url IS NOT NULL",
+                [lake.file_glob(ARTICLES)],
+            )
             prefix = len(str(lake.table_dir(ARTICLES))) + 2
             self.con.execute(
                 "INSERT INTO articles SELECT article_id, page_id, content_hash, outlet, story_id, "
@@ -78,6 +91,24 @@ class LakeState:
             "GROUP BY ALL"
         ).fetchall()
         return {row[0]: KnownPage(*row[1:]) for row in rows}
+
+    def known_urls(self, urls: Sequence[str]) -> set[str]:
+        """Of these URLs, those fetched before or declared canonical by a stored article."""
+        self._keys(url=urls)
+        rows = self.con.execute("SELECT url FROM keys WHERE url IN (SELECT url FROM urls)")
+        return {url for (url,) in rows.fetchall()}
+
+    def validators(self, urls: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+        """ETag and Last-Modified of the latest stored page of each URL, for a conditional GET."""
+        if not self.pages_glob or not urls:
+            return {}
+        self._keys(url=urls)
+        rows = self.con.execute(
+            "SELECT url, arg_max(etag, fetched_at), arg_max(last_modified, fetched_at) "
+            "FROM read_parquet(?) WHERE url IN (SELECT url FROM keys) GROUP BY url",
+            [self.pages_glob],
+        ).fetchall()
+        return {url: (etag, modified) for url, etag, modified in rows if etag or modified}
 
     def find(
         self, article_ids: Sequence[str], hashes: Sequence[str]

@@ -1,0 +1,112 @@
+"""What a fetched document is (feed, sitemap, sitemap index or page) and the articles it lists."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import feedparser
+from lxml import etree
+
+from newslake.transforms.metadata import clean_authors, parse_date
+from newslake.transforms.records import Extracted
+
+_ROOT = re.compile(rb"<\s*([A-Za-z][\w.-]*:)?(rss|feed|RDF|urlset|sitemapindex)\b")
+_XML_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, recover=True, huge_tree=False
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One article a feed or sitemap lists, with what it says about it."""
+
+    url: str
+    title: str | None = None
+    published_at: datetime | None = None
+    authors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A discovery document: its kind, the articles it lists, and child sitemaps."""
+
+    kind: str  # "feed", "sitemap", "sitemap_index" or "page"
+    entries: tuple[Entry, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+
+
+def read_listing(body: bytes) -> Listing:
+    """Classify a fetched body and list its entries; anything else is a `page`."""
+    match = _ROOT.search(body[:4096])
+    if match is None:
+        return Listing("page")
+    root = match.group(2).decode()
+    if root in ("rss", "feed", "RDF"):
+        return Listing("feed", _feed_entries(body))
+    tree = etree.fromstring(body, _XML_PARSER)
+    if tree is None:
+        return Listing("page")
+    if root == "sitemapindex":
+        return Listing("sitemap_index", sitemaps=tuple(_texts(tree, "sitemap", "loc")))
+    return Listing("sitemap", tuple(_sitemap_entries(tree)))
+
+
+def fill_gaps(extracted: Extracted, entry: Entry | None) -> Extracted:
+    """The extraction with title, date and authors from the listing where the page has none."""
+    if entry is None:
+        return extracted
+    return replace(
+        extracted,
+        title=extracted.title or entry.title,
+        published_at=extracted.published_at or entry.published_at,
+        authors=extracted.authors or entry.authors,
+    )
+
+
+def _feed_entries(body: bytes) -> tuple[Entry, ...]:
+    parsed = feedparser.parse(body)
+    entries = []
+    for item in parsed.entries:
+        link = item.get("link")
+        if not link:
+            continue
+        stamp = item.get("published_parsed") or item.get("updated_parsed")
+        published = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
+        names = [a.get("name", "") for a in item.get("authors", []) if isinstance(a, dict)]
+        entries.append(
+            Entry(
+                url=link.strip(),
+                title=(item.get("title") or "").strip() or None,
+                published_at=published,
+                authors=clean_authors(names or [item.get("author", "")]),
+            )
+        )
+    return tuple(entries)
+
+
+def _sitemap_entries(tree: etree._Element):
+    for url in tree.iter("{*}url"):
+        loc = _child_text(url, "loc")
+        if not loc:
+            continue
+        # Only news:publication_date is a publication date; <lastmod> is a modification time.
+        news = next(url.iter("{*}news"), None)
+        published = _child_text(news, "publication_date") if news is not None else None
+        yield Entry(
+            url=loc,
+            title=_child_text(news, "title") if news is not None else None,
+            published_at=parse_date(published) if published else None,
+        )
+
+
+def _texts(tree: etree._Element, element: str, child: str) -> list[str]:
+    return [text for node in tree.iter(f"{{*}}{element}") if (text := _child_text(node, child))]
+
+
+def _child_text(node: etree._Element, name: str) -> str | None:
+    found = next(node.iter(f"{{*}}{name}"), None)
+    text = (found.text or "").strip() if found is not None else ""
+    return text or None
