@@ -12,6 +12,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from itertools import islice
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
@@ -121,7 +122,7 @@ def commit_run(recorder: RunRecorder) -> dict[str, int]:
 
 @flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=IN_FLIGHT))
 def ingest(
-    sources: list[str | dict[str, str]] | None = None,
+    sources: list[str | dict[str, Any]] | None = None,
     lake: str | None = None,
     config_path: str | None = None,
     workers: int | None = None,

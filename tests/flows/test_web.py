@@ -243,3 +243,56 @@ def test_warc_html_responses_become_articles_and_the_rest_is_logged(tmp_path, pr
 def test_content_hash_of_fetched_and_archived_copies_agree():
     # The same text reached over HTTP and from an archive must dedupe as one.
     assert content_hash("Café crème.") == content_hash("Café  crème.")
+
+
+def test_source_limits_select_urls_by_pattern_date_and_count():
+    from datetime import UTC, datetime
+
+    from newslake.flows.settings import SourceSettings
+    from newslake.flows.sources.web import _select
+    from newslake.transforms.discovery import Entry
+
+    entries = [
+        Entry(
+            "https://n.example/news/a?utm_source=x", published_at=datetime(2026, 3, 1, tzinfo=UTC)
+        ),
+        Entry("https://n.example/news/a", published_at=datetime(2026, 3, 1, tzinfo=UTC)),
+        Entry("https://n.example/news/b", published_at=datetime(2026, 3, 9, tzinfo=UTC)),
+        Entry("https://n.example/video/c", published_at=datetime(2026, 3, 9, tzinfo=UTC)),
+        Entry("https://n.example/news/d"),
+    ]
+    source = SourceSettings(
+        "https://n.example/feed", since="2026-03-05", include=("/news/",), exclude=("/d$",)
+    )
+    assert [e.url for e in _select(entries, source)] == ["https://n.example/news/b"]
+    assert len(_select(entries, SourceSettings("u"))) == 4  # the tracked copy is one URL
+
+
+def test_an_unreachable_feed_is_one_row_and_other_sources_go_on(
+    tmp_path, news_site, prefect_backend, monkeypatch
+):
+    monkeypatch.setenv("NEWSLAKE__FETCH__MIN_DELAY_S", "0")
+    monkeypatch.setenv("NEWSLAKE__FETCH__MAX_RETRY_AFTER_S", "0.1")
+    monkeypatch.setenv("NEWSLAKE__FETCH__BACKOFF_S", "0.01")
+    lake = tmp_path / "lake"
+    summary = run_ingest(
+        sources=[news_site.url("/feed-down.xml"), news_site.url("/latin1")],
+        lake=str(lake),
+        workers=1,
+        allow_hosts=["127.0.0.1"],
+    )
+    assert rows(
+        lake, "SELECT url, outcome, status, attempts FROM fetch_log WHERE outcome = 'http_error'"
+    ) == [(news_site.url("/feed-down.xml"), "http_error", 503, 4)]
+    assert summary.count("new") == 1
+
+
+def test_warc_host_filter_keeps_only_those_hosts(tmp_path, prefect_backend):
+    path = tmp_path / "news.warc"
+    written = write_test_warc(path)
+    host = written["html_responses"][0].split("/")[2].removeprefix("www.")
+    lake = tmp_path / "lake"
+    run_ingest(sources=[{"path": f"warc:{path}", "hosts": [host]}], lake=str(lake), workers=1)
+    urls = {u for (u,) in rows(lake, "SELECT url FROM articles")}
+    assert urls and all(host in u for u in urls)
+    assert urls == {u for u in written["html_responses"] if host in u}
