@@ -21,17 +21,11 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from newslake.flows.progress import progress_bar
 from newslake.flows.recorder import Result, RunRecorder
 from newslake.flows.settings import Settings, SourceSettings
-from newslake.flows.sources.files import FileInput, discover_files, read_file, source_label
+from newslake.flows.sources import check_sources
+from newslake.flows.sources.files import FileInput, discover_files, read_file
 from newslake.flows.sources.http import FetchMemory, Validators
-from newslake.flows.sources.warc import WarcItem, is_warc_source, read_warc, warc_label
-from newslake.flows.sources.web import (
-    Discovery,
-    WebInput,
-    discover_web,
-    fetch_pages,
-    is_web_source,
-    web_label,
-)
+from newslake.flows.sources.warc import WarcItem, read_warc
+from newslake.flows.sources.web import Discovery, WebInput, discover_web, fetch_pages
 from newslake.flows.summary import RunSummary
 from newslake.transforms.discovery import Entry
 from newslake.transforms.errors import ExtractError, FetchError
@@ -149,16 +143,21 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
     started = time.perf_counter()
     run = new_run()
     summary = RunSummary(run.run_id, str(Lake(settings.lake).root))
-    webs = [s for s in settings.sources if is_web_source(s.path)]
-    warcs = [s for s in settings.sources if is_warc_source(s.path)]
-    files = [s for s in settings.sources if s not in webs and s not in warcs]
+    check_sources(settings.sources)
+    kinds = {
+        kind: [s for s in settings.sources if s.source_kind == kind]
+        for kind in ("files", "web", "warc")
+    }
+    files, webs, warcs = kinds["files"], kinds["web"], kinds["warc"]
     file_items = discover_inputs(files) if files else []
     size = settings.extract.batch_size
     with (
         Lake(settings.lake).writing(run, settings.lock_timeout_s) as commit,
         extraction_pool(settings.workers) as pool,
         progress_bar(show_progress, len(file_items) or None, "ingesting") as advance,
-        closing(RunRecorder(commit, run, summary, source_outlets(settings))) as recorder,
+        closing(
+            RunRecorder(commit, run, summary, {s.label: s.outlet for s in settings.sources})
+        ) as recorder,
     ):
         pipeline = Pipeline(recorder, pool, advance)
         for items in batched(file_items, size):
@@ -216,19 +215,6 @@ class Pipeline:
         pages, future, size, entries = self.in_flight.popleft()
         stage_batch(self.recorder, pages, future.result(), entries)
         self.advance(size)
-
-
-def source_outlets(settings: Settings) -> dict[str, str | None]:
-    """The configured outlet of each source, by the source's label in the tables."""
-    outlets: dict[str, str | None] = {}
-    for source in settings.sources:
-        if is_web_source(source.path):
-            outlets[web_label(source)] = source.outlet
-        elif is_warc_source(source.path):
-            outlets[warc_label(source)] = source.outlet
-        else:
-            outlets[source_label(source)] = source.outlet
-    return outlets
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:

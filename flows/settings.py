@@ -15,6 +15,8 @@ from typing import Any
 from newslake.transforms.errors import ConfigError
 
 ENV_PREFIX = "NEWSLAKE__"
+SOURCE_KINDS = ("auto", "files", "web", "warc")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,12 +25,32 @@ class SourceSettings:
 
     path: str  # a path or glob, an http(s) URL, or warc:PATH
     name: str | None = None  # shown as <kind>:<name> in the tables; default: the path
+    kind: str = "auto"  # files, web or warc; auto tells them apart by the path
     outlet: str | None = None  # overrides the outlet found in the pages
     max_articles: int = 0  # 0: no limit; else at most this many new URLs per run
     since: str | None = None  # ISO date: skip feed, sitemap and WARC entries older than this
     include: tuple[str, ...] = ()  # regexes: only URLs matching one of them
     exclude: tuple[str, ...] = ()  # regexes: never URLs matching any of them
     hosts: tuple[str, ...] = ()  # WARC: only records of these hosts (and their subdomains)
+
+    @property
+    def source_kind(self) -> str:
+        """'files', 'web' or 'warc': the configured kind, else what the path looks like."""
+        if self.kind != "auto":
+            return self.kind
+        if self.path.startswith(("http://", "https://")):
+            return "web"
+        if self.path.startswith("warc:") or self.path.lower().endswith(WARC_SUFFIXES):
+            return "warc"
+        return "files"
+
+    @property
+    def label(self) -> str:
+        """The source's name in the tables: '<kind>:<name>'; the path (file name of a WARC)
+        when it has no name."""
+        kind = self.source_kind
+        default = Path(self.path.removeprefix("warc:")).name if kind == "warc" else self.path
+        return f"{kind}:{self.name or default}"
 
 
 @dataclass(frozen=True, slots=True)

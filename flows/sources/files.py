@@ -46,13 +46,8 @@ def discover_files(sources: Sequence[SourceSettings]) -> list[FileInput]:
     found: dict[Path, FileInput] = {}
     for source in sources:
         for path in _expand(source.path):
-            found.setdefault(path, FileInput(path, source_label(source), source.outlet))
+            found.setdefault(path, FileInput(path, source.label, source.outlet))
     return list(found.values())
-
-
-def source_label(source: SourceSettings) -> str:
-    """The source's name in the tables: 'files:<name>', the path when it has no name."""
-    return f"files:{source.name or source.path}"
 
 
 def read_file(item: FileInput, run: RunInfo, max_bytes: int) -> Page | FetchLogRow:

@@ -42,24 +42,12 @@ class WarcItem:
     log: FetchLogRow | None = None
 
 
-def is_warc_source(path: str) -> bool:
-    """True for 'warc:PATH' or a .warc/.warc.gz/.arc/.arc.gz path."""
-    return path.startswith(PREFIX) or path.lower().endswith(
-        (".warc", ".warc.gz", ".arc", ".arc.gz")
-    )
-
-
 def warc_path(source: SourceSettings) -> Path:
     """The archive file a source names; ConfigError if it does not exist."""
     path = Path(source.path.removeprefix(PREFIX)).expanduser()
     if not path.is_file():
         raise ConfigError(f"WARC file not found: {path}")
     return path
-
-
-def warc_label(source: SourceSettings) -> str:
-    """The source's name in the tables: 'warc:<name>', the file name when it has no name."""
-    return f"warc:{source.name or warc_path(source).name}"
 
 
 def read_warc(source: SourceSettings, run: RunInfo, max_bytes: int) -> Iterator[WarcItem]:
@@ -69,7 +57,7 @@ def read_warc(source: SourceSettings, run: RunInfo, max_bytes: int) -> Iterator[
     are skipped; other responses and revisits become log rows; a corrupt record ends the
     file with a `parse_error` row (nothing after it can be located reliably).
     """
-    path, label = warc_path(source), warc_label(source)
+    path, label = warc_path(source), source.label
     since = parse_since(source)
     hosts = tuple(h.lower() for h in source.hosts)
     with path.open("rb") as stream:

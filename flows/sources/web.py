@@ -38,16 +38,6 @@ class Discovery:
     log: list[FetchLogRow]
 
 
-def is_web_source(path: str) -> bool:
-    """True for an http(s) URL."""
-    return path.startswith(("http://", "https://"))
-
-
-def web_label(source: SourceSettings) -> str:
-    """The source's name in the tables: 'web:<name>', the URL when it has no name."""
-    return f"web:{source.name or source.path}"
-
-
 def discover_web(
     sources: Sequence[SourceSettings],
     settings: FetchSettings,
@@ -114,7 +104,7 @@ async def _discover(sources, settings, memory, run, known_urls, validators) -> D
     queued: set[str] = set()  # a URL listed by two sources is fetched once
     async with Fetcher(settings, memory) as fetcher:
         for source in sources:
-            label = web_label(source)
+            label = source.label
             entries = await _walk(fetcher, source, label, run, validators, found)
             urls = [e for e in _select(entries, source) if canonical_url(e.url) not in queued]
             seen = known_urls([canonical_url(e.url) for e in urls])

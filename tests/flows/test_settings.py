@@ -27,12 +27,12 @@ def test_file_then_env_then_overrides(tmp_path):
     assert settings.lake == "/other"
     assert settings.extract.workers == 5
     assert settings.extract.batch_size == 50
-    assert settings.sources == (SourceSettings("a", "archive", "Gazette"),)
+    assert settings.sources == (SourceSettings("a", name="archive", outlet="Gazette"),)
 
 
 def test_bare_strings_are_source_paths():
     settings = Settings.load(env={}, sources=["one", {"path": "two", "name": "t"}])
-    assert settings.sources == (SourceSettings("one"), SourceSettings("two", "t"))
+    assert settings.sources == (SourceSettings("one"), SourceSettings("two", name="t"))
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,24 @@ def test_bad_settings_raise_config_error(tmp_path, text, env, message):
 def test_missing_config_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         Settings.load(tmp_path / "absent.toml", env={})
+
+
+@pytest.mark.parametrize(
+    ("source", "label"),
+    [
+        (SourceSettings("./articles"), "files:./articles"),
+        (SourceSettings("https://n.example/feed.xml"), "web:https://n.example/feed.xml"),
+        (SourceSettings("warc:/data/cc-news.warc.gz"), "warc:cc-news.warc.gz"),
+        (SourceSettings("/data/x.warc", name="crawl"), "warc:crawl"),
+        (SourceSettings("https://n.example/", kind="files"), "files:https://n.example/"),
+    ],
+)
+def test_a_source_kind_comes_from_its_path_unless_configured(source, label):
+    assert source.label == label
+
+
+def test_an_unknown_source_kind_is_a_config_error():
+    from newslake.flows.sources import check_sources
+
+    with pytest.raises(ConfigError, match="kind must be one of"):
+        check_sources([SourceSettings("x", kind="ftp")])
