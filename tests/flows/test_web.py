@@ -296,3 +296,19 @@ def test_warc_host_filter_keeps_only_those_hosts(tmp_path, prefect_backend):
     urls = {u for (u,) in rows(lake, "SELECT url FROM articles")}
     assert urls and all(host in u for u in urls)
     assert urls == {u for u in written["html_responses"] if host in u}
+
+
+def test_robots_crawl_delay_sets_the_host_delay(sample_dir):
+    from news_site import NewsSite
+
+    from newslake.flows.sources.http import FetchMemory
+
+    memory = FetchMemory()
+    with NewsSite(sample_dir, crawl_delay=2) as site:
+
+        async def go():
+            async with Fetcher(FAST, memory) as fetcher:
+                await fetcher.fetch(site.url("/latin1"))
+
+        asyncio.run(go())
+        assert memory.delays == {f"127.0.0.1:{site.port}": 2.0}
