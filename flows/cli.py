@@ -47,9 +47,14 @@ EXAMPLE_QUERIES = (
         "FROM articles GROUP BY story_id HAVING outlets > 1 ORDER BY outlets DESC",
     ),
     (
+        "Articles and stories per topic",
+        "SELECT topic, count(*) AS articles, count(DISTINCT story_id) AS stories "
+        "FROM (SELECT unnest(topics) AS topic, story_id FROM articles) GROUP BY topic",
+    ),
+    (
         "Inputs that did not become articles",
         "SELECT outcome, count(*) AS n, any_value(error) AS example FROM fetch_log "
-        "WHERE outcome NOT IN ('ok', 'updated', 'unchanged') GROUP BY outcome",
+        "WHERE outcome NOT IN ('ok', 'updated', 'unchanged', 'not_modified') GROUP BY outcome",
     ),
 )
 
@@ -105,7 +110,7 @@ def demo(lake: LakeOpt = None, workers: Workers = None) -> None:
     """Ingest the bundled sample corpus and print queries to try next."""
     sample = resources.files("newslake.flows") / "sample"
     _run_ingest(
-        config=None,
+        config=Path(str(resources.files("newslake.flows") / "demo.toml")),
         lake=lake,
         sources=[{"path": str(sample), "name": "sample"}],
         workers=workers,

@@ -31,6 +31,7 @@ from newslake.transforms.discovery import Entry
 from newslake.transforms.errors import ExtractError, FetchError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.records import FetchLogRow, Page, RunInfo
+from newslake.transforms.topics import compile_topics
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.state import LakeState
 
@@ -150,14 +151,14 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
     }
     files, webs, warcs = kinds["files"], kinds["web"], kinds["warc"]
     file_items = discover_inputs(files) if files else []
+    outlets = {s.label: s.outlet for s in settings.sources}
+    topics = compile_topics(settings.topics)
     size = settings.extract.batch_size
     with (
         Lake(settings.lake).writing(run, settings.lock_timeout_s) as commit,
         extraction_pool(settings.workers) as pool,
         progress_bar(show_progress, len(file_items) or None, "ingesting") as advance,
-        closing(
-            RunRecorder(commit, run, summary, {s.label: s.outlet for s in settings.sources})
-        ) as recorder,
+        closing(RunRecorder(commit, run, summary, outlets, topics)) as recorder,
     ):
         pipeline = Pipeline(recorder, pool, advance)
         for items in batched(file_items, size):

@@ -10,6 +10,7 @@ from newslake.transforms.discovery import Entry, fill_gaps
 from newslake.transforms.errors import NewslakeError
 from newslake.transforms.outlets import resolve_outlet
 from newslake.transforms.records import Extracted, FetchLogRow, Page, RunInfo
+from newslake.transforms.topics import TopicMatcher, match_topics
 from newslake.warehouse.lake import Commit
 from newslake.warehouse.state import LakeState
 
@@ -26,12 +27,18 @@ class RunRecorder:
     """Everything one run writes goes through here, so nothing is lost and nothing doubles."""
 
     def __init__(
-        self, commit: Commit, run: RunInfo, summary: RunSummary, outlets: dict[str, str | None]
+        self,
+        commit: Commit,
+        run: RunInfo,
+        summary: RunSummary,
+        outlets: dict[str, str | None],
+        topics: TopicMatcher,
     ) -> None:
         self.commit = commit
         self.run = run
         self.summary = summary
         self.outlets = outlets  # configured outlet per source name
+        self.topics = topics
         self.state = LakeState(commit.lake)
         self.stored_pages: set[str] = set()
 
@@ -120,6 +127,7 @@ class RunRecorder:
             same_id=by_id.get(article_key(ex)[0]),
             same_text_same_outlet=next((k for k in twins if k.outlet == outlet), None),
             same_text_elsewhere=twins[0] if twins else None,
+            topics=match_topics(self.topics, ex.title, ex.text),
         )
 
     def _remember(self, decision: Decision, by_id, by_hash) -> None:

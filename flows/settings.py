@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from newslake.transforms.errors import ConfigError
+from newslake.transforms.topics import Topic
 
 ENV_PREFIX = "NEWSLAKE__"
 SOURCE_KINDS = ("auto", "files", "web", "warc")
@@ -93,6 +94,7 @@ class Settings:
     sources: tuple[SourceSettings, ...] = ()
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    topics: tuple[Topic, ...] = ()  # [[topics]] name = "...", terms = [...], exclude = [...]
 
     @classmethod
     def load(

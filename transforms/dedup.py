@@ -45,6 +45,7 @@ def decide(
     same_id: KnownArticle | None,
     same_text_same_outlet: KnownArticle | None,
     same_text_elsewhere: KnownArticle | None,
+    topics: dict[str, int] | None = None,
 ) -> Decision:
     """Place one page against what is known; same text at a second URL of an outlet is a duplicate.
 
@@ -82,7 +83,8 @@ def decide(
         content_hash=digest,
         story_id=story_id,
         is_story_canonical=story_id == article_id,
-        topics=[],
+        topics=list(topics or {}),
+        topic_hits=[{"topic": name, "hits": hits} for name, hits in (topics or {}).items()],
         first_seen_at=first_seen,
         updated_at=run.started_at,
         run_id=run.run_id,

@@ -190,6 +190,7 @@ class Article:
     story_id: str
     is_story_canonical: bool
     topics: list[str] = field(default_factory=list)
+    topic_hits: list[dict[str, object]] = field(default_factory=list)
     first_seen_at: datetime | None = None
     updated_at: datetime | None = None
     run_id: str = ""

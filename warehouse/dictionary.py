@@ -16,6 +16,8 @@ def _type_name(arrow_type: pa.DataType) -> str:
         return "timestamp (UTC)"
     if pa.types.is_list(arrow_type):
         return f"list<{_type_name(arrow_type.value_type)}>"
+    if pa.types.is_struct(arrow_type):
+        return "struct<" + ", ".join(f"{f.name} {_type_name(f.type)}" for f in arrow_type) + ">"
     return {
         "string": "string",
         "int32": "int32",

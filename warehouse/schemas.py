@@ -138,6 +138,12 @@ ARTICLES = TableSpec(
         Column("story_id", pa.string(), "story the article belongs to: copies share it", False),
         Column("is_story_canonical", pa.bool_(), "the story's representative article", False),
         Column("topics", pa.list_(pa.string()), "configured topics it matches", False),
+        Column(
+            "topic_hits",
+            pa.list_(pa.struct([("topic", pa.string()), ("hits", pa.int32())])),
+            "term hits in title and text, per matched topic",
+            False,
+        ),
         Column("first_seen_at", TS, "start of the run that first stored it (UTC)", False),
         Column("updated_at", TS, "start of the run that stored this version (UTC)", False),
         Column("run_id", pa.string(), "run that stored this version", False),

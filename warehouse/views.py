@@ -23,7 +23,6 @@ _SQL_TYPES = {
     pa.int64(): "BIGINT",
     pa.binary(): "BLOB",
     pa.bool_(): "BOOLEAN",
-    pa.list_(pa.string()): "VARCHAR[]",
     pa.date32(): "DATE",
 }
 
@@ -96,6 +95,11 @@ def _view_sql(lake: Lake, spec: TableSpec) -> str:
 def _sql_type(arrow_type: pa.DataType) -> str:
     if pa.types.is_timestamp(arrow_type):
         return "TIMESTAMPTZ"
+    if pa.types.is_list(arrow_type):
+        return f"{_sql_type(arrow_type.value_type)}[]"
+    if pa.types.is_struct(arrow_type):
+        fields = ", ".join(f"{f.name} {_sql_type(f.type)}" for f in arrow_type)
+        return f"STRUCT({fields})"
     return _SQL_TYPES[arrow_type]
 
 

@@ -46,7 +46,10 @@ def sample_lake(tmp_path_factory, sample_dir) -> tuple[Path, object]:
     """The sample corpus ingested once with two extraction processes."""
     lake = tmp_path_factory.mktemp("sample") / "lake"
     summary = run_ingest(
-        sources=[{"path": str(sample_dir), "name": "sample"}], lake=str(lake), workers=2
+        sources=[{"path": str(sample_dir), "name": "sample"}],
+        lake=str(lake),
+        workers=2,
+        config_path=str(sample_dir.parent / "demo.toml"),
     )
     return lake, summary
 
@@ -189,3 +192,17 @@ def test_a_config_error_inside_the_flow_surfaces_as_itself(tmp_path):
 
     with pytest.raises(ConfigError, match="source not found"):
         run_ingest(sources=[str(tmp_path / "missing")], lake=str(tmp_path / "lake"))
+
+
+STORY_TOPICS = {"ai-model": "ai-models", "port-strike": "port-strike", "water": "water-safety"}
+
+
+def test_each_sample_article_carries_the_topic_of_its_story(sample_lake):
+    lake, _ = sample_lake
+    found = {
+        rel(u): (t, h) for u, t, h in rows(lake, "SELECT url, topics, topic_hits FROM articles")
+    }
+    for path, entry in STORED.items():
+        topics, hits = found[path]
+        assert STORY_TOPICS[entry["story"]] in topics, path
+        assert [h["topic"] for h in hits] == topics and all(h["hits"] > 0 for h in hits)
