@@ -32,6 +32,7 @@ from newslake.transforms.errors import ExtractError, FetchError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.records import FetchLogRow, Page, RunInfo
 from newslake.transforms.topics import compile_topics
+from newslake.warehouse.gold import refresh_coverage
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.state import LakeState
 
@@ -115,6 +116,12 @@ def commit_run(recorder: RunRecorder) -> dict[str, int]:
     return recorder.commit.publish()
 
 
+@task(name="refresh-gold", cache_policy=NONE, retries=1)
+def refresh_gold(recorder: RunRecorder) -> int:
+    """Recompute the coverage table for the dates this run touched (a second atomic commit)."""
+    return refresh_coverage(recorder.commit.lake, recorder.run, recorder.touched_dates)
+
+
 @flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=IN_FLIGHT))
 def ingest(
     sources: list[str | dict[str, Any]] | None = None,
@@ -179,6 +186,7 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
         pipeline.drain()
         summary.inputs = sum(summary.outcomes.values())
         summary.rows_written = commit_run(recorder)
+        refresh_gold(recorder)
     summary.seconds = time.perf_counter() - started
     get_run_logger().info("run %s: %s", run.run_id, summary.as_dict())
     return summary

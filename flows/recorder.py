@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from newslake.flows.summary import RunSummary
 from newslake.transforms.dedup import Decision, KnownArticle, article_key, decide
@@ -11,7 +12,7 @@ from newslake.transforms.errors import NewslakeError
 from newslake.transforms.outlets import resolve_outlet
 from newslake.transforms.records import Extracted, FetchLogRow, Page, RunInfo
 from newslake.transforms.topics import TopicMatcher, match_topics
-from newslake.warehouse.lake import Commit
+from newslake.warehouse.lake import Commit, partition_value
 from newslake.warehouse.state import LakeState
 
 Result = Extracted | NewslakeError
@@ -41,6 +42,7 @@ class RunRecorder:
         self.topics = topics
         self.state = LakeState(commit.lake)
         self.stored_pages: set[str] = set()
+        self.touched_dates: set[date | None] = set()  # article partitions this run changes
 
     def log(self, rows: Sequence[FetchLogRow]) -> None:
         """Stage fetch_log rows and count their outcomes."""
@@ -109,6 +111,9 @@ class RunRecorder:
                 old_file = self.state.file_of(decision.article_id)
                 if old_file:
                     self.commit.remove("articles", old_file, [decision.article_id])
+                    self.touched_dates.add(partition_value(old_file))
+            published = decision.article.published_at
+            self.touched_dates.add(published.date() if published else None)
             articles.append(decision.article)
             self._remember(decision, by_id, by_hash)
         self.commit.add("articles", map(_row, articles))

@@ -139,6 +139,7 @@ class Commit:
             name: StagedTable(spec, self.staging, run.run_id) for name, spec in TABLES.items()
         }
         self.removals: dict[tuple[str, str], set[str]] = {}
+        self.cleared: set[tuple[str, str]] = set()
 
     def add(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
         """Stage rows for a table."""
@@ -148,9 +149,17 @@ class Commit:
         """Drop the rows with these keys from one committed file (relative to the table)."""
         self.removals.setdefault((table, file), set()).update(keys)
 
+    def clear(self, table: str, partition: str) -> None:
+        """Delete every committed file of one partition (e.g. before writing it anew)."""
+        self.cleared.add((table, partition))
+
     def publish(self) -> dict[str, int]:
         """Write the journal (the commit point) and apply it; returns rows staged per table."""
         ops: list[dict[str, str]] = []
+        for table, partition in sorted(self.cleared):
+            spec = TABLES[table]
+            for old in sorted((self.lake.table_dir(spec) / partition).glob("*.parquet")):
+                ops.append({"op": "delete", "path": f"{spec.path}/{partition}/{old.name}"})
         for (table, file), keys in sorted(self.removals.items()):
             ops.append(self._rewrite_without(TABLES[table], file, keys))
         for name, staged in self.tables.items():
@@ -209,6 +218,12 @@ def partition_dir(spec: TableSpec, row: dict[str, Any]) -> str:
     """Hive directory name ('published_date=2026-03-02') for a row."""
     value: date | None = spec.partition_of(row)
     return f"{spec.partition}={value.isoformat() if value else NO_DATE}"
+
+
+def partition_value(relative_file: str) -> date | None:
+    """The date in a file's Hive partition directory ('published_date=2026-03-02/x.parquet')."""
+    value = relative_file.split("/", 1)[0].partition("=")[2]
+    return None if value == NO_DATE else date.fromisoformat(value)
 
 
 def apply_journal(lake: Lake, journal: Path) -> None:

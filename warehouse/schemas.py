@@ -150,4 +150,22 @@ ARTICLES = TableSpec(
     ),
 )
 
-TABLES: dict[str, TableSpec] = {t.name: t for t in (PAGES, FETCH_LOG, ARTICLES)}
+COVERAGE_DAILY = TableSpec(
+    name="coverage_daily",
+    path="gold/coverage_daily",
+    partition="date",
+    partition_of=lambda row: row["date"],
+    partition_doc="UTC publication date; undated articles are under " + NO_DATE,
+    sort_by="outlet",
+    columns=(
+        Column("outlet", pa.string(), "outlet, '(unknown)' when none was found", False),
+        Column(
+            "topic", pa.string(), "configured topic, '(none)' for articles matching none", False
+        ),
+        Column("articles", pa.int64(), "articles published (raw volume)", False),
+        Column("stories", pa.int64(), "distinct stories: copies of one story count once", False),
+        Column("words", pa.int64(), "words in those articles", False),
+    ),
+)
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (PAGES, FETCH_LOG, ARTICLES, COVERAGE_DAILY)}

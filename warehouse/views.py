@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
+from string import Template
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from newslake.warehouse.lake import Lake
 
 WAREHOUSE = "warehouse.duckdb"
+ANALYTIC_VIEWS = ("coverage_weekly", "share_of_voice")  # warehouse/sql/<name>.sql
 _READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN"}
 _SQL_TYPES = {
     pa.string(): "VARCHAR",
@@ -38,10 +41,14 @@ def build_warehouse(lake: Lake) -> Path:
             con.execute(f"CREATE VIEW {spec.name} AS {_view_sql(lake, spec)}")
             con.execute(f"COMMENT ON VIEW {spec.name} IS {_quote(spec.path)}")
             for column in spec.columns:
-                con.execute(f"COMMENT ON COLUMN {spec.name}.{column.name} IS {_quote(column.doc)}")
+                con.execute(
+                    f'COMMENT ON COLUMN {spec.name}."{column.name}" IS {_quote(column.doc)}'
+                )
             con.execute(
-                f"COMMENT ON COLUMN {spec.name}.{spec.partition} IS {_quote(spec.partition_doc)}"
+                f'COMMENT ON COLUMN {spec.name}."{spec.partition}" IS {_quote(spec.partition_doc)}'
             )
+        for name in ANALYTIC_VIEWS:
+            con.execute(f"CREATE VIEW {name} AS {load_sql(name)}")
     finally:
         con.close()
     os.replace(tmp, target)
@@ -81,15 +88,26 @@ def _parse(sql: str) -> list[Any]:
     return statements
 
 
-def _view_sql(lake: Lake, spec: TableSpec) -> str:
-    if not lake.data_files(spec):
-        columns = [f"CAST(NULL AS {_sql_type(c.type)}) AS {c.name}" for c in spec.columns]
-        columns.append(f"CAST(NULL AS DATE) AS {spec.partition}")
-        return f"SELECT {', '.join(columns)} WHERE false"
+def load_sql(name: str, **relations: str) -> str:
+    """The SQL of warehouse/sql/<name>.sql with its $relation placeholders filled in."""
+    text = (resources.files("newslake.warehouse") / "sql" / f"{name}.sql").read_text()
+    return Template(text).substitute(relations)
+
+
+def parquet_relation(lake: Lake, spec: TableSpec) -> str:
+    """DuckDB read_parquet() over a table's committed files, with typed Hive partitions."""
     return (
-        f"SELECT * FROM read_parquet({_quote(lake.file_glob(spec))}, hive_partitioning = true, "
+        f"read_parquet({_quote(lake.file_glob(spec))}, hive_partitioning = true, "
         f"hive_types = {{'{spec.partition}': DATE}}, union_by_name = true)"
     )
+
+
+def _view_sql(lake: Lake, spec: TableSpec) -> str:
+    if not lake.data_files(spec):
+        columns = [f'CAST(NULL AS {_sql_type(c.type)}) AS "{c.name}"' for c in spec.columns]
+        columns.append(f'CAST(NULL AS DATE) AS "{spec.partition}"')
+        return f"SELECT {', '.join(columns)} WHERE false"
+    return f"SELECT * FROM {parquet_relation(lake, spec)}"
 
 
 def _sql_type(arrow_type: pa.DataType) -> str:

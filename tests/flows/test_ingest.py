@@ -166,8 +166,12 @@ def test_rerun_is_idempotent_and_a_changed_file_updates_exactly_its_article(tmp_
 
     changed = corpus / "meridian-press" / "2026-03-09-calder-bay-lead-advisory.html"
     changed.write_text(changed.read_text().replace("18,000 residents", "19,500 residents"))
+    gold_before = {p: p.stat().st_mtime_ns for p in (lake / "gold").rglob("*.parquet")}
     third = run_ingest(**params)
     assert (third.count("updated"), third.count("new")) == (1, 0)
+    gold_after = {p: p.stat().st_mtime_ns for p in (lake / "gold").rglob("*.parquet")}
+    rewritten = {p.parent.name for p in set(gold_after) ^ set(gold_before)}
+    assert rewritten == {"date=2026-03-09"}  # only the changed article's day is recomputed
     after = table_state(lake)
     before_rows = {r[0]: r for r in first["articles"]}
     after_rows = {r[0]: r for r in after["articles"]}
@@ -206,3 +210,34 @@ def test_each_sample_article_carries_the_topic_of_its_story(sample_lake):
         topics, hits = found[path]
         assert STORY_TOPICS[entry["story"]] in topics, path
         assert [h["topic"] for h in hits] == topics and all(h["hits"] > 0 for h in hits)
+
+
+def test_coverage_daily_counts_match_the_articles_and_the_hand_counts(sample_lake):
+    from collections import Counter
+
+    lake, _ = sample_lake
+    coverage = {
+        (str(d), o, t): (a, s)
+        for d, o, t, a, s in rows(
+            lake, 'SELECT "date", outlet, topic, articles, stories FROM coverage_daily'
+        )
+    }
+    recount: Counter = Counter()
+    for day, outlet, topics in rows(lake, "SELECT published_date, outlet, topics FROM articles"):
+        for topic in topics or ["(none)"]:
+            recount[(str(day), outlet or "(unknown)", topic)] += 1
+    assert {k: a for k, (a, _) in coverage.items()} == dict(recount)
+    assert all(s <= a for a, s in coverage.values())
+    hand: Counter = Counter()
+    for entry in STORED.values():
+        if entry["published_at"] and entry["canonical_url"]:
+            day = datetime.fromisoformat(entry["published_at"]).astimezone(UTC).date()
+            hand[(str(day), entry["outlet"], STORY_TOPICS[entry["story"]])] += 1
+    for key, count in hand.items():
+        assert coverage[key][0] >= count, key
+
+
+def test_share_of_voice_adds_up_to_one_per_topic(sample_lake):
+    lake, _ = sample_lake
+    totals = rows(lake, "SELECT topic, round(sum(story_share), 3) FROM share_of_voice GROUP BY 1")
+    assert totals and all(total == 1.0 for _, total in totals)

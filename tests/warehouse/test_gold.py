@@ -1,0 +1,83 @@
+from datetime import UTC, datetime
+
+import duckdb
+
+from newslake.transforms.records import RunInfo
+from newslake.warehouse.gold import refresh_coverage
+from newslake.warehouse.lake import Lake
+from newslake.warehouse.schemas import COVERAGE_DAILY
+from newslake.warehouse.views import WAREHOUSE
+
+RUN = RunInfo("r1", datetime(2026, 3, 10, tzinfo=UTC))
+
+
+def article(article_id, day, outlet, topics, story=None):
+    stamp = datetime(2026, 3, day, 12, tzinfo=UTC) if day else None
+    return {
+        "article_id": article_id,
+        "page_id": "p",
+        "url": "u",
+        "canonical_url": None,
+        "outlet": outlet,
+        "source": "s",
+        "title": "t",
+        "authors": [],
+        "published_at": stamp,
+        "language": "en",
+        "text": "x",
+        "word_count": 10,
+        "content_hash": article_id,
+        "story_id": story or article_id,
+        "is_story_canonical": True,
+        "topics": topics,
+        "topic_hits": [{"topic": t, "hits": 1} for t in topics],
+        "first_seen_at": RUN.started_at,
+        "updated_at": RUN.started_at,
+        "run_id": RUN.run_id,
+    }
+
+
+def coverage(lake: Lake) -> list[tuple]:
+    con = duckdb.connect(str(lake.root / WAREHOUSE), read_only=True)
+    try:
+        return con.execute(
+            'SELECT CAST("date" AS VARCHAR), outlet, topic, articles, stories, '
+            "words FROM coverage_daily ORDER BY ALL"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def test_coverage_counts_articles_once_per_topic_and_copies_once_as_stories(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    with lake.writing(RUN, timeout_s=1) as commit:
+        commit.add(
+            "articles",
+            [
+                article("a", 5, "Gazette", ["strike"], story="s1"),
+                article("b", 5, "Gazette", ["strike", "ai"], story="s1"),
+                article("c", 5, None, []),
+                article("d", None, "Wire", ["ai"]),
+            ],
+        )
+        commit.publish()
+        assert refresh_coverage(lake, RUN, {datetime(2026, 3, 5).date(), None}) == 2
+    assert coverage(lake) == [
+        ("2026-03-05", "(unknown)", "(none)", 1, 1, 10),
+        ("2026-03-05", "Gazette", "ai", 1, 1, 10),
+        ("2026-03-05", "Gazette", "strike", 2, 1, 20),
+        (None, "Wire", "ai", 1, 1, 10),
+    ]
+
+
+def test_a_day_whose_coverage_went_missing_is_recomputed_by_the_next_refresh(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    with lake.writing(RUN, timeout_s=1) as commit:
+        commit.add("articles", [article("a", 5, "Gazette", []), article("b", 6, "Gazette", [])])
+        commit.publish()
+        refresh_coverage(lake, RUN, {datetime(2026, 3, 5).date(), datetime(2026, 3, 6).date()})
+    (lost,) = (lake.table_dir(COVERAGE_DAILY) / "date=2026-03-06").glob("*.parquet")
+    lost.unlink()  # as if a run died between its article and gold commits
+    with lake.writing(RunInfo("r2", RUN.started_at), timeout_s=1):
+        assert refresh_coverage(lake, RunInfo("r2", RUN.started_at), set()) == 1
+    assert [row[0] for row in coverage(lake)] == ["2026-03-05", "2026-03-06"]
