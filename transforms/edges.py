@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from newslake.transforms.normalise import word_count
+from newslake.transforms.normalise import fingerprint_text, word_count
 
 _SENTENCE_END = re.compile(r"""[.!?。！？…]["'”’»)\]]*$""")
 _NAME = re.compile(r"^(?:[A-Z][\w'’.-]+\s){1,3}[A-Z][\w'’.-]+$")
 _MIN_DEK_WORDS = 8
+_TITLE_ZONE = 3  # a headline repeat sits above the lede, or under a lead photo or video
 
 
 def is_prose(paragraph: str) -> bool:
@@ -36,12 +37,16 @@ def trim_edges(paragraphs: list[str]) -> list[str]:
     return head + body
 
 
-def drop_title_repeat(paragraphs: list[str], title: str | None) -> list[str]:
-    """Paragraphs without a leading repeat of the headline (extractors often keep the <h1>)."""
-    if (
-        title
-        and paragraphs
-        and paragraphs[0].casefold().strip(" .") == title.casefold().strip(" .")
-    ):
-        return paragraphs[1:]
-    return paragraphs
+def drop_title_repeat(paragraphs: list[str], *titles: str | None) -> list[str]:
+    """Paragraphs without repeats of the headline near the top (extractors often keep the <h1>).
+
+    Any of `titles` counts: the page may show a headline worded unlike its <title> tag.
+    """
+    keys = {_title_key(t) for t in titles if t and _title_key(t)}
+    head = [p for p in paragraphs[:_TITLE_ZONE] if _title_key(p) not in keys]
+    return head + paragraphs[_TITLE_ZONE:]
+
+
+def _title_key(text: str) -> str:
+    """Casefolded words only: quotes, dashes and spacing differ between headline copies."""
+    return fingerprint_text(text)

@@ -8,9 +8,12 @@ from htmldate import find_date
 from lxml import etree
 from lxml import html as lxml_html
 
+from newslake.transforms.blocks import drop_author_notes, drop_teasers, link_key
 from newslake.transforms.decode import decode_body
+from newslake.transforms.domclean import prepare_tree, shield_marks, unshield_marks
 from newslake.transforms.edges import drop_title_repeat, is_prose, trim_edges
 from newslake.transforms.errors import ExtractError
+from newslake.transforms.merge import fill_gaps
 from newslake.transforms.metadata import normalise_language, parse_date, read_page_meta
 from newslake.transforms.normalise import clean_text, clean_title, content_hash, word_count
 from newslake.transforms.plaintext import parse_plain_text
@@ -20,6 +23,16 @@ MIN_WORDS = 40  # below this a page is a teaser, an index or an error page, not 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _MARKDOWN_TYPES = ("text/markdown", "text/x-markdown")
 MAX_LINK_SHARE = 0.5  # above this, the "article" is a list of links to other pages
+_HEADLINE_CHARS = 20  # link texts shorter than this are labels, not headlines
+_HEADINGS = ("h1", "h2", "h3", "h4")
+# Below this many characters from trafilatura's fast precise pass, its readability and jusText
+# fallbacks are worth their cost (as much again as the pass); above it they change nothing.
+_SHORT_EXTRACTION = 1000
+# Comments and processing instructions go at parse time: trafilatura drops a comment node
+# with the text that follows it, which cut paragraphs short at every inline <!-- -->.
+_PARSER = lxml_html.HTMLParser(
+    collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
+)
 
 
 def extract_page(page: Page) -> Extracted:
@@ -39,20 +52,21 @@ def _is_html(content_type: str | None, text: str) -> bool:
 
 def _extract_html(page: Page, text: str) -> Extracted:
     try:
-        tree = lxml_html.document_fromstring(text)
+        tree = lxml_html.document_fromstring(text, parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError(f"unparseable HTML: {exc}") from exc
     meta = read_page_meta(tree, now=page.fetched_at)
-    link_texts = _link_texts(tree)  # before trafilatura, which prunes the tree
-    doc = trafilatura.bare_extraction(
-        tree, url=meta.canonical_url or page.url, include_comments=False, with_metadata=False
-    )
-    if doc is None or not doc.text:
+    # Read before trafilatura, which prunes the tree.
+    links, headlines = _page_links(tree), _headlines(tree)
+    shield_marks(prepare_tree(tree))
+    lines = [unshield_marks(line) for line in _article_lines(tree, meta.canonical_url or page.url)]
+    if not lines:
         raise ExtractError("no main text found in the page")
     title = clean_title(meta.title, meta.site_name)
-    paragraphs = trim_edges(drop_title_repeat(_paragraphs(doc.text), title))
-    if _link_words(paragraphs, link_texts) > MAX_LINK_SHARE * sum(map(_words, paragraphs)):
+    paragraphs = drop_title_repeat(_paragraphs(lines), title, *headlines)
+    if _link_words(paragraphs, links) > MAX_LINK_SHARE * sum(map(_words, paragraphs)):
         raise ExtractError("a list of links (an index or section page), not an article")
+    paragraphs = drop_author_notes(drop_teasers(paragraphs, links, page.url))
     return _extracted(
         page,
         paragraphs,
@@ -102,24 +116,63 @@ def _extracted(page: Page, paragraphs: list[str], **meta) -> Extracted:
     )
 
 
-def _link_texts(tree: lxml_html.HtmlElement) -> set[str]:
-    """Casefolded texts of the page's links that are long enough to be headlines."""
-    texts = (" ".join(a.text_content().split()).casefold() for a in tree.iter("a"))
-    return {t for t in texts if len(t) >= 20}
+def _headlines(tree: lxml_html.HtmlElement) -> list[str]:
+    """Texts of the page's <h1> elements: the headline as the reader sees it."""
+    return [heading.text_content() for heading in tree.iter("h1")]
 
 
-def _link_words(paragraphs: list[str], link_texts: set[str]) -> int:
-    """Words in paragraphs that are nothing but the text of one of the page's links."""
-    return sum(_words(p) for p in paragraphs if p.casefold() in link_texts)
+def _page_links(tree: lxml_html.HtmlElement) -> dict[str, str]:
+    """The page's links: target by link text (in `link_key` form), first link of a text wins.
+
+    Texts the page also uses as a plain heading are left out: there they are part of the body.
+    """
+    links: dict[str, str] = {}
+    for anchor in tree.iter("a"):
+        href = anchor.get("href")
+        if href:
+            links.setdefault(link_key(anchor.text_content()), href.strip())
+    for heading in tree.iter(_HEADINGS):
+        if next(heading.iter("a"), None) is None and next(heading.iterancestors("a"), None) is None:
+            links.pop(link_key(heading.text_content()), None)
+    return links
+
+
+def _link_words(paragraphs: list[str], links: dict[str, str]) -> int:
+    """Words in headline-long paragraphs that are nothing but the text of a link on the page."""
+    keys = (link_key(p) for p in paragraphs)
+    return sum(_words(k) for k in keys if len(k) >= _HEADLINE_CHARS and k in links)
 
 
 def _words(paragraph: str) -> int:
     return len(paragraph.split())
 
 
-def _paragraphs(extracted: str) -> list[str]:
-    """trafilatura puts one block per line: each line is a paragraph."""
-    return clean_text(extracted.replace("\n", "\n\n")).split("\n\n")
+def _article_lines(tree: lxml_html.HtmlElement, url: str) -> list[str]:
+    """The article's blocks, one per line: trafilatura's precise pass with its gaps filled.
+
+    The precise pass decides where the article is; a default pass over the same tree
+    restores blocks the precise one cut from its middle (lists, link-rich paragraphs).
+    """
+    strict = _trafilatura_lines(tree, url, favor_precision=True, fast=True)
+    if sum(map(len, strict)) < _SHORT_EXTRACTION:
+        strict = _trafilatura_lines(tree, url, favor_precision=True)
+    if not strict:
+        return []
+    # The passes prune the raw tree in place, each the same nodes: they can share it.
+    return fill_gaps(strict, _trafilatura_lines(tree, url, fast=True))
+
+
+def _trafilatura_lines(tree: lxml_html.HtmlElement, url: str, **options: bool) -> list[str]:
+    """trafilatura's text of the page, one block per line; [] when it finds none."""
+    doc = trafilatura.bare_extraction(
+        tree, url=url, include_comments=False, with_metadata=False, **options
+    )
+    return doc.text.splitlines() if doc is not None and doc.text else []
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Cleaned paragraphs: trafilatura puts one block per line."""
+    return clean_text("\n\n".join(lines)).split("\n\n")
 
 
 def detect_language(text: str) -> str | None:

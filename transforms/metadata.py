@@ -12,11 +12,11 @@ from lxml import html as lxml_html
 
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 
-# Meta tags that carry the publication date, strongest first.
-_DATE_META = (
-    "article:published_time",
-    "og:published_time",
-    "datepublished",
+# Meta tags that carry the publication date, strongest first. The first three name the
+# article's publication outright; JSON-LD's datePublished is read after them and before the
+# generic names, which CMSs fill with local times or the page's build date.
+_DATE_META = ("article:published_time", "og:published_time", "datepublished")
+_GENERIC_DATE_META = (
     "publishdate",
     "publish-date",
     "pubdate",
@@ -66,6 +66,7 @@ _STAFF = frozenset(
     }
 )
 _EMAIL = re.compile(r"\S+@\S+")
+_TITLE_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»)\s+")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]+)*$")
 
 
@@ -85,19 +86,24 @@ def read_page_meta(tree: lxml_html.HtmlElement, *, now: datetime) -> PageMeta:
     """Metadata from meta tags and JSON-LD; dates after `now` or before 1990 are ignored."""
     meta = _meta_tags(tree)
     ld = list(_json_ld_articles(tree))
-    title = _first(
+    site_name = _first(
+        meta.get("og:site_name"), *(_publisher(obj) for obj in ld), meta.get("application-name")
+    )
+    declared = [
         meta.get("og:title"),
         meta.get("twitter:title"),
         *(_text(obj.get("headline")) for obj in ld),
+    ]
+    title = _first(
+        _confirmed_headline(tree, [*declared, _title_tag(tree)], site_name),
+        *declared,
         _h1(tree),
         _title_tag(tree),
-    )
-    site_name = _first(
-        meta.get("og:site_name"), *(_publisher(obj) for obj in ld), meta.get("application-name")
     )
     canonical = _first(_link_href(tree, "canonical"), meta.get("og:url"))
     dates = [meta.get(name) for name in _DATE_META]
     dates += [_text(obj.get("datePublished")) for obj in ld]
+    dates += [meta.get(name) for name in _GENERIC_DATE_META]
     dates += tree.xpath(
         "//time[@pubdate]/@datetime | //article//time/@datetime | //time/@datetime"
     )[:3]
@@ -297,6 +303,35 @@ def _first(*values: str | None) -> str | None:
 def _link_href(tree: lxml_html.HtmlElement, rel: str) -> str | None:
     hrefs = tree.xpath(f'//link[@rel="{rel}"]/@href')
     return hrefs[0].strip() if hrefs and hrefs[0].strip() else None
+
+
+def _confirmed_headline(
+    tree: lxml_html.HtmlElement, declared: list[str | None], site_name: str | None
+) -> str | None:
+    """The first <h1> that a declared title names too: the headline as readers see it.
+
+    A declared title may add the site ('Headline | Site'); its longest segment is compared too.
+    A social title ('og:title') often differs from the page's headline; where the <title> tag
+    or JSON-LD agrees with the <h1>, the <h1> is the article's title. A logo <h1> matching a
+    <title> that is only the site's name confirms nothing.
+    """
+    shapes = {_shape(t) for t in declared if t} | {_shape(_main_segment(t)) for t in declared if t}
+    shapes -= {"", _shape(site_name or "")}
+    for heading in tree.iter("h1"):
+        text = heading.text_content()
+        if _shape(text) in shapes:
+            return text
+    return None
+
+
+def _main_segment(title: str) -> str:
+    """The longest part of a title split at ' | ', ' - ' and similar separators."""
+    return max(_TITLE_SEPARATOR.split(title), key=len)
+
+
+def _shape(text: str) -> str:
+    """Casefolded words only, to compare spellings of one title."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
 
 
 def _h1(tree: lxml_html.HtmlElement) -> str | None:

@@ -190,8 +190,19 @@ def _view(text: str) -> _LineView:
     return _LineView(text=text, core=core, words=_words(core), terminal=_terminal(core))
 
 
+# Unrendered CMS shortcodes ('[button link="..."]Send us your review[/button]'): an opening tag
+# needs an attribute and a closing tag its opener, so '[1]', '[sic]' and '[VIDEO]' stay.
+_SHORTCODE = re.compile(
+    r"""\[([a-z][\w-]*)(?:\s+[\w-]+=(?:"[^"]*"|'[^']*'|[^\s\]]+))+\s*/?\](.*?)(?:\[/\1\]|$)"""
+)
+
+
+def _strip_shortcodes(line: str) -> str:
+    return _SHORTCODE.sub(r"\2", line) if "=" in line else line
+
+
 def _normalise_line(line: str) -> str:
-    return re.sub(r" {2,}", " ", _fold_chars(line)).strip()
+    return re.sub(r" {2,}", " ", _strip_shortcodes(_fold_chars(line))).strip()
 
 
 # --- label-only lines: every word is furniture vocabulary and at least one is an anchor ------
@@ -1783,6 +1794,32 @@ _CTA_MARKERS = _keys(
     "konto",
     "journalismus",
 )
+# Markers that point, not address: with a plain verb they are the article's own instructions.
+_DEICTIC_MARKERS = _keys(
+    "here",
+    "now",
+    "today",
+    "free",
+    "above",
+    "below",
+    "aquí",
+    "ahora",
+    "hoy",
+    "gratis",
+    "gratuito",
+    "gratuita",
+    "ici",
+    "maintenant",
+    "gratuit",
+    "gratuite",
+    "gratuitement",
+    "hier",
+    "jetzt",
+    "heute",
+    "kostenlos",
+)
+# 'Here' and 'now' make a prompt only of a strong verb ('Subscribe now'); plain verbs need these.
+_ADDRESS_MARKERS = _CTA_MARKERS - _DEICTIC_MARKERS
 _PROMO_WORDS = _keys(
     "inbox",
     "newsletter",
@@ -1803,6 +1840,11 @@ _CTA_MARKER_PAIRS = _phrases(
     "this video",
     "full story",
     "full article",
+    "full report",
+    "full coverage",
+    "read more",
+    "continue reading",
+    "keep reading",
     "ad blocker",
     "free trial",
     "este artículo",
@@ -1900,12 +1942,17 @@ _COPULAS = _keys(
     "wird",
 )
 _STRONG_CTA_WORDS = frozenset(p[0] for p in _STRONG_CTA if len(p) == 1)
-_CLAUSE_SPLIT = re.compile(r"[,;:?!|\u2022\u00b7\u2014\u2013()]|\.(?:\s|$)|\s-\s|\.\.\.|\u2026")
+# A colon splits clauses, except the one in a URL ('at https://...'), which is a marker.
+_CLAUSE_SPLIT = re.compile(
+    r"[,;?!|\u2022\u00b7\u2014\u2013()]|:(?!//)|\.(?:\s|$)|\s-\s|\.\.\.|\u2026"
+)
 _LINK_RE = re.compile(r"[\w.+-]+@[\w-]+\.\w|https?://|www\.|@\w{2,}")
 
 
-def _has_marker(words: tuple[str, ...], clause: str) -> bool:
-    if any(w in _CTA_MARKERS for w in words) or _LINK_RE.search(clause):
+def _has_marker(words: tuple[str, ...], clause: str, *, deictic: bool = True) -> bool:
+    """True if the words address the reader about the publication, or, if `deictic`, point."""
+    markers = _CTA_MARKERS if deictic else _ADDRESS_MARKERS
+    if any(w in markers for w in words) or _LINK_RE.search(clause):
         return True
     return any(pair in _CTA_MARKER_PAIRS for pair in itertools.pairwise(words))
 
@@ -1923,10 +1970,15 @@ def _cta_strength(clause: str) -> int:
             tail = words[size:]
             if tail and tail[0] in _COPULAS:
                 return 0  # 'Comment is free': the 'verb' is the subject of a sentence
-            marked = _has_marker(tail[:8], clause)
+            # A newsletter pitch names its product late: 'Get the day's top headlines delivered
+            # to your inbox'.
+            promo = not _PROMO_WORDS.isdisjoint(tail)
             if verb in _STRONG_CTA:
-                return 3 if marked else int(all(w in _CTA_TAIL for w in tail))
-            return 2 if marked else 0
+                if promo or _has_marker(tail[:8], clause):
+                    return 3
+                return int(all(w in _CTA_TAIL for w in tail))
+            # 'See it now: Amazon', 'Get more ideas here': an article pointing at its subject.
+            return 2 if promo or _has_marker(tail[:8], clause, deictic=False) else 0
     if len(words) <= 6 and words[-1] in _VERB_FINAL:
         marked = _has_marker(original[:-1], clause)  # 'Jetzt lesen': the softener is the cue
         strong = words[-1] in _STRONG_CTA_WORDS

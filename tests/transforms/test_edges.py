@@ -1,4 +1,4 @@
-from newslake.transforms.edges import is_prose, trim_edges
+from newslake.transforms.edges import drop_title_repeat, is_prose, trim_edges
 
 P1 = "The council voted on Tuesday to extend the emergency water programme by six weeks."
 P2 = "Residents in the northern districts will keep receiving bottled water until April."
@@ -37,3 +37,29 @@ def test_is_prose():
     assert is_prose("“We will not back down,” the union leader told reporters.")
     assert not is_prose("What happens next")
     assert not is_prose("Photo: Reuters.")
+
+
+TITLE = "Council extends water programme"
+
+
+def test_a_leading_repeat_of_the_headline_is_dropped():
+    assert drop_title_repeat([TITLE, P1, P2], TITLE) == [P1, P2]
+
+
+def test_a_headline_repeat_under_a_lead_photo_caption_is_dropped():
+    caption = "Residents queue for bottled water in the northern districts on Monday."
+    assert drop_title_repeat([caption, f"{TITLE}.", P1], TITLE) == [caption, P1]
+
+
+def test_any_of_several_headlines_counts_and_quotes_or_case_do_not_matter():
+    shown = "Council \u2018extends\u2019 the water programme"
+    assert drop_title_repeat(["COUNCIL 'EXTENDS' THE WATER PROGRAMME", P1], TITLE, shown) == [P1]
+
+
+def test_the_headline_words_deep_in_the_body_are_kept():
+    paragraphs = [P1, P2, DEK, TITLE]
+    assert drop_title_repeat(paragraphs, TITLE) == paragraphs
+
+
+def test_no_title_keeps_everything():
+    assert drop_title_repeat([P1, P2], None) == [P1, P2]

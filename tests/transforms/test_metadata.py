@@ -58,6 +58,35 @@ def test_future_and_ancient_dates_are_ignored_for_the_next_candidate():
     assert meta_of(markup).published_at == datetime(2026, 3, 1, 17, 0, tzinfo=UTC)
 
 
+def test_the_visible_headline_wins_when_the_title_tag_confirms_it():
+    markup = """<html><head><title>Port strike enters day three | Harbour Gazette</title>
+      <meta property="og:title" content="Dockers walk out again"></head>
+      <body><h1>Port strike enters day three</h1></body></html>"""
+    assert meta_of(markup).title == "Port strike enters day three"
+
+
+def test_an_h1_that_no_declared_title_names_is_not_the_title():
+    markup = """<html><head><title>Port strike enters day three | Harbour Gazette</title>
+      <meta property="og:title" content="Port strike enters day three"></head>
+      <body><h1>Harbour Gazette</h1><h1>Latest news</h1></body></html>"""
+    assert meta_of(markup).title == "Port strike enters day three"
+
+
+def test_a_logo_h1_matching_a_title_tag_of_only_the_site_name_is_not_the_title():
+    markup = """<html><head><title>Harbour Gazette</title>
+      <meta property="og:site_name" content="Harbour Gazette">
+      <meta property="og:title" content="Port strike enters day three"></head>
+      <body><h1>Harbour Gazette</h1></body></html>"""
+    assert meta_of(markup).title == "Port strike enters day three"
+
+
+def test_json_ld_publication_date_beats_a_generic_local_time_meta_tag():
+    markup = """<html><head><meta name="sailthru.date" content="2026-03-03 20:58:46">
+      <script type="application/ld+json">{"@type": "NewsArticle",
+       "datePublished": "2026-03-04T04:58:46Z"}</script></head><body></body></html>"""
+    assert meta_of(markup).published_at == datetime(2026, 3, 4, 4, 58, 46, tzinfo=UTC)
+
+
 def test_broken_json_ld_is_skipped():
     markup = '<html><head><script type="application/ld+json">{oops</script></head></html>'
     assert meta_of(markup).title is None

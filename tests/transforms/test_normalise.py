@@ -137,6 +137,11 @@ FURNITURE = [
     ("cross-link", "\u76f8\u5173\u9605\u8bfb\uff1a\u5317\u4eac\u65b0\u95fb"),
     ("cta", "Get the latest news delivered to your inbox"),
     ("cta", "Jetzt lesen"),
+    # a newsletter pitch that names the product late, and a prompt ending in a URL
+    ("cta", "Get the day's top stories delivered to your inbox every morning with our newsletter."),
+    ("cta", "Follow our coverage of the harbour strike at https://www.example.com/strike"),
+    ("cta", "Click here to read more"),
+    ("cta", "Tell us what you think"),
 ]
 
 # --- near misses that must survive -----------------------------------------------------------
@@ -184,13 +189,35 @@ PROSE = [
     ("byline", "By The Numbers"),
     ("byline", "Von Berlin aus gesehen"),
     ("byline", "Reporting by the agency found widespread fraud."),
-    ("subhead", "NISSAN SENTRA"),
+    ("subhead", "EASTERN CHANNEL"),
     ("subhead", "What happens next"),
     ("subhead", "Por qu\u00e9 importa"),
     ("subhead", "Ce que l'on sait"),
     ("subhead", "Was wir wissen"),
+    # an article pointing its reader at its own subject, not at the publication
+    ("cta", "See it now: Harbourline store"),
+    ("cta", "Get more weeknight recipe ideas here!"),
+    ("cta", "Click here to download the full ferry timetable."),
+    ("cta", "Get started with the beginner plan here."),
+    ("brackets", "See note [1] and [sic] in the ruling."),
     ("subhead", "\u00ab Nous allons partir \u00bb, a d\u00e9clar\u00e9 le ministre."),
 ]
+
+
+SHORTCODES = [
+    ('[button link="https://x.example/review" type="big"] Send us your review[/button]', ""),
+    ('[gallery ids="4,5,6"]', ""),
+    (
+        'The pier [caption id="a1" align="left"]North pier at dawn[/caption] reopened.',
+        "The pier North pier at dawn reopened.",
+    ),
+    ("Officials called it a [VIDEO] and [sic] moment, citing rule [3].", None),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), SHORTCODES)
+def test_unrendered_shortcodes_are_stripped_and_brackets_kept(raw: str, expected: str | None):
+    assert clean_text(raw) == (raw if expected is None else expected)
 
 
 @pytest.mark.parametrize(("category", "line"), FURNITURE)

@@ -1,0 +1,174 @@
+"""extract_page on small hand-written news pages: what the HTML path keeps and what it drops."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from newslake.transforms.extract import extract_page
+from newslake.transforms.records import Page, RunInfo
+
+RUN = RunInfo("test", datetime(2026, 3, 10, tzinfo=UTC))
+URL = "https://www.portavery.example/news/2026/03/04/dredging-plan-approved"
+TITLE = "Harbour board approves dredging plan"
+BODY = [
+    "The Port Avery harbour board approved the eastern channel dredging plan on Tuesday night "
+    "after a four-hour meeting that ran well past midnight.",
+    "Board members voted six to two in favour, with both votes against coming from members who "
+    "represent the fishing cooperatives on the northern quay.",
+    "Work is due to start in May and should end before the autumn storms, when the channel is "
+    "usually closed to large vessels for several weeks.",
+    "The board said the silt would be moved to the old gravel pits behind the industrial estate "
+    "rather than dumped at sea, as first proposed last year.",
+    "Fishing crews said they would watch the water quality closely and ask for an independent "
+    "survey if the catch falls during the summer season.",
+]
+
+
+def page_html(*blocks: str, head: str = "", title: str = TITLE, lang: str = "en") -> str:
+    paragraphs = "".join(blocks) if blocks else "".join(f"<p>{p}</p>" for p in BODY)
+    return (
+        f'<!doctype html><html lang="{lang}"><head><title>{title} | Port Avery Post</title>'
+        f'<meta property="og:title" content="{title}">'
+        '<meta property="article:published_time" content="2026-03-04T08:30:00+01:00">'
+        f"{head}</head><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+        f"<article><h1>{title}</h1>{paragraphs}</article>"
+        "<footer>Copyright Port Avery Post</footer></body></html>"
+    )
+
+
+def extract(markup: str):
+    page = Page.create(
+        source="test", url=URL, body=markup.encode("utf-8"), run=RUN, content_type="text/html"
+    )
+    return extract_page(page)
+
+
+def paras(*texts: str) -> list[str]:
+    return [f"<p>{t}</p>" for t in texts]
+
+
+def test_the_article_comes_out_without_its_headline_or_page_chrome():
+    result = extract(page_html())
+    assert result.text.split("\n\n") == BODY
+    assert result.title == TITLE
+    assert result.published_at == datetime(2026, 3, 4, 7, 30, tzinfo=UTC)
+
+
+def test_an_html_comment_inside_a_paragraph_does_not_cut_it_short():
+    cut = (
+        "<p>The board chair, <a href='/people/ana-ruiz'>Ana Ruiz</a><!-- person link -->, said "
+        "the vote settled a question the town had argued over for a decade.</p>"
+    )
+    result = extract(page_html(cut, *paras(*BODY)))
+    assert (
+        "The board chair, Ana Ruiz, said the vote settled a question the town had argued over "
+        "for a decade." in result.text
+    )
+
+
+def test_a_quoted_social_post_is_kept():
+    tweet = (
+        '<div class="social-media-embed"><blockquote class="twitter-tweet"><p>Six votes to two. '
+        "The channel gets dredged at last.</p>&mdash; Port Avery Watch (@averywatch) "
+        '<a href="https://twitter.com/averywatch/status/1">March 4, 2026</a></blockquote>'
+        '<script src="https://platform.twitter.com/widgets.js"></script></div>'
+    )
+    result = extract(page_html(*paras(*BODY[:2]), tweet, *paras(*BODY[2:])))
+    assert "Six votes to two. The channel gets dredged at last." in result.text
+    assert BODY[4] in result.text
+
+
+def test_widgets_inside_the_body_are_dropped_and_the_article_kept():
+    card = (
+        '<p>The motion came from councillor <span><a href="/people/ana-ruiz">Ana Ruiz</a>'
+        '<span class="card"><img src="/r.jpg"><a href="/people/ana-ruiz">Ana Ruiz</a>'
+        '<a href="/news/1">Ruiz backs ferry fares freeze</a><a href="/news/2">Budget vote '
+        "delayed</a></span></span>, who chairs the transport committee of the board.</p>"
+    )
+    newsletter = (
+        '<div class="newsletter-box"><h3>Harbour Briefing</h3><p>Our free morning email with '
+        "the day's shipping news, every weekday.</p></div>"
+    )
+    related = (
+        '<ul><li><a href="/news/2026/02/ferry-fares-frozen">Ferry fares frozen for another '
+        'year</a></li><li><a href="/news/2026/02/storm-pier">Storm closes the north pier for '
+        "a week</a></li></ul>"
+    )
+    note = "<p>Jo Marsh covers the port. Follow her on Twitter @jomarsh.</p>"
+    about = '<hr><p class="small">Port Avery Post is owned by Avery Media Group.</p>'
+    blocks = [card, *paras(*BODY[:3]), newsletter, *paras(*BODY[3:]), related, note, about]
+    text = extract(page_html(*blocks)).text
+    assert "who chairs the transport committee of the board." in text
+    for gone in ("Ruiz backs", "Harbour Briefing", "free morning email", "Ferry fares frozen"):
+        assert gone not in text
+    assert "Follow her" not in text
+    assert "Avery Media Group" not in text
+    assert all(p in text for p in BODY)
+
+
+def test_a_call_to_action_about_the_subject_stays_and_one_about_the_site_goes():
+    tip = "<p>Get the full dredging timetable here.</p>"
+    pitch = "<p>Subscribe to our newsletter for daily port news.</p>"
+    text = extract(page_html(*paras(*BODY[:3]), tip, pitch, *paras(*BODY[3:]))).text
+    assert "Get the full dredging timetable here." in text
+    assert "Subscribe" not in text
+
+
+def test_a_dateline_at_the_top_is_kept():
+    text = extract(page_html("<p>PORT AVERY, HARBOUR COUNTY</p>", *paras(*BODY))).text
+    assert text.startswith("PORT AVERY, HARBOUR COUNTY")
+
+
+def test_a_list_between_paragraphs_is_kept():
+    facts = "<ul><li>Depth after dredging: 9 metres</li><li>Silt to move: 40,000 tonnes</li></ul>"
+    text = extract(page_html(*paras(*BODY[:2]), facts, *paras(*BODY[2:]))).text
+    assert "Depth after dredging: 9 metres" in text
+    assert "Silt to move: 40,000 tonnes" in text
+
+
+# --- scripts without spaces and right-to-left scripts come out whole -----------------------------
+
+JA_TITLE = "港湾委員会が浚渫計画を承認"
+JA_BODY = [
+    "ポートエイヴリー港湾委員会は火曜日の夜、東水路の浚渫計画を賛成六、反対二で承認した。",
+    "会議は四時間に及び、反対票はいずれも北岸の漁業協同組合を代表する委員が投じた。",
+    "工事は五月に始まり、大型船の航行が難しくなる秋の嵐の前に終わる予定だという。",
+    "委員会によると、浚渫した土砂は海に捨てず、工業団地の裏にある古い砂利採取場に運ぶ。",
+    "漁業者らは夏の漁期に水質と漁獲量を注意深く見守り、必要なら独立した調査を求めるとしている。",
+]
+AR_TITLE = "مجلس الميناء يوافق على خطة تعميق القناة"
+AR_BODY = [
+    "وافق مجلس ميناء بورت أفري مساء الثلاثاء على خطة تعميق القناة الشرقية.",
+    "واستمر الاجتماع أربع ساعات، وجاء الصوتان المعارضان من ممثلي تعاونيات الصيد.",
+    "ومن المقرر أن تبدأ الأعمال في مايو وأن تنتهي قبل عواصف الخريف المعتادة.",
+    "وقال المجلس إن الطمي سينقل إلى حفر الحصى القديمة بدلاً من إلقائه في البحر.",
+    "وقال الصيادون إنهم سيراقبون جودة المياه عن كثب طوال موسم الصيد في الصيف.",
+]
+# Persian keeps a zero-width non-joiner (U+200C) inside words such as 'Tuesday' and 'will go'.
+ZWNJ = "\u200c"
+FA_TITLE = "هیئت بندر طرح لایروبی را تصویب کرد"
+FA_BODY = [
+    f"هیئت بندر پورت اوری شامگاه سه{ZWNJ}شنبه طرح لایروبی کانال شرقی را تصویب کرد.",
+    f"نشست چهار ساعت طول کشید و دو رأی مخالف از سوی تعاونی{ZWNJ}های صیادی داده شد.",
+    f"قرار است کار در اردیبهشت آغاز شود و پیش از توفان{ZWNJ}های پاییزی پایان یابد.",
+    f"به گفته هیئت، گل{ZWNJ}ولای به گودال{ZWNJ}های قدیمی شن پشت شهرک صنعتی برده می{ZWNJ}شود.",
+    f"صیادان می{ZWNJ}گویند کیفیت آب را در فصل صید تابستان از نزدیک زیر نظر خواهند داشت.",
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "body"),
+    [("ja", JA_TITLE, JA_BODY), ("ar", AR_TITLE, AR_BODY), ("fa", FA_TITLE, FA_BODY)],
+)
+def test_cjk_and_right_to_left_articles_come_out_whole(lang: str, title: str, body: list[str]):
+    result = extract(page_html(*paras(*body), title=title, lang=lang))
+    assert result.text.split("\n\n") == body
+    assert result.title == title
+    assert result.language == lang
+
+
+def test_right_to_left_marks_inside_a_sentence_survive():
+    rlm = "\u200f"
+    mixed = f"وقال المتحدث إن شركة {rlm}Harbourline{rlm} ستتولى الأعمال في القناة."
+    markup = page_html(*paras(*AR_BODY[:3], mixed, *AR_BODY[3:]), title=AR_TITLE, lang="ar")
+    assert mixed in extract(markup).text
