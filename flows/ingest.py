@@ -174,8 +174,9 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
             memory = FetchMemory()
             found = discover_urls(webs, settings, memory, run, recorder.state)
             pipeline.push(found.pages, found.log)
-            entries = {item.url: item.entry for item in found.inputs if item.entry}
             for items in batched(found.inputs, size):
+                # Only this batch's entries: Prefect walks every task parameter it is given.
+                entries = {item.url: item.entry for item in items if item.entry}
                 pipeline.push(*fetch_batch(items, settings, memory, run), entries)
         for source in warcs:
             records = read_warc(source, run, settings.fetch.max_body_bytes)

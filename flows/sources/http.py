@@ -120,15 +120,7 @@ class Fetcher:
         while True:
             attempts += 1
             try:
-                async with self.slots:
-                    return await asyncio.wait_for(
-                        self._follow(url, validators, attempts, started),
-                        self.settings.total_timeout_s,
-                    )
-            except TimeoutError:
-                error: FetchError = FetchTimeout(
-                    f"no complete response within {self.settings.total_timeout_s:g} s"
-                )
+                return await self._follow(url, validators, attempts, started)
             except FetchError as exc:
                 error = exc
             if not error.retryable or attempts > self.settings.retries:
@@ -176,6 +168,19 @@ class Fetcher:
         raise RedirectError(f"more than {self.settings.max_redirects} redirects from {url}")
 
     async def _send(self, url: str, headers: dict[str, str]) -> _Raw:
+        """One request, under the global limit and the total timeout (waiting for a host's
+        turn is not counted: a slow host's queue must not time out its own requests)."""
+        try:
+            async with self.slots:
+                return await asyncio.wait_for(
+                    self._request(url, headers), self.settings.total_timeout_s
+                )
+        except TimeoutError:
+            raise FetchTimeout(
+                f"no complete response within {self.settings.total_timeout_s:g} s"
+            ) from None
+
+    async def _request(self, url: str, headers: dict[str, str]) -> _Raw:
         try:
             async with self.client.stream("GET", url, headers=headers) as response:
                 return await _read(response, self.settings.max_body_bytes)

@@ -312,3 +312,20 @@ def test_robots_crawl_delay_sets_the_host_delay(sample_dir):
 
         asyncio.run(go())
         assert memory.delays == {f"127.0.0.1:{site.port}": 2.0}
+
+
+def test_waiting_for_a_host_turn_does_not_count_against_the_request_timeout(sample_dir):
+    from dataclasses import replace
+
+    from news_site import NewsSite
+
+    settings = replace(FAST, per_host=1, total_timeout_s=0.5, retries=0)
+    with NewsSite(sample_dir, crawl_delay=0.3) as site:
+
+        async def go():
+            async with Fetcher(settings) as fetcher:
+                urls = [site.url(f"/redirect/0?n={i}") for i in range(4)]
+                return await asyncio.gather(*(fetcher.fetch(u) for u in urls))
+
+        responses = asyncio.run(go())  # the last starts ~1.2 s in: after its own 0.5 s limit
+    assert [r.status for r in responses] == [200] * 4
