@@ -138,6 +138,31 @@ def sql(
 
 
 @app.command()
+def status(lake: LakeOpt = None, config: Config = None) -> None:
+    """Tables, partitions, sizes and rows; the latest runs by outcome; the lock holder."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from newslake.warehouse.status import lake_status
+
+    info = lake_status(Settings.load(config, lake=lake).lake)
+    console = Console()
+    tables = Table("table", "path", "partitions", "files", "rows", "size", title=info.root)
+    for t in info.tables:
+        tables.add_row(
+            t.name, t.path, str(t.partitions), str(t.files), str(t.rows), _human_bytes(t.bytes)
+        )
+    console.print(tables)
+    runs = Table("run", "inputs", "outcomes", title="latest runs")
+    for run_id, count, outcomes in info.runs:
+        runs.add_row(run_id, str(count), ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
+    console.print(runs)
+    console.print(f"lock: {info.lock or 'free'}")
+    if info.pending_commits:
+        console.print(f"{info.pending_commits} interrupted commit(s): the next run completes them")
+
+
+@app.command()
 def init(
     path: Annotated[Path, typer.Argument(help="Where to write it.")] = Path("newslake.toml"),
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
@@ -228,6 +253,14 @@ def _run_ingest(
 def _prefect_env() -> None:
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+
+
+def _human_bytes(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size} B"
 
 
 def _print_summary(summary: dict[str, Any]) -> None:

@@ -144,3 +144,23 @@ def test_the_warehouse_file_opens_in_any_duckdb_client(cli_lake):
     con = duckdb.connect(str(home / "lake" / "warehouse.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM fetch_log").fetchall() == [(17,)]
     con.close()
+
+
+def test_status_shows_tables_runs_and_the_lock(cli_lake):
+    home, _ = cli_lake
+    result = newslake("status", "--lake", "lake", cwd=home)
+    assert result.returncode == 0, result.stderr
+    for text in ("articles", "silver/articles", "fetch_log", "latest runs", "ok 15", "lock: free"):
+        assert text in result.stdout, text
+    assert_one_line_error(newslake("status", "--lake", "nowhere", cwd=home), "no lake")
+
+
+def test_status_does_not_import_prefect():
+    code = (
+        "import sys; from newslake.warehouse.status import lake_status; "
+        "import newslake.flows.cli; print('prefect' in sys.modules)"
+    )
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
+        == "False"
+    )
