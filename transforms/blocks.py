@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urljoin, urlsplit
 
-from newslake.transforms.normalise import word_count
+from newslake.transforms.tokens import word_count
 from newslake.transforms.outlets import registered_domain
 
 _BULLET = re.compile(r"^(?:[-–—•·*▪►>»]|\d{1,2}[.)])\s+")

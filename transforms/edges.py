@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from newslake.transforms.normalise import fingerprint_text, word_count
+from newslake.transforms.tokens import fingerprint_text, word_count
 
 _SENTENCE_END = re.compile(r"""[.!?。！？…]["'”’»)\]]*$""")
 _NAME = re.compile(r"^(?:[A-Z][\w'’.-]+\s){1,3}[A-Z][\w'’.-]+$")

@@ -1,0 +1,77 @@
+"""Characters and words: quote and space folding, Unicode-aware tokens, text fingerprints.
+
+Pure: no I/O, clock, environment or network access.
+"""
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032"
+_DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033"
+_ODD_SPACES = "\t\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
+# ZWNJ/ZWJ (U+200C/U+200D) are kept: they are meaningful in Persian, Indic scripts and emoji.
+_INVISIBLES = "\u200b\u2060\ufeff\u00ad\u180e"
+
+_CHAR_MAP = str.maketrans(
+    {
+        **dict.fromkeys(_SINGLE_QUOTES, "'"),
+        **dict.fromkeys(_DOUBLE_QUOTES, '"'),
+        **dict.fromkeys(_ODD_SPACES, " "),
+        **dict.fromkeys(_INVISIBLES, None),
+    }
+)
+
+
+def _char_ranges(codepoints: Iterable[int]) -> str:
+    """Regex character-class body covering the given sorted code points as ranges."""
+    parts: list[str] = []
+    start = prev = -2
+    for cp in [*codepoints, -2]:
+        if cp == prev + 1:
+            prev = cp
+            continue
+        if start >= 0:
+            upper = "-" + re.escape(chr(prev)) if prev > start else ""
+            parts.append(re.escape(chr(start)) + upper)
+        start = prev = cp
+    return "".join(parts)
+
+
+# Python's \w excludes combining marks, which would split Devanagari, Thai or decomposed Latin
+# words; the class is derived from unicodedata so it tracks the running Python's Unicode version.
+_MARKS = _char_ranges(
+    cp for cp in range(0x300, 0x10000) if unicodedata.category(chr(cp)) in {"Mn", "Mc", "Me"}
+)
+_CJK = (
+    "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
+)
+_WORD_CHAR = rf"(?:(?![{_CJK}])(?:[^\W_]|[{_MARKS}\u200c\u200d]))"
+_TOKEN_RE = re.compile(rf"\d+(?:[.,:]\d+)+|(?=[^\W_])[{_CJK}]|{_WORD_CHAR}+(?:'{_WORD_CHAR}+)*")
+
+
+def fold_chars(text: str) -> str:
+    """The text with quote look-alikes folded, odd spaces made plain and invisibles removed."""
+    return text.translate(_CHAR_MAP)
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN_RE.findall(unicodedata.normalize("NFC", fold_chars(text)))
+
+
+def word_count(text: str) -> int:
+    """Return the number of word tokens; each CJK ideograph or kana counts as one word."""
+    return len(_tokens(text))
+
+
+def fingerprint_text(text: str) -> str:
+    """Return casefolded word tokens joined by single spaces, for exact-duplicate hashing."""
+    canonical = unicodedata.normalize("NFKC", fold_chars(text)).casefold()
+    return " ".join(_TOKEN_RE.findall(unicodedata.normalize("NFKC", canonical)))
+
+
+def content_hash(text: str) -> str:
+    """Return the first 16 hex chars of sha256(fingerprint_text(text))."""
+    return hashlib.sha256(fingerprint_text(text).encode("utf-8")).hexdigest()[:16]
