@@ -9,8 +9,8 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urljoin, urlsplit
 
-from newslake.transforms.tokens import word_count
 from newslake.transforms.outlets import registered_domain
+from newslake.transforms.tokens import word_count
 
 _BULLET = re.compile(r"^(?:[-–—•·*▪►>»]|\d{1,2}[.)])\s+")
 # A label after a teaser link: 'Headline [VIDEO]', 'Headline (PHOTOS) |'.
