@@ -10,7 +10,8 @@ from newslake.transforms.dedup import Decision, KnownArticle, article_key, decid
 from newslake.transforms.discovery import Entry, fill_gaps
 from newslake.transforms.errors import NewslakeError
 from newslake.transforms.outlets import resolve_outlet
-from newslake.transforms.records import Extracted, FetchLogRow, Page, RunInfo
+from newslake.transforms.records import Article, Extracted, FetchLogRow, Page, RunInfo
+from newslake.transforms.stories import assign_story, band_keys
 from newslake.transforms.topics import TopicMatcher, match_topics
 from newslake.warehouse.lake import Commit, partition_value
 from newslake.warehouse.state import LakeState
@@ -115,6 +116,7 @@ class RunRecorder:
             published = decision.article.published_at
             self.touched_dates.add(published.date() if published else None)
             articles.append(decision.article)
+            self._index_story(decision.article, result)
             self._remember(decision, by_id, by_hash)
         self.commit.add("articles", map(_row, articles))
         self.state.remember(articles)
@@ -125,6 +127,10 @@ class RunRecorder:
             self.outlets.get(ex.source), ex.site_name, ex.canonical_url or ex.url
         )
         twins = by_hash.get(ex.content_hash, [])
+        near_story = None
+        if not twins and ex.signature:  # exact copies need no near-duplicate search
+            candidates = self.state.story_candidates(band_keys(ex.signature))
+            near_story = assign_story(ex.signature, candidates)
         return decide(
             ex,
             outlet=outlet,
@@ -133,7 +139,24 @@ class RunRecorder:
             same_text_same_outlet=next((k for k in twins if k.outlet == outlet), None),
             same_text_elsewhere=twins[0] if twins else None,
             topics=match_topics(self.topics, ex.title, ex.text),
+            near_story=near_story,
         )
+
+    def _index_story(self, article: Article, ex: Extracted) -> None:
+        """Stage the article's signature and band keys, and make them visible to this run."""
+        if not ex.signature:
+            return
+        row = {
+            "article_id": article.article_id,
+            "story_id": article.story_id,
+            "published_at": article.published_at,
+            "band_keys": band_keys(ex.signature),
+            "signature": list(ex.signature),
+            "indexed_at": self.run.started_at,
+            "run_id": self.run.run_id,
+        }
+        self.commit.add("story_index", [row])
+        self.state.remember_story(row)
 
     def _remember(self, decision: Decision, by_id, by_hash) -> None:
         """Make an article visible to the rest of its own batch."""

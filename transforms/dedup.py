@@ -46,10 +46,13 @@ def decide(
     same_text_same_outlet: KnownArticle | None,
     same_text_elsewhere: KnownArticle | None,
     topics: dict[str, int] | None = None,
+    near_story: str | None = None,
 ) -> Decision:
     """Place one page against what is known; same text at a second URL of an outlet is a duplicate.
 
     The same text from another outlet is coverage: a new article sharing that story_id.
+    A new article joins `near_story` (a near-duplicate's story) when it has no exact twin;
+    an article that is updated keeps its story.
     """
     article_id, canonical = article_key(ex)
     digest = ex.content_hash
@@ -65,7 +68,8 @@ def decide(
     if same_id is not None:
         story_id, first_seen = same_id.story_id, same_id.first_seen_at
     else:
-        story_id = same_text_elsewhere.story_id if same_text_elsewhere else article_id
+        twin_story = same_text_elsewhere.story_id if same_text_elsewhere else None
+        story_id = twin_story or near_story or article_id
         first_seen = run.started_at
     article = Article(
         article_id=article_id,

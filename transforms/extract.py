@@ -18,6 +18,7 @@ from newslake.transforms.metadata import normalise_language, parse_date, read_pa
 from newslake.transforms.normalise import clean_text, clean_title, content_hash, word_count
 from newslake.transforms.plaintext import parse_plain_text
 from newslake.transforms.records import Extracted, Page
+from newslake.transforms.stories import signature
 
 MIN_WORDS = 40  # below this a page is a teaser, an index or an error page, not an article
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -112,6 +113,7 @@ def _extracted(page: Page, paragraphs: list[str], **meta) -> Extracted:
         text=body,
         word_count=words,
         content_hash=content_hash(body),
+        signature=signature(body),
         **{**meta, "language": meta["language"] or detect_language(body)},
     )
 

@@ -168,6 +168,7 @@ class Extracted:
     text: str
     word_count: int
     content_hash: str
+    signature: tuple[int, ...] = ()  # MinHash of the text, for near-duplicate stories
 
 
 @dataclass(frozen=True, slots=True)

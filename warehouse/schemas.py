@@ -150,6 +150,24 @@ ARTICLES = TableSpec(
     ),
 )
 
+STORY_INDEX = TableSpec(
+    name="story_index",
+    path="silver/story_index",
+    partition="indexed_date",
+    partition_of=_utc_date("indexed_at"),
+    partition_doc="UTC date of the run that indexed the text",
+    sort_by="article_id",
+    columns=(
+        Column("article_id", pa.string(), "article whose text this is", False),
+        Column("story_id", pa.string(), "story the article was assigned to", False),
+        Column("published_at", TS, "publication time, to prefer the earliest story"),
+        Column("band_keys", pa.list_(pa.string()), "LSH band keys: shared key = candidate", False),
+        Column("signature", pa.list_(pa.int64()), "MinHash signature of the text", False),
+        Column("indexed_at", TS, "start of the run that indexed it; the latest row counts", False),
+        Column("run_id", pa.string(), "run that indexed it", False),
+    ),
+)
+
 COVERAGE_DAILY = TableSpec(
     name="coverage_daily",
     path="gold/coverage_daily",
@@ -168,4 +186,6 @@ COVERAGE_DAILY = TableSpec(
     ),
 )
 
-TABLES: dict[str, TableSpec] = {t.name: t for t in (PAGES, FETCH_LOG, ARTICLES, COVERAGE_DAILY)}
+TABLES: dict[str, TableSpec] = {
+    t.name: t for t in (PAGES, FETCH_LOG, ARTICLES, STORY_INDEX, COVERAGE_DAILY)
+}

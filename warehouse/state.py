@@ -10,9 +10,11 @@ import pyarrow as pa
 
 from newslake.transforms.dedup import KnownArticle
 from newslake.transforms.records import Article
+from newslake.transforms.stories import Candidate
 from newslake.warehouse.lake import Lake
-from newslake.warehouse.schemas import ARTICLES, FETCH_LOG, PAGES
+from newslake.warehouse.schemas import ARTICLES, FETCH_LOG, PAGES, STORY_INDEX
 
+MAX_KEY_SHARERS = 100
 _KNOWN_COLUMNS = "article_id, content_hash, outlet, story_id, first_seen_at, this_run"
 _RUN_ARTICLES = pa.schema(
     [
@@ -68,6 +70,26 @@ class LakeState:
                 "UNION SELECT final_url FROM read_parquet(?)",
                 [self.pages_glob, self.pages_glob],
             )
+        self.con.execute(
+            "CREATE TABLE story_sigs (article_id VARCHAR, story_id VARCHAR, "
+            "published_at TIMESTAMPTZ, signature BIGINT[])"
+        )
+        self.con.execute("CREATE TABLE story_keys (band_key VARCHAR, article_id VARCHAR)")
+        if lake.data_files(STORY_INDEX):
+            # The latest indexing of each article counts (an updated text is indexed again).
+            self.con.execute(
+                "CREATE TEMP TABLE latest AS SELECT arg_max(COLUMNS(*), indexed_at) "
+                "FROM read_parquet(?) GROUP BY article_id",
+                [lake.file_glob(STORY_INDEX)],
+            )
+            self.con.execute(
+                "INSERT INTO story_sigs SELECT article_id, story_id, published_at, signature "
+                "FROM latest"
+            )
+            self.con.execute(
+                "INSERT INTO story_keys SELECT unnest(band_keys), article_id FROM latest"
+            )
+            self.con.execute("DROP TABLE latest")
         if lake.data_files(ARTICLES):
             self.con.execute(
                 "INSERT INTO urls SELECT canonical_url FROM read_parquet(?) "
@@ -80,6 +102,34 @@ class LakeState:
                 "first_seen_at, substr(filename, ?), false FROM read_parquet(?, filename = true)",
                 [prefix, lake.file_glob(ARTICLES)],
             )
+
+    def story_candidates(self, keys: Sequence[str]) -> list[Candidate]:
+        """Indexed articles sharing a band key with these, as story-assignment candidates.
+
+        Keys shared by more than MAX_KEY_SHARERS articles (stock openings, templates) are
+        skipped: they find nothing that a rarer key would not, at a cost growing with the lake.
+        """
+        self._keys(band_key=keys)
+        rows = self.con.execute(
+            "WITH hits AS (SELECT k.band_key, s.article_id FROM keys k "
+            "JOIN story_keys s USING (band_key)), "
+            "common AS (SELECT band_key FROM hits GROUP BY band_key HAVING count(*) > ?) "
+            "SELECT DISTINCT i.story_id, i.signature, i.published_at, i.article_id "
+            "FROM hits JOIN story_sigs i USING (article_id) "
+            "WHERE hits.band_key NOT IN (SELECT band_key FROM common)",
+            [MAX_KEY_SHARERS],
+        ).fetchall()
+        return [Candidate(*row) for row in rows]
+
+    def remember_story(self, row: dict) -> None:
+        """Index one article's text for the rest of the run (it is staged for the lake too)."""
+        self.con.execute("DELETE FROM story_sigs WHERE article_id = ?", [row["article_id"]])
+        self.con.execute(
+            "INSERT INTO story_sigs VALUES (?, ?, ?, ?)",
+            [row["article_id"], row["story_id"], row["published_at"], row["signature"]],
+        )
+        self._keys(band_key=row["band_keys"])
+        self.con.execute("INSERT INTO story_keys SELECT band_key, ? FROM keys", [row["article_id"]])
 
     def known_pages(self, page_ids: Sequence[str]) -> dict[str, KnownPage]:
         """Of these page ids, those already stored, with what became of each."""

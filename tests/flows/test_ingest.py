@@ -241,3 +241,39 @@ def test_share_of_voice_adds_up_to_one_per_topic(sample_lake):
     lake, _ = sample_lake
     totals = rows(lake, "SELECT topic, round(sum(story_share), 3) FROM share_of_voice GROUP BY 1")
     assert totals and all(total == 1.0 for _, total in totals)
+
+
+def test_syndicated_copies_share_their_originals_story_and_nothing_else_does(sample_lake):
+    lake, _ = sample_lake
+    story = {rel(u): s for u, s in rows(lake, "SELECT url, story_id FROM articles")}
+    expected_groups = {}
+    for path, entry in STORED.items():
+        root = entry["duplicate_of"] if entry["kind"] == "syndicated" else path
+        expected_groups.setdefault(root, set()).add(path)
+    found_groups = {}
+    for path, story_id in story.items():
+        found_groups.setdefault(story_id, set()).add(path)
+    assert sorted(map(sorted, found_groups.values())) == sorted(
+        map(sorted, expected_groups.values())
+    )
+
+
+def test_a_later_runs_syndicated_copy_joins_the_earlier_story(tmp_path, sample_dir):
+    originals, copies = tmp_path / "originals", tmp_path / "copies"
+    originals.mkdir()
+    copies.mkdir()
+    for path, entry in STORED.items():
+        if entry["kind"] == "syndicated":
+            (copies / path.replace("/", "_")).write_bytes((sample_dir / path).read_bytes())
+            original = entry["duplicate_of"]
+            (originals / original.replace("/", "_")).write_bytes(
+                (sample_dir / original).read_bytes()
+            )
+    lake = tmp_path / "lake"
+    run_ingest(sources=[str(originals)], lake=str(lake), workers=1)
+    first = dict(rows(lake, "SELECT canonical_url, story_id FROM articles"))
+    run_ingest(sources=[str(copies)], lake=str(lake), workers=1)
+    after = dict(rows(lake, "SELECT canonical_url, story_id FROM articles"))
+    assert {k: after[k] for k in first} == first  # earlier assignments never change
+    new_stories = {after[k] for k in set(after) - set(first)}
+    assert new_stories <= set(first.values())  # every copy joined a first-run story
