@@ -123,9 +123,7 @@ class RunRecorder:
         self.log(logs)
 
     def _decide(self, ex: Extracted, by_id, by_hash) -> Decision:
-        outlet = resolve_outlet(
-            self.outlets.get(ex.source), ex.site_name, ex.canonical_url or ex.url
-        )
+        outlet = resolve_outlet(self.outlets.get(ex.source), ex.site_name, ex.url, ex.canonical_url)
         twins = by_hash.get(ex.content_hash, [])
         near_story = None
         if not twins and ex.signature:  # exact copies need no near-duplicate search

@@ -25,9 +25,14 @@ def registered_domain(url: str) -> str | None:
     return parts.hostname.removeprefix("www.") or None
 
 
-def resolve_outlet(configured: str | None, site_name: str | None, url: str | None) -> str | None:
-    """The outlet name: configured for the source, else the page's site name, else its domain."""
-    for candidate in (configured, site_name):
-        if candidate and candidate.strip():
-            return " ".join(candidate.split())
-    return registered_domain(url) if url else None
+def resolve_outlet(
+    configured: str | None, site_name: str | None, url: str, canonical_url: str | None
+) -> str | None:
+    """The outlet: configured for the source; for a web page its registered domain; for a
+    local file its site name, else the domain of the URL it declares as canonical."""
+    if configured and configured.strip():
+        return " ".join(configured.split())
+    name = " ".join(site_name.split()) if site_name and site_name.strip() else None
+    if url.startswith("file:"):
+        return name or (registered_domain(canonical_url) if canonical_url else None)
+    return registered_domain(canonical_url or url) or registered_domain(url) or name
