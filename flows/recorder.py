@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from newslake.flows.summary import RunSummary
-from newslake.transforms.dedup import Decision, KnownArticle, article_key, decide
+from newslake.transforms.dedup import Decision, KnownArticle, article_key, decide, earlier_version
 from newslake.transforms.discovery import Entry, fill_gaps
 from newslake.transforms.errors import NewslakeError
 from newslake.transforms.outlets import resolve_outlet
@@ -111,7 +111,8 @@ class RunRecorder:
             if decision.outcome == "updated":
                 old_file = self.state.file_of(decision.article_id)
                 if old_file:
-                    self.commit.remove("articles", old_file, [decision.article_id])
+                    archive = ("article_versions", self._version_row)
+                    self.commit.remove("articles", old_file, [decision.article_id], archive)
                     self.touched_dates.add(partition_value(old_file))
             published = decision.article.published_at
             self.touched_dates.add(published.date() if published else None)
@@ -139,6 +140,10 @@ class RunRecorder:
             topics=match_topics(self.topics, ex.title, ex.text),
             near_story=near_story,
         )
+
+    def _version_row(self, old: dict) -> dict:
+        """The article_versions row for an article version this run replaces."""
+        return earlier_version(old, replaced_at=self.run.started_at, run_id=self.run.run_id)
 
     def _index_story(self, article: Article, ex: Extracted) -> None:
         """Stage the article's signature and band keys, and make them visible to this run."""

@@ -94,3 +94,19 @@ def decide(
         run_id=run.run_id,
     )
     return Decision("updated" if same_id else "ok", article_id, article)
+
+
+def earlier_version(old: dict, *, replaced_at: datetime, run_id: str) -> dict:
+    """The article_versions row for a stored article row that a newer text replaces."""
+    return {
+        "article_id": old["article_id"],
+        "page_id": old["page_id"],
+        "content_hash": old["content_hash"],
+        "title": old["title"],
+        "text": old["text"],
+        "word_count": old["word_count"],
+        "seen_from": old["updated_at"],
+        "seen_to": replaced_at,
+        "run_id_from": old["run_id"],
+        "run_id_to": run_id,
+    }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from newslake.transforms.errors import LakeError
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.lock import writer_lock
-from newslake.warehouse.schemas import NO_DATE, TABLES, TableSpec
+from newslake.warehouse.schemas import NO_DATE, TABLES, TableSpec, conform
 from newslake.warehouse.views import build_warehouse
 
 STAGING = "_staging"
@@ -140,14 +140,27 @@ class Commit:
         }
         self.removals: dict[tuple[str, str], set[str]] = {}
         self.cleared: set[tuple[str, str]] = set()
+        self.archives: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
 
     def add(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
         """Stage rows for a table."""
         self.tables[table].add(rows)
 
-    def remove(self, table: str, file: str, keys: Iterable[str]) -> None:
-        """Drop the rows with these keys from one committed file (relative to the table)."""
+    def remove(
+        self,
+        table: str,
+        file: str,
+        keys: Iterable[str],
+        archive: tuple[str, Callable[[dict[str, Any]], dict[str, Any]]] | None = None,
+    ) -> None:
+        """Drop the rows with these keys from one committed file (relative to the table).
+
+        With `archive=(table, to_row)`, each dropped row is also staged into that table as
+        `to_row(row)` (e.g. an article's earlier version into article_versions).
+        """
         self.removals.setdefault((table, file), set()).update(keys)
+        if archive:
+            self.archives[table] = archive
 
     def clear(self, table: str, partition: str) -> None:
         """Delete every committed file of one partition (e.g. before writing it anew)."""
@@ -201,10 +214,15 @@ class Commit:
         target = self.staging / spec.path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         kept = 0
+        archive = self.archives.get(spec.name)
         with pq.ParquetWriter(target, spec.schema, **_WRITE_OPTIONS) as writer:
             for i in range(parquet.num_row_groups):
-                group = parquet.read_row_group(i).cast(spec.schema)
-                group = group.filter(pc.invert(pc.is_in(group[spec.key], value_set=key_set)))
+                group = conform(parquet.read_row_group(i), spec.schema)
+                dropped = pc.is_in(group[spec.key], value_set=key_set)
+                if archive:
+                    table, to_row = archive
+                    self.add(table, map(to_row, group.filter(dropped).to_pylist()))
+                group = group.filter(pc.invert(dropped))
                 if group.num_rows:
                     writer.write_table(group)
                     kept += group.num_rows

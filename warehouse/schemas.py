@@ -46,6 +46,20 @@ class TableSpec:
         return pa.Table.from_pylist(list(rows), schema=self.schema)
 
 
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A table read from an older file in today's schema: columns added since are filled in
+    (empty lists, or nulls), so files written by earlier versions stay readable."""
+    columns = []
+    for field in schema:
+        if field.name in table.column_names:
+            columns.append(table[field.name].cast(field.type))
+        elif pa.types.is_list(field.type):
+            columns.append(pa.array([[]] * table.num_rows, field.type))
+        else:
+            columns.append(pa.nulls(table.num_rows, field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
 def _utc_date(column: str) -> Callable[[dict[str, Any]], date | None]:
     def partition_of(row: dict[str, Any]) -> date | None:
         value = row.get(column)
@@ -168,6 +182,27 @@ STORY_INDEX = TableSpec(
     ),
 )
 
+ARTICLE_VERSIONS = TableSpec(
+    name="article_versions",
+    path="silver/article_versions",
+    partition="replaced_date",
+    partition_of=_utc_date("seen_to"),
+    partition_doc="UTC date the version was replaced",
+    sort_by="article_id",
+    columns=(
+        Column("article_id", pa.string(), "article this was a version of", False),
+        Column("page_id", pa.string(), "bronze page the version was extracted from", False),
+        Column("content_hash", pa.string(), "hash of the version's normalised text", False),
+        Column("title", pa.string(), "the version's headline"),
+        Column("text", pa.string(), "the version's clean text", False),
+        Column("word_count", pa.int32(), "words in that text", False),
+        Column("seen_from", TS, "when this version was stored (its updated_at)", False),
+        Column("seen_to", TS, "start of the run that replaced it", False),
+        Column("run_id_from", pa.string(), "run that stored it", False),
+        Column("run_id_to", pa.string(), "run that replaced it", False),
+    ),
+)
+
 COVERAGE_DAILY = TableSpec(
     name="coverage_daily",
     path="gold/coverage_daily",
@@ -187,5 +222,5 @@ COVERAGE_DAILY = TableSpec(
 )
 
 TABLES: dict[str, TableSpec] = {
-    t.name: t for t in (PAGES, FETCH_LOG, ARTICLES, STORY_INDEX, COVERAGE_DAILY)
+    t.name: t for t in (PAGES, FETCH_LOG, ARTICLES, ARTICLE_VERSIONS, STORY_INDEX, COVERAGE_DAILY)
 }

@@ -181,6 +181,15 @@ def test_rerun_is_idempotent_and_a_changed_file_updates_exactly_its_article(tmp_
     updated = after_rows[differing[0]]
     assert "19,500 residents" in updated[10] and rel(updated[2]).endswith("lead-advisory.html")
     assert len(after["pages"]) == len(first["pages"]) + 1
+    previous = before_rows[differing[0]]
+    versions = rows(
+        lake,
+        "SELECT article_id, content_hash, seen_from, run_id_from, run_id_to, "
+        "text FROM article_versions",
+    )
+    assert versions == [
+        (previous[0], previous[12], previous[18], previous[19], third.run_id, previous[10])
+    ]
 
 
 def test_the_flow_runs_under_prefect_and_reports_a_completed_state(tmp_path, sample_dir):

@@ -206,3 +206,13 @@ def test_the_data_dictionary_is_generated_from_the_schemas():
 
     docs = Path(__file__).parents[2] / "docs" / "tables.md"
     assert docs.read_text() == tables_markdown(), "run: python -m newslake.warehouse.dictionary"
+
+
+def test_files_from_an_older_schema_conform_to_todays():
+    from newslake.warehouse.schemas import conform
+
+    old = ARTICLES.to_table([article("a", 5)]).drop_columns(["topic_hits", "language"])
+    table = conform(old, ARTICLES.schema)
+    assert table.schema == ARTICLES.schema
+    assert table.to_pylist()[0]["topic_hits"] == []
+    assert table.to_pylist()[0]["language"] is None
