@@ -81,6 +81,12 @@ def decide(
         title=ex.title,
         authors=list(ex.authors),
         published_at=ex.published_at,
+        date_source=ex.date_source,
+        date_confidence=ex.date_confidence,
+        is_updated=ex.is_updated,
+        date_candidates=[
+            {"source": c.source, "value": c.value, "kind": c.kind} for c in ex.date_candidates
+        ],
         language=ex.language,
         text=ex.text,
         word_count=ex.word_count,

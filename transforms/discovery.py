@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import feedparser
 from lxml import etree
 
+from newslake.transforms.dates import DateCandidate
 from newslake.transforms.metadata import clean_authors, parse_date
 from newslake.transforms.records import Extracted
 
@@ -58,11 +59,24 @@ def fill_gaps(extracted: Extracted, entry: Entry | None) -> Extracted:
     """The extraction with title, date and authors from the listing where the page has none."""
     if entry is None:
         return extracted
+    dated = extracted.published_at is None and entry.published_at is not None
     return replace(
         extracted,
         title=extracted.title or entry.title,
-        published_at=extracted.published_at or entry.published_at,
         authors=extracted.authors or entry.authors,
+        **(
+            {
+                "published_at": entry.published_at,
+                "date_source": "feed",
+                "date_confidence": "low",
+                "date_candidates": (
+                    *extracted.date_candidates,
+                    DateCandidate("feed", entry.published_at),
+                ),
+            }
+            if dated
+            else {}
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newslake.transforms.blocks import drop_author_notes, drop_teasers, link_key
+from newslake.transforms.dates import DateCandidate, DateChoice, choose_date, url_date
 from newslake.transforms.decode import decode_body
 from newslake.transforms.domclean import prepare_tree, shield_marks, unshield_marks
 from newslake.transforms.edges import drop_title_repeat, is_prose, trim_edges
@@ -56,7 +57,7 @@ def _extract_html(page: Page, text: str) -> Extracted:
         tree = lxml_html.document_fromstring(text, parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError(f"unparseable HTML: {exc}") from exc
-    meta = read_page_meta(tree, now=page.fetched_at)
+    meta = read_page_meta(tree)
     # Read before trafilatura, which prunes the tree.
     links, headlines = _page_links(tree), _headlines(tree)
     shield_marks(prepare_tree(tree))
@@ -74,7 +75,7 @@ def _extract_html(page: Page, text: str) -> Extracted:
         canonical_url=meta.canonical_url,
         title=title,
         authors=meta.authors,
-        published_at=meta.published_at or _fallback_date(text, page),
+        dates=_html_dates(meta.dates, text, page, meta.canonical_url),
         language=meta.language,
         site_name=meta.site_name,
     )
@@ -92,13 +93,13 @@ def _extract_plain(page: Page, text: str) -> Extracted:
         canonical_url=None,
         title=clean_title(title),
         authors=doc.authors,
-        published_at=doc.published_at,
+        dates=_dated(page, [DateCandidate("text", doc.published_at)] if doc.published_at else []),
         language=None,
         site_name=None,
     )
 
 
-def _extracted(page: Page, paragraphs: list[str], **meta) -> Extracted:
+def _extracted(page: Page, paragraphs: list[str], dates: DateChoice, **meta) -> Extracted:
     """The record for a page whose body passes the checks; ExtractError if it does not."""
     body = "\n\n".join(p for p in paragraphs if p)
     words = word_count(body)
@@ -114,6 +115,11 @@ def _extracted(page: Page, paragraphs: list[str], **meta) -> Extracted:
         word_count=words,
         content_hash=content_hash(body),
         signature=signature(body),
+        published_at=dates.published_at,
+        date_source=dates.source,
+        date_confidence=dates.confidence,
+        is_updated=dates.is_updated,
+        date_candidates=dates.candidates,
         **{**meta, "language": meta["language"] or detect_language(body)},
     )
 
@@ -183,13 +189,27 @@ def detect_language(text: str) -> str | None:
     return normalise_language(code)
 
 
-def _fallback_date(text: str, page: Page):
-    """htmldate's original-date guess, for pages whose markup states no date."""
-    found = find_date(
-        text,
-        url=page.url,
-        original_date=True,
-        extensive_search=False,
-        max_date=page.fetched_at.strftime("%Y-%m-%d"),
-    )
-    return parse_date(found) if found else None
+def _html_dates(
+    stated: tuple[DateCandidate, ...], text: str, page: Page, canonical: str | None
+) -> DateChoice:
+    """Dates the markup states, plus the URL's; htmldate's guess only if there is none else."""
+    candidates = list(stated)
+    for url in dict.fromkeys(filter(None, (canonical, page.final_url, page.url))):
+        if found := url_date(url):
+            candidates.append(DateCandidate("url", found))
+    choice = _dated(page, candidates)
+    if choice.published_at is None:
+        guess = find_date(
+            text,
+            original_date=True,
+            extensive_search=False,
+            max_date=page.fetched_at.strftime("%Y-%m-%d"),
+        )
+        if guess and (value := parse_date(guess)):
+            choice = _dated(page, [*candidates, DateCandidate("htmldate", value)])
+    return choice
+
+
+def _dated(page: Page, candidates: list[DateCandidate]) -> DateChoice:
+    # A date after the page was fetched is an error on the page, never a publication date.
+    return choose_date(candidates, now=page.fetched_at)

@@ -10,12 +10,13 @@ from datetime import UTC, date, datetime, time
 
 from lxml import html as lxml_html
 
-_EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+from newslake.transforms.dates import DateCandidate
 
 # Meta tags that carry the publication date, strongest first. The first three name the
 # article's publication outright; JSON-LD's datePublished is read after them and before the
 # generic names, which CMSs fill with local times or the page's build date.
 _DATE_META = ("article:published_time", "og:published_time", "datepublished")
+_MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "last-modified")
 _GENERIC_DATE_META = (
     "publishdate",
     "publish-date",
@@ -77,13 +78,13 @@ class PageMeta:
     title: str | None
     site_name: str | None
     canonical_url: str | None
-    published_at: datetime | None
+    dates: tuple[DateCandidate, ...]  # every date the markup states, unfiltered
     authors: tuple[str, ...]
     language: str | None
 
 
-def read_page_meta(tree: lxml_html.HtmlElement, *, now: datetime) -> PageMeta:
-    """Metadata from meta tags and JSON-LD; dates after `now` or before 1990 are ignored."""
+def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
+    """Metadata from meta tags, JSON-LD and markup; dates as stated (choose_date picks one)."""
     meta = _meta_tags(tree)
     ld = list(_json_ld_articles(tree))
     site_name = _first(
@@ -101,14 +102,21 @@ def read_page_meta(tree: lxml_html.HtmlElement, *, now: datetime) -> PageMeta:
         _title_tag(tree),
     )
     canonical = _first(_link_href(tree, "canonical"), meta.get("og:url"))
-    dates = [meta.get(name) for name in _DATE_META]
-    dates += [_text(obj.get("datePublished")) for obj in ld]
-    dates += [meta.get(name) for name in _GENERIC_DATE_META]
-    dates += tree.xpath(
-        "//time[@pubdate]/@datetime | //article//time/@datetime | //time/@datetime"
-    )[:3]
-    published = next(
-        (d for d in map(parse_date, filter(None, dates)) if d and _EARLIEST <= d <= now), None
+    stated = [("jsonld", _text(obj.get("datePublished")), "published") for obj in ld]
+    stated += [("jsonld", _text(obj.get("dateModified")), "modified") for obj in ld]
+    stated += [("meta:published", meta.get(name), "published") for name in _DATE_META]
+    stated += [("meta:published", meta.get(name), "modified") for name in _MODIFIED_META]
+    stated += [("meta:generic", meta.get(name), "published") for name in _GENERIC_DATE_META]
+    stated += [
+        ("time", value, "published")
+        for value in tree.xpath(
+            "//time[@pubdate]/@datetime | //article//time/@datetime | //time/@datetime"
+        )[:3]
+    ]
+    dates = tuple(
+        DateCandidate(source, parsed, kind)
+        for source, value, kind in stated
+        if value and (parsed := parse_date(value))
     )
     authors = [name for obj in ld for name in _ld_names(obj.get("author"))]
     if not authors:
@@ -126,7 +134,7 @@ def read_page_meta(tree: lxml_html.HtmlElement, *, now: datetime) -> PageMeta:
         title=title,
         site_name=site_name,
         canonical_url=canonical,
-        published_at=published,
+        dates=dates,
         authors=clean_authors(authors),
         language=normalise_language(language),
     )

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from newslake.transforms.dates import DateCandidate
 from newslake.transforms.errors import NewslakeError
 
 
@@ -169,6 +170,10 @@ class Extracted:
     word_count: int
     content_hash: str
     signature: tuple[int, ...] = ()  # MinHash of the text, for near-duplicate stories
+    date_source: str | None = None  # where published_at came from (transforms.dates.SOURCES)
+    date_confidence: str = "none"
+    is_updated: bool = False  # the page says it was modified after publication
+    date_candidates: tuple[DateCandidate, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +189,10 @@ class Article:
     title: str | None
     authors: list[str]
     published_at: datetime | None
+    date_source: str | None
+    date_confidence: str
+    is_updated: bool
+    date_candidates: list[dict[str, object]]
     language: str | None
     text: str
     word_count: int

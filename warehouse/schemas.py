@@ -141,6 +141,26 @@ ARTICLES = TableSpec(
         Column("title", pa.string(), "headline without the site-name suffix"),
         Column("authors", pa.list_(pa.string()), "author names, cleaned", False),
         Column("published_at", TS, "publication time (UTC), null when the page states none"),
+        Column(
+            "date_source",
+            pa.string(),
+            "where published_at came from: jsonld, "
+            "meta:published, meta:generic, time, text, feed, url or htmldate",
+        ),
+        Column(
+            "date_confidence",
+            pa.string(),
+            "high (two kinds of source agree on the day), "
+            "medium (one stated source), low (URL, feed or guess only), none",
+            False,
+        ),
+        Column("is_updated", pa.bool_(), "the page states a modification after publication", False),
+        Column(
+            "date_candidates",
+            pa.list_(pa.struct([("source", pa.string()), ("value", TS), ("kind", pa.string())])),
+            "every date found (published or modified), with its source",
+            False,
+        ),
         Column("language", pa.string(), "ISO 639-1 code, stated or detected"),
         Column(
             "text", pa.string(), "clean article text, paragraphs separated by blank lines", False

@@ -31,6 +31,10 @@ def article(article_id: str, day: int | None, run: RunInfo = RUN1, text: str = "
         "authors": ["Jane Doe"],
         "published_at": published,
         "language": "en",
+        "date_source": None,
+        "date_confidence": "none",
+        "is_updated": False,
+        "date_candidates": [],
         "text": text,
         "word_count": 1,
         "content_hash": "h",
@@ -94,7 +98,7 @@ def test_removing_rows_rewrites_only_the_file_that_held_them(tmp_path):
     commit(lake, RUN2, [article("a", 7, RUN2, "New body.")], remove={held: {"a"}})
     rows = {r[0]: r for r in read(lake, "articles")}
     assert sorted(rows) == ["a", "b", "c"]
-    assert rows["a"][10] == "New body."
+    assert "New body." in rows["a"]
     assert untouched.stat().st_mtime_ns == before
 
 

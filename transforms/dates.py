@@ -1,0 +1,85 @@
+"""Publication dates with provenance: every candidate a page offers, the one chosen, and how sure.
+
+Users of news tools most often get the modified date or a URL date taken for the publication
+date; newslake keeps every candidate with its source so coverage-by-day queries can exclude
+shaky dates, and says when a page states it was updated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+# Strongest first. Families: sources in one family can repeat one CMS field, so agreement
+# within a family is no corroboration.
+SOURCES = {
+    "jsonld": "structured",
+    "meta:published": "structured",
+    "meta:generic": "structured",
+    "time": "markup",
+    "text": "markup",
+    "feed": "listing",
+    "url": "url",
+    "htmldate": "guess",
+}
+_PRIORITY = list(SOURCES)
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-]([01]?\d)[/-]([0-3]?\d)(?:/|[-_.]|$)")
+_UPDATE_MARGIN = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class DateCandidate:
+    """One date a page, its URL or its listing states, and where it came from."""
+
+    source: str  # a key of SOURCES
+    value: datetime
+    kind: str = "published"  # or "modified"
+
+
+@dataclass(frozen=True, slots=True)
+class DateChoice:
+    """The publication date chosen from the candidates, with provenance."""
+
+    published_at: datetime | None
+    source: str | None
+    confidence: str  # high: two source families agree on the day; medium: one structured
+    # or markup source; low: only the URL, a listing or a guess; none: no date
+    is_updated: bool
+    candidates: tuple[DateCandidate, ...]
+
+
+def url_date(url: str) -> datetime | None:
+    """The date a URL path spells (/2026/03/05/ or /2026-03-05-), as UTC midnight."""
+    match = _URL_DATE.search(url)
+    if not match:
+        return None
+    try:
+        return datetime(*map(int, match.groups()), tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def choose_date(candidates: Iterable[DateCandidate], now: datetime) -> DateChoice:
+    """The strongest publication date in [1990, now], its confidence, and whether the page
+    says it was modified after it; dates outside that range are kept but never chosen."""
+    found = tuple(dict.fromkeys(candidates))
+    usable = [c for c in found if c.kind == "published" and EARLIEST <= c.value <= now]
+    if not usable:
+        return DateChoice(None, None, "none", False, found)
+    chosen = min(usable, key=lambda c: _PRIORITY.index(c.source))
+    family = SOURCES[chosen.source]
+    agreeing = {SOURCES[c.source] for c in usable if c.value.date() == chosen.value.date()}
+    if len(agreeing) > 1:
+        confidence = "high"
+    elif family in ("structured", "markup"):
+        confidence = "medium"
+    else:
+        confidence = "low"
+    updated = any(
+        c.kind == "modified" and c.value > chosen.value + _UPDATE_MARGIN and c.value <= now
+        for c in found
+    )
+    return DateChoice(chosen.value, chosen.source, confidence, updated, found)
