@@ -211,7 +211,12 @@ class Pipeline:
         """Log the failures, and start extracting the pages that are not known already."""
         self.recorder.log(failures)
         fresh = self.recorder.skip_known(pages)
-        future = extract_articles.submit(fresh, self.pool)
+        # Without a pool, extract here: threads would only share one core and the GIL.
+        future = (
+            extract_articles.submit(fresh, self.pool)
+            if self.pool
+            else _Ready(extract_articles(fresh, None))
+        )
         self.in_flight.append((fresh, future, len(pages) + len(failures), entries or {}))
         while len(self.in_flight) > IN_FLIGHT:
             self._stage_next()
@@ -225,6 +230,16 @@ class Pipeline:
         pages, future, size, entries = self.in_flight.popleft()
         stage_batch(self.recorder, pages, future.result(), entries)
         self.advance(size)
+
+
+class _Ready:
+    """An already computed result, with the interface of a Prefect future."""
+
+    def __init__(self, value: list[Result]) -> None:
+        self.value = value
+
+    def result(self) -> list[Result]:
+        return self.value
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:

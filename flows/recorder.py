@@ -11,7 +11,7 @@ from newslake.transforms.discovery import Entry, fill_gaps
 from newslake.transforms.errors import NewslakeError
 from newslake.transforms.outlets import resolve_outlet
 from newslake.transforms.records import Article, Extracted, FetchLogRow, Page, RunInfo
-from newslake.transforms.stories import assign_story, band_keys
+from newslake.transforms.stories import Candidate, assign_story, band_keys
 from newslake.transforms.topics import TopicMatcher, match_topics
 from newslake.warehouse.lake import Commit, partition_value
 from newslake.warehouse.state import LakeState
@@ -44,6 +44,7 @@ class RunRecorder:
         self.state = LakeState(commit.lake)
         self.stored_pages: set[str] = set()
         self.touched_dates: set[date | None] = set()  # article partitions this run changes
+        self._story_keys: dict[str, list[Candidate]] = {}  # band key -> candidates, per batch
 
     def log(self, rows: Sequence[FetchLogRow]) -> None:
         """Stage fetch_log rows and count their outcomes."""
@@ -90,6 +91,10 @@ class RunRecorder:
         keys = [article_key(r)[0] for r in results if isinstance(r, Extracted)]
         hashes = [r.content_hash for r in results if isinstance(r, Extracted)]
         by_id, by_hash = self.state.find(keys, hashes)
+        self._story_keys = self.state.story_candidates(
+            k for r in results if isinstance(r, Extracted) for k in band_keys(r.signature)
+        )
+        indexed: list[dict] = []
         logs: list[FetchLogRow] = []
         articles = []
         for page, result in zip(pages, results, strict=True):
@@ -117,9 +122,11 @@ class RunRecorder:
             published = decision.article.published_at
             self.touched_dates.add(published.date() if published else None)
             articles.append(decision.article)
-            self._index_story(decision.article, result)
+            indexed += self._index_story(decision.article, result)
             self._remember(decision, by_id, by_hash)
         self.commit.add("articles", map(_row, articles))
+        self.commit.add("story_index", indexed)
+        self.state.remember_stories(indexed)
         self.state.remember(articles)
         self.log(logs)
 
@@ -128,8 +135,12 @@ class RunRecorder:
         twins = by_hash.get(ex.content_hash, [])
         near_story = None
         if not twins and ex.signature:  # exact copies need no near-duplicate search
-            candidates = self.state.story_candidates(band_keys(ex.signature))
-            near_story = assign_story(ex.signature, candidates)
+            found = {
+                c.article_id: c
+                for key in band_keys(ex.signature)
+                for c in self._story_keys.get(key, [])
+            }
+            near_story = assign_story(ex.signature, found.values())
         return decide(
             ex,
             outlet=outlet,
@@ -145,10 +156,10 @@ class RunRecorder:
         """The article_versions row for an article version this run replaces."""
         return earlier_version(old, replaced_at=self.run.started_at, run_id=self.run.run_id)
 
-    def _index_story(self, article: Article, ex: Extracted) -> None:
-        """Stage the article's signature and band keys, and make them visible to this run."""
+    def _index_story(self, article: Article, ex: Extracted) -> list[dict]:
+        """The story_index row for an article, made visible to the rest of its batch."""
         if not ex.signature:
-            return
+            return []
         row = {
             "article_id": article.article_id,
             "story_id": article.story_id,
@@ -158,8 +169,12 @@ class RunRecorder:
             "indexed_at": self.run.started_at,
             "run_id": self.run.run_id,
         }
-        self.commit.add("story_index", [row])
-        self.state.remember_story(row)
+        candidate = Candidate(
+            article.story_id, ex.signature, article.published_at, article.article_id
+        )
+        for key in row["band_keys"]:
+            self._story_keys.setdefault(key, []).append(candidate)
+        return [row]
 
     def _remember(self, decision: Decision, by_id, by_hash) -> None:
         """Make an article visible to the rest of its own batch."""

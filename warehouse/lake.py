@@ -30,8 +30,8 @@ from newslake.warehouse.views import build_warehouse
 
 STAGING = "_staging"
 JOURNAL = "_journal"
-_ROW_GROUP_BYTES = 32 << 20  # flush a partition's buffer at this size
-_BUFFER_BYTES = 128 << 20  # flush everything when all buffers together pass this
+_ROW_GROUP_BYTES = 16 << 20  # flush a partition's buffer at this size (Arrow bytes)
+_BUFFER_BYTES = 64 << 20  # flush every table when all their buffers together pass this
 _WRITE_OPTIONS = {"compression": "zstd", "write_statistics": True}
 
 
@@ -71,41 +71,45 @@ class Lake:
 
 @dataclass
 class _Partition:
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    chunks: list[pa.Table] = field(default_factory=list)
     size: int = 0
     writer: pq.ParquetWriter | None = None
 
 
 class StagedTable:
-    """Rows of one table for one run, buffered per partition and written as row groups."""
+    """Rows of one table for one run, held as Arrow per partition and written as row groups."""
 
     def __init__(self, spec: TableSpec, staging: Path, run_id: str) -> None:
         self.spec = spec
         self.staging = staging
         self.file_name = f"part-{run_id}.parquet"
         self.partitions: dict[str, _Partition] = {}
-        self.buffered = 0
+        self.buffered = 0  # Arrow bytes held in memory
         self.rows = 0
 
     def add(self, rows: Iterable[dict[str, Any]]) -> None:
-        """Buffer rows; large buffers are flushed to staged files as they fill."""
+        """Buffer rows as Arrow (compact, and checked against the schema right away)."""
+        groups: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
-            part = self.partitions.setdefault(partition_dir(self.spec, row), _Partition())
-            size = _approx_size(row)
-            part.rows.append(row)
-            part.size += size
-            self.buffered += size
-            self.rows += 1
+            groups.setdefault(partition_dir(self.spec, row), []).append(row)
+        for name, group in groups.items():
+            table = self.spec.to_table(group)
+            part = self.partitions.setdefault(name, _Partition())
+            part.chunks.append(table)
+            part.size += table.nbytes
+            self.buffered += table.nbytes
+            self.rows += table.num_rows
             if part.size >= _ROW_GROUP_BYTES:
-                self._flush(partition_dir(self.spec, row))
-        if self.buffered >= _BUFFER_BYTES:
-            for name in list(self.partitions):
                 self._flush(name)
+
+    def flush(self) -> None:
+        """Write every buffered row to the staged files."""
+        for name in list(self.partitions):
+            self._flush(name)
 
     def close(self) -> list[str]:
         """Flush and close every staged file; returns their paths relative to the table."""
-        for name in list(self.partitions):
-            self._flush(name)
+        self.flush()
         for part in self.partitions.values():
             if part.writer is not None:
                 part.writer.close()
@@ -113,9 +117,9 @@ class StagedTable:
 
     def _flush(self, name: str) -> None:
         part = self.partitions[name]
-        if not part.rows:
+        if not part.chunks:
             return
-        table = self.spec.to_table(part.rows)
+        table = pa.concat_tables(part.chunks)
         if self.spec.sort_by:
             table = table.sort_by(self.spec.sort_by)
         if part.writer is None:
@@ -124,7 +128,7 @@ class StagedTable:
             part.writer = pq.ParquetWriter(path, self.spec.schema, **_WRITE_OPTIONS)
         part.writer.write_table(table)
         self.buffered -= part.size
-        part.rows, part.size = [], 0
+        part.chunks, part.size = [], 0
 
 
 class Commit:
@@ -143,8 +147,11 @@ class Commit:
         self.archives: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
 
     def add(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
-        """Stage rows for a table."""
+        """Stage rows for a table; all tables share one memory budget, so memory stays flat."""
         self.tables[table].add(rows)
+        if sum(staged.buffered for staged in self.tables.values()) >= _BUFFER_BYTES:
+            for staged in self.tables.values():
+                staged.flush()
 
     def remove(
         self,
@@ -287,7 +294,3 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _approx_size(row: dict[str, Any]) -> int:
-    return sum(len(v) if isinstance(v, str | bytes) else 16 for v in row.values())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -15,6 +15,14 @@ from newslake.warehouse.lake import Lake
 from newslake.warehouse.schemas import ARTICLES, FETCH_LOG, PAGES, STORY_INDEX
 
 MAX_KEY_SHARERS = 100
+_STORY_SIGS = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("story_id", pa.string()),
+        ("published_at", pa.timestamp("us", tz="UTC")),
+        ("signature", pa.list_(pa.int64())),
+    ]
+)
 _KNOWN_COLUMNS = "article_id, content_hash, outlet, story_id, first_seen_at, this_run"
 _RUN_ARTICLES = pa.schema(
     [
@@ -103,33 +111,51 @@ class LakeState:
                 [prefix, lake.file_glob(ARTICLES)],
             )
 
-    def story_candidates(self, keys: Sequence[str]) -> list[Candidate]:
-        """Indexed articles sharing a band key with these, as story-assignment candidates.
+    def story_candidates(self, keys: Iterable[str]) -> dict[str, list[Candidate]]:
+        """Indexed articles sharing each of these band keys: candidates for story assignment.
 
         Keys shared by more than MAX_KEY_SHARERS articles (stock openings, templates) are
-        skipped: they find nothing that a rarer key would not, at a cost growing with the lake.
+        left out: they find nothing that a rarer key would not, at a cost growing with the lake.
         """
-        self._keys(band_key=keys)
+        self._keys(band_key=sorted(set(keys)))
         rows = self.con.execute(
             "WITH hits AS (SELECT k.band_key, s.article_id FROM keys k "
             "JOIN story_keys s USING (band_key)), "
-            "common AS (SELECT band_key FROM hits GROUP BY band_key HAVING count(*) > ?) "
-            "SELECT DISTINCT i.story_id, i.signature, i.published_at, i.article_id "
-            "FROM hits JOIN story_sigs i USING (article_id) "
-            "WHERE hits.band_key NOT IN (SELECT band_key FROM common)",
+            "rare AS (SELECT band_key FROM hits GROUP BY band_key HAVING count(*) <= ?) "
+            "SELECT hits.band_key, i.story_id, i.signature, i.published_at, i.article_id "
+            "FROM hits JOIN rare USING (band_key) JOIN story_sigs i USING (article_id)",
             [MAX_KEY_SHARERS],
         ).fetchall()
-        return [Candidate(*row) for row in rows]
+        found: dict[str, list[Candidate]] = {}
+        for key, *candidate in rows:
+            found.setdefault(key, []).append(Candidate(*candidate))
+        return found
 
-    def remember_story(self, row: dict) -> None:
-        """Index one article's text for the rest of the run (it is staged for the lake too)."""
-        self.con.execute("DELETE FROM story_sigs WHERE article_id = ?", [row["article_id"]])
-        self.con.execute(
-            "INSERT INTO story_sigs VALUES (?, ?, ?, ?)",
-            [row["article_id"], row["story_id"], row["published_at"], row["signature"]],
+    def remember_stories(self, rows: Sequence[dict]) -> None:
+        """Index this batch's articles for the rest of the run (they are staged for the lake)."""
+        if not rows:
+            return
+        sigs = pa.Table.from_pylist(
+            [
+                {k: r[k] for k in ("article_id", "story_id", "published_at", "signature")}
+                for r in rows
+            ],
+            schema=_STORY_SIGS,
         )
-        self._keys(band_key=row["band_keys"])
-        self.con.execute("INSERT INTO story_keys SELECT band_key, ? FROM keys", [row["article_id"]])
+        self.con.register("batch", sigs)
+        self.con.execute(
+            "DELETE FROM story_sigs WHERE article_id IN (SELECT article_id FROM batch)"
+        )
+        self.con.execute("INSERT INTO story_sigs SELECT * FROM batch")
+        keys = pa.table(
+            {
+                "band_key": [k for r in rows for k in r["band_keys"]],
+                "article_id": [r["article_id"] for r in rows for _ in r["band_keys"]],
+            }
+        )
+        self.con.register("batch", keys)
+        self.con.execute("INSERT INTO story_keys SELECT band_key, article_id FROM batch")
+        self.con.unregister("batch")
 
     def known_pages(self, page_ids: Sequence[str]) -> dict[str, KnownPage]:
         """Of these page ids, those already stored, with what became of each."""
