@@ -45,6 +45,7 @@ class RunRecorder:
         self.stored_pages: set[str] = set()
         self.touched_dates: set[date | None] = set()  # article partitions this run changes
         self._story_keys: dict[str, list[Candidate]] = {}  # band key -> candidates, per batch
+        self._band_keys: dict[str, list[str]] = {}  # page_id -> its text's band keys, per batch
 
     def log(self, rows: Sequence[FetchLogRow]) -> None:
         """Stage fetch_log rows and count their outcomes."""
@@ -91,8 +92,11 @@ class RunRecorder:
         keys = [article_key(r)[0] for r in results if isinstance(r, Extracted)]
         hashes = [r.content_hash for r in results if isinstance(r, Extracted)]
         by_id, by_hash = self.state.find(keys, hashes)
+        self._band_keys = {
+            r.page_id: band_keys(r.signature) for r in results if isinstance(r, Extracted)
+        }
         self._story_keys = self.state.story_candidates(
-            k for r in results if isinstance(r, Extracted) for k in band_keys(r.signature)
+            key for keys in self._band_keys.values() for key in keys
         )
         indexed: list[dict] = []
         logs: list[FetchLogRow] = []
@@ -137,7 +141,7 @@ class RunRecorder:
         if not twins and ex.signature:  # exact copies need no near-duplicate search
             found = {
                 c.article_id: c
-                for key in band_keys(ex.signature)
+                for key in self._band_keys[ex.page_id]
                 for c in self._story_keys.get(key, [])
             }
             near_story = assign_story(ex.signature, found.values())
@@ -164,7 +168,7 @@ class RunRecorder:
             "article_id": article.article_id,
             "story_id": article.story_id,
             "published_at": article.published_at,
-            "band_keys": band_keys(ex.signature),
+            "band_keys": self._band_keys[ex.page_id],
             "signature": list(ex.signature),
             "indexed_at": self.run.started_at,
             "run_id": self.run.run_id,
