@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import time
@@ -16,6 +17,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
@@ -233,6 +235,20 @@ class Pipeline:
         pages, future, size, entries = self.in_flight.popleft()
         stage_batch(self.recorder, quote(pages), quote(future.result()), quote(entries))
         self.advance(size)
+        _forget_task_results()
+
+
+def _forget_task_results() -> None:
+    """Drop Prefect's map from task results to their states for this flow run.
+
+    Prefect keeps it to link a result passed on to its upstream task; ours reach tasks
+    inside quote(), so it links nothing, but it would keep every batch's pages and texts
+    alive until the run ends (memory growing with the corpus).
+    """
+    context = FlowRunContext.get()
+    if context is not None:
+        context.run_results.clear()
+    gc.collect()  # task-run states and futures form cycles: free the batch now, not later
 
 
 class _Ready:
