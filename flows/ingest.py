@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import multiprocessing
 import time
@@ -242,13 +241,12 @@ def _forget_task_results() -> None:
     """Drop Prefect's map from task results to their states for this flow run.
 
     Prefect keeps it to link a result passed on to its upstream task; ours reach tasks
-    inside quote(), so it links nothing, but it would keep every batch's pages and texts
-    alive until the run ends (memory growing with the corpus).
+    inside quote(), so it links nothing, but it holds an entry for every item of every
+    batch's results until the run ends.
     """
     context = FlowRunContext.get()
     if context is not None:
         context.run_results.clear()
-    gc.collect()  # task-run states and futures form cycles: free the batch now, not later
 
 
 class _Ready:
