@@ -34,7 +34,7 @@ from newslake.transforms.errors import ExtractError, FetchError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.records import FetchLogRow, Page, RunInfo
 from newslake.transforms.topics import compile_topics
-from newslake.warehouse.gold import refresh_coverage
+from newslake.warehouse.gold import GoldRefresh, refresh_gold
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.state import LakeState
 
@@ -121,9 +121,10 @@ def commit_run(recorder: RunRecorder) -> dict[str, int]:
 
 
 @task(name="refresh-gold", cache_policy=NONE, retries=1)
-def refresh_gold(recorder: RunRecorder) -> int:
-    """Recompute the coverage table for the dates this run touched (a second atomic commit)."""
-    return refresh_coverage(recorder.commit.lake, recorder.run, recorder.touched_dates)
+def refresh_gold_task(recorder: RunRecorder) -> GoldRefresh:
+    """Settle story representatives and recompute the coverage table for the dates this run
+    touched (a second atomic commit)."""
+    return refresh_gold(recorder.commit.lake, recorder.run, recorder.touched_dates)
 
 
 @flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=IN_FLIGHT))
@@ -191,7 +192,7 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
         pipeline.drain()
         summary.inputs = sum(summary.outcomes.values())
         summary.rows_written = commit_run(recorder)
-        refresh_gold(recorder)
+        refresh_gold_task(recorder)
     summary.seconds = time.perf_counter() - started
     get_run_logger().info("run %s: %s", run.run_id, summary.as_dict())
     return summary
@@ -213,7 +214,7 @@ class Pipeline:
         entries: dict[str, Entry] | None = None,
     ) -> None:
         """Log the failures, and start extracting the pages that are not known already."""
-        self.recorder.log(failures)
+        self.recorder.log(failures, entries)
         fresh = self.recorder.skip_known(pages)
         # Without a pool, extract here: threads would only share one core and the GIL.
         future = (

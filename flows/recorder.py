@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 from newslake.flows.summary import RunSummary
 from newslake.transforms.dedup import Decision, KnownArticle, article_key, decide, earlier_version
-from newslake.transforms.discovery import Entry, fill_gaps
+from newslake.transforms.discovery import Entry, blocked_extraction, fill_gaps
 from newslake.transforms.errors import NewslakeError
 from newslake.transforms.outlets import resolve_outlet
 from newslake.transforms.records import Article, Extracted, FetchLogRow, Page, RunInfo
@@ -41,16 +42,48 @@ class RunRecorder:
         self.summary = summary
         self.outlets = outlets  # configured outlet per source name
         self.topics = topics
-        self.state = LakeState(commit.lake)
+        self.state = LakeState(commit.lake, spill=commit.staging / "state.duckdb")
         self.stored_pages: set[str] = set()
         self.touched_dates: set[date | None] = set()  # article partitions this run changes
         self._story_keys: dict[str, list[Candidate]] = {}  # band key -> candidates, per batch
         self._band_keys: dict[str, list[str]] = {}  # page_id -> its text's band keys, per batch
 
-    def log(self, rows: Sequence[FetchLogRow]) -> None:
-        """Stage fetch_log rows and count their outcomes."""
+    def log(self, rows: Sequence[FetchLogRow], entries: dict[str, Entry] | None = None) -> None:
+        """Stage fetch_log rows and count their outcomes.
+
+        A `blocked` URL that a feed or sitemap listed with a title is also an article
+        (access `blocked`, text the listing's summary), unless the lake already has it.
+        """
+        if entries:
+            rows = self._record_blocked(rows, entries)
         self.commit.add("fetch_log", map(_row, rows))
         self.summary.outcomes.update(row.outcome for row in rows)
+
+    def _record_blocked(
+        self, rows: Sequence[FetchLogRow], entries: dict[str, Entry]
+    ) -> list[FetchLogRow]:
+        stubs = {
+            row.url: blocked_extraction(entry, row.source)
+            for row in rows
+            if row.outcome == "blocked" and (entry := entries.get(row.url)) and entry.title
+        }
+        if not stubs:
+            return list(rows)
+        by_id, _ = self.state.find([article_key(s)[0] for s in stubs.values()], [])
+        articles, logged = [], []
+        for row in rows:
+            stub = stubs.get(row.url)
+            if stub is not None:
+                decision = self._decide(stub, by_id, {})
+                row = replace(row, article_id=decision.article_id)
+                if decision.outcome == "ok":
+                    articles.append(decision.article)
+                    self.touched_dates.add(stub.published_at.date() if stub.published_at else None)
+                    self._remember(decision, by_id, {})
+            logged.append(row)
+        self.commit.add("articles", map(_row, articles))
+        self.state.remember(articles)
+        return logged
 
     def skip_known(self, pages: Sequence[Page]) -> list[Page]:
         """Pages that need extracting; known pages with a known fate are logged as such.

@@ -30,6 +30,9 @@ Discovery
                              well-formed pages + tracked story) and
                              ``/sitemaps/pages.xml`` (broken pages + private page)
   ``/feed-down.xml``         always 503
+  ``/feeds/premium.xml``     RSS listing a paywalled teaser page (``/premium/ferry-fares.html``:
+                             JSON-LD ``isAccessibleForFree: false``, a lede, a paywall box)
+                             and two refused pages (``/status/403``, ``/status/451``)
 
 Faults
   ``/slow?s=5``              waits s seconds (default 5, max 60), then 200 HTML
@@ -505,6 +508,51 @@ def _w3c(dt: datetime) -> str:
 
 def _xml(text: str) -> str:
     return escape(text)
+
+
+PREMIUM_ITEMS = [
+    (
+        "/premium/ferry-fares.html",
+        "Ferry fares to rise for the third year running",
+        "Calder Bay Ferries will raise fares again in April, the operator told councillors.",
+    ),
+    (
+        "/status/403",
+        "Port authority sets out its dredging budget",
+        "The port authority's board approved a dredging budget of $48 million on Tuesday.",
+    ),
+    ("/status/451", "Court order keeps the ferry inquiry report offline", ""),
+]
+
+
+def _teaser_page() -> bytes:
+    """A paywalled article: the lede is shown, the rest is behind a subscription box."""
+    lede = (
+        "Calder Bay Ferries will raise fares again in April, the operator told councillors on "
+        "Monday, blaming fuel costs and a new crew agreement. Commuters who cross daily will pay "
+        "about twelve dollars more a month, and the council's transport committee said it would "
+        "ask the operator to publish its accounts before the increase takes effect."
+    )
+    ld = (
+        '{"@context": "https://schema.org", "@type": "NewsArticle", '
+        '"headline": "Ferry fares to rise for the third year running", '
+        '"datePublished": "2026-03-02T08:00:00+00:00", "isAccessibleForFree": "False", '
+        '"hasPart": {"@type": "WebPageElement", "isAccessibleForFree": "False", '
+        '"cssSelector": ".paywall"}}'
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>Ferry fares to rise for the third year running | {SITE_NAME}</title>
+<script type="application/ld+json">{ld}</script>
+</head><body>
+<nav><a href="/">Home</a> <a href="/news/">News</a></nav>
+<article><h1>Ferry fares to rise for the third year running</h1>
+<p>{lede}</p>
+<div class="paywall"><p>Subscribe to keep reading.</p></div>
+</article>
+<footer>Copyright {SITE_NAME}</footer>
+</body></html>
+""".encode()
 
 
 def _rss(site: NewsSite, items: list[tuple[str, Doc]]) -> bytes:
@@ -1099,7 +1147,13 @@ class NewsSite:
         if self.crawl_delay is not None:
             robots.append(f"Crawl-delay: {self.crawl_delay:g}")
         robots += ["", f"Sitemap: {self.url('/sitemap.xml')}", ""]
+        premium = [
+            (self.url(path), Doc(path, b"", title=title, published=private_date, description=lede))
+            for path, title, lede in PREMIUM_ITEMS
+        ]
         static = {
+            "/feeds/premium.xml": (_rss(self, premium), "application/rss+xml; charset=utf-8"),
+            "/premium/ferry-fares.html": (_teaser_page(), HTML),
             "/robots.txt": ("\n".join(robots).encode(), "text/plain; charset=utf-8"),
             "/feeds/rss.xml": (_rss(self, rss), "application/rss+xml; charset=utf-8"),
             "/feeds/atom.xml": (_atom(self, atom), "application/atom+xml; charset=utf-8"),

@@ -93,6 +93,7 @@ def decide(
         content_hash=digest,
         story_id=story_id,
         is_story_canonical=story_id == article_id,
+        access=ex.access,
         topics=list(topics or {}),
         topic_hits=[{"topic": name, "hits": hits} for name, hits in (topics or {}).items()],
         first_seen_at=first_seen,

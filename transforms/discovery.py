@@ -9,9 +9,12 @@ from datetime import UTC, datetime
 
 import feedparser
 from lxml import etree
+from lxml import html as lxml_html
 
+from newslake.transforms.access import BLOCKED, FULL, judge_access
 from newslake.transforms.dates import DateCandidate
 from newslake.transforms.metadata import clean_authors, parse_date
+from newslake.transforms.normalise import clean_text, content_hash, word_count
 from newslake.transforms.records import Extracted
 
 _ROOT = re.compile(rb"<\s*([A-Za-z][\w.-]*:)?(rss|feed|RDF|urlset|sitemapindex)\b")
@@ -28,6 +31,7 @@ class Entry:
     title: str | None = None
     published_at: datetime | None = None
     authors: tuple[str, ...] = ()
+    summary: str | None = None  # the feed's description of the article, as plain text
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +60,21 @@ def read_listing(body: bytes) -> Listing:
 
 
 def fill_gaps(extracted: Extracted, entry: Entry | None) -> Extracted:
-    """The extraction with title, date and authors from the listing where the page has none."""
+    """The extraction with title, date and authors from the listing where the page has none.
+
+    A text hardly longer than the listing's summary of it is a teaser.
+    """
     if entry is None:
         return extracted
     dated = extracted.published_at is None and entry.published_at is not None
+    access = extracted.access
+    if access == FULL and entry.summary:
+        access = judge_access(extracted.word_count, summary_words=word_count(entry.summary))
     return replace(
         extracted,
         title=extracted.title or entry.title,
         authors=extracted.authors or entry.authors,
+        access=access,
         **(
             {
                 "published_at": entry.published_at,
@@ -80,6 +91,29 @@ def fill_gaps(extracted: Extracted, entry: Entry | None) -> Extracted:
     )
 
 
+def blocked_extraction(entry: Entry, source: str) -> Extracted:
+    """What is known of an article whose page was refused: the listing's title and summary."""
+    text = entry.summary or ""
+    return Extracted(
+        page_id=None,
+        url=entry.url,
+        source=source,
+        canonical_url=None,
+        title=entry.title,
+        authors=entry.authors,
+        published_at=entry.published_at,
+        language=None,
+        site_name=None,
+        text=text,
+        word_count=word_count(text),
+        content_hash=content_hash(text),
+        date_source="feed" if entry.published_at else None,
+        date_confidence="low" if entry.published_at else "none",
+        date_candidates=(DateCandidate("feed", entry.published_at),) if entry.published_at else (),
+        access=BLOCKED,
+    )
+
+
 def _feed_entries(body: bytes) -> tuple[Entry, ...]:
     parsed = feedparser.parse(body)
     entries = []
@@ -90,12 +124,15 @@ def _feed_entries(body: bytes) -> tuple[Entry, ...]:
         stamp = item.get("published_parsed") or item.get("updated_parsed")
         published = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
         names = [a.get("name", "") for a in item.get("authors", []) if isinstance(a, dict)]
+        title = (item.get("title") or "").strip() or None
+        summary = _plain(item.get("summary"))
         entries.append(
             Entry(
                 url=link.strip(),
-                title=(item.get("title") or "").strip() or None,
+                title=title,
                 published_at=published,
                 authors=clean_authors(names or [item.get("author", "")]),
+                summary=summary if summary != title else None,  # some feeds repeat the title
             )
         )
     return tuple(entries)
@@ -114,6 +151,17 @@ def _sitemap_entries(tree: etree._Element):
             title=_child_text(news, "title") if news is not None else None,
             published_at=parse_date(published) if published else None,
         )
+
+
+def _plain(markup: str | None) -> str | None:
+    """Text of a feed field that may hold HTML."""
+    if not markup or not markup.strip():
+        return None
+    try:
+        text = lxml_html.fragment_fromstring(markup, create_parent="div").text_content()
+    except (etree.ParserError, ValueError):
+        text = markup
+    return clean_text(text) or None
 
 
 def _texts(tree: etree._Element, element: str, child: str) -> list[str]:

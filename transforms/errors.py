@@ -1,5 +1,8 @@
 """Typed errors: each carries the fetch_log outcome it becomes."""
 
+# HTTP statuses by which a publisher refuses a page (fetch_log outcome `blocked`).
+BLOCKED_STATUSES = frozenset({401, 402, 403, 451})
+
 
 class NewslakeError(Exception):
     """Root of every error newslake raises on purpose."""
@@ -90,13 +93,18 @@ class ConnectionFailed(FetchError):
 
 
 class HttpStatusError(FetchError):
-    """An HTTP error status; 408, 429 and 5xx are worth retrying."""
+    """An HTTP error status; 408, 429 and 5xx are worth retrying.
+
+    401, 402, 403 and 451 are the outcome `blocked`: the publisher refuses us the page.
+    """
 
     outcome = "http_error"
 
     def __init__(self, message: str, status: int, retry_after_s: float | None = None) -> None:
         super().__init__(message)
         self.status = status
+        if status in BLOCKED_STATUSES:
+            self.outcome = "blocked"
         self.retry_after_s = retry_after_s
         self.retryable = status in (408, 429) or status >= 500
 

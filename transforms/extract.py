@@ -8,6 +8,7 @@ from htmldate import find_date
 from lxml import etree
 from lxml import html as lxml_html
 
+from newslake.transforms.access import PaywallSigns, judge_access
 from newslake.transforms.blocks import drop_author_notes, drop_teasers, link_key
 from newslake.transforms.dates import DateCandidate, DateChoice, choose_date, url_date
 from newslake.transforms.decode import decode_body
@@ -77,6 +78,8 @@ def _extract_html(page: Page, text: str) -> Extracted:
         dates=_html_dates(meta.dates, text, page, meta.canonical_url),
         language=meta.language,
         site_name=meta.site_name,
+        paywall=meta.paywall,
+        summary=meta.description,
     )
 
 
@@ -98,7 +101,14 @@ def _extract_plain(page: Page, text: str) -> Extracted:
     )
 
 
-def _extracted(page: Page, paragraphs: list[str], dates: DateChoice, **meta) -> Extracted:
+def _extracted(
+    page: Page,
+    paragraphs: list[str],
+    dates: DateChoice,
+    paywall: PaywallSigns | None = None,
+    summary: str | None = None,
+    **meta,
+) -> Extracted:
     """The record for a page whose body passes the checks; ExtractError if it does not."""
     body = "\n\n".join(p for p in paragraphs if p)
     words = word_count(body)
@@ -119,6 +129,7 @@ def _extracted(page: Page, paragraphs: list[str], dates: DateChoice, **meta) -> 
         date_confidence=dates.confidence,
         is_updated=dates.is_updated,
         date_candidates=dates.candidates,
+        access=judge_access(words, paywall, word_count(summary) if summary else 0),
         **{**meta, "language": meta["language"] or detect_language(body)},
     )
 

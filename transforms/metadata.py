@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time
 
 from lxml import html as lxml_html
 
+from newslake.transforms.access import PaywallSigns, paywall_signs
 from newslake.transforms.dates import DateCandidate
 
 # Meta tags that carry the publication date, strongest first. The first three name the
@@ -81,6 +82,8 @@ class PageMeta:
     dates: tuple[DateCandidate, ...]  # every date the markup states, unfiltered
     authors: tuple[str, ...]
     language: str | None
+    description: str | None = None  # the page's own summary (og:description, description)
+    paywall: PaywallSigns | None = None
 
 
 def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
@@ -137,6 +140,10 @@ def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
         dates=dates,
         authors=clean_authors(authors),
         language=normalise_language(language),
+        description=_first(meta.get("og:description"), meta.get("description")),
+        paywall=paywall_signs(
+            tree, ld, [*meta.getall("article:content_tier"), *meta.getall("content_tier")]
+        ),
     )
 
 

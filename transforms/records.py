@@ -157,7 +157,7 @@ class FetchLogRow:
 class Extracted:
     """What extraction found in one page, before identity and dedup are decided."""
 
-    page_id: str
+    page_id: str | None  # None for a refused page known only from its listing
     url: str
     source: str
     canonical_url: str | None
@@ -174,6 +174,7 @@ class Extracted:
     date_confidence: str = "none"
     is_updated: bool = False  # the page says it was modified after publication
     date_candidates: tuple[DateCandidate, ...] = ()
+    access: str = "full"  # full, teaser or blocked (transforms.access)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +182,7 @@ class Article:
     """One article, current version (a `silver/articles` row)."""
 
     article_id: str
-    page_id: str
+    page_id: str | None
     url: str
     canonical_url: str | None
     outlet: str | None
@@ -199,6 +200,7 @@ class Article:
     content_hash: str
     story_id: str
     is_story_canonical: bool
+    access: str = "full"
     topics: list[str] = field(default_factory=list)
     topic_hits: list[dict[str, object]] = field(default_factory=list)
     first_seen_at: datetime | None = None

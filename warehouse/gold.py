@@ -1,9 +1,12 @@
-"""Gold tables: aggregates recomputed from silver for the partitions a run touched."""
+"""The run's second commit: story representatives settled, and gold tables recomputed for
+the partitions the run touched (plus any a killed run left inconsistent)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import duckdb
 
@@ -13,36 +16,72 @@ from newslake.warehouse.schemas import ARTICLES, COVERAGE_DAILY
 from newslake.warehouse.views import load_sql, parquet_relation
 
 
-def refresh_coverage(lake: Lake, run: RunInfo, touched: Iterable[date | None]) -> int:
-    """Recompute gold/coverage_daily for the dates a run touched, and for any whose rows no
-    longer add up to the articles, in one atomic commit; returns the dates recomputed."""
+@dataclass(frozen=True, slots=True)
+class GoldRefresh:
+    """What a refresh changed: flags flipped, and coverage dates recomputed."""
+
+    canonical_flips: int
+    coverage_dates: int
+
+
+def refresh_gold(lake: Lake, run: RunInfo, touched: Iterable[date | None]) -> GoldRefresh:
+    """Settle `is_story_canonical` and recompute gold/coverage_daily, in one atomic commit."""
     if not lake.data_files(ARTICLES):
-        return 0
-    articles = parquet_relation(lake, ARTICLES)
+        return GoldRefresh(0, 0)
+    commit = Commit(lake, RunInfo(f"{run.run_id}-gold", run.started_at))
     con = duckdb.connect()
     try:
-        days = {d.isoformat() if d else "undated" for d in touched}
-        if lake.data_files(COVERAGE_DAILY):
-            stale = load_sql(
-                "coverage_stale_dates",
-                articles=articles,
-                coverage=parquet_relation(lake, COVERAGE_DAILY),
-            )
-            days |= {day for (day,) in con.execute(stale).fetchall()}
-        if not days:
-            return 0
-        table = con.execute(load_sql("coverage_daily", articles=articles), [sorted(days)])
-        names = [column[0] for column in table.description]
-        rows = [dict(zip(names, row, strict=True)) for row in table.fetchall()]
-    finally:
-        con.close()
-    commit = Commit(lake, RunInfo(f"{run.run_id}-gold", run.started_at))
-    try:
-        for day in days:
-            value = None if day == "undated" else date.fromisoformat(day)
-            commit.clear(COVERAGE_DAILY.name, partition_dir(COVERAGE_DAILY, {"date": value}))
-        commit.add(COVERAGE_DAILY.name, rows)
+        flips = _settle_canonicals(con, lake, commit)
+        days = _stage_coverage(con, lake, commit, touched)
         commit.publish()
     finally:
+        con.close()
         commit.discard()
+    return GoldRefresh(flips, days)
+
+
+def _settle_canonicals(con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit) -> int:
+    """Stage the rewrite of every article row whose story-representative flag is wrong.
+
+    A run marks the first article of a new story as its representative; a later article
+    published earlier (or as early and longer) takes that role here, whichever run brought it.
+    """
+    articles = parquet_relation(lake, ARTICLES, filename=True)
+    rows = con.execute(load_sql("story_canonical_fixes", articles=articles)).fetchall()
+    table_dir = lake.table_dir(ARTICLES)
+    by_file: dict[str, list[str]] = {}
+    for filename, article_id in rows:
+        by_file.setdefault(Path(filename).relative_to(table_dir).as_posix(), []).append(article_id)
+    for rel, ids in by_file.items():
+        commit.remove(ARTICLES.name, rel, ids, archive=(ARTICLES.name, _flip_canonical))
+    return len(rows)
+
+
+def _flip_canonical(row: dict) -> dict:
+    return {**row, "is_story_canonical": not row["is_story_canonical"]}
+
+
+def _stage_coverage(
+    con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit, touched: Iterable[date | None]
+) -> int:
+    """Stage gold/coverage_daily anew for the touched dates and for any that do not add up."""
+    articles = parquet_relation(lake, ARTICLES)
+    days = {d.isoformat() if d else "undated" for d in touched}
+    if lake.data_files(COVERAGE_DAILY):
+        stale = load_sql(
+            "coverage_stale_dates",
+            articles=articles,
+            coverage=parquet_relation(lake, COVERAGE_DAILY),
+        )
+        days |= {day for (day,) in con.execute(stale).fetchall()}
+    if not days:
+        return 0
+    table = con.execute(load_sql("coverage_daily", articles=articles), [sorted(days)])
+    names = [column[0] for column in table.description]
+    for day in days:
+        value = None if day == "undated" else date.fromisoformat(day)
+        commit.clear(COVERAGE_DAILY.name, partition_dir(COVERAGE_DAILY, {"date": value}))
+    commit.add(
+        COVERAGE_DAILY.name, (dict(zip(names, row, strict=True)) for row in table.fetchall())
+    )
     return len(days)

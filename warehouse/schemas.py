@@ -133,7 +133,9 @@ ARTICLES = TableSpec(
         Column(
             "article_id", pa.string(), "hash of the canonical URL (of the path for files)", False
         ),
-        Column("page_id", pa.string(), "bronze page this version was extracted from", False),
+        Column(
+            "page_id", pa.string(), "bronze page it was extracted from (null when blocked)"
+        ),
         Column("url", pa.string(), "URL or file:// URL it was read from", False),
         Column("canonical_url", pa.string(), "canonical URL the page declares"),
         Column("outlet", pa.string(), "configured outlet, else site name, else registered domain"),
@@ -170,7 +172,18 @@ ARTICLES = TableSpec(
             "content_hash", pa.string(), "hash of the normalised text (exact duplicates)", False
         ),
         Column("story_id", pa.string(), "story the article belongs to: copies share it", False),
-        Column("is_story_canonical", pa.bool_(), "the story's representative article", False),
+        Column(
+            "is_story_canonical",
+            pa.bool_(),
+            "the story's representative: earliest published, then longest, then lowest id",
+            False,
+        ),
+        Column(
+            "access",
+            pa.string(),
+            "full, teaser (paywalled or cut short: only a summary or lede) or blocked "
+            "(refused with HTTP 401/402/403/451; title and summary from the feed)",
+        ),
         Column("topics", pa.list_(pa.string()), "configured topics it matches", False),
         Column(
             "topic_hits",
@@ -234,6 +247,12 @@ COVERAGE_DAILY = TableSpec(
         Column("outlet", pa.string(), "outlet, '(unknown)' when none was found", False),
         Column(
             "topic", pa.string(), "configured topic, '(none)' for articles matching none", False
+        ),
+        Column(
+            "access",
+            pa.string(),
+            "full, teaser or blocked: leave out teasers with WHERE access = 'full'",
+            False,
         ),
         Column("articles", pa.int64(), "articles published (raw volume)", False),
         Column("stories", pa.int64(), "distinct stories: copies of one story count once", False),

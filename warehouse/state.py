@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -15,6 +16,7 @@ from newslake.warehouse.lake import Lake
 from newslake.warehouse.schemas import ARTICLES, FETCH_LOG, PAGES, STORY_INDEX
 
 MAX_KEY_SHARERS = 100
+MEMORY_LIMIT = "512MB"
 _STORY_SIGS = pa.schema(
     [
         ("article_id", pa.string()),
@@ -47,10 +49,17 @@ class KnownPage:
 
 
 class LakeState:
-    """Page ids and article identities already in the lake, plus this run's additions."""
+    """Page ids and article identities already in the lake, plus this run's additions.
 
-    def __init__(self, lake: Lake) -> None:
-        self.con = duckdb.connect()
+    With a `spill` path the state lives in a DuckDB file there, and memory stays within
+    MEMORY_LIMIT however large the lake grows (DuckDB pages the rest to that file).
+    """
+
+    def __init__(self, lake: Lake, spill: Path | None = None) -> None:
+        if spill is not None:
+            spill.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(spill) if spill else ":memory:")
+        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute(
             "CREATE TABLE pages (page_id VARCHAR, outcome VARCHAR, error VARCHAR, "

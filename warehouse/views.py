@@ -94,11 +94,13 @@ def load_sql(name: str, **relations: str) -> str:
     return Template(text).substitute(relations)
 
 
-def parquet_relation(lake: Lake, spec: TableSpec) -> str:
-    """DuckDB read_parquet() over a table's committed files, with typed Hive partitions."""
+def parquet_relation(lake: Lake, spec: TableSpec, *, filename: bool = False) -> str:
+    """DuckDB read_parquet() over a table's committed files, with typed Hive partitions
+    (and each row's file path as `filename`, if asked)."""
     return (
         f"read_parquet({_quote(lake.file_glob(spec))}, hive_partitioning = true, "
-        f"hive_types = {{'{spec.partition}': DATE}}, union_by_name = true)"
+        f"hive_types = {{'{spec.partition}': DATE}}, union_by_name = true"
+        f"{', filename = true' if filename else ''})"
     )
 
 

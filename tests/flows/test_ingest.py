@@ -270,6 +270,22 @@ def test_syndicated_copies_share_their_originals_story_and_nothing_else_does(sam
     )
 
 
+def test_each_story_is_represented_by_its_earliest_then_longest_article(sample_lake):
+    lake, _ = sample_lake
+    stories = {}
+    for story, article, published, words, canonical in rows(
+        lake,
+        "SELECT story_id, article_id, published_at, word_count, is_story_canonical FROM articles",
+    ):
+        stories.setdefault(story, []).append(
+            (published is None, published, -words, article, canonical)
+        )
+    assert any(len(members) > 1 for members in stories.values())
+    for members in stories.values():
+        first, *rest = sorted(members, key=lambda m: m[:4])
+        assert first[4] and not any(m[4] for m in rest)
+
+
 def test_a_later_runs_syndicated_copy_joins_the_earlier_story(tmp_path, sample_dir):
     originals, copies = tmp_path / "originals", tmp_path / "copies"
     originals.mkdir()

@@ -333,3 +333,46 @@ def test_waiting_for_a_host_turn_does_not_count_against_the_request_timeout(samp
 
         responses = asyncio.run(go())  # the last starts ~1.2 s in: after its own 0.5 s limit
     assert [r.status for r in responses] == [200] * 4
+
+
+def test_paywalled_and_refused_articles_are_rows_that_say_so(
+    tmp_path, news_site, prefect_backend, monkeypatch
+):
+    monkeypatch.setenv("NEWSLAKE__FETCH__MIN_DELAY_S", "0")
+    lake = tmp_path / "lake"
+    summary = run_ingest(
+        sources=[news_site.url("/feeds/premium.xml")],
+        lake=str(lake),
+        workers=1,
+        allow_hosts=["127.0.0.1"],
+    )
+    articles = {
+        url.removeprefix(news_site.url("/").rstrip("/")): rest
+        for url, *rest in rows(lake, "SELECT url, access, title, text, page_id FROM articles")
+    }
+    teaser = articles.pop("/premium/ferry-fares.html")
+    assert teaser[0] == "teaser" and teaser[3] is not None
+    assert articles == {
+        "/status/403": [
+            "blocked",
+            "Port authority sets out its dredging budget",
+            "The port authority's board approved a dredging budget of $48 million on Tuesday.",
+            None,
+        ],
+        "/status/451": ["blocked", "Court order keeps the ferry inquiry report offline", "", None],
+    }
+    refused = rows(
+        lake,
+        "SELECT status, outcome, article_id IS NOT NULL FROM fetch_log "
+        "WHERE url LIKE '%/status/%' ORDER BY status",
+    )
+    assert refused == [(403, "blocked", True), (451, "blocked", True)]
+    assert summary.count("new") == 1  # the blocked pages are failures, kept as rows
+    # A second run fetches the refused pages again but adds nothing twice.
+    run_ingest(
+        sources=[news_site.url("/feeds/premium.xml")],
+        lake=str(lake),
+        workers=1,
+        allow_hosts=["127.0.0.1"],
+    )
+    assert rows(lake, "SELECT count(*), count(DISTINCT article_id) FROM articles") == [(3, 3)]
