@@ -5,8 +5,6 @@ Prefect is imported only by commands that run flows, so `sql` starts fast.
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import signal
 import sys
@@ -58,7 +56,6 @@ EXAMPLE_QUERIES = (
     ),
 )
 
-_CELL_WIDTH = 60
 Config = Annotated[Path | None, typer.Option("--config", "-c", help="newslake.toml to read.")]
 LakeOpt = Annotated[str | None, typer.Option("--lake", "-l", help="Lake directory [./lake].")]
 Workers = Annotated[
@@ -67,11 +64,12 @@ Workers = Annotated[
 
 
 class OutputFormat(StrEnum):
-    """How `newslake sql` prints rows."""
+    """How `newslake sql` writes rows."""
 
     table = "table"
     csv = "csv"
     json = "json"
+    parquet = "parquet"
 
 
 @app.command()
@@ -124,17 +122,69 @@ def demo(lake: LakeOpt = None, workers: Workers = None) -> None:
 
 @app.command()
 def sql(
-    query: Annotated[str, typer.Argument(help="SQL to run against the lake's views.")],
+    query: Annotated[
+        str | None,
+        typer.Argument(
+            help="SQL to run against the lake's views. Without it (and without --file) "
+            "the SQL is read from stdin, or a shell opens on a terminal.",
+            show_default=False,
+        ),
+    ] = None,
     lake: LakeOpt = None,
     config: Config = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    format: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, csv, json or parquet; by default table, or what the --output suffix says.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the result to this file (parquet needs one)."),
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Read the SQL from this file.")
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Print DuckDB's plan for the query, not its rows.")
+    ] = False,
 ) -> None:
-    """Run read-only SQL against the views (articles, pages, fetch_log)."""
-    from newslake.warehouse.views import query as run_query
+    """Run read-only SQL against the views (articles, pages, fetch_log, …), or open a shell."""
+    from newslake.flows import sqlshell
 
+    if query is not None and file is not None:
+        raise ConfigError("give the SQL as an argument or with --file, not both")
+    if explain and (format is not None or output is not None):
+        raise ConfigError("--explain prints the plan: it takes no --format or --output")
+    fmt = sqlshell.output_format(format, output)
+    text = sqlshell.read_sql_file(file) if file is not None else query
+    interactive = text is None and sys.stdin.isatty()
+    if interactive and output is not None:
+        raise ConfigError("--output needs the SQL: as an argument, with --file or on stdin")
+    if text is None and not interactive:
+        text = sys.stdin.read()
     settings = Settings.load(config, lake=lake)
-    columns, rows = run_query(settings.lake, query)
-    _print_rows(columns, rows, format)
+    with sqlshell.Warehouse(settings.lake) as warehouse:
+        if text is not None:
+            warehouse.write(
+                text, fmt, output=output, explain=explain, stdout=sys.stdout, stderr=sys.stderr
+            )
+            return
+        shell = sqlshell.Shell(
+            warehouse,
+            fmt=fmt,
+            explain=explain,
+            stdin=sys.stdin,
+            stdout=sys.stdout,
+            stderr=sys.stderr,
+            read_line=input,
+        )
+        typer.echo(f"newslake sql on {settings.lake}: end statements with ';', .help for more")
+        with sqlshell.history():
+            shell.loop()
 
 
 @app.command()
@@ -274,25 +324,3 @@ def _print_summary(summary: dict[str, Any]) -> None:
         table.add_row(f"  {outcome}", str(count))
     table.add_row("seconds", f"{summary['seconds']:.1f}")
     Console().print(table)
-
-
-def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: OutputFormat) -> None:
-    if fmt is OutputFormat.csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        writer.writerows(rows)
-    elif fmt is OutputFormat.json:
-        records = [dict(zip(columns, row, strict=True)) for row in rows]
-        typer.echo(json.dumps(records, default=str, ensure_ascii=False, indent=1))
-    else:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table()
-        for name in columns:
-            table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=_CELL_WIDTH)
-        for row in rows:
-            table.add_row(*("" if v is None else str(v)[: _CELL_WIDTH * 2] for v in row))
-        # A pipe gets the whole row; a terminal gets cells cut to fit its width.
-        Console(width=None if sys.stdout.isatty() else 1000).print(table)
-        typer.echo(f"({len(rows)} row{'s' * (len(rows) != 1)})", err=True)

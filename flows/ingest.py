@@ -20,6 +20,7 @@ from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from newslake.flows.artifacts import publish_artifacts
 from newslake.flows.progress import progress_bar
 from newslake.flows.recorder import Result, RunRecorder
 from newslake.flows.settings import Settings, SourceSettings
@@ -124,7 +125,13 @@ def commit_run(recorder: RunRecorder) -> dict[str, int]:
 def refresh_gold_task(recorder: RunRecorder) -> GoldRefresh:
     """Settle story representatives and recompute the coverage table for the dates this run
     touched (a second atomic commit)."""
-    return refresh_gold(recorder.commit.lake, recorder.run, recorder.touched_dates)
+    return refresh_gold(
+        recorder.commit.lake,
+        recorder.run,
+        recorder.touched_dates,
+        recorder.min_stories,
+        claims_changed=recorder.claims_changed,
+    )
 
 
 @flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=IN_FLIGHT))
@@ -170,7 +177,7 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
         Lake(settings.lake).writing(run, settings.lock_timeout_s) as commit,
         extraction_pool(settings.workers) as pool,
         progress_bar(show_progress, len(file_items) or None, "ingesting") as advance,
-        closing(RunRecorder(commit, run, summary, outlets, topics)) as recorder,
+        closing(RunRecorder(commit, run, summary, outlets, topics, settings.claims)) as recorder,
     ):
         pipeline = Pipeline(recorder, pool, advance)
         for items in batched(file_items, size):
@@ -194,6 +201,7 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
         summary.rows_written = commit_run(recorder)
         refresh_gold_task(recorder)
     summary.seconds = time.perf_counter() - started
+    publish_artifacts(summary)
     get_run_logger().info("run %s: %s", run.run_id, summary.as_dict())
     return summary
 

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
+from newslake.flows.claim_recorder import ClaimRecorder
+from newslake.flows.settings import ClaimSettings
 from newslake.flows.summary import RunSummary
 from newslake.transforms.dedup import Decision, KnownArticle, article_key, decide, earlier_version
 from newslake.transforms.discovery import Entry, blocked_extraction, fill_gaps
@@ -36,6 +38,7 @@ class RunRecorder:
         summary: RunSummary,
         outlets: dict[str, str | None],
         topics: TopicMatcher,
+        claims: ClaimSettings | None = None,
     ) -> None:
         self.commit = commit
         self.run = run
@@ -43,6 +46,11 @@ class RunRecorder:
         self.outlets = outlets  # configured outlet per source name
         self.topics = topics
         self.state = LakeState(commit.lake, spill=commit.staging / "state.duckdb")
+        self.claims = (
+            ClaimRecorder(commit, run, self.state, claims) if claims and claims.enabled else None
+        )
+        self.min_stories = claims.min_stories if claims else 2
+        self.claims_changed = False  # claims staged or removed: claim clusters need rebuilding
         self.stored_pages: set[str] = set()
         self.touched_dates: set[date | None] = set()  # article partitions this run changes
         self._story_keys: dict[str, list[Candidate]] = {}  # band key -> candidates, per batch
@@ -134,6 +142,7 @@ class RunRecorder:
         indexed: list[dict] = []
         logs: list[FetchLogRow] = []
         articles = []
+        placed = []  # (article, its claims, whether it replaces a stored version)
         for page, result in zip(pages, results, strict=True):
             if isinstance(result, NewslakeError):
                 logs.append(FetchLogRow.for_page(page, result.outcome, self.run, error=str(result)))
@@ -159,9 +168,13 @@ class RunRecorder:
             published = decision.article.published_at
             self.touched_dates.add(published.date() if published else None)
             articles.append(decision.article)
+            placed.append((decision.article, result.claims, decision.outcome == "updated"))
             indexed += self._index_story(decision.article, result)
             self._remember(decision, by_id, by_hash)
         self.commit.add("articles", map(_row, articles))
+        if self.claims and placed:
+            self.claims.record(placed)
+            self.claims_changed = True
         self.commit.add("story_index", indexed)
         self.state.remember_stories(indexed)
         self.state.remember(articles)

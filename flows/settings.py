@@ -86,6 +86,15 @@ class ExtractSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimSettings:
+    """[claims]: recurring claims across articles and outlets."""
+
+    enabled: bool = True
+    semantic: bool = True  # embedding signals in claim matching; false: lexical only
+    min_stories: int = 2  # independent stories that make a claim recurring
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a run needs, loaded once at the entry point and passed down."""
 
@@ -94,6 +103,7 @@ class Settings:
     sources: tuple[SourceSettings, ...] = ()
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    claims: ClaimSettings = field(default_factory=ClaimSettings)
     topics: tuple[Topic, ...] = ()  # [[topics]] name = "...", terms = [...], exclude = [...]
 
     @classmethod

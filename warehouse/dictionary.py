@@ -24,6 +24,7 @@ def _type_name(arrow_type: pa.DataType) -> str:
         "int64": "int64",
         "binary": "binary",
         "bool": "boolean",
+        "double": "double",
     }[str(arrow_type)]
 
 

@@ -12,32 +12,78 @@ import duckdb
 
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.lake import Commit, Lake, partition_dir
-from newslake.warehouse.schemas import ARTICLES, COVERAGE_DAILY
+from newslake.warehouse.schemas import ARTICLES, CLAIM_CLUSTERS, CLAIMS, COVERAGE_DAILY
 from newslake.warehouse.views import load_sql, parquet_relation
 
 
 @dataclass(frozen=True, slots=True)
 class GoldRefresh:
-    """What a refresh changed: flags flipped, and coverage dates recomputed."""
+    """What a refresh changed: flags flipped, coverage dates recomputed, claim clusters."""
 
     canonical_flips: int
     coverage_dates: int
+    claim_clusters: int = 0
 
 
-def refresh_gold(lake: Lake, run: RunInfo, touched: Iterable[date | None]) -> GoldRefresh:
-    """Settle `is_story_canonical` and recompute gold/coverage_daily, in one atomic commit."""
+def refresh_gold(
+    lake: Lake,
+    run: RunInfo,
+    touched: Iterable[date | None],
+    min_stories: int = 2,
+    claims_changed: bool = False,
+) -> GoldRefresh:
+    """Settle `is_story_canonical`, recompute gold/coverage_daily for the touched dates, and
+    rebuild gold/claim_clusters if the run changed claims (or it is stale), in one atomic
+    commit. A run that changed nothing rewrites nothing."""
     if not lake.data_files(ARTICLES):
         return GoldRefresh(0, 0)
     commit = Commit(lake, RunInfo(f"{run.run_id}-gold", run.started_at))
     con = duckdb.connect()
     try:
+        con.execute("SET TimeZone = 'UTC'")
         flips = _settle_canonicals(con, lake, commit)
         days = _stage_coverage(con, lake, commit, touched)
+        clusters = (
+            _stage_claim_clusters(con, lake, commit, min_stories)
+            if claims_changed or _clusters_stale(con, lake, min_stories)
+            else 0
+        )
         commit.publish()
     finally:
         con.close()
         commit.discard()
-    return GoldRefresh(flips, days)
+    return GoldRefresh(flips, days, clusters)
+
+
+def _clusters_stale(con: duckdb.DuckDBPyConnection, lake: Lake, min_stories: int) -> bool:
+    if not lake.data_files(CLAIMS):
+        return bool(lake.data_files(CLAIM_CLUSTERS))
+    if not lake.data_files(CLAIM_CLUSTERS):
+        return True
+    sql = load_sql(
+        "claim_clusters_stale",
+        claims=parquet_relation(lake, CLAIMS),
+        clusters=parquet_relation(lake, CLAIM_CLUSTERS),
+    )
+    return bool(con.execute(sql, [min_stories]).fetchall()[0][0])
+
+
+def _stage_claim_clusters(
+    con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit, min_stories: int
+) -> int:
+    """Stage gold/claim_clusters anew from every claim (a cluster's first date can move)."""
+    for old in sorted({path.parent.name for path in lake.data_files(CLAIM_CLUSTERS)}):
+        commit.clear(CLAIM_CLUSTERS.name, old)
+    if not lake.data_files(CLAIMS):
+        return 0
+    sql = load_sql("claim_clusters", claims=parquet_relation(lake, CLAIMS))
+    result = con.execute(sql, [min_stories])
+    names = [column[0] for column in result.description]
+    count = 0
+    while batch := result.fetchmany(10_000):
+        commit.add(CLAIM_CLUSTERS.name, (dict(zip(names, row, strict=True)) for row in batch))
+        count += len(batch)
+    return count
 
 
 def _settle_canonicals(con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit) -> int:

@@ -133,9 +133,7 @@ ARTICLES = TableSpec(
         Column(
             "article_id", pa.string(), "hash of the canonical URL (of the path for files)", False
         ),
-        Column(
-            "page_id", pa.string(), "bronze page it was extracted from (null when blocked)"
-        ),
+        Column("page_id", pa.string(), "bronze page it was extracted from (null when blocked)"),
         Column("url", pa.string(), "URL or file:// URL it was read from", False),
         Column("canonical_url", pa.string(), "canonical URL the page declares"),
         Column("outlet", pa.string(), "configured outlet, else site name, else registered domain"),
@@ -224,7 +222,7 @@ ARTICLE_VERSIONS = TableSpec(
     sort_by="article_id",
     columns=(
         Column("article_id", pa.string(), "article this was a version of", False),
-        Column("page_id", pa.string(), "bronze page the version was extracted from", False),
+        Column("page_id", pa.string(), "bronze page the version was extracted from"),
         Column("content_hash", pa.string(), "hash of the version's normalised text", False),
         Column("title", pa.string(), "the version's headline"),
         Column("text", pa.string(), "the version's clean text", False),
@@ -260,6 +258,115 @@ COVERAGE_DAILY = TableSpec(
     ),
 )
 
+QUANTITY = pa.struct(
+    [
+        ("value", pa.float64()),
+        ("unit", pa.string()),
+        ("kind", pa.string()),
+        ("text", pa.string()),
+        ("high", pa.float64()),
+    ]
+)
+
+CLAIMS = TableSpec(
+    name="claims",
+    path="silver/claims",
+    partition="published_date",
+    partition_of=_utc_date("published_at"),
+    partition_doc="UTC publication date of the article; undated articles are under " + NO_DATE,
+    key="article_id",
+    sort_by="article_id",
+    columns=(
+        Column("claim_id", pa.string(), "claim cluster: sentences stating the same claim", False),
+        Column("article_id", pa.string(), "article the sentence is from", False),
+        Column("sentence_index", pa.int32(), "position of the sentence in the article text", False),
+        Column("story_id", pa.string(), "the article's story: copies count once as support", False),
+        Column("outlet", pa.string(), "the article's outlet"),
+        Column("text", pa.string(), "the sentence as published", False),
+        Column(
+            "normalised",
+            pa.string(),
+            "lower-cased, figures as <num>, attribution removed: the form claims are matched on",
+            False,
+        ),
+        Column(
+            "quantities",
+            pa.list_(QUANTITY),
+            "figures stated: value normalised in unit (money in currency units, percent, "
+            "ratio, count of a noun, date as days since 1970-01-01), kind, text, range top",
+            False,
+        ),
+        Column("attributed_to", pa.string(), "who the sentence says made the claim"),
+        Column(
+            "rule",
+            pa.string(),
+            "why the sentence was kept as a claim (figure, attribution, comparison, date, "
+            "statement); `newslake claims-audit` shows every sentence's decision",
+            False,
+        ),
+        Column("published_at", TS, "the article's publication time (UTC)"),
+        Column(
+            "match_keys",
+            pa.list_(pa.int64()),
+            "blocking keys: claims sharing one are compared when later runs add claims",
+            False,
+        ),
+        Column("run_id", pa.string(), "run that stored it", False),
+    ),
+)
+
+CLAIM_CLUSTERS = TableSpec(
+    name="claim_clusters",
+    path="gold/claim_clusters",
+    partition="first_seen_date",
+    partition_of=_utc_date("first_seen"),
+    partition_doc="UTC date the claim first appeared; undated claims are under " + NO_DATE,
+    sort_by="claim_id",
+    columns=(
+        Column("claim_id", pa.string(), "the claim", False),
+        Column("representative", pa.string(), "its earliest published wording", False),
+        Column("articles", pa.int64(), "articles stating it", False),
+        Column("stories", pa.int64(), "independent stories stating it (copies count once)", False),
+        Column("outlets", pa.int64(), "distinct outlets stating it", False),
+        Column("first_seen", TS, "earliest publication time of an article stating it"),
+        Column("last_seen", TS, "latest publication time of an article stating it"),
+        Column("outlet_order", pa.list_(pa.string()), "outlets in order of first mention", False),
+        Column(
+            "figures",
+            pa.list_(
+                pa.struct(
+                    [
+                        ("kind", pa.string()),
+                        ("unit", pa.string()),
+                        ("value", pa.float64()),
+                        ("text", pa.string()),
+                        ("mentions", pa.int64()),
+                    ]
+                )
+            ),
+            "distinct figures stated, with how many sentences state each",
+            False,
+        ),
+        Column("attributed_to", pa.list_(pa.string()), "sources the claim is attributed to", False),
+        Column(
+            "is_recurring",
+            pa.bool_(),
+            "stated by at least claims.min_stories independent stories (config, default 2)",
+            False,
+        ),
+    ),
+)
+
 TABLES: dict[str, TableSpec] = {
-    t.name: t for t in (PAGES, FETCH_LOG, ARTICLES, ARTICLE_VERSIONS, STORY_INDEX, COVERAGE_DAILY)
+    t.name: t
+    for t in (
+        PAGES,
+        FETCH_LOG,
+        ARTICLES,
+        ARTICLE_VERSIONS,
+        STORY_INDEX,
+        CLAIMS,
+        COVERAGE_DAILY,
+        CLAIM_CLUSTERS,
+    )
 }

@@ -9,11 +9,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from newslake.transforms.claim_groups import MAX_KEY_SHARERS as CLAIM_KEY_SHARERS
 from newslake.transforms.dedup import KnownArticle
 from newslake.transforms.records import Article
 from newslake.transforms.stories import Candidate
 from newslake.warehouse.lake import Lake
-from newslake.warehouse.schemas import ARTICLES, FETCH_LOG, PAGES, STORY_INDEX
+from newslake.warehouse.schemas import ARTICLES, CLAIMS, FETCH_LOG, PAGES, STORY_INDEX
 
 MAX_KEY_SHARERS = 100
 MEMORY_LIMIT = "512MB"
@@ -107,6 +108,23 @@ class LakeState:
                 "INSERT INTO story_keys SELECT unnest(band_keys), article_id FROM latest"
             )
             self.con.execute("DROP TABLE latest")
+        self.con.execute(
+            "CREATE TABLE claim_info (ref VARCHAR, article_id VARCHAR, claim_id VARCHAR, "
+            "text VARCHAR, file VARCHAR)"
+        )
+        self.con.execute("CREATE TABLE claim_keys (match_key BIGINT, ref VARCHAR)")
+        if lake.data_files(CLAIMS):
+            prefix = len(str(lake.table_dir(CLAIMS))) + 2
+            self.con.execute(
+                "INSERT INTO claim_info SELECT article_id || ':' || sentence_index, article_id, "
+                "claim_id, text, substr(filename, ?) FROM read_parquet(?, filename = true)",
+                [prefix, lake.file_glob(CLAIMS)],
+            )
+            self.con.execute(
+                "INSERT INTO claim_keys SELECT unnest(match_keys), "
+                "article_id || ':' || sentence_index FROM read_parquet(?)",
+                [lake.file_glob(CLAIMS)],
+            )
         if lake.data_files(ARTICLES):
             self.con.execute(
                 "INSERT INTO urls SELECT canonical_url FROM read_parquet(?) "
@@ -164,6 +182,67 @@ class LakeState:
         )
         self.con.register("batch", keys)
         self.con.execute("INSERT INTO story_keys SELECT band_key, article_id FROM batch")
+        self.con.unregister("batch")
+
+    def claim_candidates(self, keys: Iterable[int]) -> dict[int, list[tuple[str, str, str]]]:
+        """Stored claims sharing each of these match keys: (ref, claim_id, text) per key.
+
+        Keys shared by more than MAX_KEY_SHARERS claims are left out (see claim_groups).
+        """
+        self.con.register("keys", pa.table({"match_key": pa.array(sorted(set(keys)), pa.int64())}))
+        rows = self.con.execute(
+            "WITH hits AS (SELECT k.match_key, c.ref FROM keys k JOIN claim_keys c "
+            "USING (match_key)), "
+            "rare AS (SELECT match_key FROM hits GROUP BY match_key HAVING count(*) <= ?) "
+            "SELECT hits.match_key, i.ref, i.claim_id, i.text "
+            "FROM hits JOIN rare USING (match_key) JOIN claim_info i USING (ref)",
+            [CLAIM_KEY_SHARERS],
+        ).fetchall()
+        found: dict[int, list[tuple[str, str, str]]] = {}
+        for key, *claim in rows:
+            found.setdefault(key, []).append(tuple(claim))
+        return found
+
+    def claim_files(self, article_id: str) -> list[str]:
+        """Committed claims files (relative to the table) holding an article's claims."""
+        rows = self.con.execute(
+            "SELECT DISTINCT file FROM claim_info WHERE article_id = ? AND file IS NOT NULL "
+            "ORDER BY file",
+            [article_id],
+        ).fetchall()
+        return [file for (file,) in rows]
+
+    def forget_claims(self, article_id: str) -> None:
+        """Drop an article's claims (its text was replaced) from matching."""
+        self.con.execute(
+            "DELETE FROM claim_keys WHERE ref IN (SELECT ref FROM claim_info WHERE article_id = ?)",
+            [article_id],
+        )
+        self.con.execute("DELETE FROM claim_info WHERE article_id = ?", [article_id])
+
+    def remember_claims(self, rows: Sequence[dict]) -> None:
+        """Make this batch's claims candidates for the rest of the run."""
+        if not rows:
+            return
+        refs = [f"{r['article_id']}:{r['sentence_index']}" for r in rows]
+        info = pa.table(
+            {
+                "ref": refs,
+                "article_id": [r["article_id"] for r in rows],
+                "claim_id": [r["claim_id"] for r in rows],
+                "text": [r["text"] for r in rows],
+            }
+        )
+        self.con.register("batch", info)
+        self.con.execute("INSERT INTO claim_info SELECT *, NULL FROM batch")
+        keys = pa.table(
+            {
+                "match_key": pa.array([k for r in rows for k in r["match_keys"]], pa.int64()),
+                "ref": [ref for ref, r in zip(refs, rows, strict=True) for _ in r["match_keys"]],
+            }
+        )
+        self.con.register("batch", keys)
+        self.con.execute("INSERT INTO claim_keys SELECT * FROM batch")
         self.con.unregister("batch")
 
     def known_pages(self, page_ids: Sequence[str]) -> dict[str, KnownPage]:

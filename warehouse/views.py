@@ -18,12 +18,13 @@ if TYPE_CHECKING:
     from newslake.warehouse.lake import Lake
 
 WAREHOUSE = "warehouse.duckdb"
-ANALYTIC_VIEWS = ("coverage_weekly", "share_of_voice")  # warehouse/sql/<name>.sql
-_READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN"}
+# Views over the tables, each defined in warehouse/sql/<name>.sql.
+ANALYTIC_VIEWS = ("coverage_weekly", "share_of_voice", "recurring_claims", "claim_figures")
 _SQL_TYPES = {
     pa.string(): "VARCHAR",
     pa.int32(): "INTEGER",
     pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
     pa.binary(): "BLOB",
     pa.bool_(): "BOOLEAN",
     pa.date32(): "DATE",
@@ -60,32 +61,18 @@ def query(root: str | os.PathLike[str], sql: str) -> tuple[list[str], list[tuple
     path = Path(root).expanduser() / WAREHOUSE
     if not path.exists():
         raise LakeError(f"no warehouse at {path}: run `newslake run` or `newslake demo` first")
-    statements = _parse(sql)
-    con = duckdb.connect(str(path), read_only=True)
+    statements = read_only_statements(sql)
+    con = connect_read_only(root)
     try:
         for statement in statements[:-1]:
-            con.execute(statement.query)
-        result = con.execute(statements[-1].query)
+            con.execute(statement)
+        result = con.execute(statements[-1])
         columns = [d[0] for d in result.description] if result.description else []
         return columns, result.fetchall()
     except duckdb.Error as exc:
         raise QueryError(_first_line(exc)) from None
     finally:
         con.close()
-
-
-def _parse(sql: str) -> list[Any]:
-    try:
-        statements = duckdb.extract_statements(sql)
-    except duckdb.Error as exc:
-        raise QueryError(_first_line(exc)) from None
-    if not statements:
-        raise QueryError("no SQL statement given")
-    for statement in statements:
-        kind = statement.type.name
-        if kind not in _READ_ONLY_STATEMENTS:
-            raise QueryError(f"{kind} statements are refused: the warehouse is read-only")
-    return statements
 
 
 def load_sql(name: str, **relations: str) -> str:
@@ -105,11 +92,14 @@ def parquet_relation(lake: Lake, spec: TableSpec, *, filename: bool = False) -> 
 
 
 def _view_sql(lake: Lake, spec: TableSpec) -> str:
+    """Every column of today's schema, typed, whatever the files hold: a column added since
+    some (or all) files were written reads as NULL there."""
+    columns = [f'CAST(NULL AS {_sql_type(c.type)}) AS "{c.name}"' for c in spec.columns]
+    columns.append(f'CAST(NULL AS DATE) AS "{spec.partition}"')
+    typed = f"SELECT {', '.join(columns)} WHERE false"
     if not lake.data_files(spec):
-        columns = [f'CAST(NULL AS {_sql_type(c.type)}) AS "{c.name}"' for c in spec.columns]
-        columns.append(f'CAST(NULL AS DATE) AS "{spec.partition}"')
-        return f"SELECT {', '.join(columns)} WHERE false"
-    return f"SELECT * FROM {parquet_relation(lake, spec)}"
+        return typed
+    return f"{typed} UNION ALL BY NAME SELECT * FROM {parquet_relation(lake, spec)}"
 
 
 def _sql_type(arrow_type: pa.DataType) -> str:
@@ -129,3 +119,73 @@ def _quote(text: str) -> str:
 
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0]
+
+
+def connect_read_only(root: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to `<root>/warehouse.duckdb`, showing timestamps in UTC."""
+    path = Path(root).expanduser() / WAREHOUSE
+    if not path.exists():
+        raise LakeError(f"no warehouse at {path}: run `newslake run` or `newslake demo` first")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise LakeError(f"cannot open {path}: {_first_line(exc)}") from None
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def read_only_statements(sql: str) -> list[str]:
+    """The statements of `sql`; QueryError if there is none, or if any could write.
+
+    Allowed: queries (SELECT, WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE), EXPLAIN [ANALYZE]
+    of one of those, and the PRAGMAs that only read. Everything else (INSERT, CREATE, COPY,
+    ATTACH, SET, CALL, LOAD, EXPORT, …) could change the lake, the files around it or the
+    session, and is refused.
+    """
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryError(_first_line(exc)) from None
+    if not statements:
+        raise QueryError("no SQL statement given")
+    for statement in statements:
+        _refuse_writes(statement.type.name, statement.query)
+    return [statement.query for statement in statements]
+
+
+def _refuse_writes(kind: str, text: str) -> None:
+    import re
+
+    if kind == "SELECT":
+        return
+    if kind == "EXPLAIN":
+        # EXPLAIN ANALYZE runs its statement, so what is explained must be read-only too.
+        head = re.match(r"\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\([^)]*\)\s*)?", text, re.IGNORECASE)
+        try:
+            read_only_statements(text[head.end() :] if head else "")
+        except QueryError:
+            raise QueryError(
+                "EXPLAIN of anything but a read-only query is refused: the warehouse is read-only"
+            ) from None
+        return
+    if kind == "PRAGMA":
+        name = re.match(r"\s*PRAGMA\s+(\w+)", text, re.IGNORECASE)
+        pragma = name.group(1).lower() if name else "?"
+        if pragma in _READ_PRAGMAS:
+            return
+        raise QueryError(
+            f"PRAGMA {pragma} is refused: the warehouse is read-only "
+            "(only PRAGMAs that read, such as table_info and show_tables, run)"
+        )
+    hint = " (to save a result, use `newslake sql --output FILE`)"
+    raise QueryError(
+        f"{kind} statements are refused: the warehouse is read-only"
+        f"{hint if kind in ('COPY', 'EXPORT') else ''}"
+    )
+
+
+_READ_PRAGMAS = frozenset(
+    "collations database_list database_size functions metadata_info platform show "
+    "show_databases show_tables show_tables_expanded storage_info table_info user_agent "
+    "version".split()
+)

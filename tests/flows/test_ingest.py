@@ -1,7 +1,9 @@
 """The ingest flow end to end on the sample corpus, under a real (test) Prefect API."""
 
+import asyncio
 import json
 import shutil
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -170,10 +172,11 @@ def test_rerun_is_idempotent_and_a_changed_file_updates_exactly_its_article(tmp_
         f"SELECT content_hash, updated_at, run_id FROM articles WHERE url = '{changed.as_uri()}'",
     )
     changed.write_text(changed.read_text().replace("18,000 residents", "19,500 residents"))
-    gold_before = {p: p.stat().st_mtime_ns for p in (lake / "gold").rglob("*.parquet")}
+    coverage = lake / "gold" / "coverage_daily"
+    gold_before = {p: p.stat().st_mtime_ns for p in coverage.rglob("*.parquet")}
     third = run_ingest(**params)
     assert (third.count("updated"), third.count("new")) == (1, 0)
-    gold_after = {p: p.stat().st_mtime_ns for p in (lake / "gold").rglob("*.parquet")}
+    gold_after = {p: p.stat().st_mtime_ns for p in coverage.rglob("*.parquet")}
     rewritten = {p.parent.name for p in set(gold_after) ^ set(gold_before)}
     assert rewritten == {"date=2026-03-09"}  # only the changed article's day is recomputed
     after = table_state(lake)
@@ -184,6 +187,11 @@ def test_rerun_is_idempotent_and_a_changed_file_updates_exactly_its_article(tmp_
     assert len(differing) == 1
     (changed_id,) = differing
     url, text = rows(lake, f"SELECT url, text FROM articles WHERE article_id = '{changed_id}'")[0]
+    # Its claims were replaced: the old version's figure is gone, the new one is there.
+    claims = " ".join(
+        t for (t,) in rows(lake, f"SELECT text FROM claims WHERE article_id = '{changed_id}'")
+    )
+    assert "19,500 residents" in claims and "18,000 residents" not in claims
     assert "19,500 residents" in text and rel(url).endswith("lead-advisory.html")
     assert len(after["pages"]) == len(first["pages"]) + 1
     versions = rows(
@@ -201,6 +209,25 @@ def test_the_flow_runs_under_prefect_and_reports_a_completed_state(tmp_path, sam
     assert state.is_completed()
     summary = state.result()
     assert summary.count("new") == len(list(source.iterdir()))
+    artifacts = asyncio.run(_artifacts(state.state_details.flow_run_id))
+    assert set(artifacts) == {"ingest-summary", "ingest-outcomes", "lake"}
+    markdown = artifacts["ingest-summary"].data
+    assert summary.run_id in markdown and "| read | new |" in markdown
+    assert f"Articles stored by this run: {summary.count('new')}" in markdown
+    assert {"outcome": "ok", "inputs": summary.count("new")} in json.loads(
+        artifacts["ingest-outcomes"].data
+    )
+
+
+async def _artifacts(flow_run_id) -> dict:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    async with get_client() as client:
+        found = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+    return {artifact.key: artifact for artifact in found}
 
 
 def test_a_config_error_inside_the_flow_surfaces_as_itself(tmp_path):
@@ -225,8 +252,6 @@ def test_each_sample_article_carries_the_topic_of_its_story(sample_lake):
 
 
 def test_coverage_daily_counts_match_the_articles_and_the_hand_counts(sample_lake):
-    from collections import Counter
-
     lake, _ = sample_lake
     coverage = {
         (str(d), o, t): (a, s)
@@ -305,3 +330,37 @@ def test_a_later_runs_syndicated_copy_joins_the_earlier_story(tmp_path, sample_d
     assert {k: after[k] for k in first} == first  # earlier assignments never change
     new_stories = {after[k] for k in set(after) - set(first)}
     assert new_stories <= set(first.values())  # every copy joined a first-run story
+
+
+CLAIMS = {c["id"]: c for c in EXPECTED["claims"]}
+
+
+def test_claims_are_english_sentences_with_their_figures_rules_and_sources(sample_lake):
+    lake, _ = sample_lake
+    languages = rows(
+        lake, "SELECT DISTINCT a.language FROM claims c JOIN articles a USING (article_id)"
+    )
+    assert languages == [("en",)]
+    assert rows(lake, "SELECT count(*) > 200, count(DISTINCT article_id) > 20 FROM claims") == [
+        (True, True)
+    ]
+    rules = {rule for (rule,) in rows(lake, "SELECT DISTINCT rule FROM claims")}
+    assert rules <= {"figure", "attribution", "comparison", "date", "statement"}
+    money = rows(
+        lake,
+        "SELECT q.value FROM (SELECT unnest(quantities) AS q FROM claims) "
+        "WHERE q.kind = 'money' AND q.text = '$14 million'",
+    )
+    assert money and {value for (value,) in money} == {14_000_000.0}
+    sources = {s for (s,) in rows(lake, "SELECT DISTINCT attributed_to FROM claims")}
+    assert "Annette Fairlie" in sources
+
+
+def test_recurring_claims_have_independent_support_and_copies_count_once(sample_lake):
+    lake, _ = sample_lake
+    recurring = rows(lake, "SELECT claim_id, stories, articles FROM recurring_claims")
+    assert len(recurring) >= 5
+    assert all(stories >= 2 and articles >= stories for _, stories, articles in recurring)
+    # A syndicated copy adds an article to a claim, never a story.
+    copies = rows(lake, "SELECT count(*) FROM claim_clusters WHERE articles > stories")
+    assert copies[0][0] > 0

@@ -139,3 +139,58 @@ def test_copies_published_at_the_same_time_are_represented_by_the_longest(tmp_pa
         commit.publish()
         assert refresh_gold(lake, RUN, set()).canonical_flips == 2
     assert canonical_flags(lake) == {"a": False, "b": True, "z": True}
+
+
+def claim(claim_id, article_id, story, outlet, day, figure=None, index=0, source=None):
+    quantities = []
+    if figure:
+        text, value = figure
+        quantities = [{"value": value, "unit": "USD", "kind": "money", "text": text, "high": None}]
+    return {
+        "claim_id": claim_id,
+        "article_id": article_id,
+        "sentence_index": index,
+        "story_id": story,
+        "outlet": outlet,
+        "text": f"{outlet} says it cost {figure[0] if figure else 'a lot'}.",
+        "normalised": "it cost <num>",
+        "quantities": quantities,
+        "attributed_to": source,
+        "rule": "figure",
+        "published_at": datetime(2026, 3, day, 9, tzinfo=UTC),
+        "match_keys": [1, 2],
+        "run_id": RUN.run_id,
+    }
+
+
+def test_claim_clusters_count_copies_of_a_story_once_and_list_every_figure(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    with lake.writing(RUN, timeout_s=1) as commit:
+        commit.add("articles", [article("a", 5, "Post", [])])
+        commit.add(
+            "claims",
+            [
+                claim("x", "a", "s1", "Post", 6, ("$6 million", 6e6), source="the lab"),
+                claim("x", "b", "s1", "Wire", 5, ("$6 million", 6e6)),  # a copy of story s1
+                claim("x", "c", "s2", "Herald", 7, ("US$5.5 million", 5.5e6)),
+                claim("y", "c", "s2", "Herald", 7, index=1),
+            ],
+        )
+        commit.publish()
+        assert refresh_gold(lake, RUN, set(), min_stories=2).claim_clusters == 2
+    con = duckdb.connect(str(lake.root / WAREHOUSE), read_only=True)
+    try:
+        clusters = con.execute(
+            "SELECT claim_id, articles, stories, outlets, outlet_order, attributed_to, "
+            "is_recurring, [f.mentions FOR f IN figures] FROM claim_clusters ORDER BY 1"
+        ).fetchall()
+        recurring = con.execute("SELECT claim_id, representative FROM recurring_claims").fetchall()
+        disagree = con.execute("SELECT claim_id, low, high FROM claim_figures").fetchall()
+    finally:
+        con.close()
+    assert clusters == [
+        ("x", 3, 2, 3, ["Wire", "Post", "Herald"], ["the lab"], True, [1, 2]),
+        ("y", 1, 1, 1, ["Herald"], [], False, []),
+    ]
+    assert recurring == [("x", "Wire says it cost $6 million.")]  # the earliest wording
+    assert disagree == [("x", 5.5e6, 6e6)]

@@ -1,0 +1,116 @@
+"""Claim throughput: extraction (sentences, rules, figures, attribution) and grouping, at 10k
+and 100k claims, and how time grows with the number of claims.
+
+    python benchmarks/claims_speed.py            # 10k and 100k claims
+    python benchmarks/claims_speed.py --quick    # 2k and 10k
+
+Claims are news sentences from ../shared/corpus/mrpc-train (read by path; skips cleanly when
+absent) with their names and figures varied, so blocking keys collide as in a real corpus:
+the same story told with other numbers, other people, other places. Grouping runs in memory
+(the lake's key index is a DuckDB table with the same lookups).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import resource
+import sys
+import time
+from pathlib import Path
+
+from newslake.transforms.claim_finder import find_claims
+from newslake.transforms.claim_groups import (
+    KnownClaim,
+    assign,
+    claim_ref,
+    index,
+    match_keys,
+    new_claim_id,
+)
+from newslake.transforms.claims import pair_model, prepare
+
+ROOT = Path(__file__).resolve().parents[1]
+MRPC = ROOT.parent / "shared" / "corpus" / "mrpc-train" / "msr_paraphrase_train.txt"
+_NAME = re.compile(r"\b[A-Z][a-z]{3,}\b")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+BATCH = 2_000  # claims grouped per batch, as a run's stage task would
+NAMES = [
+    "Halvorsen", "Okafor", "Brightwater", "Castellan", "Ivanova", "Marchetti", "Nakamura",
+    "Quintero", "Abernathy", "Lindqvist", "Oyelaran", "Vasquez", "Kowalczyk", "Delacroix",
+]  # fmt: skip
+
+
+def sentences() -> list[str]:
+    """Distinct MRPC sentences."""
+    lines = MRPC.read_text(encoding="utf-8-sig").splitlines()[1:]
+    return sorted({s for line in lines for s in line.split("\t")[3:5]})
+
+
+def variants(base: list[str], n: int, seed: int = 11) -> list[str]:
+    """n sentences: the base ones, then copies with names and figures changed."""
+    rng = random.Random(seed)
+    out = list(base[:n])
+    while len(out) < n:
+        s = rng.choice(base)
+        s = _NAME.sub(lambda m: rng.choice(NAMES) if rng.random() < 0.3 else m.group(), s)
+        s = _NUMBER.sub(lambda m: str(rng.randint(2, 990)), s)
+        out.append(s)
+    return out
+
+
+def time_extraction(texts: list[str]) -> tuple[float, int]:
+    """Seconds to find the claims of articles made of 20 sentences each, and claims found."""
+    articles = [" ".join(texts[i : i + 20]) for i in range(0, len(texts), 20)]
+    started = time.perf_counter()
+    found = sum(len(find_claims(article, 2026)) for article in articles)
+    return time.perf_counter() - started, found
+
+
+def time_grouping(texts: list[str]) -> tuple[float, int]:
+    """Seconds to group the claims batch by batch, and the clusters made."""
+    model = pair_model(True)
+    candidates: dict[int, list[KnownClaim]] = {}
+    clusters: set[str] = set()
+    started = time.perf_counter()
+    for first in range(0, len(texts), BATCH):
+        batch = texts[first : first + BATCH]
+        for i, prepared in enumerate(prepare(batch), start=first):
+            keys = match_keys(texts[i].lower(), prepared)
+            found = assign(prepared, keys, candidates, model)
+            claim_id = found[0] if found else new_claim_id("bench", i)
+            index(candidates, keys, KnownClaim(claim_ref("bench", i), claim_id, prepared))
+            clusters.add(claim_id)
+    return time.perf_counter() - started, len(clusters)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2k and 10k claims")
+    args = parser.parse_args()
+    if not MRPC.exists():
+        print(f"skipped: {MRPC} not found")
+        return 0
+    base = sentences()
+    sizes = (2_000, 10_000) if args.quick else (10_000, 100_000)
+    seconds = {}
+    for n in sizes:
+        texts = variants(base, n)
+        extract_s, found = time_extraction(texts)
+        group_s, clusters = time_grouping(texts)
+        seconds[n] = group_s
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"{n:>7,} sentences: extraction {n / extract_s:,.0f} sentences/s ({found:,} claims); "
+            f"grouping {n / group_s:,.0f} claims/s ({clusters:,} clusters); "
+            f"peak RSS {rss:,.0f} MB"
+        )
+    small, large = sizes
+    ratio = seconds[large] / seconds[small]
+    print(f"grouping time x{ratio:.1f} for x{large // small} claims")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

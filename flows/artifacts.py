@@ -1,0 +1,61 @@
+"""What a run shows in the Prefect UI: a markdown summary, an outcome table, a link to the lake."""
+
+from __future__ import annotations
+
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+
+from newslake.flows.summary import SUCCESS, RunSummary
+from newslake.warehouse.views import query
+
+TOP_CLAIMS = 5
+
+
+def publish_artifacts(summary: RunSummary) -> None:
+    """Publish the run's artifacts (keys `ingest-summary`, `ingest-outcomes`, `lake`)."""
+    create_markdown_artifact(
+        summary_markdown(summary), key="ingest-summary", description="newslake ingest run"
+    )
+    create_table_artifact(
+        [{"outcome": outcome, "inputs": n} for outcome, n in summary.outcomes.most_common()],
+        key="ingest-outcomes",
+        description="inputs by fetch_log outcome",
+    )
+    create_link_artifact(f"file://{summary.lake}", link_text=summary.lake, key="lake")
+
+
+def summary_markdown(summary: RunSummary) -> str:
+    """The run summary as markdown, with the lake's stories and top recurring claims."""
+    counts = summary.as_dict()
+    lines = [
+        f"# newslake run `{summary.run_id}`",
+        "",
+        f"Lake: `{summary.lake}`, {counts['seconds']} s",
+        "",
+        "| read | " + " | ".join(dict.fromkeys(SUCCESS.values())) + " | failed |",
+        "|" + "---|" * (len(set(SUCCESS.values())) + 2),
+        f"| {counts['read']} | "
+        + " | ".join(str(counts[label]) for label in dict.fromkeys(SUCCESS.values()))
+        + f" | {counts['failed']} |",
+        "",
+    ]
+    _, ((stories, articles),) = query(
+        summary.lake,
+        "SELECT count(DISTINCT story_id), count(*) FROM articles "
+        f"WHERE run_id = '{summary.run_id}'",
+    )
+    lines += [f"Articles stored by this run: {articles}, in {stories} stories.", ""]
+    if failures := summary.failures():
+        lines += ["## Failures by outcome", ""]
+        lines += [f"- `{outcome}`: {n}" for outcome, n in failures.items()] + [""]
+    _, claims = query(
+        summary.lake,
+        f"SELECT representative, stories, outlets FROM recurring_claims LIMIT {TOP_CLAIMS}",
+    )
+    if claims:
+        lines += ["## Top recurring claims", "", "| claim | stories | outlets |", "|---|---|---|"]
+        lines += [f"| {_cell(text)} | {stories} | {outlets} |" for text, stories, outlets in claims]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,94 @@
+"""Places the claims of a run's new and updated articles in claim clusters, and stages them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from newslake.flows.settings import ClaimSettings
+from newslake.transforms.claim_finder import FoundClaim
+from newslake.transforms.claim_groups import (
+    KnownClaim,
+    assign,
+    claim_ref,
+    index,
+    match_keys,
+    new_claim_id,
+)
+from newslake.transforms.claims import pair_model, prepare
+from newslake.transforms.records import Article, RunInfo
+from newslake.warehouse.lake import Commit
+from newslake.warehouse.state import LakeState
+
+
+class ClaimRecorder:
+    """Claims of one run: matched against the lake's and each other, one batch at a time."""
+
+    def __init__(
+        self, commit: Commit, run: RunInfo, state: LakeState, settings: ClaimSettings
+    ) -> None:
+        self.commit, self.run, self.state = commit, run, state
+        self.semantic = settings.semantic
+        self.model = pair_model(settings.semantic)
+
+    def record(self, placed: Sequence[tuple[Article, Sequence[FoundClaim], bool]]) -> int:
+        """Stage the claims of (article, its claims, whether it replaces a stored version).
+
+        A replaced version's claims leave the lake and stop being candidates; returns the
+        number of claims staged.
+        """
+        for article, _, replaces in placed:
+            if replaces:
+                for file in self.state.claim_files(article.article_id):
+                    self.commit.remove("claims", file, [article.article_id])
+                self.state.forget_claims(article.article_id)
+        flat = [(article, claim) for article, claims, _ in placed for claim in claims]
+        if not flat:
+            return 0
+        texts = prepare([claim.text for _, claim in flat], self.semantic)
+        keys = [
+            match_keys(claim.normalised, text) for (_, claim), text in zip(flat, texts, strict=True)
+        ]
+        candidates = self._stored_candidates([key for claim_keys in keys for key in claim_keys])
+        rows = []
+        for (article, claim), text, claim_keys in zip(flat, texts, keys, strict=True):
+            match = assign(text, claim_keys, candidates, self.model)
+            claim_id = match[0] if match else new_claim_id(article.article_id, claim.sentence_index)
+            ref = claim_ref(article.article_id, claim.sentence_index)
+            index(candidates, claim_keys, KnownClaim(ref, claim_id, text))
+            rows.append(self._row(article, claim, claim_id, claim_keys))
+        self.commit.add("claims", rows)
+        self.state.remember_claims(rows)
+        return len(rows)
+
+    def _stored_candidates(self, keys: list[int]) -> dict[int, list[KnownClaim]]:
+        """Claims already placed (in the lake or earlier in this run) that share a key."""
+        stored = self.state.claim_candidates(keys)
+        texts = {ref: text for rows in stored.values() for ref, _, text in rows}
+        refs = sorted(texts)
+        prepared = dict(zip(refs, prepare([texts[r] for r in refs], self.semantic), strict=True))
+        return {
+            key: [KnownClaim(ref, claim_id, prepared[ref]) for ref, claim_id, _ in rows]
+            for key, rows in stored.items()
+        }
+
+    def _row(
+        self, article: Article, claim: FoundClaim, claim_id: str, keys: list[int]
+    ) -> dict[str, object]:
+        return {
+            "claim_id": claim_id,
+            "article_id": article.article_id,
+            "sentence_index": claim.sentence_index,
+            "story_id": article.story_id,
+            "outlet": article.outlet,
+            "text": claim.text,
+            "normalised": claim.normalised,
+            "quantities": [
+                {"value": q.value, "unit": q.unit, "kind": q.kind, "text": q.text, "high": q.high}
+                for q in claim.quantities
+            ],
+            "attributed_to": claim.attributed_to,
+            "rule": claim.rule,
+            "published_at": article.published_at,
+            "match_keys": keys,
+            "run_id": self.run.run_id,
+        }

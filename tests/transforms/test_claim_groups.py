@@ -1,0 +1,67 @@
+import numpy as np
+
+from newslake.transforms.claim_groups import (
+    KnownClaim,
+    assign,
+    claim_ref,
+    index,
+    match_keys,
+    new_claim_id,
+)
+from newslake.transforms.claims import PairModel, prepare
+
+# Same claim when word Jaccard passes 0.5: the grouping logic, apart from the fitted model.
+JACCARD = PairModel(("word_jaccard",), np.zeros(2), np.ones(2), np.array([20.0, 0.0]), -10.0, 0.5)
+
+
+def place(sentences, model=JACCARD):
+    """Group sentences in order, as a run does; returns the claim id of each."""
+    candidates: dict[int, list[KnownClaim]] = {}
+    ids = []
+    for i, (text, prepared) in enumerate(zip(sentences, prepare(sentences), strict=True)):
+        keys = match_keys(text.lower(), prepared)
+        found = assign(prepared, keys, candidates, model)
+        claim_id = found[0] if found else new_claim_id("a", i)
+        index(candidates, keys, KnownClaim(claim_ref("a", i), claim_id, prepared))
+        ids.append(claim_id)
+    return ids
+
+
+def test_match_keys_are_stable_signed_64_bit_integers():
+    (text,) = prepare(["The port handles $14 million of cargo a day."])
+    keys = match_keys("the port handles $<num> million of cargo a day.", text)
+    assert keys == match_keys("the port handles $<num> million of cargo a day.", text)
+    assert len(set(keys)) == len(keys) > 5
+    assert all(-(2**63) <= key < 2**63 for key in keys)
+
+
+def test_copies_and_close_rewordings_join_the_first_claims_cluster():
+    ids = place(
+        [
+            "The port authority said 19 vessels were waiting at anchor outside the harbor.",
+            "The port authority said 19 vessels were waiting at anchor outside the harbor.",
+            "The port authority said 21 vessels were waiting at anchor outside the harbor.",
+            "The union said its members voted to ratify the agreement on Thursday.",
+        ]
+    )
+    assert ids[0] == ids[1] == ids[2] == new_claim_id("a", 0)
+    assert ids[3] == new_claim_id("a", 3)
+
+
+def test_a_claim_joins_a_cluster_only_if_it_matches_every_member_compared():
+    # The third sentence matches the second well (Jaccard 0.67) but not the first (0.4):
+    # complete linkage keeps it out, so a chain of near-misses cannot grow one cluster.
+    ids = place(
+        [
+            "Dockworkers voted to strike on Sunday after talks.",
+            "Dockworkers voted to strike on Sunday after talks failed at the port.",
+            "Talks failed at the port on Sunday, and dockworkers voted to walk out.",
+        ]
+    )
+    assert ids[0] == ids[1]
+    assert ids[2] == new_claim_id("a", 2)
+
+
+def test_claims_that_share_no_key_are_never_compared():
+    (text,) = prepare(["Lead levels at three schools exceeded the federal limit."])
+    assert assign(text, [1, 2, 3], {}, JACCARD) is None

@@ -1,0 +1,133 @@
+"""Grouping claims into claim ids: blocking keys find candidates, `claims` decides pairs.
+
+Each claim gets match keys of three kinds: its normalised text (copies match at once), pairs
+of its rarest content words, and bands of a random-hyperplane hash of its embedding (close
+paraphrases share a band). Only claims sharing a key are compared, so grouping grows with
+the number of claims, not with its square. A new claim joins the cluster of its best
+accepted match; a claim never moves, and clusters are never merged, so ids stay stable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import combinations
+
+import numpy as np
+
+from newslake.transforms.claims import ClaimText, PairModel, claim_score, idf_of
+from newslake.transforms.records import short_hash
+
+RARE_WORDS = 4  # the rarest content words of a claim whose pairs are keys
+HASH_BITS, BAND_BITS = 64, 8  # embedding hash: 8 bands of 8 bits
+MAX_SHORTLIST = 100  # candidates sharing most keys, of which the closest are scored
+MAX_CANDIDATES = 12  # scored per new claim: the closest by embedding
+# Below this cosine a pair is not scored: 99.9% of MRPC's same-content pairs lie above it.
+MIN_COSINE = 0.5
+MAX_KEY_SHARERS = 200  # keys held by more claims than this are not used to find candidates
+# A claim joins a cluster on a match at least this likely (and above the pair model's own
+# threshold): candidates found by blocking are mostly unrelated, unlike the paraphrase pairs
+# the threshold was chosen on.
+LINK_SCORE = 0.7
+_SEED = 0x0C1A
+
+
+@dataclass(frozen=True, slots=True)
+class KnownClaim:
+    """A claim already placed: its key (article, sentence), its cluster, its prepared text."""
+
+    ref: str
+    claim_id: str
+    text: ClaimText
+
+
+def claim_ref(article_id: str, sentence_index: int) -> str:
+    """The key of one claim sentence."""
+    return f"{article_id}:{sentence_index}"
+
+
+def new_claim_id(article_id: str, sentence_index: int) -> str:
+    """The id of a cluster that a claim opens."""
+    return short_hash("claim", article_id, str(sentence_index))
+
+
+def match_keys(normalised: str, text: ClaimText) -> list[int]:
+    """Blocking keys of a claim (signed 64-bit, for a BIGINT column)."""
+    keys = [_key("n", normalised)]
+    rare = sorted(text.content, key=lambda stem: (-idf_of(stem), stem))[:RARE_WORDS]
+    keys += [_key("w", *pair) for pair in combinations(sorted(rare), 2)]
+    if text.vector is not None and text.vector.any():
+        bits = (_hyperplanes(text.vector.shape[0]) @ text.vector) > 0
+        for band in range(HASH_BITS // BAND_BITS):
+            chunk = bits[band * BAND_BITS : (band + 1) * BAND_BITS]
+            keys.append(_key("e", str(band), "".join("1" if b else "0" for b in chunk)))
+    return keys
+
+
+def assign(
+    text: ClaimText, keys: Sequence[int], candidates: dict[int, list[KnownClaim]], model: PairModel
+) -> tuple[str, float] | None:
+    """The cluster a claim joins and the match score, or None if no candidate is the same claim.
+
+    `candidates` maps keys to the claims holding them; the first key is the exact text's.
+    """
+    if keys and (exact := candidates.get(keys[0])):
+        return exact[0].claim_id, 1.0  # the same normalised sentence
+    shared: dict[str, int] = {}
+    by_ref: dict[str, KnownClaim] = {}
+    for key in keys:
+        holders = candidates.get(key, ())
+        if len(holders) > MAX_KEY_SHARERS:
+            continue  # a stock phrase or a crowded hash band: it finds nothing a rarer key misses
+        for known in holders:
+            shared[known.ref] = shared.get(known.ref, 0) + 1
+            by_ref[known.ref] = known
+    if not shared:
+        return None
+    most_shared = sorted(shared, key=lambda ref: (-shared[ref], ref))[:MAX_SHORTLIST]
+    ranked = _closest(text, most_shared, by_ref)
+    scores: dict[str, list[float]] = {}
+    for ref in ranked:
+        known = by_ref[ref]
+        scores.setdefault(known.claim_id, []).append(claim_score(text, known.text, model))
+    link = max(model.threshold, LINK_SCORE)
+    # Complete linkage over the members compared: a claim joins a cluster only if it is the
+    # same claim as each of them, so a chain of near-misses cannot grow one cluster.
+    joinable = [
+        (max(found), claim_id)
+        for claim_id, found in scores.items()
+        if max(found) >= link and min(found) >= model.threshold
+    ]
+    if not joinable:
+        return None
+    score, claim_id = max(joinable)
+    return claim_id, score
+
+
+def _closest(text: ClaimText, refs: list[str], by_ref: dict[str, KnownClaim]) -> list[str]:
+    """The candidates worth scoring: embedding cosine at least MIN_COSINE (one matrix
+    product for all), the closest MAX_CANDIDATES of them."""
+    if text.vector is None or not refs:
+        return refs[:MAX_CANDIDATES]
+    vectors = np.stack([by_ref[ref].text.vector for ref in refs])
+    cosines = vectors @ text.vector
+    order = np.argsort(-cosines, kind="stable")[:MAX_CANDIDATES]
+    return [refs[i] for i in order if cosines[i] >= MIN_COSINE]
+
+
+def index(candidates: dict[int, list[KnownClaim]], keys: Iterable[int], claim: KnownClaim) -> None:
+    """Make a placed claim a candidate for the claims that follow."""
+    for key in keys:
+        candidates.setdefault(key, []).append(claim)
+
+
+def _key(*parts: str) -> int:
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+@cache
+def _hyperplanes(dims: int) -> np.ndarray:
+    return np.random.default_rng(_SEED).standard_normal((HASH_BITS, dims)).astype(np.float32)

@@ -1,0 +1,317 @@
+"""Do two sentences state the same claim? Lexical overlap, embeddings and agreement signals,
+weighed by a small logistic model fitted on news paraphrase pairs (benchmarks/claims_quality.py).
+
+Figures are masked before comparing: "cost $6 million" and "cost $5.5 million" are one claim
+with two figures. The semantic signals come from the shipped static embedding model
+(transforms.embed); with `semantic=False` a lexical-only model of the same form is used.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import cache
+from importlib import resources
+from itertools import pairwise
+
+import numpy as np
+
+from newslake.transforms.embed import default_embedder
+from newslake.transforms.tokens import fold_chars
+
+_WORD = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*", re.UNICODE)
+_NUMBER = re.compile(r"^\d[\d.,]*$")
+_NEGATIONS = frozenset(
+    "not no never none nobody nothing neither nor without cannot n't didn't doesn't don't "
+    "isn't wasn't weren't aren't won't wouldn't couldn't shouldn't hasn't haven't hadn't".split()
+)
+_STOPWORDS = frozenset(
+    """a an the and or but if then than that this these those there here of in on at to for
+    from by with as into onto about over under after before since until while during per via
+    is are was were be been being am has have had having do does did doing will would shall
+    should can could may might must it its it's he she they them their his her him we us our
+    i me my you your who whom whose which what when where why how also just so such very more
+    most some any all each both other another only own same too s said says say told according
+    """.split()
+)
+_SUFFIXES = ("ingly", "edly", "ing", "ed", "ies", "es", "s", "ly")
+_MODEL_FILE = "claim_pair.json"
+IDF_FILE = "claim_idf.json"  # inverse document frequency of word stems in news sentences
+_ALIGNED = 0.6  # word cosine above which a word has a counterpart in the other sentence
+FEATURES = (
+    "word_jaccard",
+    "content_jaccard",
+    "content_containment",
+    "bigram_jaccard",
+    "char_jaccard",
+    "sequence_ratio",
+    "length_ratio",
+    "unmatched_content",
+    "entity_mismatch",
+    "negation_mismatch",
+    "shared_numbers",
+    "length_gap",
+    "weighted_overlap",
+    "weighted_unmatched",
+    "trigram_precision_min",
+    "embedding_cosine",
+    "alignment_mean",
+    "alignment_min",
+    "unaligned_words",
+    "weighted_unaligned",
+)
+LEXICAL = FEATURES[:15]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimText:
+    """One sentence prepared for comparison: its word sets and vectors, computed once."""
+
+    stems: tuple[str, ...]
+    content: frozenset[str]
+    bigrams: frozenset[tuple[str, str]]
+    chars: frozenset[str]
+    entities: frozenset[str]
+    numbers: frozenset[str]
+    negated: bool
+    vector: np.ndarray | None  # unit sentence embedding
+    words: np.ndarray | None  # unit vectors of the content words, one row each
+    word_list: tuple[str, ...] = ()  # those content words (stems), in the same order
+
+
+@dataclass(frozen=True, slots=True)
+class PairModel:
+    """Logistic weights over standardised features, and the decision threshold."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+    threshold: float
+
+    def probability(self, values: np.ndarray) -> np.ndarray:
+        """P(same claim) for rows of feature values (in `features` order)."""
+        z = ((expand(values) - self.mean) / self.scale) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def as_dict(self) -> dict:
+        """JSON-ready form."""
+        return {
+            "features": list(self.features),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "weights": self.weights.tolist(),
+            "bias": self.bias,
+            "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PairModel:
+        """The model saved by `as_dict`."""
+        return cls(
+            tuple(data["features"]),
+            np.array(data["mean"]),
+            np.array(data["scale"]),
+            np.array(data["weights"]),
+            float(data["bias"]),
+            float(data["threshold"]),
+        )
+
+
+def expand(values: np.ndarray) -> np.ndarray:
+    """Feature rows with every pairwise product (and square) appended: signals that count
+    only together, such as high overlap with no negation mismatch."""
+    rows, width = values.shape
+    upper = np.triu_indices(width)
+    products = (values[:, :, None] * values[:, None, :])[:, upper[0], upper[1]]
+    return np.hstack([values, products.reshape(rows, -1)])
+
+
+def prepare(sentences: Sequence[str], semantic: bool = True) -> list[ClaimText]:
+    """Sentences ready for `claim_score`; embeddings are computed in one batch."""
+    tokens = [_tokens(s) for s in sentences]
+    vectors = words = None
+    if semantic:
+        embedder = default_embedder()
+        vectors = embedder.embed([fold_chars(s) for s in sentences])
+        vocab = sorted({w.casefold() for toks in tokens for s, w in toks if _is_content(s)})
+        table = dict(zip(vocab, embedder.embed(vocab), strict=True)) if vocab else {}
+        words = [_word_matrix(toks, table, embedder.dims) for toks in tokens]
+    return [
+        _claim_text(toks, vectors[i] if vectors is not None else None, words and words[i])
+        for i, toks in enumerate(tokens)
+    ]
+
+
+def pair_features(a: ClaimText, b: ClaimText) -> dict[str, float]:
+    """The signals the pair model weighs, by name."""
+    union = set(a.stems) | set(b.stems)
+    common = set(a.stems) & set(b.stems)
+    content_common = a.content & b.content
+    smaller = min(len(a.content), len(b.content)) or 1
+    entities = a.entities | b.entities
+    features = {
+        "word_jaccard": len(common) / (len(union) or 1),
+        "content_jaccard": _jaccard(a.content, b.content),
+        "content_containment": len(content_common) / smaller,
+        "bigram_jaccard": _jaccard(a.bigrams, b.bigrams),
+        "char_jaccard": _jaccard(a.chars, b.chars),
+        "sequence_ratio": SequenceMatcher(None, a.stems, b.stems, autojunk=False).ratio(),
+        "length_ratio": min(len(a.stems), len(b.stems)) / (max(len(a.stems), len(b.stems)) or 1),
+        "unmatched_content": math.log1p(len(a.content ^ b.content)),
+        "entity_mismatch": len(a.entities ^ b.entities) / (len(entities) or 1),
+        "negation_mismatch": float(a.negated != b.negated),
+        "shared_numbers": math.log1p(len(a.numbers & b.numbers)),
+        "length_gap": math.log1p(abs(len(a.stems) - len(b.stems))),
+        "weighted_overlap": _weight(content_common) / (_weight(a.content | b.content) or 1.0),
+        "weighted_unmatched": max(
+            _weight(a.content - b.content) / (_weight(a.content) or 1.0),
+            _weight(b.content - a.content) / (_weight(b.content) or 1.0),
+        ),
+        "trigram_precision_min": min(
+            _ngram_precision(a.stems, b.stems), _ngram_precision(b.stems, a.stems)
+        ),
+    }
+    if a.vector is not None and b.vector is not None:
+        features["embedding_cosine"] = float(a.vector @ b.vector)
+        forward, backward = _alignment(a.words, b.words)
+        features["alignment_mean"] = (float(forward.mean()) + float(backward.mean())) / 2
+        features["alignment_min"] = min(float(forward.mean()), float(backward.mean()))
+        lost_a = [w for w, score in zip(a.word_list, forward, strict=True) if score < _ALIGNED]
+        lost_b = [w for w, score in zip(b.word_list, backward, strict=True) if score < _ALIGNED]
+        features["unaligned_words"] = math.log1p(len(lost_a) + len(lost_b))
+        features["weighted_unaligned"] = max(
+            _weight(lost_a) / (_weight(a.word_list) or 1.0),
+            _weight(lost_b) / (_weight(b.word_list) or 1.0),
+        )
+    return features
+
+
+def claim_score(a: ClaimText, b: ClaimText, model: PairModel | None = None) -> float:
+    """Probability that two prepared sentences state the same claim."""
+    model = model or pair_model(a.vector is not None and b.vector is not None)
+    values = pair_features(a, b)
+    row = np.array([[values[name] for name in model.features]])
+    return float(model.probability(row)[0])
+
+
+def same_claim(a: str, b: str, semantic: bool = True) -> bool:
+    """Whether two sentences state the same claim (figures may differ)."""
+    model = pair_model(semantic)
+    first, second = prepare([a, b], semantic)
+    return claim_score(first, second, model) >= model.threshold
+
+
+@cache
+def pair_model(semantic: bool = True) -> PairModel:
+    """The shipped pair model: with embedding signals, or lexical only."""
+    with (resources.files("newslake.transforms") / "models" / _MODEL_FILE).open() as file:
+        models = json.load(file)
+    return PairModel.from_dict(models["semantic" if semantic else "lexical"])
+
+
+def _tokens(sentence: str) -> list[tuple[str, str]]:
+    """(stem, surface word) pairs; numbers become one placeholder."""
+    out = []
+    for match in _WORD.finditer(fold_chars(sentence)):
+        word = match.group()
+        low = word.casefold()
+        out.append(("<num>" if _NUMBER.match(low) else _stem(low), word))
+    return out
+
+
+def _stem(word: str) -> str:
+    word = word.replace("’", "'").removesuffix("'s")
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            return stem + "y" if suffix == "ies" else stem
+    return word
+
+
+def _is_content(stem: str) -> bool:
+    return stem not in _STOPWORDS and stem != "<num>" and len(stem) > 1
+
+
+def _claim_text(
+    tokens: list[tuple[str, str]], vector: np.ndarray | None, words: np.ndarray | None
+) -> ClaimText:
+    stems = tuple(stem for stem, _ in tokens)
+    spaced = " ".join(stems)
+    return ClaimText(
+        stems=stems,
+        content=frozenset(s for s in stems if _is_content(s)),
+        bigrams=frozenset(pairwise(stems)),
+        chars=frozenset(spaced[i : i + 4] for i in range(max(len(spaced) - 3, 0))),
+        entities=frozenset(
+            stem for i, (stem, word) in enumerate(tokens) if i and word[:1].isupper()
+        ),
+        numbers=frozenset(word.replace(",", "") for stem, word in tokens if stem == "<num>"),
+        negated=any(word.casefold() in _NEGATIONS for _, word in tokens),
+        vector=vector,
+        words=words,
+        word_list=tuple(_content_words(tokens).values()),
+    )
+
+
+def _content_words(tokens: list[tuple[str, str]]) -> dict[str, str]:
+    """Lower-cased content words, each once, with their stems."""
+    return {word.casefold(): stem for stem, word in tokens if _is_content(stem)}
+
+
+def _word_matrix(tokens: list[tuple[str, str]], table: dict[str, np.ndarray], dims: int):
+    rows = [table[word] for word in _content_words(tokens)]
+    return np.array(rows, dtype=np.float32) if rows else np.zeros((0, dims), np.float32)
+
+
+def _alignment(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Best cosine of each content word of a among b's, and of each of b's among a's."""
+    if not len(a) or not len(b):
+        return np.zeros(len(a)), np.zeros(len(b))
+    sims = a @ b.T
+    return sims.max(axis=1), sims.max(axis=0)
+
+
+def idf_of(stem: str) -> float:
+    """Inverse document frequency of a word stem (unseen stems count as rarest)."""
+    idf, default = _idf()
+    return idf.get(stem, default)
+
+
+def _weight(words) -> float:
+    """Sum of the words' inverse document frequencies (rare words weigh more)."""
+    idf, default = _idf()
+    return sum(idf.get(word, default) for word in words)
+
+
+@cache
+def _idf() -> tuple[dict[str, float], float]:
+    with (resources.files("newslake.transforms") / "models" / IDF_FILE).open() as file:
+        data = json.load(file)
+    return data["words"], data["default"]
+
+
+def document_frequencies(sentences: Sequence[str]) -> dict[str, int]:
+    """In how many of the sentences each content stem occurs (for building IDF_FILE)."""
+    counts: dict[str, int] = {}
+    for sentence in sentences:
+        for stem in {stem for stem, _ in _tokens(sentence) if _is_content(stem)}:
+            counts[stem] = counts.get(stem, 0) + 1
+    return counts
+
+
+def _ngram_precision(a: tuple[str, ...], b: tuple[str, ...], n: int = 3) -> float:
+    grams = [a[i : i + n] for i in range(len(a) - n + 1)]
+    if not grams:
+        return 1.0 if a == b else 0.0
+    theirs = {b[i : i + n] for i in range(len(b) - n + 1)}
+    return sum(g in theirs for g in grams) / len(grams)
+
+
+def _jaccard(a: frozenset, b: frozenset) -> float:
+    return len(a & b) / (len(a | b) or 1)

@@ -1,0 +1,94 @@
+"""Figure anchors: two sentences that state a figure of the same kind, in clauses saying the
+same thing about the same subject, state one claim, whatever else each adds.
+
+"The cost to train DeepSeek's V3 model is reportedly around $6 million, a fraction of what
+Meta spends" and "DeepSeek said its model, V3, cost only US$5.5 million to train" share
+money in USD in clauses about cost and training, and the rare names DeepSeek and V3: one
+claim with two figures. A paraphrase model trained on whole-sentence pairs calls them
+different, because each sentence carries material the other lacks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from newslake.transforms.quantities import find_quantities
+
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:()]|\s[-–—]\s)\s*")
+MIN_CLAUSE_WORDS = 3  # a shorter clause around a figure takes in its neighbours
+MIN_SHARED_IN_CLAUSE = 2  # content words the two figures' clauses must share
+MIN_SHARED_BARE = 3  # the same, for counts of nothing named ("16,000")
+ANCHOR_KINDS = frozenset({"money", "percent", "count", "ratio"})
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A figure's kind and unit, and the content words of the clause stating it."""
+
+    kind: str
+    unit: str
+    words: frozenset[str]
+
+
+def find_anchors(sentence: str, content: Callable[[str], Iterable[str]]) -> tuple[Anchor, ...]:
+    """The figures of a sentence with their clauses' content words (`content` gives them)."""
+    anchors = []
+    clauses = _clauses(sentence)
+    for quantity in find_quantities(sentence):
+        if quantity.kind not in ANCHOR_KINDS:
+            continue
+        at = sentence.find(quantity.text)
+        if at < 0:
+            continue
+        clause = _clause_around(sentence, clauses, at).replace(quantity.text, " ")
+        words = frozenset(content(clause))
+        anchors.append(Anchor(quantity.kind, quantity.unit, words))
+    return tuple(anchors)
+
+
+def anchored(a: Iterable[Anchor], b: Iterable[Anchor]) -> bool:
+    """Whether some figure of a and some figure of b are the same quantity stated twice."""
+    for first in a:
+        for second in b:
+            if (first.kind, first.unit) != (second.kind, second.unit):
+                continue
+            needed = MIN_SHARED_BARE if first.kind == "count" and not first.unit else None
+            if len(first.words & second.words) >= (needed or MIN_SHARED_IN_CLAUSE):
+                return True
+    return False
+
+
+def _clauses(sentence: str) -> list[tuple[int, int]]:
+    """(start, end) of the sentence's clauses, split at commas, semicolons, brackets, dashes."""
+    spans, start = [], 0
+    for match in _CLAUSE_BREAK.finditer(sentence):
+        if _looks_numeric(sentence, match.start()):
+            continue  # "5,000" is one number
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(sentence)))
+    return [span for span in spans if span[1] > span[0]]
+
+
+def _looks_numeric(sentence: str, at: int) -> bool:
+    return (
+        sentence[at : at + 1] == ","
+        and at > 0
+        and sentence[at - 1].isdigit()
+        and sentence[at + 1 : at + 2].isdigit()
+    )
+
+
+def _clause_around(sentence: str, clauses: list[tuple[int, int]], at: int) -> str:
+    """The clause holding position `at`, widened by its neighbours while it is too short."""
+    index = next((i for i, (s, e) in enumerate(clauses) if s <= at < e), len(clauses) - 1)
+    first = last = index
+
+    def text() -> str:
+        return " ".join(sentence[s:e] for s, e in clauses[first : last + 1])
+
+    while len(text().split()) < MIN_CLAUSE_WORDS and (first > 0 or last < len(clauses) - 1):
+        first, last = max(first - 1, 0), min(last + 1, len(clauses) - 1)
+    return text()
