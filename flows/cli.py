@@ -188,6 +188,58 @@ def sql(
 
 
 @app.command()
+def compact(
+    lake: LakeOpt = None,
+    config: Config = None,
+    min_files: Annotated[
+        int, typer.Option(min=2, help="Merge partitions holding at least this many files.")
+    ] = 2,
+) -> None:
+    """Merge each partition's per-run Parquet files into one (an atomic commit)."""
+    Settings.load(config, lake=lake)  # a bad config fails here, before Prefect starts
+    _prefect_env()
+    from newslake.flows.maintenance import compact_lake
+
+    merged = compact_lake(
+        lake=lake, config_path=str(config) if config else None, min_files=min_files
+    )
+    if not merged:
+        typer.echo("nothing to compact")
+    for table, files in sorted(merged.items()):
+        typer.echo(f"{table}: {files} files merged")
+
+
+@app.command("claims-audit")
+def claims_audit(
+    article_id: Annotated[str, typer.Argument(help="article_id from the articles table.")],
+    lake: LakeOpt = None,
+    config: Config = None,
+) -> None:
+    """Every sentence of an article, kept as a claim or not, and the rule that decided."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from newslake.transforms.claimlike import claim_sentences
+    from newslake.warehouse.views import query
+
+    root = Settings.load(config, lake=lake).lake
+    if not article_id.isalnum():
+        raise ConfigError(f"{article_id!r} is not an article_id")
+    _, found = query(root, f"SELECT text FROM articles WHERE article_id = '{article_id}'")
+    if not found:
+        raise ConfigError(f"no article {article_id} in {root}")
+    _, stored = query(
+        root, f"SELECT sentence_index, claim_id FROM claims WHERE article_id = '{article_id}'"
+    )
+    claim_of = dict(stored)
+    table = Table("#", "kept", "rule", "claim_id", "sentence", title=article_id)
+    for index, sentence, verdict in claim_sentences(found[0][0]):
+        kept = "yes" if verdict.keep else "no"
+        table.add_row(str(index), kept, verdict.rule, claim_of.get(index, ""), sentence)
+    Console().print(table)
+
+
+@app.command()
 def status(lake: LakeOpt = None, config: Config = None) -> None:
     """Tables, partitions, sizes and rows; the latest runs by outcome; the lock holder."""
     from rich.console import Console
@@ -237,12 +289,12 @@ def serve(
         int, typer.Option(help="Port for the local Prefect server if PREFECT_API_URL is unset.")
     ] = 4200,
 ) -> None:
-    """Serve the ingest deployment on its schedule from this process (Ctrl-C stops)."""
+    """Serve the ingest and compact deployments on their schedules from this process."""
     settings = Settings.load(config, lake=lake, sources=source)
     if not settings.sources:
         raise ConfigError("no sources: pass --source PATH or list [[sources]] in the config")
     _prefect_env()
-    from newslake.flows.deployments import serve_ingest
+    from newslake.flows.deployments import serve_all
     from newslake.flows.prefect_api import prefect_api
 
     # SIGTERM (service managers, `kill`) stops serving the way Ctrl-C does.
@@ -251,7 +303,7 @@ def serve(
         os.environ["PREFECT_API_URL"] = api_url
         typer.echo(f"Prefect API: {api_url} (UI: {api_url.removesuffix('/api')})", err=True)
         try:
-            serve_ingest(
+            serve_all(
                 config_path=str(config) if config else None,
                 sources=source,
                 lake=lake,

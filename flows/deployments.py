@@ -24,29 +24,48 @@ INGEST = DeploymentSpec(
 )
 
 
-def serve_ingest(
+COMPACT = DeploymentSpec(
+    name="compact",
+    cron="30 3 * * *",
+    description="Merge each lake partition's per-run Parquet files into one, nightly.",
+    tags=("newslake", "writer", "maintenance"),
+)
+DEPLOYMENTS = (INGEST, COMPACT)
+
+
+def serve_all(
     *,
     config_path: str | None,
     sources: list[str] | None,
     lake: str | None,
     interval: int | None = None,
 ) -> None:
-    """Serve the ingest deployment on its cron (or every `interval` s) until interrupted."""
+    """Serve every deployment on its cron (or every `interval` s) until interrupted.
+
+    Both write the lake: the lake's lock keeps them apart, a run waiting for the other.
+    """
     from prefect import serve
 
     from newslake.flows.ingest import ingest
+    from newslake.flows.maintenance import compact_lake
 
-    deployment = ingest.to_deployment(
-        name=INGEST.name,
-        cron=None if interval else INGEST.cron,
-        interval=interval,
-        description=INGEST.description,
-        tags=list(INGEST.tags),
-        concurrency_limit=INGEST.concurrency_limit,
-        parameters={
-            key: value
-            for key, value in {"config_path": config_path, "sources": sources, "lake": lake}.items()
-            if value is not None
-        },
-    )
-    serve(deployment)
+    common = {"config_path": config_path, "lake": lake}
+    flows = {
+        INGEST.name: (ingest, {**common, "sources": sources}),
+        COMPACT.name: (compact_lake, common),
+    }
+    deployments = []
+    for spec in DEPLOYMENTS:
+        entry, parameters = flows[spec.name]
+        deployments.append(
+            entry.to_deployment(
+                name=spec.name,
+                cron=None if interval else spec.cron,
+                interval=interval,
+                description=spec.description,
+                tags=list(spec.tags),
+                concurrency_limit=spec.concurrency_limit,
+                parameters={k: v for k, v in parameters.items() if v is not None},
+            )
+        )
+    serve(*deployments)

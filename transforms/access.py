@@ -51,9 +51,7 @@ def paywall_signs(
     return PaywallSigns(declared, wall)
 
 
-def judge_access(
-    word_count: int, signs: PaywallSigns | None = None, summary_words: int = 0
-) -> str:
+def judge_access(word_count: int, signs: PaywallSigns | None = None, summary_words: int = 0) -> str:
     """`full` or `teaser`, from the paywall signs and the text's length against its summary."""
     if signs is not None and signs.declared_locked:
         return TEASER

@@ -93,25 +93,37 @@ class StagedTable:
         for row in rows:
             groups.setdefault(partition_dir(self.spec, row), []).append(row)
         for name, group in groups.items():
-            table = self.spec.to_table(group)
-            part = self.partitions.setdefault(name, _Partition())
-            part.chunks.append(table)
-            part.size += table.nbytes
-            self.buffered += table.nbytes
-            self.rows += table.num_rows
-            if part.size >= _ROW_GROUP_BYTES:
-                self._flush(name)
+            self.add_arrow(name, self.spec.to_table(group))
+
+    def add_arrow(self, name: str, table: pa.Table) -> None:
+        """Buffer an Arrow table (in the table's schema) for one partition directory."""
+        if not table.num_rows:
+            return
+        part = self.partitions.setdefault(name, _Partition())
+        part.chunks.append(table)
+        part.size += table.nbytes
+        self.buffered += table.nbytes
+        self.rows += table.num_rows
+        if part.size >= _ROW_GROUP_BYTES:
+            self._flush(name)
 
     def flush(self) -> None:
         """Write every buffered row to the staged files."""
         for name in list(self.partitions):
             self._flush(name)
 
+    def finish(self, name: str) -> None:
+        """Flush and close one partition's staged file (no more rows will come for it)."""
+        self._flush(name)
+        writer = self.partitions[name].writer
+        if writer is not None and writer.is_open:
+            writer.close()
+
     def close(self) -> list[str]:
         """Flush and close every staged file; returns their paths relative to the table."""
         self.flush()
         for part in self.partitions.values():
-            if part.writer is not None:
+            if part.writer is not None and part.writer.is_open:
                 part.writer.close()
         return [f"{name}/{self.file_name}" for name in sorted(self.partitions)]
 

@@ -164,3 +164,26 @@ def test_status_does_not_import_prefect():
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip()
         == "False"
     )
+
+
+def test_claims_audit_shows_every_sentence_and_the_rule_that_decided(cli_lake):
+    home, _ = cli_lake
+    found = newslake(
+        "sql",
+        "SELECT article_id, count(*) FROM claims GROUP BY ALL ORDER BY 2 DESC LIMIT 1",
+        "--lake",
+        "lake",
+        "--format",
+        "json",
+        cwd=home,
+    )
+    ((article_id, kept),) = [tuple(r.values()) for r in json.loads(found.stdout)]
+    result = newslake("claims-audit", article_id, "--lake", "lake", cwd=home)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("│ ")]
+    decisions = [line.split("│")[2].strip() for line in lines]
+    assert decisions.count("yes") == kept  # every kept sentence is a stored claim
+    assert "no" in decisions  # and the dropped ones are shown too, with their rule
+    assert_one_line_error(
+        newslake("claims-audit", "0000", "--lake", "lake", cwd=home), "no article"
+    )

@@ -1,27 +1,30 @@
 from pathlib import Path
 
+import pytest
 import yaml
 
-from newslake.flows.deployments import INGEST
+from newslake.flows.deployments import DEPLOYMENTS, INGEST
 
 DEPLOY = Path(__file__).parents[2] / "deploy" / "prefect.yaml"
 
 
-def test_prefect_yaml_declares_the_ingest_deployment_as_serve_does():
+@pytest.mark.parametrize("expected", DEPLOYMENTS, ids=lambda d: d.name)
+def test_prefect_yaml_declares_each_deployment_as_serve_does(expected):
     spec = yaml.safe_load(DEPLOY.read_text())
-    (ingest,) = [d for d in spec["deployments"] if d["name"] == INGEST.name]
-    assert ingest["schedules"][0]["cron"] == INGEST.cron
-    assert ingest["description"] == INGEST.description
-    assert tuple(ingest["tags"]) == INGEST.tags
-    assert ingest["concurrency_limit"] == INGEST.concurrency_limit == 1
+    (declared,) = [d for d in spec["deployments"] if d["name"] == expected.name]
+    assert declared["schedules"][0]["cron"] == expected.cron
+    assert declared["description"] == expected.description
+    assert tuple(declared["tags"]) == expected.tags
+    assert declared["concurrency_limit"] == expected.concurrency_limit == 1
 
 
-def test_prefect_yaml_entrypoint_names_the_ingest_flow():
+def test_prefect_yaml_entrypoints_name_flows():
     spec = yaml.safe_load(DEPLOY.read_text())
-    (ingest,) = spec["deployments"]
-    path, _, name = ingest["entrypoint"].partition(":")
-    assert (DEPLOY.parents[1] / path).is_file()
-    assert f"def {name}(" in (DEPLOY.parents[1] / path).read_text()
+    assert sorted(d["name"] for d in spec["deployments"]) == sorted(d.name for d in DEPLOYMENTS)
+    for deployment in spec["deployments"]:
+        path, _, name = deployment["entrypoint"].partition(":")
+        assert (DEPLOY.parents[1] / path).is_file()
+        assert f"def {name}(" in (DEPLOY.parents[1] / path).read_text()
 
 
 def test_the_deployment_builds_with_its_cron_and_limit(prefect_backend):

@@ -1,10 +1,10 @@
 import os
 from dataclasses import fields
-from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
 import pytest
+from lake_rows import RUN1, RUN2, article, commit, read
 
 from newslake.transforms.errors import LakeBusy
 from newslake.transforms.records import Article, FetchLogRow, Page, RunInfo
@@ -13,54 +13,6 @@ from newslake.warehouse.lake import JOURNAL, STAGING, Lake
 from newslake.warehouse.lock import lock_holder, writer_lock
 from newslake.warehouse.schemas import ARTICLES, FETCH_LOG, PAGES, TABLES
 from newslake.warehouse.views import ANALYTIC_VIEWS, WAREHOUSE
-
-RUN1 = RunInfo("run-1", datetime(2026, 3, 5, 12, tzinfo=UTC))
-RUN2 = RunInfo("run-2", datetime(2026, 3, 6, 12, tzinfo=UTC))
-
-
-def article(article_id: str, day: int | None, run: RunInfo = RUN1, text: str = "Body.") -> dict:
-    published = datetime(2026, 3, day, 9, tzinfo=UTC) if day else None
-    return {
-        "article_id": article_id,
-        "page_id": f"p-{article_id}",
-        "url": f"file:///{article_id}",
-        "canonical_url": None,
-        "outlet": "Gazette",
-        "source": "files:t",
-        "title": "T",
-        "authors": ["Jane Doe"],
-        "published_at": published,
-        "language": "en",
-        "date_source": None,
-        "date_confidence": "none",
-        "is_updated": False,
-        "date_candidates": [],
-        "text": text,
-        "word_count": 1,
-        "content_hash": "h",
-        "story_id": article_id,
-        "is_story_canonical": True,
-        "topics": [],
-        "first_seen_at": run.started_at,
-        "updated_at": run.started_at,
-        "run_id": run.run_id,
-    }
-
-
-def read(lake: Lake, table: str) -> list[tuple]:
-    con = duckdb.connect(str(lake.root / WAREHOUSE), read_only=True)
-    try:
-        return con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-    finally:
-        con.close()
-
-
-def commit(lake: Lake, run: RunInfo, rows: list[dict], remove: dict | None = None) -> None:
-    with lake.writing(run, timeout_s=1) as staged:
-        staged.add("articles", rows)
-        for file, keys in (remove or {}).items():
-            staged.remove("articles", file, keys)
-        staged.publish()
 
 
 def test_record_fields_match_table_schemas():
