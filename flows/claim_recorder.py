@@ -48,27 +48,39 @@ class ClaimRecorder:
         keys = [
             match_keys(claim.normalised, text) for (_, claim), text in zip(flat, texts, strict=True)
         ]
-        candidates = self._stored_candidates([key for claim_keys in keys for key in claim_keys])
+        candidates, heads = self._stored_candidates(
+            [key for claim_keys in keys for key in claim_keys]
+        )
         rows = []
         for (article, claim), text, claim_keys in zip(flat, texts, keys, strict=True):
-            match = assign(text, claim_keys, candidates, self.model)
+            match = assign(text, claim_keys, candidates, self.model, heads)
             claim_id = match[0] if match else new_claim_id(article.article_id, claim.sentence_index)
             ref = claim_ref(article.article_id, claim.sentence_index)
-            index(candidates, claim_keys, KnownClaim(ref, claim_id, text))
+            placed = KnownClaim(ref, claim_id, text)
+            index(candidates, claim_keys, placed)
+            heads.setdefault(claim_id, placed)
             rows.append(self._row(article, claim, claim_id, claim_keys))
         self.commit.add("claims", rows)
         self.state.remember_claims(rows)
         return len(rows)
 
-    def _stored_candidates(self, keys: list[int]) -> dict[int, list[KnownClaim]]:
-        """Claims already placed (in the lake or earlier in this run) that share a key."""
+    def _stored_candidates(
+        self, keys: list[int]
+    ) -> tuple[dict[int, list[KnownClaim]], dict[str, KnownClaim]]:
+        """Claims already placed (in the lake or earlier in this run) that share a key, and
+        the head (a fixed member) of each of their clusters."""
         stored = self.state.claim_candidates(keys)
+        heads = self.state.claim_heads({cid for rows in stored.values() for _, cid, _ in rows})
         texts = {ref: text for rows in stored.values() for ref, _, text in rows}
+        texts |= {ref: text for ref, text in heads.values()}
         refs = sorted(texts)
         prepared = dict(zip(refs, prepare([texts[r] for r in refs], self.semantic), strict=True))
-        return {
+        candidates = {
             key: [KnownClaim(ref, claim_id, prepared[ref]) for ref, claim_id, _ in rows]
             for key, rows in stored.items()
+        }
+        return candidates, {
+            cid: KnownClaim(ref, cid, prepared[ref]) for cid, (ref, _) in heads.items()
         }
 
     def _row(

@@ -35,6 +35,7 @@ from newslake.transforms.errors import ExtractError, FetchError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.records import FetchLogRow, Page, RunInfo
 from newslake.transforms.topics import compile_topics
+from newslake.warehouse.failpoints import failpoint
 from newslake.warehouse.gold import GoldRefresh, refresh_gold
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.state import LakeState
@@ -189,7 +190,9 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
             for items in batched(found.inputs, size):
                 # Only this batch's entries: Prefect walks every task parameter it is given.
                 entries = {item.url: item.entry for item in items if item.entry}
-                pipeline.push(*fetch_batch(quote(items), settings, memory, run), entries)
+                fetched = fetch_batch(quote(items), settings, memory, run)
+                failpoint("after-fetch")
+                pipeline.push(*fetched, entries)
         for source in warcs:
             records = read_warc(source, run, settings.fetch.max_body_bytes)
             while batch := read_warc_batch(records, size):
@@ -199,6 +202,7 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
         pipeline.drain()
         summary.inputs = sum(summary.outcomes.values())
         summary.rows_written = commit_run(recorder)
+        failpoint("between-commits")
         refresh_gold_task(recorder)
     summary.seconds = time.perf_counter() - started
     publish_artifacts(summary)
@@ -241,7 +245,9 @@ class Pipeline:
 
     def _stage_next(self) -> None:
         pages, future, size, entries = self.in_flight.popleft()
-        stage_batch(self.recorder, quote(pages), quote(future.result()), quote(entries))
+        results = future.result()
+        failpoint("after-extract")
+        stage_batch(self.recorder, quote(pages), quote(results), quote(entries))
         self.advance(size)
         _forget_task_results()
 

@@ -24,6 +24,7 @@ RARE_WORDS = 4  # the rarest content words of a claim whose pairs are keys
 HASH_BITS, BAND_BITS = 64, 8  # embedding hash: 8 bands of 8 bits
 MAX_SHORTLIST = 100  # candidates sharing most keys, of which the closest are scored
 MAX_CANDIDATES = 12  # scored per new claim: the closest by embedding
+MAX_VERIFIED = 20  # members of a cluster a claim must match to join it
 # Below this cosine a pair is not scored: 99.9% of MRPC's same-content pairs lie above it.
 MIN_COSINE = 0.5
 MAX_KEY_SHARERS = 200  # keys held by more claims than this are not used to find candidates
@@ -67,11 +68,16 @@ def match_keys(normalised: str, text: ClaimText) -> list[int]:
 
 
 def assign(
-    text: ClaimText, keys: Sequence[int], candidates: dict[int, list[KnownClaim]], model: PairModel
+    text: ClaimText,
+    keys: Sequence[int],
+    candidates: dict[int, list[KnownClaim]],
+    model: PairModel,
+    heads: dict[str, KnownClaim] | None = None,
 ) -> tuple[str, float] | None:
     """The cluster a claim joins and the match score, or None if no candidate is the same claim.
 
     `candidates` maps keys to the claims holding them; the first key is the exact text's.
+    `heads` holds one fixed member per cluster, which every joining claim must match too.
     """
     if keys and (exact := candidates.get(keys[0])):
         return exact[0].claim_id, 1.0  # the same normalised sentence
@@ -88,22 +94,26 @@ def assign(
         return None
     most_shared = sorted(shared, key=lambda ref: (-shared[ref], ref))[:MAX_SHORTLIST]
     ranked = _closest(text, most_shared, by_ref)
-    scores: dict[str, list[float]] = {}
+    best: dict[str, float] = {}
     for ref in ranked:
         known = by_ref[ref]
-        scores.setdefault(known.claim_id, []).append(claim_score(text, known.text, model))
+        score = claim_score(text, known.text, model)
+        best[known.claim_id] = max(score, best.get(known.claim_id, 0.0))
     link = max(model.threshold, LINK_SCORE)
-    # Complete linkage over the members compared: a claim joins a cluster only if it is the
-    # same claim as each of them, so a chain of near-misses cannot grow one cluster.
-    joinable = [
-        (max(found), claim_id)
-        for claim_id, found in scores.items()
-        if max(found) >= link and min(found) >= model.threshold
-    ]
-    if not joinable:
-        return None
-    score, claim_id = max(joinable)
-    return claim_id, score
+    members: dict[str, list[KnownClaim]] = {}
+    for known in by_ref.values():
+        members.setdefault(known.claim_id, []).append(known)
+    # Complete linkage: a claim joins a cluster only if it is the same claim as every member
+    # found (up to MAX_VERIFIED), so a chain of near-misses cannot grow one cluster.
+    for claim_id, score in sorted(best.items(), key=lambda item: (-item[1], item[0])):
+        if score < link:
+            break
+        others = sorted(members[claim_id], key=lambda k: k.ref)[:MAX_VERIFIED]
+        if heads and claim_id in heads:
+            others.append(heads[claim_id])
+        if all(claim_score(text, other.text, model) >= model.threshold for other in others):
+            return claim_id, score
+    return None
 
 
 def _closest(text: ClaimText, refs: list[str], by_ref: dict[str, KnownClaim]) -> list[str]:

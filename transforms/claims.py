@@ -1,5 +1,7 @@
-"""Do two sentences state the same claim? Lexical overlap, embeddings and agreement signals,
-weighed by a small logistic model fitted on news paraphrase pairs (benchmarks/claims_quality.py).
+"""Do two sentences state the same claim? Lexical overlap, embeddings, agreement signals and
+what one sentence adds that the other lacks (the longest run of unmatched content words, names
+without a counterpart), weighed by a small logistic model fitted on news paraphrase pairs
+(benchmarks/claims_quality.py).
 
 Figures are masked before comparing: "cost $6 million" and "cost $5.5 million" are one claim
 with two figures. The semantic signals come from the shipped static embedding model
@@ -21,6 +23,7 @@ from itertools import pairwise
 import numpy as np
 
 from newslake.transforms.embed import default_embedder
+from newslake.transforms.figure_anchors import Anchor, anchored, find_anchors
 from newslake.transforms.tokens import fold_chars
 
 _WORD = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*", re.UNICODE)
@@ -40,6 +43,8 @@ _STOPWORDS = frozenset(
 )
 _SUFFIXES = ("ingly", "edly", "ing", "ed", "ies", "es", "s", "ly")
 _MODEL_FILE = "claim_pair.json"
+RARE_IDF = 6.0  # a stem in fewer than about 1 in 150 news sentences: a name, a term
+ANCHORED_SCORE = 0.9
 IDF_FILE = "claim_idf.json"  # inverse document frequency of word stems in news sentences
 _ALIGNED = 0.6  # word cosine above which a word has a counterpart in the other sentence
 FEATURES = (
@@ -58,13 +63,19 @@ FEATURES = (
     "weighted_overlap",
     "weighted_unmatched",
     "trigram_precision_min",
+    "content_bigram_min",
+    "unmatched_run",
+    "unmatched_entities",
     "embedding_cosine",
     "alignment_mean",
     "alignment_min",
     "unaligned_words",
     "weighted_unaligned",
+    "unaligned_run",
+    "unaligned_entities",
+    "weighted_cosine",
 )
-LEXICAL = FEATURES[:15]
+LEXICAL = FEATURES[:18]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +92,8 @@ class ClaimText:
     vector: np.ndarray | None  # unit sentence embedding
     words: np.ndarray | None  # unit vectors of the content words, one row each
     word_list: tuple[str, ...] = ()  # those content words (stems), in the same order
+    sequence: tuple[str, ...] = ()  # content stems in sentence order, repeats kept
+    anchors: tuple[Anchor, ...] = ()  # its figures, with the content stems of their clauses
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +156,29 @@ def prepare(sentences: Sequence[str], semantic: bool = True) -> list[ClaimText]:
         table = dict(zip(vocab, embedder.embed(vocab), strict=True)) if vocab else {}
         words = [_word_matrix(toks, table, embedder.dims) for toks in tokens]
     return [
-        _claim_text(toks, vectors[i] if vectors is not None else None, words and words[i])
-        for i, toks in enumerate(tokens)
+        _claim_text(
+            toks,
+            vectors[i] if vectors is not None else None,
+            words and words[i],
+            find_anchors(sentence, content_stems),
+        )
+        for i, (sentence, toks) in enumerate(zip(sentences, tokens, strict=True))
     ]
+
+
+def content_stems(text: str) -> list[str]:
+    """The content-word stems of a text (no stop words, no figures)."""
+    return [stem for stem, _ in _tokens(text) if _is_content(stem)]
+
+
+def figure_anchored(a: ClaimText, b: ClaimText) -> bool:
+    """Whether the two state a figure of one kind in clauses saying the same thing, and share
+    a rare word or a name: the same claim, whatever figure and extra material each has."""
+    if not anchored(a.anchors, b.anchors):
+        return False
+    return bool(a.entities & b.entities) or any(
+        idf_of(stem) >= RARE_IDF for stem in a.content & b.content
+    )
 
 
 def pair_features(a: ClaimText, b: ClaimText) -> dict[str, float]:
@@ -176,6 +209,10 @@ def pair_features(a: ClaimText, b: ClaimText) -> dict[str, float]:
         "trigram_precision_min": min(
             _ngram_precision(a.stems, b.stems), _ngram_precision(b.stems, a.stems)
         ),
+        "content_bigram_min": min(
+            _ngram_precision(a.sequence, b.sequence, 2), _ngram_precision(b.sequence, a.sequence, 2)
+        ),
+        **_remainder("unmatched", a, b, content_common, content_common),
     }
     if a.vector is not None and b.vector is not None:
         features["embedding_cosine"] = float(a.vector @ b.vector)
@@ -189,15 +226,22 @@ def pair_features(a: ClaimText, b: ClaimText) -> dict[str, float]:
             _weight(lost_a) / (_weight(a.word_list) or 1.0),
             _weight(lost_b) / (_weight(b.word_list) or 1.0),
         )
+        kept_a = content_common.union(a.word_list).difference(lost_a)
+        kept_b = content_common.union(b.word_list).difference(lost_b)
+        features |= _remainder("unaligned", a, b, kept_a, kept_b)
+        features["weighted_cosine"] = float(_weighted_vector(a) @ _weighted_vector(b))
     return features
 
 
 def claim_score(a: ClaimText, b: ClaimText, model: PairModel | None = None) -> float:
-    """Probability that two prepared sentences state the same claim."""
+    """Probability that two prepared sentences state the same claim: the pair model's, or
+    ANCHORED_SCORE for a pair anchored on a figure (the model, fitted on whole-sentence
+    paraphrases, undervalues a shared figure amid different surroundings)."""
     model = model or pair_model(a.vector is not None and b.vector is not None)
     values = pair_features(a, b)
     row = np.array([[values[name] for name in model.features]])
-    return float(model.probability(row)[0])
+    score = float(model.probability(row)[0])
+    return max(score, ANCHORED_SCORE) if figure_anchored(a, b) else score
 
 
 def same_claim(a: str, b: str, semantic: bool = True) -> bool:
@@ -239,7 +283,10 @@ def _is_content(stem: str) -> bool:
 
 
 def _claim_text(
-    tokens: list[tuple[str, str]], vector: np.ndarray | None, words: np.ndarray | None
+    tokens: list[tuple[str, str]],
+    vector: np.ndarray | None,
+    words: np.ndarray | None,
+    anchors: tuple[Anchor, ...],
 ) -> ClaimText:
     stems = tuple(stem for stem, _ in tokens)
     spaced = " ".join(stems)
@@ -256,6 +303,8 @@ def _claim_text(
         vector=vector,
         words=words,
         word_list=tuple(_content_words(tokens).values()),
+        sequence=tuple(stem for stem in stems if _is_content(stem)),
+        anchors=anchors,
     )
 
 
@@ -281,6 +330,36 @@ def idf_of(stem: str) -> float:
     """Inverse document frequency of a word stem (unseen stems count as rarest)."""
     idf, default = _idf()
     return idf.get(stem, default)
+
+
+def _remainder(
+    prefix: str, a: ClaimText, b: ClaimText, kept_a: frozenset[str], kept_b: frozenset[str]
+) -> dict[str, float]:
+    """What one sentence adds that the other lacks (`kept_*`: each side's content with a
+    counterpart): the longest run of content words without one, and names without one."""
+    return {
+        f"{prefix}_run": math.log1p(
+            max(_longest_run(a.sequence, kept_a), _longest_run(b.sequence, kept_b))
+        ),
+        f"{prefix}_entities": math.log1p(
+            max(len(a.entities & (a.content - kept_a)), len(b.entities & (b.content - kept_b)))
+        ),
+    }
+
+
+def _longest_run(sequence: tuple[str, ...], kept: frozenset[str]) -> int:
+    """Most consecutive content words without a counterpart: an added clause or detail."""
+    longest = current = 0
+    for stem in sequence:
+        current = 0 if stem in kept else current + 1
+        longest = max(longest, current)
+    return longest
+
+
+def _weighted_vector(text: ClaimText) -> np.ndarray:
+    """Unit IDF-weighted mean of the content word vectors: the rare words' direction."""
+    vector = np.array([idf_of(stem) for stem in text.word_list], np.float32) @ text.words
+    return vector / (np.linalg.norm(vector) or 1.0)
 
 
 def _weight(words) -> float:

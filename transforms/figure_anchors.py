@@ -16,20 +16,30 @@ from dataclasses import dataclass
 
 from newslake.transforms.quantities import find_quantities
 
+_SCALE_WORDS = frozenset(
+    "thousand million billion trillion percent cent per part parts dollar dollars".split()
+)
 _CLAUSE_BREAK = re.compile(r"\s*(?:[,;:()]|\s[-–—]\s)\s*")
 MIN_CLAUSE_WORDS = 3  # a shorter clause around a figure takes in its neighbours
 MIN_SHARED_IN_CLAUSE = 2  # content words the two figures' clauses must share
-MIN_SHARED_BARE = 3  # the same, for counts of nothing named ("16,000")
+MIN_SHARED_BARE = 3  # the same, for counts of nothing named ("16,000") or small ones
+SMALL_COUNT = 100
 ANCHOR_KINDS = frozenset({"money", "percent", "count", "ratio"})
+# Outlets round and revise one figure ($5.5 million, about $6 million; 19 ships, then 23);
+# figures further apart than this are about different things.
+MAX_RATIO = 1.5
 
 
 @dataclass(frozen=True, slots=True)
 class Anchor:
-    """A figure's kind and unit, and the content words of the clause stating it."""
+    """A figure's kind, unit and value, and the content words of the clause stating it
+    (`names`: those written with a capital)."""
 
     kind: str
     unit: str
+    value: float
     words: frozenset[str]
+    names: frozenset[str] = frozenset()
 
 
 def find_anchors(sentence: str, content: Callable[[str], Iterable[str]]) -> tuple[Anchor, ...]:
@@ -43,21 +53,48 @@ def find_anchors(sentence: str, content: Callable[[str], Iterable[str]]) -> tupl
         if at < 0:
             continue
         clause = _clause_around(sentence, clauses, at).replace(quantity.text, " ")
-        words = frozenset(content(clause))
-        anchors.append(Anchor(quantity.kind, quantity.unit, words))
+        capitalised = " ".join(word for word in clause.split() if word[:1].isupper())
+        # The figure's own words (its unit, scale words) say nothing about what it counts.
+        own = set(content(f"{quantity.unit} {quantity.text}")) | _SCALE_WORDS
+        anchors.append(
+            Anchor(
+                quantity.kind,
+                quantity.unit,
+                quantity.value,
+                frozenset(content(clause)) - own,
+                frozenset(content(capitalised)),
+            )
+        )
     return tuple(anchors)
 
 
 def anchored(a: Iterable[Anchor], b: Iterable[Anchor]) -> bool:
-    """Whether some figure of a and some figure of b are the same quantity stated twice."""
+    """Whether some figure of a and some figure of b are the same quantity stated twice:
+    same kind and unit, values within MAX_RATIO of each other, and clauses sharing enough
+    words, one of them at least not a name (what is said, not only who or where)."""
     for first in a:
         for second in b:
             if (first.kind, first.unit) != (second.kind, second.unit):
                 continue
-            needed = MIN_SHARED_BARE if first.kind == "count" and not first.unit else None
-            if len(first.words & second.words) >= (needed or MIN_SHARED_IN_CLAUSE):
+            if not _close(first.value, second.value):
+                continue
+            shared = first.words & second.words
+            if len(shared) >= _needed(first, second) and shared - (first.names | second.names):
                 return True
     return False
+
+
+def _needed(first: Anchor, second: Anchor) -> int:
+    """Shared clause words that make two figures one: more for a figure that says little by
+    itself (a count of nothing named, or a small count such as "three schools")."""
+    if first.kind == "count" and (not first.unit or max(first.value, second.value) < SMALL_COUNT):
+        return MIN_SHARED_BARE
+    return MIN_SHARED_IN_CLAUSE
+
+
+def _close(x: float, y: float) -> bool:
+    low, high = sorted((abs(x), abs(y)))
+    return low > 0 and high <= MAX_RATIO * low
 
 
 def _clauses(sentence: str) -> list[tuple[int, int]]:

@@ -119,7 +119,11 @@ def _stage_coverage(
             articles=articles,
             coverage=parquet_relation(lake, COVERAGE_DAILY),
         )
-        days |= {day for (day,) in con.execute(stale).fetchall()}
+    else:  # never computed: the first run died between its two commits
+        stale = (
+            f"SELECT DISTINCT coalesce(CAST(published_date AS VARCHAR), 'undated') FROM {articles}"
+        )
+    days |= {day for (day,) in con.execute(stale).fetchall()}
     if not days:
         return 0
     table = con.execute(load_sql("coverage_daily", articles=articles), [sorted(days)])

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 
 from newslake.transforms.errors import LakeError
 from newslake.transforms.records import RunInfo
+from newslake.warehouse.failpoints import failpoint
 from newslake.warehouse.lock import writer_lock
 from newslake.warehouse.schemas import NO_DATE, TABLES, TableSpec, conform
 from newslake.warehouse.views import build_warehouse
@@ -139,6 +140,7 @@ class StagedTable:
             path.parent.mkdir(parents=True, exist_ok=True)
             part.writer = pq.ParquetWriter(path, self.spec.schema, **_WRITE_OPTIONS)
         part.writer.write_table(table)
+        failpoint("mid-write")
         self.buffered -= part.size
         part.chunks, part.size = [], 0
 
@@ -266,7 +268,9 @@ def partition_value(relative_file: str) -> date | None:
 def apply_journal(lake: Lake, journal: Path) -> None:
     """Carry out a committed journal's moves and deletes (safe to repeat), then drop it."""
     ops = json.loads(journal.read_text())["ops"]
-    for op in ops:
+    for done, op in enumerate(ops):
+        if done:
+            failpoint("mid-commit")
         if op["op"] == "put":
             src, dst = lake.root / op["src"], lake.root / op["dst"]
             if src.exists():  # else a previous attempt already moved it

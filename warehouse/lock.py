@@ -58,12 +58,27 @@ def writer_lock(root: Path, run_id: str, timeout_s: float) -> Iterator[None]:
 
 
 def lock_holder(root: Path) -> str | None:
-    """'run R (pid P on H since T)' for the current holder, or None if the lake is free."""
-    path = root / LOCK_NAME
+    """'run R (pid P on H since T)' for the current holder, or None if the lake is free.
+
+    The note a killed writer leaves behind is stale: the kernel released its lock, so the
+    lock is taken here to check, and the note ignored if that succeeds.
+    """
     try:
-        info = json.loads(path.read_text() or "null")
-    except (OSError, ValueError):
+        fd = os.open(root / LOCK_NAME, os.O_RDONLY)
+    except OSError:
         return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            info = json.loads(os.pread(fd, 4096, 0) or b"null")
+        else:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return None
+    except ValueError:
+        return "another run (its note is unreadable)"
+    finally:
+        os.close(fd)
     if not info:
         return None
     return f"run {info['run_id']} (pid {info['pid']} on {info['host']} since {info['since']})"

@@ -203,6 +203,16 @@ class LakeState:
             found.setdefault(key, []).append(tuple(claim))
         return found
 
+    def claim_heads(self, claim_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """The head of each of these claim clusters: its member with the lowest ref, as
+        (ref, text)."""
+        self._keys(claim_id=sorted(set(claim_ids)))
+        rows = self.con.execute(
+            "SELECT claim_id, min(ref), arg_min(text, ref) FROM claim_info "
+            "WHERE claim_id IN (SELECT claim_id FROM keys) GROUP BY claim_id"
+        ).fetchall()
+        return {claim_id: (ref, text) for claim_id, ref, text in rows}
+
     def claim_files(self, article_id: str) -> list[str]:
         """Committed claims files (relative to the table) holding an article's claims."""
         rows = self.con.execute(

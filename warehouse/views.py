@@ -12,6 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from newslake.transforms.errors import LakeError, QueryError
+from newslake.warehouse.failpoints import failpoint
 from newslake.warehouse.schemas import TABLES, TableSpec
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def build_warehouse(lake: Lake) -> Path:
             con.execute(
                 f'COMMENT ON COLUMN {spec.name}."{spec.partition}" IS {_quote(spec.partition_doc)}'
             )
+        failpoint("mid-views")
         for name in ANALYTIC_VIEWS:
             con.execute(f"CREATE VIEW {name} AS {load_sql(name)}")
     finally:

@@ -356,6 +356,30 @@ def test_claims_are_english_sentences_with_their_figures_rules_and_sources(sampl
     assert "Annette Fairlie" in sources
 
 
+def test_a_claim_stated_with_different_figures_is_one_cluster_listing_them(sample_lake):
+    lake, _ = sample_lake
+    truth = CLAIMS["ai-cost"]
+    found = rows(
+        lake, "SELECT c.claim_id, a.url, c.text FROM claims c JOIN articles a USING (article_id)"
+    )
+    stating = [
+        (claim_id, url)
+        for claim_id, url, text in found
+        for page, figure in truth["figure_by_page"].items()
+        if url.endswith(page) and figure.lower() in text.lower()
+    ]
+    biggest, _ = Counter(claim_id for claim_id, _ in stating).most_common(1)[0]
+    (cluster,) = rows(
+        lake,
+        f"SELECT outlets, stories, [f.value FOR f IN figures] FROM claim_clusters "
+        f"WHERE claim_id = '{biggest}'",
+    )
+    outlets, stories, values = cluster
+    assert outlets >= 3 and stories >= 3
+    assert len(set(values)) >= 2  # e.g. $5.57 million and about $6 million
+    assert rows(lake, f"SELECT count(*) FROM claim_figures WHERE claim_id = '{biggest}'") != [(0,)]
+
+
 def test_recurring_claims_have_independent_support_and_copies_count_once(sample_lake):
     lake, _ = sample_lake
     recurring = rows(lake, "SELECT claim_id, stories, articles FROM recurring_claims")
