@@ -109,7 +109,7 @@ def background_pairs(n: int, articles: list[str], seed: int) -> list[tuple[str, 
         sentences = [s for s in split_sentences(text) if 8 <= len(s.split()) <= 60]
         by_rare: dict[str, list[str]] = {}
         for sentence in sentences:
-            for stem in set(content_stems(sentence)):
+            for stem in sorted(set(content_stems(sentence))):
                 if idf_of(stem) >= RARE_IDF:
                     by_rare.setdefault(stem, []).append(sentence)
         same_topic += [tuple(group) for group in by_rare.values() if len(group) > 1]
@@ -135,7 +135,8 @@ def _agreeing() -> set[str]:
 def anchored_pairs(pairs: list[tuple[str, str, int]]) -> np.ndarray:
     """Which pairs `same_claim` accepts on a figure anchor, whatever the model says."""
     texts = prepare([s for a, b, _ in pairs for s in (a, b)])
-    return np.array([figure_anchored(texts[2 * i], texts[2 * i + 1]) for i in range(len(pairs))])
+    found = [figure_anchored(texts[2 * i], texts[2 * i + 1]) for i in range(len(pairs))]
+    return np.array([pair is not None for pair in found])
 
 
 def fit(
@@ -201,7 +202,8 @@ def cross_validate(
     for held in folds:
         train = np.setdiff1d(order, held)
         model = fit(x[train], y[train], names, background)
-        predicted[held] = (model.probability(x[held]) >= model.threshold) | anchored[held]
+        probability = model.probability(x[held])
+        predicted[held] = (probability >= model.threshold) | anchored[held]
         accepted.append((model.probability(unseen) >= model.threshold).mean())
     return (*scores(predicted, y), float(np.mean(accepted)))
 

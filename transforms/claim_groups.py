@@ -17,7 +17,7 @@ from itertools import combinations
 
 import numpy as np
 
-from newslake.transforms.claims import ClaimText, PairModel, claim_score, idf_of
+from newslake.transforms.claims import ClaimText, PairModel, claim_scores, idf_of
 from newslake.transforms.records import short_hash
 
 RARE_WORDS = 4  # the rarest content words of a claim whose pairs are keys
@@ -95,10 +95,11 @@ def assign(
     most_shared = sorted(shared, key=lambda ref: (-shared[ref], ref))[:MAX_SHORTLIST]
     ranked = _closest(text, most_shared, by_ref)
     best: dict[str, float] = {}
-    for ref in ranked:
-        known = by_ref[ref]
-        score = claim_score(text, known.text, model)
-        best[known.claim_id] = max(score, best.get(known.claim_id, 0.0))
+    found = claim_scores(text, [by_ref[ref].text for ref in ranked], model)
+    scored = dict(zip(ranked, found, strict=True))
+    for ref, score in scored.items():
+        claim_id = by_ref[ref].claim_id
+        best[claim_id] = max(score, best.get(claim_id, 0.0))
     link = max(model.threshold, LINK_SCORE)
     members: dict[str, list[KnownClaim]] = {}
     for known in by_ref.values():
@@ -111,7 +112,11 @@ def assign(
         others = sorted(members[claim_id], key=lambda k: k.ref)[:MAX_VERIFIED]
         if heads and claim_id in heads:
             others.append(heads[claim_id])
-        if all(claim_score(text, other.text, model) >= model.threshold for other in others):
+        unscored = [other for other in others if other.ref not in scored]
+        fresh = claim_scores(text, [other.text for other in unscored], model)
+        if all(s >= model.threshold for s in fresh) and all(
+            scored[o.ref] >= model.threshold for o in others if o.ref in scored
+        ):
             return claim_id, score
     return None
 

@@ -94,6 +94,7 @@ class ClaimText:
     word_list: tuple[str, ...] = ()  # those content words (stems), in the same order
     sequence: tuple[str, ...] = ()  # content stems in sentence order, repeats kept
     anchors: tuple[Anchor, ...] = ()  # its figures, with the content stems of their clauses
+    weighted: np.ndarray | None = None  # unit IDF-weighted mean of the content word vectors
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,14 +172,16 @@ def content_stems(text: str) -> list[str]:
     return [stem for stem, _ in _tokens(text) if _is_content(stem)]
 
 
-def figure_anchored(a: ClaimText, b: ClaimText) -> bool:
-    """Whether the two state a figure of one kind in clauses saying the same thing, and share
-    a rare word or a name: the same claim, whatever figure and extra material each has."""
-    if not anchored(a.anchors, b.anchors):
-        return False
-    return bool(a.entities & b.entities) or any(
+def figure_anchored(a: ClaimText, b: ClaimText) -> tuple[Anchor, Anchor] | None:
+    """The figures, if any, on which the two state one claim: a figure of one kind in clauses
+    saying the same thing, and a rare word or a name in common, whatever else each adds."""
+    pair = anchored(a.anchors, b.anchors)
+    if pair is None:
+        return None
+    shares_rare = bool(a.entities & b.entities) or any(
         idf_of(stem) >= RARE_IDF for stem in a.content & b.content
     )
+    return pair if shares_rare else None
 
 
 def pair_features(a: ClaimText, b: ClaimText) -> dict[str, float]:
@@ -217,8 +220,10 @@ def pair_features(a: ClaimText, b: ClaimText) -> dict[str, float]:
     if a.vector is not None and b.vector is not None:
         features["embedding_cosine"] = float(a.vector @ b.vector)
         forward, backward = _alignment(a.words, b.words)
-        features["alignment_mean"] = (float(forward.mean()) + float(backward.mean())) / 2
-        features["alignment_min"] = min(float(forward.mean()), float(backward.mean()))
+        ahead = float(forward.sum()) / len(forward) if len(forward) else 0.0
+        behind = float(backward.sum()) / len(backward) if len(backward) else 0.0
+        features["alignment_mean"] = (ahead + behind) / 2
+        features["alignment_min"] = min(ahead, behind)
         lost_a = [w for w, score in zip(a.word_list, forward, strict=True) if score < _ALIGNED]
         lost_b = [w for w, score in zip(b.word_list, backward, strict=True) if score < _ALIGNED]
         features["unaligned_words"] = math.log1p(len(lost_a) + len(lost_b))
@@ -229,7 +234,7 @@ def pair_features(a: ClaimText, b: ClaimText) -> dict[str, float]:
         kept_a = content_common.union(a.word_list).difference(lost_a)
         kept_b = content_common.union(b.word_list).difference(lost_b)
         features |= _remainder("unaligned", a, b, kept_a, kept_b)
-        features["weighted_cosine"] = float(_weighted_vector(a) @ _weighted_vector(b))
+        features["weighted_cosine"] = float(a.weighted @ b.weighted)
     return features
 
 
@@ -237,11 +242,25 @@ def claim_score(a: ClaimText, b: ClaimText, model: PairModel | None = None) -> f
     """Probability that two prepared sentences state the same claim: the pair model's, or
     ANCHORED_SCORE for a pair anchored on a figure (the model, fitted on whole-sentence
     paraphrases, undervalues a shared figure amid different surroundings)."""
-    model = model or pair_model(a.vector is not None and b.vector is not None)
-    values = pair_features(a, b)
-    row = np.array([[values[name] for name in model.features]])
-    score = float(model.probability(row)[0])
-    return max(score, ANCHORED_SCORE) if figure_anchored(a, b) else score
+    return claim_scores(a, [b], model)[0]
+
+
+def claim_scores(
+    a: ClaimText, others: Sequence[ClaimText], model: PairModel | None = None
+) -> list[float]:
+    """`claim_score` of a against each of the others, with one model evaluation for all."""
+    if not others:
+        return []
+    model = model or pair_model(a.vector is not None and others[0].vector is not None)
+    rows = []
+    for b in others:
+        values = pair_features(a, b)
+        rows.append([values[name] for name in model.features])
+    scores = model.probability(np.array(rows))
+    return [
+        max(float(score), ANCHORED_SCORE) if figure_anchored(a, b) else float(score)
+        for score, b in zip(scores, others, strict=True)
+    ]
 
 
 def same_claim(a: str, b: str, semantic: bool = True) -> bool:
@@ -290,6 +309,7 @@ def _claim_text(
 ) -> ClaimText:
     stems = tuple(stem for stem, _ in tokens)
     spaced = " ".join(stems)
+    word_list = tuple(_content_words(tokens).values())
     return ClaimText(
         stems=stems,
         content=frozenset(s for s in stems if _is_content(s)),
@@ -302,9 +322,10 @@ def _claim_text(
         negated=any(word.casefold() in _NEGATIONS for _, word in tokens),
         vector=vector,
         words=words,
-        word_list=tuple(_content_words(tokens).values()),
+        word_list=word_list,
         sequence=tuple(stem for stem in stems if _is_content(stem)),
         anchors=anchors,
+        weighted=_weighted_vector(word_list, words) if words is not None else None,
     )
 
 
@@ -356,9 +377,9 @@ def _longest_run(sequence: tuple[str, ...], kept: frozenset[str]) -> int:
     return longest
 
 
-def _weighted_vector(text: ClaimText) -> np.ndarray:
+def _weighted_vector(word_list: tuple[str, ...], words: np.ndarray) -> np.ndarray:
     """Unit IDF-weighted mean of the content word vectors: the rare words' direction."""
-    vector = np.array([idf_of(stem) for stem in text.word_list], np.float32) @ text.words
+    vector = np.array([idf_of(stem) for stem in word_list], np.float32) @ words
     return vector / (np.linalg.norm(vector) or 1.0)
 
 

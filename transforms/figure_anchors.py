@@ -68,8 +68,8 @@ def find_anchors(sentence: str, content: Callable[[str], Iterable[str]]) -> tupl
     return tuple(anchors)
 
 
-def anchored(a: Iterable[Anchor], b: Iterable[Anchor]) -> bool:
-    """Whether some figure of a and some figure of b are the same quantity stated twice:
+def anchored(a: Iterable[Anchor], b: Iterable[Anchor]) -> tuple[Anchor, Anchor] | None:
+    """A figure of a and one of b that are the same quantity stated twice, if any:
     same kind and unit, values within MAX_RATIO of each other, and clauses sharing enough
     words, one of them at least not a name (what is said, not only who or where)."""
     for first in a:
@@ -80,8 +80,8 @@ def anchored(a: Iterable[Anchor], b: Iterable[Anchor]) -> bool:
                 continue
             shared = first.words & second.words
             if len(shared) >= _needed(first, second) and shared - (first.names | second.names):
-                return True
-    return False
+                return first, second
+    return None
 
 
 def _needed(first: Anchor, second: Anchor) -> int:
