@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from newslake.transforms.attribution import attributed_to
 from newslake.transforms.claimlike import claim_sentences, normalise_claim
 from newslake.transforms.quantities import Quantity, find_quantities
+
+# "CITY, Month 5 (AGENCY) - " or "CITY - " at the start of a wire story's first sentence.
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'-]{2,40}(?:, [A-Z][a-z]{2,8}\.? \d{1,2})?(?: \([A-Za-z .]{2,20}\))? [-–—] "
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,16 +28,23 @@ class FoundClaim:
 
 
 def find_claims(text: str, year_hint: int | None = None) -> tuple[FoundClaim, ...]:
-    """The kept claim sentences of an article text; `year_hint` dates "Jan. 20" (no year)."""
+    """The kept claim sentences of an article text; `year_hint` dates "Jan. 20" (no year).
+
+    A dateline opening a sentence ("LONDON, March 5 (Reuters) - ") is not part of the claim.
+    """
     return tuple(
-        FoundClaim(
-            sentence_index=index,
-            text=sentence,
-            normalised=normalise_claim(sentence),
-            quantities=tuple(find_quantities(sentence, year_hint)),
-            attributed_to=attributed_to(sentence),
-            rule=verdict.rule,
-        )
+        _found(index, _DATELINE.sub("", sentence, count=1), verdict.rule, year_hint)
         for index, sentence, verdict in claim_sentences(text)
         if verdict.keep
+    )
+
+
+def _found(index: int, sentence: str, rule: str, year_hint: int | None) -> FoundClaim:
+    return FoundClaim(
+        sentence_index=index,
+        text=sentence,
+        normalised=normalise_claim(sentence),
+        quantities=tuple(find_quantities(sentence, year_hint)),
+        attributed_to=attributed_to(sentence),
+        rule=rule,
     )
