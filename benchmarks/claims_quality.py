@@ -24,14 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from newslake.transforms.claim_finder import find_claims
-from newslake.transforms.claim_groups import (
-    KnownClaim,
-    assign,
-    claim_ref,
-    index,
-    match_keys,
-    new_claim_id,
-)
+from newslake.transforms.claim_groups import ClaimIndex, match_keys
 from newslake.transforms.claims import (
     FEATURES,
     IDF_FILE,
@@ -224,19 +217,13 @@ def jaccard_baseline(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 def seed_clusters() -> list[list[tuple[str, str]]]:
     """Claims of the ../shared/seeds articles grouped as a run would: the clusters that span
     more than one article, as (article, sentence) lists."""
-    model = pair_model(True)
-    candidates: dict[int, list[KnownClaim]] = {}
-    heads: dict[str, KnownClaim] = {}
+    index = ClaimIndex(pair_model(True))
     members: dict[str, list[tuple[str, str]]] = {}
     for path in sorted(SEEDS.glob("*.txt")):
         claims = find_claims(path.read_text(encoding="utf-8"))
         for claim, text in zip(claims, prepare([c.text for c in claims]), strict=True):
             keys = match_keys(claim.normalised, text)
-            found = assign(text, keys, candidates, model, heads)
-            claim_id = found[0] if found else new_claim_id(path.stem, claim.sentence_index)
-            placed = KnownClaim(claim_ref(path.stem, claim.sentence_index), claim_id, text)
-            index(candidates, keys, placed)
-            heads.setdefault(claim_id, placed)
+            claim_id = index.place(path.stem, claim.sentence_index, text, keys)
             members.setdefault(claim_id, []).append((path.stem, claim.text))
     return [m for m in members.values() if len({article for article, _ in m}) > 1]
 

@@ -21,14 +21,7 @@ import time
 from pathlib import Path
 
 from newslake.transforms.claim_finder import find_claims
-from newslake.transforms.claim_groups import (
-    KnownClaim,
-    assign,
-    claim_ref,
-    index,
-    match_keys,
-    new_claim_id,
-)
+from newslake.transforms.claim_groups import ClaimIndex, match_keys
 from newslake.transforms.claims import pair_model, prepare
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,18 +63,14 @@ def time_extraction(texts: list[str]) -> tuple[float, int]:
 
 def time_grouping(texts: list[str]) -> tuple[float, int]:
     """Seconds to group the claims batch by batch, and the clusters made."""
-    model = pair_model(True)
-    candidates: dict[int, list[KnownClaim]] = {}
+    claims = ClaimIndex(pair_model(True))
     clusters: set[str] = set()
     started = time.perf_counter()
     for first in range(0, len(texts), BATCH):
         batch = texts[first : first + BATCH]
         for i, prepared in enumerate(prepare(batch), start=first):
             keys = match_keys(texts[i].lower(), prepared)
-            found = assign(prepared, keys, candidates, model)
-            claim_id = found[0] if found else new_claim_id("bench", i)
-            index(candidates, keys, KnownClaim(claim_ref("bench", i), claim_id, prepared))
-            clusters.add(claim_id)
+            clusters.add(claims.place("bench", i, prepared, keys))
     return time.perf_counter() - started, len(clusters)
 
 

@@ -6,14 +6,7 @@ from collections.abc import Sequence
 
 from newslake.flows.settings import ClaimSettings
 from newslake.transforms.claim_finder import FoundClaim
-from newslake.transforms.claim_groups import (
-    KnownClaim,
-    assign,
-    claim_ref,
-    index,
-    match_keys,
-    new_claim_id,
-)
+from newslake.transforms.claim_groups import ClaimIndex, KnownClaim, match_keys
 from newslake.transforms.claims import pair_model, prepare
 from newslake.transforms.records import Article, RunInfo
 from newslake.warehouse.lake import Commit
@@ -48,17 +41,10 @@ class ClaimRecorder:
         keys = [
             match_keys(claim.normalised, text) for (_, claim), text in zip(flat, texts, strict=True)
         ]
-        candidates, heads = self._stored_candidates(
-            [key for claim_keys in keys for key in claim_keys]
-        )
+        claims = ClaimIndex(self.model, *self._stored_candidates([key for k in keys for key in k]))
         rows = []
         for (article, claim), text, claim_keys in zip(flat, texts, keys, strict=True):
-            match = assign(text, claim_keys, candidates, self.model, heads)
-            claim_id = match[0] if match else new_claim_id(article.article_id, claim.sentence_index)
-            ref = claim_ref(article.article_id, claim.sentence_index)
-            placed = KnownClaim(ref, claim_id, text)
-            index(candidates, claim_keys, placed)
-            heads.setdefault(claim_id, placed)
+            claim_id = claims.place(article.article_id, claim.sentence_index, text, claim_keys)
             rows.append(self._row(article, claim, claim_id, claim_keys))
         self.commit.add("claims", rows)
         self.state.remember_claims(rows)

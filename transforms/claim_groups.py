@@ -138,6 +138,30 @@ def index(candidates: dict[int, list[KnownClaim]], keys: Iterable[int], claim: K
         candidates.setdefault(key, []).append(claim)
 
 
+class ClaimIndex:
+    """Placed claims by match key, with each cluster's head: what new claims are matched
+    against, in order, each joining a cluster or opening one."""
+
+    def __init__(
+        self,
+        model: PairModel,
+        candidates: dict[int, list[KnownClaim]] | None = None,
+        heads: dict[str, KnownClaim] | None = None,
+    ) -> None:
+        self.model = model
+        self.candidates = candidates if candidates is not None else {}
+        self.heads = heads if heads is not None else {}
+
+    def place(self, article_id: str, sentence_index: int, text: ClaimText, keys: list[int]) -> str:
+        """The claim_id of one claim (`keys` from match_keys), which later claims can join."""
+        match = assign(text, keys, self.candidates, self.model, self.heads)
+        claim_id = match[0] if match else new_claim_id(article_id, sentence_index)
+        placed = KnownClaim(claim_ref(article_id, sentence_index), claim_id, text)
+        index(self.candidates, keys, placed)
+        self.heads.setdefault(claim_id, placed)
+        return claim_id
+
+
 def _key(*parts: str) -> int:
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)

@@ -28,8 +28,7 @@ def test_claims_keep_the_claim_sentences_with_figures_and_sources():
 
 
 @pytest.mark.parametrize(
-    "opening",
-    ["WASHINGTON - ", "CALDER BAY, March 9 (MPS) - ", "NEW YORK, Jan. 3 (AP) — "],
+    "opening", ["WASHINGTON - ", "CALDER BAY, March 9 (MPS) - ", "NEW YORK, Jan. 3 (AP) — "]
 )
 def test_datelines_are_not_part_of_a_claim(opening):
     (claim,) = find_claims(f"{opening}The council approved a budget of $3.2 million on Monday.")

@@ -1,13 +1,6 @@
 import numpy as np
 
-from newslake.transforms.claim_groups import (
-    KnownClaim,
-    assign,
-    claim_ref,
-    index,
-    match_keys,
-    new_claim_id,
-)
+from newslake.transforms.claim_groups import ClaimIndex, assign, match_keys, new_claim_id
 from newslake.transforms.claims import PairModel, prepare
 
 # Same claim when word Jaccard passes 0.5: the grouping logic, apart from the fitted model.
@@ -16,15 +9,11 @@ JACCARD = PairModel(("word_jaccard",), np.zeros(2), np.ones(2), np.array([20.0, 
 
 def place(sentences, model=JACCARD):
     """Group sentences in order, as a run does; returns the claim id of each."""
-    candidates: dict[int, list[KnownClaim]] = {}
-    ids = []
-    for i, (text, prepared) in enumerate(zip(sentences, prepare(sentences), strict=True)):
-        keys = match_keys(text.lower(), prepared)
-        found = assign(prepared, keys, candidates, model)
-        claim_id = found[0] if found else new_claim_id("a", i)
-        index(candidates, keys, KnownClaim(claim_ref("a", i), claim_id, prepared))
-        ids.append(claim_id)
-    return ids
+    claims = ClaimIndex(model)
+    return [
+        claims.place("a", i, prepared, match_keys(text.lower(), prepared))
+        for i, (text, prepared) in enumerate(zip(sentences, prepare(sentences), strict=True))
+    ]
 
 
 def test_match_keys_are_stable_signed_64_bit_integers():
