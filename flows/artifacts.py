@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
 from newslake.flows.summary import SUCCESS, RunSummary
-from newslake.warehouse.views import query
+from newslake.warehouse.views import WAREHOUSE, query
 
 TOP_CLAIMS = 5
 
@@ -38,15 +40,17 @@ def summary_markdown(summary: RunSummary) -> str:
         + f" | {counts['failed']} |",
         "",
     ]
+    if failures := summary.failures():
+        lines += ["## Failures by outcome", ""]
+        lines += [f"- `{outcome}`: {n}" for outcome, n in failures.items()] + [""]
+    if not (Path(summary.lake) / WAREHOUSE).exists():  # nothing was ever committed
+        return "\n".join(lines) + "\n"
     _, ((stories, articles),) = query(
         summary.lake,
         "SELECT count(DISTINCT story_id), count(*) FROM articles "
         f"WHERE run_id = '{summary.run_id}'",
     )
     lines += [f"Articles stored by this run: {articles}, in {stories} stories.", ""]
-    if failures := summary.failures():
-        lines += ["## Failures by outcome", ""]
-        lines += [f"- `{outcome}`: {n}" for outcome, n in failures.items()] + [""]
     _, claims = query(
         summary.lake,
         f"SELECT representative, stories, outlets FROM recurring_claims LIMIT {TOP_CLAIMS}",

@@ -230,6 +230,12 @@ async def _artifacts(flow_run_id) -> dict:
     return {artifact.key: artifact for artifact in found}
 
 
+def test_a_run_over_an_empty_folder_completes_with_nothing_to_store(tmp_path):
+    (tmp_path / "empty").mkdir()
+    summary = run_ingest(sources=[str(tmp_path / "empty")], lake=str(tmp_path / "lake"))
+    assert (summary.inputs, summary.failed) == (0, 0)
+
+
 def test_a_config_error_inside_the_flow_surfaces_as_itself(tmp_path):
     from newslake.transforms.errors import ConfigError
 
@@ -325,11 +331,24 @@ def test_a_later_runs_syndicated_copy_joins_the_earlier_story(tmp_path, sample_d
     lake = tmp_path / "lake"
     run_ingest(sources=[str(originals)], lake=str(lake), workers=1)
     first = dict(rows(lake, "SELECT canonical_url, story_id FROM articles"))
-    run_ingest(sources=[str(copies)], lake=str(lake), workers=1)
+    claims_sql = "SELECT article_id || ':' || sentence_index, claim_id FROM claims"
+    first_claims = dict(rows(lake, claims_sql))
+    second = run_ingest(sources=[str(copies)], lake=str(lake), workers=1)
     after = dict(rows(lake, "SELECT canonical_url, story_id FROM articles"))
     assert {k: after[k] for k in first} == first  # earlier assignments never change
     new_stories = {after[k] for k in set(after) - set(first)}
     assert new_stories <= set(first.values())  # every copy joined a first-run story
+    # Claims too: the first run's keep their ids; the copies' join the first run's clusters.
+    after_claims = dict(rows(lake, claims_sql))
+    assert {k: after_claims[k] for k in first_claims} == first_claims
+    joined = rows(
+        lake,
+        f"SELECT count(*) FILTER (WHERE claim_id IN (SELECT claim_id FROM claims "
+        f"WHERE run_id <> '{second.run_id}')), count(*) FROM claims "
+        f"WHERE run_id = '{second.run_id}'",
+    )
+    ((in_old_clusters, new_claims),) = joined
+    assert new_claims > 0 and in_old_clusters >= 0.8 * new_claims
 
 
 CLAIMS = {c["id"]: c for c in EXPECTED["claims"]}
@@ -378,6 +397,28 @@ def test_a_claim_stated_with_different_figures_is_one_cluster_listing_them(sampl
     assert outlets >= 3 and stories >= 3
     assert len(set(values)) >= 2  # e.g. $5.57 million and about $6 million
     assert rows(lake, f"SELECT count(*) FROM claim_figures WHERE claim_id = '{biggest}'") != [(0,)]
+
+
+def test_sentences_of_different_labelled_claims_rarely_share_a_cluster(sample_lake):
+    lake, _ = sample_lake
+    found = rows(
+        lake, "SELECT c.claim_id, a.url, c.text FROM claims c JOIN articles a USING (article_id)"
+    )
+    labelled = []  # (claim_id, labelled claims the sentence states) for labelled sentences
+    for claim_id, url, text in found:
+        truths = {
+            t["id"]
+            for t in EXPECTED["claims"]
+            for page, figure in t["figure_by_page"].items()
+            if url.endswith(page) and figure.lower() in text.lower()
+        }
+        if truths:
+            labelled.append((claim_id, truths))
+    assert len(labelled) >= 50
+    together = [
+        bool(a[1] & b[1]) for i, a in enumerate(labelled) for b in labelled[i + 1 :] if a[0] == b[0]
+    ]
+    assert together and sum(together) / len(together) >= 0.95  # pairwise precision
 
 
 def test_recurring_claims_have_independent_support_and_copies_count_once(sample_lake):
