@@ -209,6 +209,19 @@ def compact(
         typer.echo(f"{table}: {files} files merged")
 
 
+@app.command()
+def reprocess(lake: LakeOpt = None, config: Config = None, workers: Workers = None) -> None:
+    """Rebuild articles, stories, claims and gold tables from the stored pages (no network)."""
+    Settings.load(config, lake=lake)  # a bad config fails here, before Prefect starts
+    _prefect_env()
+    from newslake.flows.maintenance import reprocess_lake
+
+    summary = reprocess_lake(
+        lake=lake, config_path=str(config) if config else None, workers=workers
+    )
+    _print_summary(summary.as_dict())
+
+
 @app.command("claims-audit")
 def claims_audit(
     article_id: Annotated[str, typer.Argument(help="article_id from the articles table.")],

@@ -10,7 +10,7 @@ class DeploymentSpec:
     """One deployment: the same values as in deploy/prefect.yaml (a test keeps them in step)."""
 
     name: str
-    cron: str
+    cron: str | None  # None: runs only when triggered
     description: str
     tags: tuple[str, ...] = field(default=("newslake",))
     concurrency_limit: int = 1  # runs that write the lake never overlap
@@ -30,7 +30,13 @@ COMPACT = DeploymentSpec(
     description="Merge each lake partition's per-run Parquet files into one, nightly.",
     tags=("newslake", "writer", "maintenance"),
 )
-DEPLOYMENTS = (INGEST, COMPACT)
+REPROCESS = DeploymentSpec(
+    name="reprocess",
+    cron=None,
+    description="Rebuild articles, stories, claims and gold tables from the stored pages.",
+    tags=("newslake", "writer", "maintenance"),
+)
+DEPLOYMENTS = (INGEST, COMPACT, REPROCESS)
 
 
 def serve_all(
@@ -40,19 +46,21 @@ def serve_all(
     lake: str | None,
     interval: int | None = None,
 ) -> None:
-    """Serve every deployment on its cron (or every `interval` s) until interrupted.
+    """Serve every deployment on its cron (or every `interval` s; `reprocess` only when
+    triggered) until interrupted.
 
-    Both write the lake: the lake's lock keeps them apart, a run waiting for the other.
+    They all write the lake: its lock keeps them apart, a run waiting for the other.
     """
     from prefect import serve
 
     from newslake.flows.ingest import ingest
-    from newslake.flows.maintenance import compact_lake
+    from newslake.flows.maintenance import compact_lake, reprocess_lake
 
     common = {"config_path": config_path, "lake": lake}
     flows = {
         INGEST.name: (ingest, {**common, "sources": sources}),
         COMPACT.name: (compact_lake, common),
+        REPROCESS.name: (reprocess_lake, common),
     }
     deployments = []
     for spec in DEPLOYMENTS:
@@ -61,7 +69,7 @@ def serve_all(
             entry.to_deployment(
                 name=spec.name,
                 cron=None if interval else spec.cron,
-                interval=interval,
+                interval=interval if spec.cron else None,
                 description=spec.description,
                 tags=list(spec.tags),
                 concurrency_limit=spec.concurrency_limit,

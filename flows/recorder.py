@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from newslake.flows.claim_recorder import ClaimRecorder
 from newslake.flows.settings import ClaimSettings
@@ -16,7 +16,7 @@ from newslake.transforms.outlets import resolve_outlet
 from newslake.transforms.records import Article, Extracted, FetchLogRow, Page, RunInfo
 from newslake.transforms.stories import Candidate, assign_story, band_keys
 from newslake.transforms.topics import TopicMatcher, match_topics
-from newslake.warehouse.lake import Commit, partition_value
+from newslake.warehouse.lake import Commit, Lake, partition_value
 from newslake.warehouse.state import LakeState
 
 Result = Extracted | NewslakeError
@@ -39,13 +39,18 @@ class RunRecorder:
         outlets: dict[str, str | None],
         topics: TopicMatcher,
         claims: ClaimSettings | None = None,
+        first_seen: dict[str, datetime] | None = None,
     ) -> None:
+        """`first_seen` rebuilds from scratch: the lake's articles are ignored, and an article
+        it names keeps that first_seen_at."""
         self.commit = commit
         self.run = run
         self.summary = summary
         self.outlets = outlets  # configured outlet per source name
         self.topics = topics
-        self.state = LakeState(commit.lake, spill=commit.staging / "state.duckdb")
+        self.first_seen = first_seen
+        known = Lake(commit.staging / "nothing") if first_seen is not None else commit.lake
+        self.state = LakeState(known, spill=commit.staging / "state.duckdb")
         self.claims = (
             ClaimRecorder(commit, run, self.state, claims) if claims and claims.enabled else None
         )
@@ -167,6 +172,12 @@ class RunRecorder:
                     self.touched_dates.add(partition_value(old_file))
             published = decision.article.published_at
             self.touched_dates.add(published.date() if published else None)
+            if self.first_seen and decision.article.article_id in self.first_seen:
+                article = decision.article
+                decision = replace(
+                    decision,
+                    article=replace(article, first_seen_at=self.first_seen[article.article_id]),
+                )
             articles.append(decision.article)
             placed.append((decision.article, result.claims, decision.outcome == "updated"))
             indexed += self._index_story(decision.article, result)

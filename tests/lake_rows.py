@@ -1,6 +1,7 @@
 """Rows and one-commit helpers for lake tests."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -55,3 +56,28 @@ def commit(lake: Lake, run: RunInfo, rows: list[dict], remove: dict | None = Non
         for file, keys in (remove or {}).items():
             staged.remove("articles", file, keys)
         staged.publish()
+
+
+# Columns that name the run or its clock differ between lakes by design.
+RUN_COLUMNS = {"run_id", "first_seen_at", "updated_at", "fetched_at", "logged_at", "indexed_at"}
+COMPARED = ("pages", "articles", "story_index", "claims", "coverage_daily", "claim_clusters")
+
+
+def snapshot(lake: Path) -> dict[str, list[tuple]]:
+    """Every row of the compared tables, less the columns naming a run or its clock."""
+    con = duckdb.connect(str(lake / "warehouse.duckdb"), read_only=True)
+    try:
+        tables = {}
+        for table in COMPARED:
+            columns = [
+                name
+                for (name,) in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]
+                ).fetchall()
+                if name not in RUN_COLUMNS
+            ]
+            select = ", ".join(f'"{c}"' for c in columns)
+            tables[table] = con.execute(f"SELECT {select} FROM {table} ORDER BY ALL").fetchall()
+        return tables
+    finally:
+        con.close()

@@ -17,7 +17,7 @@ from itertools import combinations
 
 import numpy as np
 
-from newslake.transforms.claims import ClaimText, PairModel, claim_scores, idf_of
+from newslake.transforms.claims import ClaimText, PairModel, claim_scores, figure_anchored, idf_of
 from newslake.transforms.records import short_hash
 
 RARE_WORDS = 4  # the rarest content words of a claim whose pairs are keys
@@ -25,8 +25,10 @@ HASH_BITS, BAND_BITS = 64, 8  # embedding hash: 8 bands of 8 bits
 MAX_SHORTLIST = 100  # candidates sharing most keys, of which the closest are scored
 MAX_CANDIDATES = 12  # scored per new claim: the closest by embedding
 MAX_VERIFIED = 20  # members of a cluster a claim must match to join it
-# Below this cosine a pair is not scored: 99.9% of MRPC's same-content pairs lie above it.
+# Pairs below either bar are not scored. On MRPC's same-content pairs, 99.9% pass both; of
+# pairs of sentences of one article sharing a rare word (same topic, another claim), 17%.
 MIN_COSINE = 0.5
+MIN_SHARED_CONTENT = 0.15  # Jaccard of content words
 MAX_KEY_SHARERS = 200  # keys held by more claims than this are not used to find candidates
 # A claim joins a cluster on a match at least this likely (and above the pair model's own
 # threshold): candidates found by blocking are mostly unrelated, unlike the paraphrase pairs
@@ -122,14 +124,21 @@ def assign(
 
 
 def _closest(text: ClaimText, refs: list[str], by_ref: dict[str, KnownClaim]) -> list[str]:
-    """The candidates worth scoring: embedding cosine at least MIN_COSINE (one matrix
-    product for all), the closest MAX_CANDIDATES of them."""
+    """The candidates worth scoring: sharing enough content words (or a figure anchor), with
+    an embedding cosine of at least MIN_COSINE (one matrix product for all); the closest
+    MAX_CANDIDATES of them."""
+    refs = [ref for ref in refs if _worth_scoring(text, by_ref[ref].text)]
     if text.vector is None or not refs:
         return refs[:MAX_CANDIDATES]
     vectors = np.stack([by_ref[ref].text.vector for ref in refs])
     cosines = vectors @ text.vector
     order = np.argsort(-cosines, kind="stable")[:MAX_CANDIDATES]
     return [refs[i] for i in order if cosines[i] >= MIN_COSINE]
+
+
+def _worth_scoring(a: ClaimText, b: ClaimText) -> bool:
+    shared = len(a.content & b.content) / (len(a.content | b.content) or 1)
+    return shared > MIN_SHARED_CONTENT or figure_anchored(a, b) is not None
 
 
 def index(candidates: dict[int, list[KnownClaim]], keys: Iterable[int], claim: KnownClaim) -> None:

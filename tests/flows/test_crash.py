@@ -12,15 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
+from lake_rows import snapshot
 
 from newslake.warehouse.failpoints import ENV, POINTS
 from newslake.warehouse.lock import lock_holder
 
-# Columns that name the run or its clock differ between lakes by design.
-RUN_COLUMNS = {"run_id", "first_seen_at", "updated_at", "fetched_at", "logged_at", "indexed_at"}
-COMPARED = ("pages", "articles", "story_index", "claims", "coverage_daily", "claim_clusters")
 SCRIPT = (
     "import sys; from newslake.flows.ingest import run_ingest; "
     "run_ingest(sources=sys.argv[1:-1], lake=sys.argv[-1], workers=2, allow_hosts=['127.0.0.1'])"
@@ -60,25 +57,6 @@ def ingest(sources: list[str], lake: Path, api_url: str, failpoint: str | None =
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signal.SIGKILL)
     return code, log.read_text()[-2000:]
-
-
-def snapshot(lake: Path) -> dict[str, list[tuple]]:
-    con = duckdb.connect(str(lake / "warehouse.duckdb"), read_only=True)
-    try:
-        tables = {}
-        for table in COMPARED:
-            columns = [
-                name
-                for (name,) in con.execute(
-                    "SELECT column_name FROM duckdb_columns() WHERE table_name = ?", [table]
-                ).fetchall()
-                if name not in RUN_COLUMNS
-            ]
-            select = ", ".join(f'"{c}"' for c in columns)
-            tables[table] = con.execute(f"SELECT {select} FROM {table} ORDER BY ALL").fetchall()
-        return tables
-    finally:
-        con.close()
 
 
 def visible_files(lake: Path) -> set[str]:

@@ -280,7 +280,9 @@ def shell(lake: Path, text: str, fmt: str = "csv") -> tuple[str, str]:
 
 
 def test_shell_runs_statements_that_span_lines(lake):
-    out, err = shell(lake, "SELECT outlet,\n  count(*) AS n\nFROM articles\nGROUP BY outlet\n;\n")
+    out, err = shell(
+        lake, "SELECT outlet,\n  count(*) AS n\nFROM articles\nGROUP BY outlet\nORDER BY n\n;\n"
+    )
     assert err == ""
     assert "newslake> " in out and "...> " in out
     assert "Gazette,2" in out.splitlines()[-2]
