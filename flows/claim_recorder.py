@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from newslake.flows.settings import ClaimSettings
 from newslake.transforms.claim_finder import FoundClaim
-from newslake.transforms.claim_groups import ClaimIndex, KnownClaim, match_keys
+from newslake.transforms.claim_groups import ClaimIndex, match_keys
 from newslake.transforms.claims import pair_model, prepare
 from newslake.transforms.records import Article, RunInfo
 from newslake.warehouse.lake import Commit
@@ -41,7 +41,7 @@ class ClaimRecorder:
         keys = [
             match_keys(claim.normalised, text) for (_, claim), text in zip(flat, texts, strict=True)
         ]
-        claims = ClaimIndex(self.model, *self._stored_candidates([key for k in keys for key in k]))
+        claims = self._index([key for claim_keys in keys for key in claim_keys])
         rows = []
         for (article, claim), text, claim_keys in zip(flat, texts, keys, strict=True):
             claim_id = claims.place(article.article_id, claim.sentence_index, text, claim_keys)
@@ -50,24 +50,18 @@ class ClaimRecorder:
         self.state.remember_claims(rows)
         return len(rows)
 
-    def _stored_candidates(
-        self, keys: list[int]
-    ) -> tuple[dict[int, list[KnownClaim]], dict[str, KnownClaim]]:
-        """Claims already placed (in the lake or earlier in this run) that share a key, and
-        the head (a fixed member) of each of their clusters."""
+    def _index(self, keys: list[int]) -> ClaimIndex:
+        """An index of the claims already placed (in the lake or earlier in this run) that
+        share a key with this batch's, and of their clusters' heads."""
+        index = ClaimIndex(self.model, self.semantic)
         stored = self.state.claim_candidates(keys)
-        heads = self.state.claim_heads({cid for rows in stored.values() for _, cid, _ in rows})
-        texts = {ref: text for rows in stored.values() for ref, _, text in rows}
-        texts |= {ref: text for ref, text in heads.values()}
-        refs = sorted(texts)
-        prepared = dict(zip(refs, prepare([texts[r] for r in refs], self.semantic), strict=True))
-        candidates = {
-            key: [KnownClaim(ref, claim_id, prepared[ref]) for ref, claim_id, _ in rows]
-            for key, rows in stored.items()
-        }
-        return candidates, {
-            cid: KnownClaim(ref, cid, prepared[ref]) for cid, (ref, _) in heads.items()
-        }
+        for key, rows in stored.items():
+            for ref, claim_id, text in rows:
+                index.add_stored(key, ref, claim_id, text)
+        clusters = {claim_id for rows in stored.values() for _, claim_id, _ in rows}
+        for claim_id, (ref, text) in self.state.claim_heads(clusters).items():
+            index.add_head(claim_id, ref, text)
+        return index
 
     def _row(
         self, article: Article, claim: FoundClaim, claim_id: str, keys: list[int]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -30,6 +31,7 @@ from newslake.flows.sources.http import FetchMemory, Validators
 from newslake.flows.sources.warc import WarcItem, read_warc
 from newslake.flows.sources.web import Discovery, WebInput, discover_web, fetch_pages
 from newslake.flows.summary import RunSummary
+from newslake.transforms.claim_finder import with_claims
 from newslake.transforms.discovery import Entry
 from newslake.transforms.errors import ExtractError, FetchError
 from newslake.transforms.extract import extract_page
@@ -98,11 +100,13 @@ def read_warc_batch(records: Iterator[WarcItem], size: int) -> tuple[list[Page],
 
 
 @task(name="extract-articles", cache_policy=NONE)
-def extract_articles(pages: Sequence[Page], pool: Executor | None) -> list[Result]:
-    """Extraction results for a batch of pages, computed on the process pool."""
+def extract_articles(pages: Sequence[Page], pool: Executor | None, claims: bool) -> list[Result]:
+    """Extraction results for a batch of pages (with their claims if asked), computed on the
+    process pool."""
+    work = partial(extract_or_error, claims=claims)
     if pool is None:
-        return [extract_or_error(p) for p in pages]
-    return list(pool.map(extract_or_error, pages, chunksize=4))
+        return [work(p) for p in pages]
+    return list(pool.map(work, pages, chunksize=4))
 
 
 @task(name="stage-batch", cache_policy=NONE)
@@ -217,6 +221,7 @@ class Pipeline:
         self, recorder: RunRecorder, pool: Executor | None, advance: Callable[[int], None]
     ) -> None:
         self.recorder, self.pool, self.advance = recorder, pool, advance
+        self.claims = recorder.claims is not None  # find claims only if they are recorded
         self.in_flight: deque = deque()
 
     def push(
@@ -230,9 +235,9 @@ class Pipeline:
         fresh = self.recorder.skip_known(pages)
         # Without a pool, extract here: threads would only share one core and the GIL.
         future = (
-            extract_articles.submit(quote(fresh), self.pool)
+            extract_articles.submit(quote(fresh), self.pool, self.claims)
             if self.pool
-            else _Ready(extract_articles(quote(fresh), None))
+            else _Ready(extract_articles(quote(fresh), None, self.claims))
         )
         self.in_flight.append((fresh, future, len(pages) + len(failures), entries or {}))
         while len(self.in_flight) > IN_FLIGHT:
@@ -281,12 +286,13 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def extract_or_error(page: Page) -> Result:
-    """The page's extraction, or the typed error saying why there is none."""
+def extract_or_error(page: Page, claims: bool = True) -> Result:
+    """The page's extraction (and claims), or the typed error saying why there is none."""
     try:
-        return extract_page(page)
+        extracted = extract_page(page)
     except (ExtractError, FetchError) as exc:
         return exc
+    return with_claims(extracted) if claims else extracted
 
 
 def quiet_extractors() -> None:

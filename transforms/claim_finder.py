@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from newslake.transforms.attribution import attributed_to
 from newslake.transforms.claimlike import claim_sentences, normalise_claim
 from newslake.transforms.quantities import Quantity, find_quantities
+from newslake.transforms.records import Extracted
+
+CLAIM_LANGUAGE = "en"
 
 # "CITY, Month 5 (AGENCY) - " or "CITY - " at the start of a wire story's first sentence.
 _DATELINE = re.compile(
@@ -25,6 +28,14 @@ class FoundClaim:
     quantities: tuple[Quantity, ...]
     attributed_to: str | None
     rule: str
+
+
+def with_claims(extracted: Extracted) -> Extracted:
+    """The extraction with its claims found (English articles only: the rules read English)."""
+    if extracted.language != CLAIM_LANGUAGE:
+        return extracted
+    year = extracted.published_at.year if extracted.published_at else None
+    return replace(extracted, claims=find_claims(extracted.text, year))
 
 
 def find_claims(text: str, year_hint: int | None = None) -> tuple[FoundClaim, ...]:

@@ -10,14 +10,21 @@ accepted match; a claim never moves, and clusters are never merged, so ids stay 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
 
 import numpy as np
 
-from newslake.transforms.claims import ClaimText, PairModel, claim_scores, figure_anchored, idf_of
+from newslake.transforms.claims import (
+    ClaimText,
+    PairModel,
+    claim_scores,
+    figure_anchored,
+    idf_of,
+    prepare,
+)
 from newslake.transforms.records import short_hash
 
 RARE_WORDS = 4  # the rarest content words of a claim whose pairs are keys
@@ -39,11 +46,10 @@ _SEED = 0x0C1A
 
 @dataclass(frozen=True, slots=True)
 class KnownClaim:
-    """A claim already placed: its key (article, sentence), its cluster, its prepared text."""
+    """A claim already placed: its key (article, sentence) and its cluster."""
 
     ref: str
     claim_id: str
-    text: ClaimText
 
 
 def claim_ref(article_id: str, sentence_index: int) -> str:
@@ -69,106 +75,113 @@ def match_keys(normalised: str, text: ClaimText) -> list[int]:
     return keys
 
 
-def assign(
-    text: ClaimText,
-    keys: Sequence[int],
-    candidates: dict[int, list[KnownClaim]],
-    model: PairModel,
-    heads: dict[str, KnownClaim] | None = None,
-) -> tuple[str, float] | None:
-    """The cluster a claim joins and the match score, or None if no candidate is the same claim.
+class ClaimIndex:
+    """Placed claims by match key, with each cluster's head: what new claims are matched
+    against, in order, each joining a cluster or opening one.
 
-    `candidates` maps keys to the claims holding them; the first key is the exact text's.
-    `heads` holds one fixed member per cluster, which every joining claim must match too.
+    Claims from the lake come as text and are prepared only when a new claim's shortlist
+    reaches them: copies match on their exact key and need no preparing at all.
     """
-    if keys and (exact := candidates.get(keys[0])):
-        return exact[0].claim_id, 1.0  # the same normalised sentence
-    shared: dict[str, int] = {}
-    by_ref: dict[str, KnownClaim] = {}
-    for key in keys:
-        holders = candidates.get(key, ())
-        if len(holders) > MAX_KEY_SHARERS:
-            continue  # a stock phrase or a crowded hash band: it finds nothing a rarer key misses
-        for known in holders:
-            shared[known.ref] = shared.get(known.ref, 0) + 1
-            by_ref[known.ref] = known
-    if not shared:
+
+    def __init__(self, model: PairModel, semantic: bool = True) -> None:
+        self.model, self.semantic = model, semantic
+        self.candidates: dict[int, list[KnownClaim]] = {}
+        self.heads: dict[str, KnownClaim] = {}
+        self.texts: dict[str, ClaimText] = {}  # prepared, by ref
+        self.raw: dict[str, str] = {}  # not prepared yet, by ref
+
+    def add_stored(self, key: int, ref: str, claim_id: str, text: str) -> None:
+        """A claim from the lake that holds this key."""
+        self.candidates.setdefault(key, []).append(KnownClaim(ref, claim_id))
+        if ref not in self.texts:
+            self.raw[ref] = text
+
+    def add_head(self, claim_id: str, ref: str, text: str) -> None:
+        """The head of a stored cluster."""
+        self.heads.setdefault(claim_id, KnownClaim(ref, claim_id))
+        if ref not in self.texts:
+            self.raw[ref] = text
+
+    def place(self, article_id: str, sentence_index: int, text: ClaimText, keys: list[int]) -> str:
+        """The claim_id of one claim (`keys` from match_keys), which later claims can join."""
+        match = self.assign(text, keys)
+        claim_id = match[0] if match else new_claim_id(article_id, sentence_index)
+        placed = KnownClaim(claim_ref(article_id, sentence_index), claim_id)
+        self.texts[placed.ref] = text
+        for key in keys:
+            self.candidates.setdefault(key, []).append(placed)
+        self.heads.setdefault(claim_id, placed)
+        return claim_id
+
+    def assign(self, text: ClaimText, keys: Sequence[int]) -> tuple[str, float] | None:
+        """The cluster a claim joins and the match score, or None if no candidate is the
+        same claim; the first key is the exact text's."""
+        if keys and (exact := self.candidates.get(keys[0])):
+            return exact[0].claim_id, 1.0  # the same normalised sentence
+        shared: dict[str, int] = {}
+        by_ref: dict[str, KnownClaim] = {}
+        for key in keys:
+            holders = self.candidates.get(key, ())
+            if len(holders) > MAX_KEY_SHARERS:
+                continue  # a stock phrase or a crowded hash band: a rarer key finds as much
+            for known in holders:
+                shared[known.ref] = shared.get(known.ref, 0) + 1
+                by_ref[known.ref] = known
+        if not shared:
+            return None
+        shortlist = sorted(shared, key=lambda ref: (-shared[ref], ref))[:MAX_SHORTLIST]
+        ranked = self._closest(text, shortlist)
+        scored = dict(zip(ranked, self._scores(text, ranked), strict=True))
+        best: dict[str, float] = {}
+        for ref, score in scored.items():
+            claim_id = by_ref[ref].claim_id
+            best[claim_id] = max(score, best.get(claim_id, 0.0))
+        members: dict[str, list[str]] = {}
+        for known in by_ref.values():
+            members.setdefault(known.claim_id, []).append(known.ref)
+        link = max(self.model.threshold, LINK_SCORE)
+        # Complete linkage: a claim joins a cluster only if it is the same claim as every
+        # member found (up to MAX_VERIFIED) and as its head, so chains cannot grow a cluster.
+        for claim_id, score in sorted(best.items(), key=lambda item: (-item[1], item[0])):
+            if score < link:
+                break
+            others = sorted(members[claim_id])[:MAX_VERIFIED]
+            if claim_id in self.heads:
+                others.append(self.heads[claim_id].ref)
+            fresh = [ref for ref in dict.fromkeys(others) if ref not in scored]
+            scored |= dict(zip(fresh, self._scores(text, fresh), strict=True))
+            if all(scored[ref] >= self.model.threshold for ref in others):
+                return claim_id, score
         return None
-    most_shared = sorted(shared, key=lambda ref: (-shared[ref], ref))[:MAX_SHORTLIST]
-    ranked = _closest(text, most_shared, by_ref)
-    best: dict[str, float] = {}
-    found = claim_scores(text, [by_ref[ref].text for ref in ranked], model)
-    scored = dict(zip(ranked, found, strict=True))
-    for ref, score in scored.items():
-        claim_id = by_ref[ref].claim_id
-        best[claim_id] = max(score, best.get(claim_id, 0.0))
-    link = max(model.threshold, LINK_SCORE)
-    members: dict[str, list[KnownClaim]] = {}
-    for known in by_ref.values():
-        members.setdefault(known.claim_id, []).append(known)
-    # Complete linkage: a claim joins a cluster only if it is the same claim as every member
-    # found (up to MAX_VERIFIED), so a chain of near-misses cannot grow one cluster.
-    for claim_id, score in sorted(best.items(), key=lambda item: (-item[1], item[0])):
-        if score < link:
-            break
-        others = sorted(members[claim_id], key=lambda k: k.ref)[:MAX_VERIFIED]
-        if heads and claim_id in heads:
-            others.append(heads[claim_id])
-        unscored = [other for other in others if other.ref not in scored]
-        fresh = claim_scores(text, [other.text for other in unscored], model)
-        if all(s >= model.threshold for s in fresh) and all(
-            scored[o.ref] >= model.threshold for o in others if o.ref in scored
-        ):
-            return claim_id, score
-    return None
 
+    def _closest(self, text: ClaimText, refs: list[str]) -> list[str]:
+        """The candidates worth scoring: sharing enough content words (or a figure anchor),
+        with an embedding cosine of at least MIN_COSINE (one matrix product for all); the
+        closest MAX_CANDIDATES of them."""
+        prepared = self._prepared(refs)
+        refs = [ref for ref in refs if _worth_scoring(text, prepared[ref])]
+        if text.vector is None or not refs:
+            return refs[:MAX_CANDIDATES]
+        cosines = np.stack([prepared[ref].vector for ref in refs]) @ text.vector
+        order = np.argsort(-cosines, kind="stable")[:MAX_CANDIDATES]
+        return [refs[i] for i in order if cosines[i] >= MIN_COSINE]
 
-def _closest(text: ClaimText, refs: list[str], by_ref: dict[str, KnownClaim]) -> list[str]:
-    """The candidates worth scoring: sharing enough content words (or a figure anchor), with
-    an embedding cosine of at least MIN_COSINE (one matrix product for all); the closest
-    MAX_CANDIDATES of them."""
-    refs = [ref for ref in refs if _worth_scoring(text, by_ref[ref].text)]
-    if text.vector is None or not refs:
-        return refs[:MAX_CANDIDATES]
-    vectors = np.stack([by_ref[ref].text.vector for ref in refs])
-    cosines = vectors @ text.vector
-    order = np.argsort(-cosines, kind="stable")[:MAX_CANDIDATES]
-    return [refs[i] for i in order if cosines[i] >= MIN_COSINE]
+    def _scores(self, text: ClaimText, refs: list[str]) -> list[float]:
+        prepared = self._prepared(refs)
+        return claim_scores(text, [prepared[ref] for ref in refs], self.model)
+
+    def _prepared(self, refs: list[str]) -> dict[str, ClaimText]:
+        """Prepared texts of these claims, preparing the stored ones in one batch."""
+        missing = [ref for ref in refs if ref not in self.texts]
+        if missing:
+            texts = prepare([self.raw.pop(ref) for ref in missing], self.semantic)
+            self.texts.update(zip(missing, texts, strict=True))
+        return {ref: self.texts[ref] for ref in refs}
 
 
 def _worth_scoring(a: ClaimText, b: ClaimText) -> bool:
     shared = len(a.content & b.content) / (len(a.content | b.content) or 1)
     return shared > MIN_SHARED_CONTENT or figure_anchored(a, b) is not None
-
-
-def index(candidates: dict[int, list[KnownClaim]], keys: Iterable[int], claim: KnownClaim) -> None:
-    """Make a placed claim a candidate for the claims that follow."""
-    for key in keys:
-        candidates.setdefault(key, []).append(claim)
-
-
-class ClaimIndex:
-    """Placed claims by match key, with each cluster's head: what new claims are matched
-    against, in order, each joining a cluster or opening one."""
-
-    def __init__(
-        self,
-        model: PairModel,
-        candidates: dict[int, list[KnownClaim]] | None = None,
-        heads: dict[str, KnownClaim] | None = None,
-    ) -> None:
-        self.model = model
-        self.candidates = candidates if candidates is not None else {}
-        self.heads = heads if heads is not None else {}
-
-    def place(self, article_id: str, sentence_index: int, text: ClaimText, keys: list[int]) -> str:
-        """The claim_id of one claim (`keys` from match_keys), which later claims can join."""
-        match = assign(text, keys, self.candidates, self.model, self.heads)
-        claim_id = match[0] if match else new_claim_id(article_id, sentence_index)
-        placed = KnownClaim(claim_ref(article_id, sentence_index), claim_id, text)
-        index(self.candidates, keys, placed)
-        self.heads.setdefault(claim_id, placed)
-        return claim_id
 
 
 def _key(*parts: str) -> int:

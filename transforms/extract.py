@@ -10,7 +10,6 @@ from lxml import html as lxml_html
 
 from newslake.transforms.access import PaywallSigns, judge_access
 from newslake.transforms.blocks import drop_author_notes, drop_teasers, link_key
-from newslake.transforms.claim_finder import find_claims
 from newslake.transforms.dates import DateCandidate, DateChoice, choose_date, url_date
 from newslake.transforms.decode import decode_body
 from newslake.transforms.domclean import prepare_tree, shield_marks, unshield_marks
@@ -22,7 +21,6 @@ from newslake.transforms.plaintext import parse_plain_text
 from newslake.transforms.records import Extracted, Page
 from newslake.transforms.stories import signature
 
-CLAIM_LANGUAGE = "en"  # the claim rules read English; other articles have no claims
 MIN_WORDS = 40  # below this a page is a teaser, an index or an error page, not an article
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _MARKDOWN_TYPES = ("text/markdown", "text/x-markdown")
@@ -133,11 +131,6 @@ def _extracted(
         is_updated=dates.is_updated,
         date_candidates=dates.candidates,
         access=judge_access(words, paywall, word_count(summary) if summary else 0),
-        claims=(
-            find_claims(body, dates.published_at.year if dates.published_at else None)
-            if language == CLAIM_LANGUAGE
-            else ()
-        ),
         **{**meta, "language": language},
     )
 

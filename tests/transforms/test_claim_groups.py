@@ -1,6 +1,6 @@
 import numpy as np
 
-from newslake.transforms.claim_groups import ClaimIndex, assign, match_keys, new_claim_id
+from newslake.transforms.claim_groups import ClaimIndex, match_keys, new_claim_id
 from newslake.transforms.claims import PairModel, prepare
 
 # Same claim when word Jaccard passes 0.5: the grouping logic, apart from the fitted model.
@@ -53,4 +53,14 @@ def test_a_claim_joins_a_cluster_only_if_it_matches_every_member_compared():
 
 def test_claims_that_share_no_key_are_never_compared():
     (text,) = prepare(["Lead levels at three schools exceeded the federal limit."])
-    assert assign(text, [1, 2, 3], {}, JACCARD) is None
+    assert ClaimIndex(JACCARD).assign(text, [1, 2, 3]) is None
+
+
+def test_stored_claims_are_prepared_only_when_a_new_claim_needs_them():
+    index = ClaimIndex(JACCARD)
+    (text,) = prepare(["The port authority said 19 vessels were waiting at anchor."])
+    keys = match_keys("the port authority said <num> vessels were waiting at anchor.", text)
+    index.add_stored(keys[0], "old:0", "c-old", "The port authority said 19 vessels were waiting.")
+    index.add_stored(keys[1], "old:1", "c-other", "Lead levels at three schools exceeded a limit.")
+    assert index.place("new", 0, text, keys) == "c-old"  # the exact copy: no scoring at all
+    assert set(index.raw) == {"old:0", "old:1"}  # so nothing was prepared
