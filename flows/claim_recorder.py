@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from newslake.flows.settings import ClaimSettings
 from newslake.transforms.claim_finder import FoundClaim
-from newslake.transforms.claim_groups import ClaimIndex, match_keys
+from newslake.transforms.claim_groups import ClaimIndex, exact_key, match_keys
 from newslake.transforms.claims import pair_model, prepare
 from newslake.transforms.records import Article, RunInfo
 from newslake.warehouse.lake import Commit
@@ -37,15 +37,28 @@ class ClaimRecorder:
         flat = [(article, claim) for article, claims, _ in placed for claim in claims]
         if not flat:
             return 0
-        texts = prepare([claim.text for _, claim in flat], self.semantic)
+        # Copies of a sentence (syndication) join its cluster on the exact text alone: only
+        # the first of a batch's copies is prepared and placed, unless the lake holds one
+        # already, and copies keep only the exact key (the first has the rest).
+        copies: dict[int, list[tuple[Article, FoundClaim]]] = {}
+        for article, claim in flat:
+            copies.setdefault(exact_key(claim.normalised), []).append((article, claim))
+        stored = self.state.claim_candidates(copies)
+        firsts = [(key, group[0]) for key, group in copies.items() if key not in stored]
+        texts = prepare([claim.text for _, (_, claim) in firsts], self.semantic)
         keys = [
-            match_keys(claim.normalised, text) for (_, claim), text in zip(flat, texts, strict=True)
+            match_keys(claim.normalised, text)
+            for (_, (_, claim)), text in zip(firsts, texts, strict=True)
         ]
         claims = self._index([key for claim_keys in keys for key in claim_keys])
+        claim_of = {key: rows[0][1] for key, rows in stored.items()}
         rows = []
-        for (article, claim), text, claim_keys in zip(flat, texts, keys, strict=True):
-            claim_id = claims.place(article.article_id, claim.sentence_index, text, claim_keys)
-            rows.append(self._row(article, claim, claim_id, claim_keys))
+        for (key, (article, claim)), text, claim_keys in zip(firsts, texts, keys, strict=True):
+            claim_of[key] = claims.place(article.article_id, claim.sentence_index, text, claim_keys)
+            rows.append(self._row(article, claim, claim_of[key], claim_keys))
+        for key, group in copies.items():
+            rest = group if key in stored else group[1:]
+            rows += [self._row(article, claim, claim_of[key], [key]) for article, claim in rest]
         self.commit.add("claims", rows)
         self.state.remember_claims(rows)
         return len(rows)

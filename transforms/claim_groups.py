@@ -62,9 +62,14 @@ def new_claim_id(article_id: str, sentence_index: int) -> str:
     return short_hash("claim", article_id, str(sentence_index))
 
 
+def exact_key(normalised: str) -> int:
+    """The match key of a claim's exact normalised text (the first of its match_keys)."""
+    return _key("n", normalised)
+
+
 def match_keys(normalised: str, text: ClaimText) -> list[int]:
     """Blocking keys of a claim (signed 64-bit, for a BIGINT column)."""
-    keys = [_key("n", normalised)]
+    keys = [exact_key(normalised)]
     rare = sorted(text.content, key=lambda stem: (-idf_of(stem), stem))[:RARE_WORDS]
     keys += [_key("w", *pair) for pair in combinations(sorted(rare), 2)]
     if text.vector is not None and text.vector.any():
