@@ -5,6 +5,7 @@ Prefect is imported only by commands that run flows, so `sql` starts fast.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -366,8 +367,17 @@ def _run_ingest(
 
 
 def _prefect_env() -> None:
+    """Prefect's defaults for the CLI, and no second report of an error the CLI reports."""
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    logging.getLogger("prefect.flow_runs").addFilter(_not_newslake_errors)
+
+
+def _not_newslake_errors(record: logging.LogRecord) -> bool:
+    """Keep a log record unless it carries a NewslakeError: the CLI prints those as one line,
+    where Prefect's flow engine would log them again with a traceback."""
+    exc = record.exc_info[1] if record.exc_info else None
+    return not isinstance(exc, NewslakeError)
 
 
 def _human_bytes(size: int) -> str:

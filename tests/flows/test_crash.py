@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from lake_rows import snapshot
 from newslake.warehouse.failpoints import ENV, POINTS
 from newslake.warehouse.lock import lock_holder
 
+NEWSLAKE = str(Path(sys.executable).with_name("newslake"))
 SCRIPT = (
     "import sys; from newslake.flows.ingest import run_ingest; "
     "run_ingest(sources=sys.argv[1:-1], lake=sys.argv[-1], workers=2, allow_hosts=['127.0.0.1'])"
@@ -100,3 +102,52 @@ def test_a_run_killed_anywhere_is_completed_by_the_next(
     assert not any((lake / "_staging").iterdir()) if (lake / "_staging").exists() else True
     assert not list((lake / "_journal").glob("*.json")) if (lake / "_journal").exists() else True
     assert all(".tmp" not in name for name in visible_files(lake))
+
+
+@pytest.mark.slow
+def test_two_runs_on_one_lake_never_write_at_once(tmp_path, sources, api_url):
+    """A run that finds the lake locked waits, then gives up with a message naming the
+    holder; the lake holds exactly one run's writes."""
+    lake = tmp_path / "lake"
+    env = {**os.environ, "PREFECT_API_URL": api_url, "NEWSLAKE__LOCK_TIMEOUT_S": "1"}
+    env.pop(ENV, None)
+    # Another writer holds the lock (a process that took it and sleeps).
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(lake)], env=env, start_new_session=True
+    )
+    try:
+        wait_for_lock(lake)
+        args = [arg for source in sources for arg in ("--source", source)]
+        second = subprocess.run(
+            [NEWSLAKE, "run", *args, "--lake", str(lake), "--allow-host", "127.0.0.1"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        os.killpg(holder.pid, signal.SIGKILL)
+        holder.wait()
+    assert second.returncode == 2
+    assert second.stderr.startswith("error: lake ") and "is being written by run hold" in (
+        second.stderr
+    )
+    assert "Traceback" not in second.stderr
+    assert not (lake / "warehouse.duckdb").exists()  # the waiting run wrote nothing
+
+
+HOLD = (
+    "import sys, time; from datetime import UTC, datetime; "
+    "from newslake.transforms.records import RunInfo; "
+    "from newslake.warehouse.lake import Lake; "
+    "run = RunInfo('hold', datetime.now(UTC)); "
+    "ctx = Lake(sys.argv[1]).writing(run, 5); ctx.__enter__(); time.sleep(300)"
+)
+
+
+def wait_for_lock(lake: Path) -> None:
+    for _ in range(200):
+        if lock_holder(lake):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the holder never took the lock")
