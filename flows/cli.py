@@ -51,6 +51,14 @@ EXAMPLE_QUERIES = (
         "FROM (SELECT unnest(topics) AS topic, story_id FROM articles) GROUP BY topic",
     ),
     (
+        "Claims that recur across independent stories",
+        "SELECT stories, outlets, representative FROM recurring_claims LIMIT 5",
+    ),
+    (
+        "Claims whose figures disagree between articles",
+        "SELECT representative, kind, unit, low, high FROM claim_figures",
+    ),
+    (
         "Inputs that did not become articles",
         "SELECT outcome, count(*) AS n, any_value(error) AS example FROM fetch_log "
         "WHERE outcome NOT IN ('ok', 'updated', 'unchanged', 'not_modified') GROUP BY outcome",

@@ -187,3 +187,13 @@ def test_claims_audit_shows_every_sentence_and_the_rule_that_decided(cli_lake):
     assert_one_line_error(
         newslake("claims-audit", "0000", "--lake", "lake", cwd=home), "no article"
     )
+
+
+def test_the_example_queries_the_demo_suggests_all_run(cli_lake):
+    from newslake.flows.cli import EXAMPLE_QUERIES
+    from newslake.warehouse.views import query
+
+    home, _ = cli_lake
+    for label, sql in EXAMPLE_QUERIES:
+        columns, _ = query(home / "lake", sql)
+        assert columns, label
