@@ -18,6 +18,7 @@ import typer
 
 from newslake.flows.settings import Settings
 from newslake.transforms.errors import ConfigError, NewslakeError
+from newslake.warehouse.examples import EXAMPLES
 
 app = typer.Typer(
     name="newslake",
@@ -34,36 +35,6 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     "PREFECT_LOGGING_LEVEL": "WARNING",
 }
-EXAMPLE_QUERIES = (
-    (
-        "Articles per outlet and day",
-        "SELECT published_date, outlet, count(*) AS articles FROM articles "
-        "GROUP BY ALL ORDER BY published_date, outlet",
-    ),
-    (
-        "Stories covered by more than one outlet",
-        "SELECT story_id, any_value(title) AS title, count(DISTINCT outlet) AS outlets "
-        "FROM articles GROUP BY story_id HAVING outlets > 1 ORDER BY outlets DESC",
-    ),
-    (
-        "Articles and stories per topic",
-        "SELECT topic, count(*) AS articles, count(DISTINCT story_id) AS stories "
-        "FROM (SELECT unnest(topics) AS topic, story_id FROM articles) GROUP BY topic",
-    ),
-    (
-        "Claims that recur across independent stories",
-        "SELECT stories, outlets, representative FROM recurring_claims LIMIT 5",
-    ),
-    (
-        "Claims whose figures disagree between articles",
-        "SELECT representative, kind, unit, low, high FROM claim_figures",
-    ),
-    (
-        "Inputs that did not become articles",
-        "SELECT outcome, count(*) AS n, any_value(error) AS example FROM fetch_log "
-        "WHERE outcome NOT IN ('ok', 'updated', 'unchanged', 'not_modified') GROUP BY outcome",
-    ),
-)
 
 Config = Annotated[Path | None, typer.Option("--config", "-c", help="newslake.toml to read.")]
 LakeOpt = Annotated[str | None, typer.Option("--lake", "-l", help="Lake directory [./lake].")]
@@ -124,7 +95,7 @@ def demo(lake: LakeOpt = None, workers: Workers = None) -> None:
         progress=True,
     )
     typer.echo("\nTry:")
-    for label, sql in EXAMPLE_QUERIES:
+    for label, sql in EXAMPLES:
         lake_flag = f" --lake {lake}" if lake else ""
         typer.echo(f'  # {label}\n  newslake sql{lake_flag} "{sql}"\n')
 

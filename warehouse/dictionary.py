@@ -1,4 +1,5 @@
-"""The data dictionary (docs/tables.md), generated from the table schemas.
+"""The data dictionary (docs/tables.md), generated from the table schemas, the analytic
+views' SQL and the example queries.
 
 Regenerate with `python -m newslake.warehouse.dictionary > docs/tables.md`; a test fails
 when the file and the schemas drift apart.
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from newslake.warehouse.examples import EXAMPLES
 from newslake.warehouse.schemas import TABLES
+from newslake.warehouse.views import ANALYTIC_VIEWS, load_sql
 
 
 def _type_name(arrow_type: pa.DataType) -> str:
@@ -44,8 +47,7 @@ def tables_markdown() -> str:
             "",
             f"## {spec.name}",
             "",
-            f"Path `{spec.path}/{spec.partition}=YYYY-MM-DD/*.parquet`"
-            + (f"; one row per `{spec.key}`." if spec.key else "; one row per input per run."),
+            f"Path `{spec.path}/{spec.partition}=YYYY-MM-DD/*.parquet`; {spec.grain}.",
             "",
             "| column | type | null | meaning |",
             "|---|---|---|---|",
@@ -55,7 +57,22 @@ def tables_markdown() -> str:
             for c in spec.columns
         ]
         lines.append(f"| {spec.partition} | date (partition) | yes | {spec.partition_doc} |")
-    return "\n".join(lines) + "\n"
+    lines += ["", "## Analytic views", ""]
+    lines += [f"- `{name}`: {_view_doc(name)}" for name in ANALYTIC_VIEWS]
+    lines += ["", "## Example queries", ""]
+    for question, sql in EXAMPLES:
+        lines += [f"{question}:", "", "```sql", sql, "```", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _view_doc(name: str) -> str:
+    """The leading comment of a view's SQL, as one line."""
+    comment = []
+    for line in load_sql(name).splitlines():
+        if not line.startswith("--"):
+            break
+        comment.append(line.removeprefix("--").strip())
+    return " ".join(comment)
 
 
 if __name__ == "__main__":

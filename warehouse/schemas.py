@@ -33,8 +33,9 @@ class TableSpec:
     partition: str
     partition_of: Callable[[dict[str, Any]], date | None]
     partition_doc: str
-    key: str | None = None
+    key: str | None = None  # rows are removed (replaced) by this column
     sort_by: str | None = None
+    grain: str = ""  # what one row is
 
     @property
     def schema(self) -> pa.Schema:
@@ -70,6 +71,7 @@ def _utc_date(column: str) -> Callable[[dict[str, Any]], date | None]:
 
 PAGES = TableSpec(
     name="pages",
+    grain="one row per distinct content fetched or read (`page_id`)",
     path="bronze/pages",
     partition="fetch_date",
     partition_of=_utc_date("fetched_at"),
@@ -95,6 +97,7 @@ PAGES = TableSpec(
 
 FETCH_LOG = TableSpec(
     name="fetch_log",
+    grain="one row per input (URL or file) per run",
     path="bronze/fetch_log",
     partition="fetch_date",
     partition_of=_utc_date("logged_at"),
@@ -123,6 +126,7 @@ FETCH_LOG = TableSpec(
 
 ARTICLES = TableSpec(
     name="articles",
+    grain="one row per article (`article_id`), its current version",
     path="silver/articles",
     partition="published_date",
     partition_of=_utc_date("published_at"),
@@ -197,6 +201,7 @@ ARTICLES = TableSpec(
 
 STORY_INDEX = TableSpec(
     name="story_index",
+    grain="one row per indexing of an article's text; the latest counts",
     path="silver/story_index",
     partition="indexed_date",
     partition_of=_utc_date("indexed_at"),
@@ -215,6 +220,7 @@ STORY_INDEX = TableSpec(
 
 ARTICLE_VERSIONS = TableSpec(
     name="article_versions",
+    grain="one row per earlier version of an article",
     path="silver/article_versions",
     partition="replaced_date",
     partition_of=_utc_date("seen_to"),
@@ -236,6 +242,7 @@ ARTICLE_VERSIONS = TableSpec(
 
 COVERAGE_DAILY = TableSpec(
     name="coverage_daily",
+    grain="one row per date, outlet, topic and access",
     path="gold/coverage_daily",
     partition="date",
     partition_of=lambda row: row["date"],
@@ -270,6 +277,7 @@ QUANTITY = pa.struct(
 
 CLAIMS = TableSpec(
     name="claims",
+    grain="one row per claim sentence (`article_id`, `sentence_index`)",
     path="silver/claims",
     partition="published_date",
     partition_of=_utc_date("published_at"),
@@ -317,6 +325,7 @@ CLAIMS = TableSpec(
 
 CLAIM_CLUSTERS = TableSpec(
     name="claim_clusters",
+    grain="one row per claim (`claim_id`)",
     path="gold/claim_clusters",
     partition="first_seen_date",
     partition_of=_utc_date("first_seen"),

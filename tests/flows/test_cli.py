@@ -190,10 +190,10 @@ def test_claims_audit_shows_every_sentence_and_the_rule_that_decided(cli_lake):
 
 
 def test_the_example_queries_the_demo_suggests_all_run(cli_lake):
-    from newslake.flows.cli import EXAMPLE_QUERIES
+    from newslake.warehouse.examples import EXAMPLES
     from newslake.warehouse.views import query
 
     home, _ = cli_lake
-    for label, sql in EXAMPLE_QUERIES:
+    for label, sql in EXAMPLES:
         columns, _ = query(home / "lake", sql)
         assert columns, label

@@ -429,3 +429,11 @@ def test_recurring_claims_have_independent_support_and_copies_count_once(sample_
     # A syndicated copy adds an article to a claim, never a story.
     copies = rows(lake, "SELECT count(*) FROM claim_clusters WHERE articles > stories")
     assert copies[0][0] > 0
+
+
+def test_every_documented_example_query_answers_on_the_sample(sample_lake):
+    from newslake.warehouse.examples import EXAMPLES
+
+    lake, _ = sample_lake
+    for question, sql in EXAMPLES:
+        assert rows(lake, sql), question
