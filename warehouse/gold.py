@@ -72,8 +72,7 @@ def _stage_claim_clusters(
     con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit, min_stories: int
 ) -> int:
     """Stage gold/claim_clusters anew from every claim (a cluster's first date can move)."""
-    for old in sorted({path.parent.name for path in lake.data_files(CLAIM_CLUSTERS)}):
-        commit.clear(CLAIM_CLUSTERS.name, old)
+    commit.clear_table(CLAIM_CLUSTERS.name)
     if not lake.data_files(CLAIMS):
         return 0
     sql = load_sql("claim_clusters", claims=parquet_relation(lake, CLAIMS))

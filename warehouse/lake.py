@@ -187,6 +187,11 @@ class Commit:
         """Delete every committed file of one partition (e.g. before writing it anew)."""
         self.cleared.add((table, partition))
 
+    def clear_table(self, table: str) -> None:
+        """Delete every committed file of a table (before writing it whole anew)."""
+        for path in self.lake.data_files(TABLES[table]):
+            self.clear(table, path.parent.name)
+
     def publish(self) -> dict[str, int]:
         """Write the journal (the commit point) and apply it; returns rows staged per table."""
         ops: list[dict[str, str]] = []

@@ -67,5 +67,4 @@ def first_seen(lake: Lake) -> dict[str, datetime]:
 def clear_rebuilt(commit: Commit) -> None:
     """Stage the removal of every file of the rebuilt tables (the commit adds the new ones)."""
     for spec in REBUILT:
-        for partition in sorted({path.parent.name for path in commit.lake.data_files(spec)}):
-            commit.clear(spec.name, partition)
+        commit.clear_table(spec.name)
