@@ -229,10 +229,16 @@ class Pipeline:
         pages: list[Page],
         failures: list[FetchLogRow],
         entries: dict[str, Entry] | None = None,
+        recheck: bool = False,
     ) -> None:
-        """Log the failures, and start extracting the pages that are not known already."""
+        """Log the failures, and start extracting the pages that are not known already (with
+        `recheck`, every page: they are stored already, and extracted again)."""
         self.recorder.log(failures, entries)
-        fresh = self.recorder.skip_known(pages)
+        if recheck:
+            self.recorder.stored_pages.update(page.page_id for page in pages)
+            fresh = pages
+        else:
+            fresh = self.recorder.skip_known(pages)
         # Without a pool, extract here: threads would only share one core and the GIL.
         future = (
             extract_articles.submit(quote(fresh), self.pool, self.claims)

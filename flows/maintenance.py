@@ -4,6 +4,8 @@ rebuilds silver and gold from the stored pages, without the network."""
 from __future__ import annotations
 
 from contextlib import closing
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
 
 from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -19,45 +21,81 @@ from newslake.flows.ingest import (
 from newslake.flows.recorder import RunRecorder
 from newslake.flows.settings import Settings
 from newslake.flows.summary import RunSummary
+from newslake.transforms.claim_finder import FoundClaim, with_claims
+from newslake.transforms.records import Article, Extracted
 from newslake.transforms.topics import compile_topics
-from newslake.warehouse.compact import compact
+from newslake.warehouse.compact import TARGET_BYTES, compact
 from newslake.warehouse.lake import Lake
-from newslake.warehouse.rebuild import clear_rebuilt, first_seen, latest_pages
+from newslake.warehouse.rebuild import (
+    article_dates,
+    clear_rebuilt,
+    first_seen,
+    latest_pages,
+    stored_articles,
+)
 
 
 @flow(name="compact")
 def compact_lake(
-    lake: str | None = None, config_path: str | None = None, min_files: int = 2
+    lake: str | None = None,
+    config_path: str | None = None,
+    min_files: int = 2,
+    target_mb: int = TARGET_BYTES >> 20,
 ) -> dict[str, int]:
-    """Merge every partition holding at least `min_files` Parquet files into one file, in one
-    atomic commit under the writer lock; returns the files merged per table."""
+    """Merge the small files of every partition holding at least `min_files` of them into
+    files of about `target_mb` MB, in one atomic commit under the writer lock (which also
+    clears temp files a killed run left); returns the files merged per table."""
     settings = Settings.load(config_path, lake=lake)
     run = new_run()
     with Lake(settings.lake).writing(run, settings.lock_timeout_s) as commit:
-        merged = compact(commit, min_files)
+        merged = compact(commit, min_files, target_mb << 20)
         commit.publish()
     get_run_logger().info("compacted %s", merged or "nothing")
     return merged
 
 
+class Stage(StrEnum):
+    """Where `reprocess` starts; every later stage is rebuilt too."""
+
+    extract = "extract"  # extract the stored pages again
+    # Story assignment needs every page's text, duplicates' too, which only bronze keeps:
+    # it is rebuilt by extracting again.
+    stories = "stories"
+    claims = "claims"  # find and group the stored articles' claims again
+    gold = "gold"  # recompute the gold tables
+
+
 @flow(name="reprocess", task_runner=ThreadPoolTaskRunner(max_workers=IN_FLIGHT))
 def reprocess_lake(
-    lake: str | None = None, config_path: str | None = None, workers: int | None = None
+    lake: str | None = None,
+    config_path: str | None = None,
+    workers: int | None = None,
+    stage: Stage = Stage.extract,
+    since: date | None = None,
 ) -> RunSummary:
-    """Extract every URL's latest stored page again and rebuild articles, stories, claims and
-    the gold tables from them, as a fresh ingest of those pages would, in one atomic commit.
+    """Rebuild silver and gold from what the lake stores, without the network, from `stage`
+    on, in atomic commits under the writer lock.
 
-    Story and claim ids are assigned anew; first_seen_at is kept. Use the config the pages
-    were ingested with: its topics, claim settings and per-source outlets apply.
+    From `extract` (or `stories`), every URL's latest stored page is extracted again and
+    articles, stories, claims and gold are rebuilt as a fresh ingest of those pages would,
+    with new story and claim ids and first_seen_at kept. With `since`, only pages fetched on
+    or after that day are extracted again, as a run that fetched them anew: a changed text
+    becomes an update. From `claims`, the stored articles' claims (with `since`, of those
+    stored on or after that day) are found and grouped again; from `gold`, the gold tables
+    are recomputed. Use the config the pages were ingested with: its topics, claim settings
+    and per-source outlets apply.
     """
     settings = Settings.load(config_path, lake=lake, **{"extract.workers": workers})
+    stage = Stage(stage)
+    after = datetime.combine(since, time(), UTC) if since else None
     run = new_run()
     store = Lake(settings.lake)
     summary = RunSummary(run.run_id, str(store.root))
     outlets = {s.label: s.outlet for s in settings.sources}
+    rebuild = stage in (Stage.extract, Stage.stories) and since is None
     with (
         store.writing(run, settings.lock_timeout_s) as commit,
-        extraction_pool(settings.workers) as pool,
+        extraction_pool(settings.workers if stage in (Stage.extract, Stage.stories) else 1) as pool,
         closing(
             RunRecorder(
                 commit,
@@ -66,18 +104,51 @@ def reprocess_lake(
                 outlets,
                 compile_topics(settings.topics),
                 settings.claims,
-                first_seen=first_seen(store),
+                first_seen=first_seen(store) if rebuild else None,
             )
         ) as recorder,
     ):
-        clear_rebuilt(commit)
-        pipeline = Pipeline(recorder, pool, lambda _n: None)
-        for pages in latest_pages(store, settings.extract.batch_size):
-            recorder.stored_pages.update(page.page_id for page in pages)  # bronze stays as is
-            pipeline.push(pages, [])
-        pipeline.drain()
+        batch = settings.extract.batch_size
+        if stage in (Stage.extract, Stage.stories):
+            if rebuild:
+                clear_rebuilt(commit)
+            pipeline = Pipeline(recorder, pool, lambda _n: None)
+            for pages in latest_pages(store, batch, after):
+                pipeline.push(pages, [], recheck=True)  # bronze stays as it is
+            pipeline.drain()
+        elif stage is Stage.claims and recorder.claims is not None:
+            if since is None:
+                commit.clear_table("claims")
+                recorder.state.forget_every_claim()
+            for articles in stored_articles(store, batch, after):
+                placed = [(a, _claims_of(a), since is not None) for a in articles]
+                summary.outcomes["claims_regrouped"] += len(articles)
+                recorder.claims.record(placed)
+            recorder.claims_changed = True
+        if stage in (Stage.claims, Stage.gold):
+            recorder.touched_dates |= article_dates(store, after)
+            recorder.claims_changed = True  # claim clusters are gold too
         summary.inputs = sum(summary.outcomes.values())
         summary.rows_written = commit_run(recorder)
         refresh_gold_task(recorder)
     get_run_logger().info("reprocessed %s", summary.as_dict())
     return summary
+
+
+def _claims_of(article: Article) -> tuple[FoundClaim, ...]:
+    """The claims found in a stored article, as extraction finds them."""
+    extracted = Extracted(
+        page_id=article.page_id,
+        url=article.url,
+        source=article.source,
+        canonical_url=article.canonical_url,
+        title=article.title,
+        authors=tuple(article.authors),
+        published_at=article.published_at,
+        language=article.language,
+        site_name=None,
+        text=article.text,
+        word_count=article.word_count,
+        content_hash=article.content_hash,
+    )
+    return with_claims(extracted).claims

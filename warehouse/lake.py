@@ -75,6 +75,7 @@ class _Partition:
     chunks: list[pa.Table] = field(default_factory=list)
     size: int = 0
     writer: pq.ParquetWriter | None = None
+    files: list[str] = field(default_factory=list)  # written so far, the open one last
 
 
 class StagedTable:
@@ -114,7 +115,7 @@ class StagedTable:
             self._flush(name)
 
     def finish(self, name: str) -> None:
-        """Flush and close one partition's staged file (no more rows will come for it)."""
+        """Flush and close one partition's staged file; rows added later start another."""
         self._flush(name)
         writer = self.partitions[name].writer
         if writer is not None and writer.is_open:
@@ -126,7 +127,11 @@ class StagedTable:
         for part in self.partitions.values():
             if part.writer is not None and part.writer.is_open:
                 part.writer.close()
-        return [f"{name}/{self.file_name}" for name in sorted(self.partitions)]
+        return [
+            f"{name}/{file}"
+            for name in sorted(self.partitions)
+            for file in self.partitions[name].files
+        ]
 
     def _flush(self, name: str) -> None:
         part = self.partitions[name]
@@ -135,8 +140,12 @@ class StagedTable:
         table = pa.concat_tables(part.chunks)
         if self.spec.sort_by:
             table = table.sort_by(self.spec.sort_by)
-        if part.writer is None:
-            path = self.staging / self.spec.path / name / self.file_name
+        if part.writer is None or not part.writer.is_open:
+            file = self.file_name
+            if part.files:  # a second file for this partition in one run (compaction)
+                file = file.replace(".parquet", f"-{len(part.files)}.parquet")
+            part.files.append(file)
+            path = self.staging / self.spec.path / name / file
             path.parent.mkdir(parents=True, exist_ok=True)
             part.writer = pq.ParquetWriter(path, self.spec.schema, **_WRITE_OPTIONS)
         part.writer.write_table(table)
@@ -158,6 +167,7 @@ class Commit:
         }
         self.removals: dict[tuple[str, str], set[str]] = {}
         self.cleared: set[tuple[str, str]] = set()
+        self.dropped: set[tuple[str, str]] = set()
         self.archives: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
 
     def add(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
@@ -187,6 +197,10 @@ class Commit:
         """Delete every committed file of one partition (e.g. before writing it anew)."""
         self.cleared.add((table, partition))
 
+    def drop(self, table: str, file: str) -> None:
+        """Delete one committed file (relative to the table), e.g. once merged into another."""
+        self.dropped.add((table, file))
+
     def clear_table(self, table: str) -> None:
         """Delete every committed file of a table (before writing it whole anew)."""
         for path in self.lake.data_files(TABLES[table]):
@@ -199,6 +213,8 @@ class Commit:
             spec = TABLES[table]
             for old in sorted((self.lake.table_dir(spec) / partition).glob("*.parquet")):
                 ops.append({"op": "delete", "path": f"{spec.path}/{partition}/{old.name}"})
+        for table, file in sorted(self.dropped):
+            ops.append({"op": "delete", "path": f"{TABLES[table].path}/{file}"})
         for (table, file), keys in sorted(self.removals.items()):
             ops.append(self._rewrite_without(TABLES[table], file, keys))
         for name, staged in self.tables.items():

@@ -4,11 +4,11 @@ are rebuilt from them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 
-from newslake.transforms.records import Page
+from newslake.transforms.records import Article, Page
 from newslake.warehouse.lake import Commit, Lake
 from newslake.warehouse.schemas import (
     ARTICLES,
@@ -21,13 +21,17 @@ from newslake.warehouse.schemas import (
 from newslake.warehouse.views import parquet_relation
 
 # Rebuilt from bronze; article_versions keeps its history, bronze is never touched.
+# gold/outlet_health is not cleared: it derives from fetch_log, which reprocess keeps, and the
+# gold refresh that ends a reprocess recomputes it whole and rewrites the dates that changed.
 REBUILT = (ARTICLES, STORY_INDEX, CLAIMS, COVERAGE_DAILY, CLAIM_CLUSTERS)
 
 
-def latest_pages(lake: Lake, batch_size: int) -> Iterator[list[Page]]:
-    """The latest stored page of every URL, in batches: first those that hold an article, in
-    the order the articles were first seen (so a duplicate stays a duplicate of the same
-    article), then the rest in the order they were fetched."""
+def latest_pages(
+    lake: Lake, batch_size: int, since: datetime | None = None
+) -> Iterator[list[Page]]:
+    """The latest stored page of every URL (fetched at or after `since`), in batches: first
+    those that hold an article, in the order the articles were first seen (so a duplicate
+    stays a duplicate of the same article), then the rest in the order they were fetched."""
     if not lake.data_files(PAGES):
         return
     seen = (
@@ -41,8 +45,9 @@ def latest_pages(lake: Lake, batch_size: int) -> Iterator[list[Page]]:
             f"SELECT {', '.join(f'p.{c}' for c in PAGES.schema.names)} "
             f"FROM {parquet_relation(lake, PAGES)} p LEFT JOIN ({seen}) a USING (page_id) "
             "QUALIFY row_number() OVER (PARTITION BY p.url ORDER BY p.fetched_at DESC, "
-            "p.page_id) = 1 "
-            "ORDER BY a.first_seen_at IS NULL, a.first_seen_at, p.fetched_at, p.url"
+            "p.page_id) = 1 AND (p.fetched_at >= $since OR $since IS NULL) "
+            "ORDER BY a.first_seen_at IS NULL, a.first_seen_at, p.fetched_at, p.url",
+            {"since": since},
         )
         while rows := result.fetchmany(batch_size):
             yield [Page(*row) for row in rows]
@@ -68,3 +73,47 @@ def clear_rebuilt(commit: Commit) -> None:
     """Stage the removal of every file of the rebuilt tables (the commit adds the new ones)."""
     for spec in REBUILT:
         commit.clear_table(spec.name)
+
+
+def stored_articles(
+    lake: Lake, batch_size: int, since: datetime | None = None
+) -> Iterator[list[Article]]:
+    """The stored articles (those updated at or after `since`), in batches, in the order a
+    run met them: by first seen, then by when their page was fetched."""
+    if not lake.data_files(ARTICLES):
+        return
+    fetched = (
+        f"SELECT page_id, fetched_at FROM {parquet_relation(lake, PAGES)}"
+        if lake.data_files(PAGES)
+        else "SELECT NULL::VARCHAR AS page_id, NULL::TIMESTAMPTZ AS fetched_at"
+    )
+    con = duckdb.connect()
+    try:
+        result = con.execute(
+            f"SELECT {', '.join(f'a.{c}' for c in Article.__slots__)} "
+            f"FROM {parquet_relation(lake, ARTICLES)} a LEFT JOIN ({fetched}) p USING (page_id) "
+            "WHERE a.updated_at >= $since OR $since IS NULL "
+            "ORDER BY a.first_seen_at, p.fetched_at, a.url",
+            {"since": since},
+        )
+        while rows := result.fetchmany(batch_size):
+            yield [Article(*row) for row in rows]
+    finally:
+        con.close()
+
+
+def article_dates(lake: Lake, since: datetime | None = None) -> set[date | None]:
+    """The publication dates (partitions) of the articles updated at or after `since`."""
+    if not lake.data_files(ARTICLES):
+        return set()
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        rows = con.execute(
+            f"SELECT DISTINCT CAST(published_at AS DATE) FROM {parquet_relation(lake, ARTICLES)} "
+            "WHERE updated_at >= $since OR $since IS NULL",
+            {"since": since},
+        ).fetchall()
+    finally:
+        con.close()
+    return {day for (day,) in rows}

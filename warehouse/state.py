@@ -230,6 +230,11 @@ class LakeState:
         )
         self.con.execute("DELETE FROM claim_info WHERE article_id = ?", [article_id])
 
+    def forget_every_claim(self) -> None:
+        """Drop every stored claim from matching (they are being grouped anew)."""
+        self.con.execute("DELETE FROM claim_keys")
+        self.con.execute("DELETE FROM claim_info")
+
     def remember_claims(self, rows: Sequence[dict]) -> None:
         """Make this batch's claims candidates for the rest of the run."""
         if not rows:
