@@ -6,11 +6,15 @@ from collections.abc import Sequence
 
 from newslake.flows.settings import ClaimSettings
 from newslake.transforms.claim_finder import FoundClaim
-from newslake.transforms.claim_groups import ClaimIndex, exact_key, match_keys
+from newslake.transforms.claim_groups import ClaimIndex, PreparedCache, exact_key, match_keys
 from newslake.transforms.claims import pair_model, prepare
 from newslake.transforms.records import Article, RunInfo
 from newslake.warehouse.lake import Commit
 from newslake.warehouse.state import LakeState
+
+# Prepared claims kept across a run's batches (about 45 KB each): the recent ones, which the
+# next batches' claims are most likely to match.
+PREPARED_CLAIMS = 2_000
 
 
 class ClaimRecorder:
@@ -22,6 +26,7 @@ class ClaimRecorder:
         self.commit, self.run, self.state = commit, run, state
         self.semantic = settings.semantic
         self.model = pair_model(settings.semantic)
+        self.prepared = PreparedCache(PREPARED_CLAIMS)
 
     def record(self, placed: Sequence[tuple[Article, Sequence[FoundClaim], bool]]) -> int:
         """Stage the claims of (article, its claims, whether it replaces a stored version).
@@ -45,7 +50,11 @@ class ClaimRecorder:
             copies.setdefault(exact_key(claim.normalised), []).append((article, claim))
         stored = self.state.claim_candidates(copies)
         firsts = [(key, group[0]) for key, group in copies.items() if key not in stored]
-        texts = prepare([claim.text for _, (_, claim) in firsts], self.semantic)
+        texts = prepare(
+            [claim.text for _, (_, claim) in firsts],
+            self.semantic,
+            [claim.quantities for _, (_, claim) in firsts],
+        )
         keys = [
             match_keys(claim.normalised, text)
             for (_, (_, claim)), text in zip(firsts, texts, strict=True)
@@ -55,6 +64,7 @@ class ClaimRecorder:
         rows = []
         for (key, (article, claim)), text, claim_keys in zip(firsts, texts, keys, strict=True):
             claim_of[key] = claims.place(article.article_id, claim.sentence_index, text, claim_keys)
+            self.prepared.put(claim.text, text)
             rows.append(self._row(article, claim, claim_of[key], claim_keys))
         for key, group in copies.items():
             rest = group if key in stored else group[1:]
@@ -66,7 +76,7 @@ class ClaimRecorder:
     def _index(self, keys: list[int]) -> ClaimIndex:
         """An index of the claims already placed (in the lake or earlier in this run) that
         share a key with this batch's, and of their clusters' heads."""
-        index = ClaimIndex(self.model, self.semantic)
+        index = ClaimIndex(self.model, self.semantic, self.prepared)
         stored = self.state.claim_candidates(keys)
         for key, rows in stored.items():
             for ref, claim_id, text in rows:

@@ -10,6 +10,7 @@ accepted match; a claim never moves, and clusters are never merged, so ids stay 
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -80,6 +81,29 @@ def match_keys(normalised: str, text: ClaimText) -> list[int]:
     return keys
 
 
+class PreparedCache:
+    """Prepared claims by text, kept across batches (the least recently used go first): a
+    claim is a candidate again and again while its story runs."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[str, ClaimText] = OrderedDict()
+
+    def get(self, text: str) -> ClaimText | None:
+        """The prepared form of a claim text, if kept."""
+        found = self.items.get(text)
+        if found is not None:
+            self.items.move_to_end(text)
+        return found
+
+    def put(self, text: str, prepared: ClaimText) -> None:
+        """Keep a prepared claim, dropping the least recently used beyond `size`."""
+        self.items[text] = prepared
+        self.items.move_to_end(text)
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+
 class ClaimIndex:
     """Placed claims by match key, with each cluster's head: what new claims are matched
     against, in order, each joining a cluster or opening one.
@@ -88,8 +112,11 @@ class ClaimIndex:
     reaches them: copies match on their exact key and need no preparing at all.
     """
 
-    def __init__(self, model: PairModel, semantic: bool = True) -> None:
+    def __init__(
+        self, model: PairModel, semantic: bool = True, cache: PreparedCache | None = None
+    ) -> None:
         self.model, self.semantic = model, semantic
+        self.cache = cache or PreparedCache(0)
         self.candidates: dict[int, list[KnownClaim]] = {}
         self.heads: dict[str, KnownClaim] = {}
         self.texts: dict[str, ClaimText] = {}  # prepared, by ref
@@ -98,14 +125,21 @@ class ClaimIndex:
     def add_stored(self, key: int, ref: str, claim_id: str, text: str) -> None:
         """A claim from the lake that holds this key."""
         self.candidates.setdefault(key, []).append(KnownClaim(ref, claim_id))
-        if ref not in self.texts:
-            self.raw[ref] = text
+        self._add_text(ref, text)
 
     def add_head(self, claim_id: str, ref: str, text: str) -> None:
         """The head of a stored cluster."""
         self.heads.setdefault(claim_id, KnownClaim(ref, claim_id))
-        if ref not in self.texts:
+        self._add_text(ref, text)
+
+    def _add_text(self, ref: str, text: str) -> None:
+        if ref in self.texts:
+            return
+        prepared = self.cache.get(text)
+        if prepared is None:
             self.raw[ref] = text
+        else:
+            self.texts[ref] = prepared
 
     def place(self, article_id: str, sentence_index: int, text: ClaimText, keys: list[int]) -> str:
         """The claim_id of one claim (`keys` from match_keys), which later claims can join."""
@@ -179,8 +213,11 @@ class ClaimIndex:
         """Prepared texts of these claims, preparing the stored ones in one batch."""
         missing = [ref for ref in refs if ref not in self.texts]
         if missing:
-            texts = prepare([self.raw.pop(ref) for ref in missing], self.semantic)
+            raw = [self.raw.pop(ref) for ref in missing]
+            texts = prepare(raw, self.semantic)
             self.texts.update(zip(missing, texts, strict=True))
+            for text, prepared in zip(raw, texts, strict=True):
+                self.cache.put(text, prepared)
         return {ref: self.texts[ref] for ref in refs}
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from newslake.transforms.embed import default_embedder
 from newslake.transforms.figure_anchors import Anchor, anchored, find_anchors
+from newslake.transforms.quantities import Quantity
 from newslake.transforms.tokens import fold_chars
 
 _WORD = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*", re.UNICODE)
@@ -146,8 +147,13 @@ def expand(values: np.ndarray) -> np.ndarray:
     return np.hstack([values, products.reshape(rows, -1)])
 
 
-def prepare(sentences: Sequence[str], semantic: bool = True) -> list[ClaimText]:
-    """Sentences ready for `claim_score`; embeddings are computed in one batch."""
+def prepare(
+    sentences: Sequence[str],
+    semantic: bool = True,
+    quantities: Sequence[Sequence[Quantity]] | None = None,
+) -> list[ClaimText]:
+    """Sentences ready for `claim_score`; embeddings are computed in one batch. `quantities`
+    (one sequence per sentence) saves finding the figures again."""
     tokens = [_tokens(s) for s in sentences]
     vectors = words = None
     if semantic:
@@ -161,7 +167,7 @@ def prepare(sentences: Sequence[str], semantic: bool = True) -> list[ClaimText]:
             toks,
             vectors[i] if vectors is not None else None,
             words and words[i],
-            find_anchors(sentence, content_stems),
+            find_anchors(sentence, content_stems, quantities[i] if quantities else None),
         )
         for i, (sentence, toks) in enumerate(zip(sentences, tokens, strict=True))
     ]

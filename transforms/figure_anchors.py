@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from newslake.transforms.quantities import find_quantities
+from newslake.transforms.quantities import Quantity, find_quantities
 
 _SCALE_WORDS = frozenset(
     "thousand million billion trillion percent cent per part parts dollar dollars".split()
@@ -42,11 +42,16 @@ class Anchor:
     names: frozenset[str] = frozenset()
 
 
-def find_anchors(sentence: str, content: Callable[[str], Iterable[str]]) -> tuple[Anchor, ...]:
-    """The figures of a sentence with their clauses' content words (`content` gives them)."""
+def find_anchors(
+    sentence: str,
+    content: Callable[[str], Iterable[str]],
+    quantities: Iterable[Quantity] | None = None,
+) -> tuple[Anchor, ...]:
+    """The figures of a sentence with their clauses' content words (`content` gives them);
+    `quantities` are the sentence's, if they were found already."""
     anchors = []
     clauses = _clauses(sentence)
-    for quantity in find_quantities(sentence):
+    for quantity in find_quantities(sentence) if quantities is None else quantities:
         if quantity.kind not in ANCHOR_KINDS:
             continue
         at = sentence.find(quantity.text)
