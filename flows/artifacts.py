@@ -7,6 +7,7 @@ from pathlib import Path
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
 from newslake.flows.summary import SUCCESS, RunSummary
+from newslake.warehouse.health import run_anomalies
 from newslake.warehouse.views import WAREHOUSE, query
 
 TOP_CLAIMS = 5
@@ -26,7 +27,8 @@ def publish_artifacts(summary: RunSummary) -> None:
 
 
 def summary_markdown(summary: RunSummary) -> str:
-    """The run summary as markdown, with the lake's stories and top recurring claims."""
+    """The run summary as markdown, with the lake's stories, the outlet anomalies on the run's
+    day and the top recurring claims."""
     counts = summary.as_dict()
     lines = [
         f"# newslake run `{summary.run_id}`",
@@ -51,6 +53,10 @@ def summary_markdown(summary: RunSummary) -> str:
         f"WHERE run_id = '{summary.run_id}'",
     )
     lines += [f"Articles stored by this run: {articles}, in {stories} stories.", ""]
+    anomalies = run_anomalies(summary.lake, summary.run_id)
+    lines += ["## Outlet health", ""]
+    lines += [f"- {d.day} {d.outlet}: {d.anomaly_reason}" for d in anomalies] or ["No anomalies."]
+    lines.append("")
     _, claims = query(
         summary.lake,
         f"SELECT representative, stories, outlets FROM recurring_claims LIMIT {TOP_CLAIMS}",

@@ -1,5 +1,5 @@
 """The run's second commit: story representatives settled, and gold tables recomputed for
-the partitions the run touched (plus any a killed run left inconsistent)."""
+the partitions the run touched (plus any a killed run left inconsistent), and outlet health."""
 
 from __future__ import annotations
 
@@ -11,18 +11,28 @@ from pathlib import Path
 import duckdb
 
 from newslake.transforms.records import RunInfo
+from newslake.warehouse.health import threshold_literals
 from newslake.warehouse.lake import Commit, Lake, partition_dir
-from newslake.warehouse.schemas import ARTICLES, CLAIM_CLUSTERS, CLAIMS, COVERAGE_DAILY
-from newslake.warehouse.views import load_sql, parquet_relation
+from newslake.warehouse.schemas import (
+    ARTICLES,
+    CLAIM_CLUSTERS,
+    CLAIMS,
+    COVERAGE_DAILY,
+    FETCH_LOG,
+    OUTLET_HEALTH,
+)
+from newslake.warehouse.views import load_sql, parquet_relation, table_relation
 
 
 @dataclass(frozen=True, slots=True)
 class GoldRefresh:
-    """What a refresh changed: flags flipped, coverage dates recomputed, claim clusters."""
+    """What a refresh changed: flags flipped, coverage dates recomputed, claim clusters,
+    outlet_health dates rewritten."""
 
     canonical_flips: int
     coverage_dates: int
     claim_clusters: int = 0
+    health_dates: int = 0
 
 
 def refresh_gold(
@@ -32,27 +42,32 @@ def refresh_gold(
     min_stories: int = 2,
     claims_changed: bool = False,
 ) -> GoldRefresh:
-    """Settle `is_story_canonical`, recompute gold/coverage_daily for the touched dates, and
-    rebuild gold/claim_clusters if the run changed claims (or it is stale), in one atomic
-    commit. A run that changed nothing rewrites nothing."""
-    if not lake.data_files(ARTICLES):
+    """Settle `is_story_canonical`, recompute gold/coverage_daily for the touched dates,
+    rebuild gold/claim_clusters if the run changed claims (or it is stale), and bring
+    gold/outlet_health up to date, in one atomic commit. A run that changed nothing rewrites
+    nothing."""
+    has_articles = bool(lake.data_files(ARTICLES))
+    if not has_articles and not lake.data_files(FETCH_LOG):
         return GoldRefresh(0, 0)
     commit = Commit(lake, RunInfo(f"{run.run_id}-gold", run.started_at))
     con = duckdb.connect()
+    flips = days = clusters = 0
     try:
         con.execute("SET TimeZone = 'UTC'")
-        flips = _settle_canonicals(con, lake, commit)
-        days = _stage_coverage(con, lake, commit, touched)
-        clusters = (
-            _stage_claim_clusters(con, lake, commit, min_stories)
-            if claims_changed or _clusters_stale(con, lake, min_stories)
-            else 0
-        )
+        if has_articles:
+            flips = _settle_canonicals(con, lake, commit)
+            days = _stage_coverage(con, lake, commit, touched)
+            clusters = (
+                _stage_claim_clusters(con, lake, commit, min_stories)
+                if claims_changed or _clusters_stale(con, lake, min_stories)
+                else 0
+            )
+        health = _stage_outlet_health(con, lake, commit)
         commit.publish()
     finally:
         con.close()
         commit.discard()
-    return GoldRefresh(flips, days, clusters)
+    return GoldRefresh(flips, days, clusters, health)
 
 
 def _clusters_stale(con: duckdb.DuckDBPyConnection, lake: Lake, min_stories: int) -> bool:
@@ -134,3 +149,41 @@ def _stage_coverage(
         COVERAGE_DAILY.name, (dict(zip(names, row, strict=True)) for row in table.fetchall())
     )
     return len(days)
+
+
+def _stage_outlet_health(con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit) -> int:
+    """Stage the gold/outlet_health dates whose rows differ from a fresh computation.
+
+    The whole table is computed each time rather than the run's dates: it is small (one row
+    per outlet-day), and a day's rows depend on more than that day's fetch_log: an article
+    updated later changes the completeness of every day that stored it, the outlet named for
+    a failed URL comes from all articles, and each day's flags depend on the days before it.
+    Only dates whose rows changed are rewritten, so an idle run rewrites nothing.
+    """
+    fresh = load_sql(
+        "outlet_health",
+        fetch_log=table_relation(lake, FETCH_LOG),
+        articles=table_relation(lake, ARTICLES),
+        **threshold_literals(),
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE fresh_health AS {fresh}")
+    columns = ", ".join(
+        f'"{name}"' for name in [OUTLET_HEALTH.partition, *OUTLET_HEALTH.schema.names]
+    )
+    changed = load_sql(
+        "outlet_health_changed",
+        fresh="fresh_health",
+        stored=table_relation(lake, OUTLET_HEALTH),
+        columns=columns,
+    )
+    dates = [day for (day,) in con.execute(changed).fetchall()]
+    if not dates:
+        return 0
+    for day in dates:
+        commit.clear(OUTLET_HEALTH.name, partition_dir(OUTLET_HEALTH, {"date": day}))
+    rows = con.execute(
+        f'SELECT {columns} FROM fresh_health WHERE list_contains(?, "date")', [dates]
+    )
+    names = [column[0] for column in rows.description]
+    commit.add(OUTLET_HEALTH.name, (dict(zip(names, row, strict=True)) for row in rows.fetchall()))
+    return len(dates)

@@ -265,6 +265,104 @@ COVERAGE_DAILY = TableSpec(
     ),
 )
 
+
+def _share(field: str, what: str) -> Column:
+    return Column(f"share_with_{field}", pa.float64(), f"share of those articles with {what}")
+
+
+def _trailing(column: str, what: str) -> Column:
+    return Column(
+        f"trailing_{column}", pa.float64(), f"median of {what} over the trailing window's days"
+    )
+
+
+OUTLET_HEALTH = TableSpec(
+    name="outlet_health",
+    grain="one row per outlet per day the lake fetched (`date`, `outlet`)",
+    path="gold/outlet_health",
+    partition="date",
+    partition_of=lambda row: row["date"],
+    partition_doc="UTC date of the runs (fetch_log's fetch_date)",
+    sort_by="outlet",
+    columns=(
+        Column(
+            "outlet",
+            pa.string(),
+            "the articles' outlet; for a URL that never became one, the outlet most articles "
+            "from its host (or folder) carry, else its host, else its source",
+            False,
+        ),
+        Column(
+            "urls_discovered",
+            pa.int64(),
+            "distinct URLs logged that day; 0 on a day the outlet was silent after being "
+            "seen within the trailing window",
+            False,
+        ),
+        Column(
+            "fetched",
+            pa.int64(),
+            "URLs whose bytes came and were used (ok, updated, unchanged, duplicate)",
+            False,
+        ),
+        Column("not_modified", pa.int64(), "URLs only ever answered 304 that day", False),
+        Column("failed", pa.int64(), "URLs that failed on every run that day", False),
+        Column(
+            "failures_by_outcome",
+            pa.list_(pa.struct([("outcome", pa.string()), ("urls", pa.int64())])),
+            "failed URLs by their last failure outcome that day",
+            False,
+        ),
+        Column("not_modified_share", pa.float64(), "not_modified / urls_discovered"),
+        Column("robots_refusals", pa.int64(), "failed URLs refused by robots.txt", False),
+        Column("blocked", pa.int64(), "failed URLs refused with HTTP 401, 402, 403 or 451", False),
+        Column(
+            "articles",
+            pa.int64(),
+            "articles extracted and stored that day (new or updated), in their current version",
+            False,
+        ),
+        _share("title", "a title"),
+        _share("date", "a published_at"),
+        _share("author", "an author"),
+        _share("language", "a language"),
+        Column("median_text_chars", pa.float64(), "median characters of their text"),
+        Column("teaser_share", pa.float64(), "share of them that are teasers (access = teaser)"),
+        Column(
+            "history_days",
+            pa.int64(),
+            "days with a row for the outlet in the trailing window (the days just before)",
+            False,
+        ),
+        _trailing("articles", "articles"),
+        _trailing("urls", "urls_discovered"),
+        _trailing("share_with_title", "share_with_title"),
+        _trailing("share_with_date", "share_with_date"),
+        _trailing("share_with_author", "share_with_author"),
+        _trailing("share_with_language", "share_with_language"),
+        _trailing("median_text_chars", "median_text_chars"),
+        Column(
+            "volume_anomaly",
+            pa.bool_(),
+            "articles or urls_discovered fell far below their trailing median "
+            "(thresholds in warehouse/health.py)",
+            False,
+        ),
+        Column(
+            "completeness_anomaly",
+            pa.bool_(),
+            "a share_with_* fell far below its trailing median, or median_text_chars did "
+            "(thresholds in warehouse/health.py)",
+            False,
+        ),
+        Column(
+            "anomaly_reason",
+            pa.string(),
+            "what fell, e.g. 'articles 3 vs trailing median 40'; null when nothing did",
+        ),
+    ),
+)
+
 QUANTITY = pa.struct(
     [
         ("value", pa.float64()),
@@ -376,6 +474,7 @@ TABLES: dict[str, TableSpec] = {
         STORY_INDEX,
         CLAIMS,
         COVERAGE_DAILY,
+        OUTLET_HEALTH,
         CLAIM_CLUSTERS,
     )
 }

@@ -20,7 +20,13 @@ if TYPE_CHECKING:
 
 WAREHOUSE = "warehouse.duckdb"
 # Views over the tables, each defined in warehouse/sql/<name>.sql.
-ANALYTIC_VIEWS = ("coverage_weekly", "share_of_voice", "recurring_claims", "claim_figures")
+ANALYTIC_VIEWS = (
+    "coverage_weekly",
+    "share_of_voice",
+    "recurring_claims",
+    "claim_figures",
+    "outlet_anomalies",
+)
 _SQL_TYPES = {
     pa.string(): "VARCHAR",
     pa.int32(): "INTEGER",
@@ -91,6 +97,12 @@ def parquet_relation(lake: Lake, spec: TableSpec, *, filename: bool = False) -> 
         f"hive_types = {{'{spec.partition}': DATE}}, union_by_name = true"
         f"{', filename = true' if filename else ''})"
     )
+
+
+def table_relation(lake: Lake, spec: TableSpec) -> str:
+    """A table as a relation with every column of today's schema, typed, even with no files
+    (or only older ones): what the warehouse view of the table shows."""
+    return f"({_view_sql(lake, spec)})"
 
 
 def _view_sql(lake: Lake, spec: TableSpec) -> str:
