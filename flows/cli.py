@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+from datetime import date
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -172,16 +173,23 @@ def compact(
     lake: LakeOpt = None,
     config: Config = None,
     min_files: Annotated[
-        int, typer.Option(min=2, help="Merge partitions holding at least this many files.")
+        int, typer.Option(min=2, help="Merge partitions holding at least this many small files.")
     ] = 2,
+    target_mb: Annotated[
+        int, typer.Option(min=1, help="Size of the merged files, in MB (files this big are kept).")
+    ] = 128,
 ) -> None:
-    """Merge each partition's per-run Parquet files into one (an atomic commit)."""
+    """Merge each partition's small per-run Parquet files into files of a target size (an
+    atomic commit), and remove temp files a killed run left."""
     Settings.load(config, lake=lake)  # a bad config fails here, before Prefect starts
     _prefect_env()
     from newslake.flows.maintenance import compact_lake
 
     merged = compact_lake(
-        lake=lake, config_path=str(config) if config else None, min_files=min_files
+        lake=lake,
+        config_path=str(config) if config else None,
+        min_files=min_files,
+        target_mb=target_mb,
     )
     if not merged:
         typer.echo("nothing to compact")
@@ -190,14 +198,36 @@ def compact(
 
 
 @app.command()
-def reprocess(lake: LakeOpt = None, config: Config = None, workers: Workers = None) -> None:
+def reprocess(
+    lake: LakeOpt = None,
+    config: Config = None,
+    workers: Workers = None,
+    stage: Annotated[
+        str,
+        typer.Option(
+            help="Stage to start from: extract, stories, claims or gold; later ones follow."
+        ),
+    ] = "extract",
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only what was fetched or stored on or after this day (YYYY-MM-DD)."),
+    ] = None,
+) -> None:
     """Rebuild articles, stories, claims and gold tables from the stored pages (no network)."""
     Settings.load(config, lake=lake)  # a bad config fails here, before Prefect starts
+    stages = ("extract", "stories", "claims", "gold")
+    if stage not in stages:
+        raise ConfigError(f"--stage must be one of {', '.join(stages)}, not {stage!r}")
+    day = _day(since) if since else None
     _prefect_env()
     from newslake.flows.maintenance import reprocess_lake
 
     summary = reprocess_lake(
-        lake=lake, config_path=str(config) if config else None, workers=workers
+        lake=lake,
+        config_path=str(config) if config else None,
+        workers=workers,
+        stage=stage,
+        since=day,
     )
     _print_summary(summary.as_dict())
 
@@ -233,15 +263,28 @@ def claims_audit(
 
 
 @app.command()
-def status(lake: LakeOpt = None, config: Config = None) -> None:
-    """Tables, partitions, sizes and rows; the latest runs by outcome; the lock holder."""
+def status(
+    lake: LakeOpt = None,
+    config: Config = None,
+    health: Annotated[
+        bool,
+        typer.Option(
+            "--health", help="Collection health instead: each outlet's latest day, anomalies."
+        ),
+    ] = False,
+) -> None:
+    """Tables, partitions, sizes and rows; the latest runs by outcome; the lock holder.
+    With --health: each outlet's latest day in outlet_health, and the last week's anomalies."""
     from rich.console import Console
     from rich.table import Table
 
     from newslake.warehouse.status import lake_status
 
-    info = lake_status(Settings.load(config, lake=lake).lake)
     console = Console()
+    if health:
+        _print_health(console, Settings.load(config, lake=lake).lake)
+        return
+    info = lake_status(Settings.load(config, lake=lake).lake)
     tables = Table("table", "path", "partitions", "files", "rows", "size", title=info.root)
     for t in info.tables:
         tables.add_row(
@@ -255,6 +298,83 @@ def status(lake: LakeOpt = None, config: Config = None) -> None:
     console.print(f"lock: {info.lock or 'free'}")
     if info.pending_commits:
         console.print(f"{info.pending_commits} interrupted commit(s): the next run completes them")
+
+
+def _print_health(console: Any, root: str) -> None:
+    """`status --health`: each outlet's latest day (anomalies in red), then a line per anomaly."""
+    from rich.table import Table
+
+    from newslake.warehouse.health import STATUS_DAYS, health_report
+
+    report = health_report(root)
+    if not report.latest:
+        console.print("no outlet health yet: `newslake run` computes it")
+        return
+
+    def share(value: float | None) -> str:
+        return "" if value is None else f"{value:.0%}"
+
+    headers = "date urls fetched failed articles title dated author chars".split()
+    table = Table("outlet", *headers, "anomaly", title="outlet health, latest day")
+    for d in report.latest:
+        flags = [
+            name
+            for name, on in (("volume", d.volume_anomaly), ("completeness", d.completeness_anomaly))
+            if on
+        ]
+        table.add_row(
+            d.outlet,
+            str(d.day),
+            str(d.urls_discovered),
+            str(d.fetched),
+            str(d.failed),
+            str(d.articles),
+            share(d.share_with_title),
+            share(d.share_with_date),
+            share(d.share_with_author),
+            "" if d.median_text_chars is None else f"{d.median_text_chars:.0f}",
+            " ".join(flags),
+            style="bold red" if d.is_anomalous else None,
+        )
+    console.print(table)
+    for d in report.anomalies:
+        console.print(f"anomaly {d.day} {d.outlet}: {d.anomaly_reason}", soft_wrap=True)
+    if not report.anomalies:
+        console.print(f"no anomalies in the last {STATUS_DAYS} days")
+
+
+@app.command()
+def report(
+    lake: LakeOpt = None,
+    config: Config = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
+        "report.html"
+    ),
+    topic: Annotated[
+        str | None, typer.Option(help="Only articles of this topic ('(none)': of no topic).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only articles published on or after this day (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Write a self-contained HTML report: coverage, share of voice, stories, recurring claims."""
+    from datetime import UTC, datetime
+
+    from newslake.transforms.report_html import render_report, vega_script
+    from newslake.warehouse.report_data import load_report
+
+    start = _day(since) if since is not None else None
+    if not out.parent.is_dir():
+        raise ConfigError(f"cannot write {out}: no directory {out.parent}")
+    settings = Settings.load(config, lake=lake)
+    data = load_report(
+        settings.lake, topic=topic, since=start, min_stories=settings.claims.min_stories
+    )
+    page = render_report(data, generated_at=datetime.now(UTC), script=vega_script())
+    partial = out.with_name(f".{out.name}.tmp")
+    partial.write_text(page, encoding="utf-8")
+    partial.replace(out)  # a reader never sees half a report
+    typer.echo(f"wrote {out}")
 
 
 @app.command()
@@ -357,6 +477,14 @@ def _not_newslake_errors(record: logging.LogRecord) -> bool:
     where Prefect's flow engine would log them again with a traceback."""
     exc = record.exc_info[1] if record.exc_info else None
     return not isinstance(exc, NewslakeError)
+
+
+def _day(text: str) -> date:
+    """A --since value as a date, or a one-line error."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--since {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _human_bytes(size: int) -> str:

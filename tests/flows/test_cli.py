@@ -65,6 +65,11 @@ def test_bad_option_is_a_usage_error_without_traceback(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_reprocess_options_are_checked_before_anything_runs(tmp_path):
+    assert_one_line_error(newslake("reprocess", "--stage", "parse", cwd=tmp_path), "--stage")
+    assert_one_line_error(newslake("reprocess", "--since", "May 5", cwd=tmp_path), "not a date")
+
+
 def test_sql_without_a_lake_says_how_to_make_one(tmp_path):
     assert_one_line_error(newslake("sql", "SELECT 1", cwd=tmp_path), "no warehouse")
 
