@@ -21,7 +21,6 @@ import os
 import pstats
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -32,6 +31,8 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+
+from newslake.flows.prefect_api import stop_group
 
 REPO = Path(__file__).resolve().parents[1]
 LATENCY_S = 0.005
@@ -103,17 +104,6 @@ def start_serve(source: str, lake: Path, api_url: str, log_path: Path) -> subpro
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the process group, SIGKILL it after 30 s."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def deployment_id(api: httpx.Client, name: str, deadline: float) -> str:
@@ -189,7 +179,7 @@ def scheduled_runs(api_url: str, source: str, lake: Path, runs: int, log_path: P
                 rows.append(row)
             return rows
     finally:
-        stop(serve)
+        stop_group(serve)
 
 
 def top_profile(path: Path, limit: int = 15) -> str:

@@ -14,7 +14,6 @@ import gzip
 import os
 import re
 import resource
-import signal
 import socket
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from newslake.flows.prefect_api import stop_group
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "extraction-dev"
@@ -321,7 +322,7 @@ def prefect_server(tmp: Path) -> Iterator[tuple[str, float]]:
             _wait_healthy(api, proc, timeout_s=120)
             yield api, time.perf_counter() - started
         finally:
-            _stop_group(proc)
+            stop_group(proc)
 
 
 def _free_port() -> int:
@@ -344,18 +345,6 @@ def _wait_healthy(api: str, proc: subprocess.Popen, timeout_s: float) -> None:
             pass
         time.sleep(0.5)
     raise BenchError(f"prefect server not healthy after {timeout_s:.0f} s")
-
-
-def _stop_group(proc: subprocess.Popen) -> None:
-    """SIGTERM the server's process group, then SIGKILL it if it lingers."""
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
 
 
 def cli_costs(lake: Path, env: dict[str, str], logs: Path) -> dict[str, object]:

@@ -58,7 +58,7 @@ def prefect_api(port: int = DEFAULT_PORT, timeout_s: float = 120.0) -> Iterator[
         _wait_until_healthy(url, server, timeout_s, log_path)
         yield url
     finally:
-        _stop(server)
+        stop_group(server)
 
 
 def _healthy(url: str) -> bool:
@@ -82,7 +82,8 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, timeout_s: float, lo
         time.sleep(0.5)
 
 
-def _stop(server: subprocess.Popen) -> None:
+def stop_group(server: subprocess.Popen) -> None:
+    """SIGTERM a process started in its own session and its children; SIGKILL after 30 s."""
     if server.poll() is None:
         os.killpg(server.pid, signal.SIGTERM)
         try:

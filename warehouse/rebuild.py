@@ -18,7 +18,7 @@ from newslake.warehouse.schemas import (
     PAGES,
     STORY_INDEX,
 )
-from newslake.warehouse.views import parquet_relation
+from newslake.warehouse.views import parquet_relation, table_relation
 
 # Rebuilt from bronze; article_versions keeps its history, bronze is never touched.
 # gold/outlet_health is not cleared: it derives from fetch_log, which reprocess keeps, and the
@@ -34,16 +34,12 @@ def latest_pages(
     stays a duplicate of the same article), then the rest in the order they were fetched."""
     if not lake.data_files(PAGES):
         return
-    seen = (
-        f"SELECT page_id, first_seen_at FROM {parquet_relation(lake, ARTICLES)}"
-        if lake.data_files(ARTICLES)
-        else "SELECT NULL::VARCHAR AS page_id, NULL::TIMESTAMPTZ AS first_seen_at"
-    )
     con = duckdb.connect()
     try:
         result = con.execute(
             f"SELECT {', '.join(f'p.{c}' for c in PAGES.schema.names)} "
-            f"FROM {parquet_relation(lake, PAGES)} p LEFT JOIN ({seen}) a USING (page_id) "
+            f"FROM {parquet_relation(lake, PAGES)} p "
+            f"LEFT JOIN {table_relation(lake, ARTICLES)} a USING (page_id) "
             "QUALIFY row_number() OVER (PARTITION BY p.url ORDER BY p.fetched_at DESC, "
             "p.page_id) = 1 AND (p.fetched_at >= $since OR $since IS NULL) "
             "ORDER BY a.first_seen_at IS NULL, a.first_seen_at, p.fetched_at, p.url",
@@ -82,16 +78,12 @@ def stored_articles(
     run met them: by first seen, then by when their page was fetched."""
     if not lake.data_files(ARTICLES):
         return
-    fetched = (
-        f"SELECT page_id, fetched_at FROM {parquet_relation(lake, PAGES)}"
-        if lake.data_files(PAGES)
-        else "SELECT NULL::VARCHAR AS page_id, NULL::TIMESTAMPTZ AS fetched_at"
-    )
     con = duckdb.connect()
     try:
         result = con.execute(
             f"SELECT {', '.join(f'a.{c}' for c in Article.__slots__)} "
-            f"FROM {parquet_relation(lake, ARTICLES)} a LEFT JOIN ({fetched}) p USING (page_id) "
+            f"FROM {parquet_relation(lake, ARTICLES)} a "
+            f"LEFT JOIN {table_relation(lake, PAGES)} p USING (page_id) "
             "WHERE a.updated_at >= $since OR $since IS NULL "
             "ORDER BY a.first_seen_at, p.fetched_at, a.url",
             {"since": since},
