@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from newslake.transforms.errors import LakeError
 from newslake.warehouse.lake import JOURNAL, Lake
@@ -15,6 +18,16 @@ from newslake.warehouse.schemas import FETCH_LOG, TABLES
 from newslake.warehouse.views import parquet_relation
 
 RECENT_RUNS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionStatus:
+    """One partition directory's files, bytes and rows."""
+
+    name: str
+    files: int
+    bytes: int
+    rows: int
 
 
 @dataclass
@@ -27,6 +40,7 @@ class TableStatus:
     bytes: int
     rows: int
     partitions: int
+    by_partition: list[PartitionStatus] = field(default_factory=list)
 
 
 @dataclass
@@ -47,25 +61,22 @@ def lake_status(root: str | os.PathLike[str]) -> LakeStatus:
         raise LakeError(f"no lake at {lake.root}")
     status = LakeStatus(str(lake.root), lock=lock_holder(lake.root))
     status.pending_commits = len(list((lake.root / JOURNAL).glob("*.json")))
+    for spec in TABLES.values():
+        files = lake.data_files(spec)
+        parts = [_partition(name, list(group)) for name, group in _by_partition(files)]
+        status.tables.append(
+            TableStatus(
+                spec.name,
+                spec.path,
+                len(files),
+                sum(p.bytes for p in parts),
+                sum(p.rows for p in parts),
+                len(parts),
+                parts,
+            )
+        )
     con = duckdb.connect()
     try:
-        for spec in TABLES.values():
-            files = lake.data_files(spec)
-            rows = 0
-            if files:
-                rows = con.execute(
-                    f"SELECT count(*) FROM {parquet_relation(lake, spec)}"
-                ).fetchall()[0][0]
-            status.tables.append(
-                TableStatus(
-                    spec.name,
-                    spec.path,
-                    len(files),
-                    sum(_size(f) for f in files),
-                    rows,
-                    len({f.parent for f in files}),
-                )
-            )
         if lake.data_files(FETCH_LOG):
             log = parquet_relation(lake, FETCH_LOG)
             runs = con.execute(
@@ -78,8 +89,18 @@ def lake_status(root: str | os.PathLike[str]) -> LakeStatus:
     return status
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:  # replaced by a concurrent commit
-        return 0
+def _by_partition(files: list[Path]) -> Iterator[tuple[str, Iterator[Path]]]:
+    return groupby(files, key=lambda f: f.parent.name)  # data_files come sorted
+
+
+def _partition(name: str, files: list[Path]) -> PartitionStatus:
+    """Sizes and row counts from each file's footer; a file a concurrent commit replaced
+    in the meantime counts as empty."""
+    size = rows = 0
+    for file in files:
+        try:
+            size += file.stat().st_size
+            rows += pq.read_metadata(file).num_rows
+        except FileNotFoundError:
+            continue
+    return PartitionStatus(name, len(files), size, rows)

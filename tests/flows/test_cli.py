@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
+
+from newslake.warehouse.status import lake_status
 
 NEWSLAKE = str(Path(sys.executable).with_name("newslake"))
 
@@ -143,8 +146,6 @@ def test_sql_refuses_writes(cli_lake):
 
 
 def test_the_warehouse_file_opens_in_any_duckdb_client(cli_lake):
-    import duckdb
-
     home, _ = cli_lake
     con = duckdb.connect(str(home / "lake" / "warehouse.duckdb"), read_only=True)
     assert con.execute("SELECT count(*) FROM fetch_log").fetchall() == [(17,)]
@@ -158,6 +159,24 @@ def test_status_shows_tables_runs_and_the_lock(cli_lake):
     for text in ("articles", "silver/articles", "fetch_log", "latest runs", "ok 15", "lock: free"):
         assert text in result.stdout, text
     assert_one_line_error(newslake("status", "--lake", "nowhere", cwd=home), "no lake")
+
+
+def test_status_partitions_add_up_to_each_table(cli_lake):
+    home, _ = cli_lake
+    result = newslake("status", "--lake", "lake", "--partitions", cwd=home)
+    assert result.returncode == 0, result.stderr
+    assert "published_date=2026-03-09" in result.stdout
+    info = lake_status(home / "lake")
+    con = duckdb.connect(str(home / "lake" / "warehouse.duckdb"), read_only=True)
+    try:
+        for table in info.tables:
+            assert sum(p.rows for p in table.by_partition) == table.rows
+            assert len(table.by_partition) == table.partitions
+            if table.name in ("articles", "pages", "fetch_log"):
+                (count,) = con.execute(f"SELECT count(*) FROM {table.name}").fetchone()
+                assert table.rows == count, table.name
+    finally:
+        con.close()
 
 
 def test_status_does_not_import_prefect():
