@@ -272,6 +272,9 @@ def status(
             "--health", help="Collection health instead: each outlet's latest day, anomalies."
         ),
     ] = False,
+    partitions: Annotated[
+        bool, typer.Option("--partitions", help="Also list each table's partitions.")
+    ] = False,
 ) -> None:
     """Tables, partitions, sizes and rows; the latest runs by outcome; the lock holder.
     With --health: each outlet's latest day in outlet_health, and the last week's anomalies."""
@@ -291,6 +294,12 @@ def status(
             t.name, t.path, str(t.partitions), str(t.files), str(t.rows), _human_bytes(t.bytes)
         )
     console.print(tables)
+    if partitions:
+        parts = Table("table", "partition", "files", "rows", "size", title="partitions")
+        for t in info.tables:
+            for p in t.by_partition:
+                parts.add_row(t.name, p.name, str(p.files), str(p.rows), _human_bytes(p.bytes))
+        console.print(parts)
     runs = Table("run", "inputs", "outcomes", title="latest runs")
     for run_id, count, outcomes in info.runs:
         runs.add_row(run_id, str(count), ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
