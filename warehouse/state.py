@@ -17,7 +17,7 @@ from newslake.warehouse.lake import Lake
 from newslake.warehouse.schemas import ARTICLES, CLAIMS, FETCH_LOG, PAGES, STORY_INDEX
 
 MAX_KEY_SHARERS = 100
-MEMORY_LIMIT = "512MB"
+MEMORY_LIMIT = "256MB"  # the lake state in memory; the rest pages to the spill file
 _STORY_SIGS = pa.schema(
     [
         ("article_id", pa.string()),
