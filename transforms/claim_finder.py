@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass, replace
 
 from newslake.transforms.attribution import attributed_to
-from newslake.transforms.claimlike import claim_sentences, normalise_claim
+from newslake.transforms.claimlike import Verdict, claim_sentences, normalise_claim
 from newslake.transforms.quantities import Quantity, find_quantities
 from newslake.transforms.records import Extracted
+from newslake.transforms.tokens import fold_chars
 
 CLAIM_LANGUAGE = "en"
 
@@ -44,18 +45,21 @@ def find_claims(text: str, year_hint: int | None = None) -> tuple[FoundClaim, ..
     A dateline opening a sentence ("LONDON, March 5 (Reuters) - ") is not part of the claim.
     """
     return tuple(
-        _found(index, _DATELINE.sub("", sentence, count=1), verdict.rule, year_hint)
-        for index, sentence, verdict in claim_sentences(text)
+        _found(index, sentence, verdict, year_hint)
+        for index, sentence, verdict in claim_sentences(text, year_hint)
         if verdict.keep
     )
 
 
-def _found(index: int, sentence: str, rule: str, year_hint: int | None) -> FoundClaim:
+def _found(index: int, sentence: str, verdict: Verdict, year_hint: int | None) -> FoundClaim:
+    claim = _DATELINE.sub("", sentence, count=1)
+    # The verdict's figures hold when it judged this very text, dated by this year.
+    judged = year_hint is not None and fold_chars(sentence).strip() == claim
     return FoundClaim(
         sentence_index=index,
-        text=sentence,
-        normalised=normalise_claim(sentence),
-        quantities=tuple(find_quantities(sentence, year_hint)),
-        attributed_to=attributed_to(sentence),
-        rule=rule,
+        text=claim,
+        normalised=normalise_claim(claim),
+        quantities=verdict.quantities if judged else tuple(find_quantities(claim, year_hint)),
+        attributed_to=attributed_to(claim),
+        rule=verdict.rule,
     )

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from newslake.transforms.attribution import REPORTING_VERBS, attributed_to
-from newslake.transforms.quantities import DATE, find_quantities
+from newslake.transforms.quantities import DATE, Quantity, find_quantities
 from newslake.transforms.sentences import split_sentences
 from newslake.transforms.tokens import fold_chars
 
@@ -57,6 +57,8 @@ class Verdict:
 
     keep: bool
     rule: str
+    # The figures and dates found in the sentence (with its characters folded), if looked for.
+    quantities: tuple[Quantity, ...] = field(default=(), compare=False)
 
 
 _BOILERPLATE = re.compile(
@@ -138,32 +140,32 @@ _PRONOUN_REPORT = re.compile(rf"\b(?:he|she|they|we|i|it)\s+(?:\w+\s+)?(?:{_VERB
 _ANY_YEAR = 2000  # dates without a year count as dates here; only their kind matters
 
 
-def judge_sentence(sentence: str) -> Verdict:
-    """Keep or drop one sentence as a claim, naming the rule that decided."""
+def judge_sentence(sentence: str, year_hint: int | None = None) -> Verdict:
+    """Keep or drop one sentence as a claim, naming the rule that decided; `year_hint` dates
+    the figures the verdict carries (a date without a year counts as a date either way)."""
     text = fold_chars(sentence).strip()
     words = _WORD.findall(text)
     drop = _drop_rule(text, words)
     if drop:
         return Verdict(False, drop)
-    quantities = find_quantities(text, year_hint=_ANY_YEAR)
-    has_figure = any(q.kind != DATE for q in quantities)
-    if has_figure:
-        return Verdict(True, FIGURE)
+    found = tuple(find_quantities(text, year_hint=year_hint or _ANY_YEAR))
+    if any(q.kind != DATE for q in found):
+        return Verdict(True, FIGURE, found)
     attributed = bool(attributed_to(text) or _PRONOUN_REPORT.search(text))
     if _CHATTER.search(text) and not attributed:
-        return Verdict(False, CHATTER)
+        return Verdict(False, CHATTER, found)
     if attributed:
-        return Verdict(True, ATTRIBUTION)
+        return Verdict(True, ATTRIBUTION, found)
     if _COMPARISON.search(text):
-        return Verdict(True, COMPARISON)
-    if quantities or _TIME.search(text):
-        return Verdict(True, DATED)
-    return Verdict(True, STATEMENT)
+        return Verdict(True, COMPARISON, found)
+    if found or _TIME.search(text):
+        return Verdict(True, DATED, found)
+    return Verdict(True, STATEMENT, found)
 
 
-def claim_sentences(text: str) -> list[tuple[int, str, Verdict]]:
+def claim_sentences(text: str, year_hint: int | None = None) -> list[tuple[int, str, Verdict]]:
     """(index, sentence, verdict) for every sentence of an article, kept or not, for audit."""
-    return [(i, s, judge_sentence(s)) for i, s in enumerate(split_sentences(text))]
+    return [(i, s, judge_sentence(s, year_hint)) for i, s in enumerate(split_sentences(text))]
 
 
 def kept_claims(text: str) -> list[str]:
