@@ -243,7 +243,7 @@ def base_env(prefect_home: Path, api_url: str | None = None) -> dict[str, str]:
 class Ingest:
     """One `newslake run` over a folder."""
 
-    lake: Path
+    lake: Path | str
     pages: int
     flow_s: float
     wall_s: float
@@ -263,16 +263,24 @@ class Ingest:
         return self.pages / self.wall_s
 
 
-def ingest(source: Path, lake: Path, env: dict[str, str], workers: int | None) -> Ingest:
-    """Run `newslake run` over `source` into a fresh `lake`, then count its articles."""
+def ingest(
+    source: Path,
+    lake: Path | str,
+    env: dict[str, str],
+    workers: int | None,
+    logs: Path | None = None,
+) -> Ingest:
+    """Run `newslake run` over `source` into a fresh `lake` (a directory or a store URL),
+    then count its articles; logs go to `logs` (default: beside a directory lake)."""
+    logs = logs or Path(lake).parent
     cmd = [NEWSLAKE, "run", "--source", source, "--lake", lake, "--no-progress"]
     if workers:
         cmd += ["--workers", str(workers)]
-    done = run(cmd, env, lake.parent, watch=True)
+    done = run(cmd, env, logs, watch=True)
     summary = {k: float(v) for k, v in _SUMMARY_ROW.findall(done.stdout)}
     if "seconds" not in summary:
         raise BenchError(f"no summary table in the output of newslake run:\n{done.stdout}")
-    articles = int(sql(lake, "select count(*) from articles", env, lake.parent)[1])
+    articles = int(sql(lake, "select count(*) from articles", env, logs)[1])
     return Ingest(
         lake=lake,
         pages=int(summary.get("read", 0)),
@@ -285,7 +293,7 @@ def ingest(source: Path, lake: Path, env: dict[str, str], workers: int | None) -
     )
 
 
-def sql(lake: Path, query: str, env: dict[str, str], logs: Path) -> list[str]:
+def sql(lake: Path | str, query: str, env: dict[str, str], logs: Path) -> list[str]:
     """Lines of `newslake sql --format csv` output (header first)."""
     done = run([NEWSLAKE, "sql", "--lake", lake, "--format", "csv", query], env, logs)
     return done.stdout.splitlines()

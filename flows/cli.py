@@ -42,6 +42,14 @@ LakeOpt = Annotated[str | None, typer.Option("--lake", "-l", help="Lake director
 Workers = Annotated[
     int | None, typer.Option("--workers", "-w", min=1, help="Extraction processes [all cores].")
 ]
+Runner = Annotated[
+    str | None,
+    typer.Option(help="Where pages are extracted: local (a process pool) or dask [local]."),
+]
+DaskAddress = Annotated[
+    str | None,
+    typer.Option(help="--runner dask: the scheduler (tcp://HOST:8786); unset: a local cluster."),
+]
 
 
 class OutputFormat(StrEnum):
@@ -72,6 +80,8 @@ def run(
         typer.Option(help="Host to fetch even though it is private or loopback; repeatable."),
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    runner: Runner = None,
+    dask_address: DaskAddress = None,
 ) -> None:
     """Read or fetch the sources once and commit new and changed articles to the lake."""
     _run_ingest(
@@ -81,6 +91,8 @@ def run(
         workers=workers,
         progress=progress,
         allow_hosts=allow_host,
+        runner=runner,
+        dask_address=dask_address,
     )
 
 
@@ -148,7 +160,7 @@ def sql(
     if text is None and not interactive:
         text = sys.stdin.read()
     settings = Settings.load(config, lake=lake)
-    with sqlshell.Warehouse(settings.lake) as warehouse:
+    with sqlshell.Warehouse(settings.reading_lake()) as warehouse:
         if text is not None:
             warehouse.write(
                 text, fmt, output=output, explain=explain, stdout=sys.stdout, stderr=sys.stderr
@@ -212,9 +224,12 @@ def reprocess(
         str | None,
         typer.Option(help="Only what was fetched or stored on or after this day (YYYY-MM-DD)."),
     ] = None,
+    runner: Runner = None,
+    dask_address: DaskAddress = None,
 ) -> None:
     """Rebuild articles, stories, claims and gold tables from the stored pages (no network)."""
-    Settings.load(config, lake=lake)  # a bad config fails here, before Prefect starts
+    dask = {"extract.runner": runner, "extract.dask_address": dask_address}
+    Settings.load(config, lake=lake, **dask)  # a bad config fails here, before Prefect starts
     stages = ("extract", "stories", "claims", "gold")
     if stage not in stages:
         raise ConfigError(f"--stage must be one of {', '.join(stages)}, not {stage!r}")
@@ -228,6 +243,8 @@ def reprocess(
         workers=workers,
         stage=stage,
         since=day,
+        runner=runner,
+        dask_address=dask_address,
     )
     _print_summary(summary.as_dict())
 
@@ -245,7 +262,7 @@ def claims_audit(
     from newslake.transforms.claimlike import claim_sentences
     from newslake.warehouse.views import query
 
-    root = Settings.load(config, lake=lake).lake
+    root = Settings.load(config, lake=lake).reading_lake()
     if not article_id.isalnum():
         raise ConfigError(f"{article_id!r} is not an article_id")
     _, found = query(root, f"SELECT text FROM articles WHERE article_id = '{article_id}'")
@@ -281,13 +298,17 @@ def status(
     from rich.console import Console
     from rich.table import Table
 
+    from newslake.warehouse.objectstore import is_remote, lease_holder
     from newslake.warehouse.status import lake_status
 
     console = Console()
     if health:
-        _print_health(console, Settings.load(config, lake=lake).lake)
+        _print_health(console, Settings.load(config, lake=lake).reading_lake())
         return
-    info = lake_status(Settings.load(config, lake=lake).lake)
+    settings = Settings.load(config, lake=lake)
+    info = lake_status(settings.reading_lake())
+    if is_remote(settings.lake):  # the store's lease, and its URL, not the local mirror's
+        info.root, info.lock = settings.lake, lease_holder(settings.lake, settings.cache_dir)
     tables = Table("table", "path", "partitions", "files", "rows", "size", title=info.root)
     for t in info.tables:
         tables.add_row(
@@ -377,7 +398,7 @@ def report(
         raise ConfigError(f"cannot write {out}: no directory {out.parent}")
     settings = Settings.load(config, lake=lake)
     data = load_report(
-        settings.lake, topic=topic, since=start, min_stories=settings.claims.min_stories
+        settings.reading_lake(), topic=topic, since=start, min_stories=settings.claims.min_stories
     )
     page = render_report(data, generated_at=datetime.now(UTC), script=vega_script())
     partial = out.with_name(f".{out.name}.tmp")
@@ -452,10 +473,17 @@ def _run_ingest(
     workers: int | None,
     progress: bool,
     allow_hosts: list[str] | None = None,
+    runner: str | None = None,
+    dask_address: str | None = None,
 ) -> None:
     from newslake.flows.sources import check_sources
 
-    overrides = {"extract.workers": workers, "fetch.allowed_hosts": allow_hosts}
+    overrides = {
+        "extract.workers": workers,
+        "fetch.allowed_hosts": allow_hosts,
+        "extract.runner": runner,
+        "extract.dask_address": dask_address,
+    }
     settings = Settings.load(config, lake=lake, sources=sources, **overrides)
     if not settings.sources:
         raise ConfigError("no sources: pass --source PATH or list [[sources]] in the config")
@@ -470,6 +498,8 @@ def _run_ingest(
         workers=workers,
         allow_hosts=allow_hosts,
         show_progress=progress and sys.stderr.isatty(),
+        runner=runner,
+        dask_address=dask_address,
     )
     _print_summary(summary.as_dict())
 

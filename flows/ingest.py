@@ -9,7 +9,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from itertools import islice
@@ -33,13 +33,13 @@ from newslake.flows.sources.web import Discovery, WebInput, discover_web, fetch_
 from newslake.flows.summary import RunSummary
 from newslake.transforms.claim_finder import with_claims
 from newslake.transforms.discovery import Entry
-from newslake.transforms.errors import ExtractError, FetchError
+from newslake.transforms.errors import ConfigError, ExtractError, FetchError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.records import FetchLogRow, Page, RunInfo
 from newslake.transforms.topics import compile_topics
 from newslake.warehouse.failpoints import failpoint
 from newslake.warehouse.gold import GoldRefresh, refresh_gold
-from newslake.warehouse.lake import Lake
+from newslake.warehouse.objectstore import local_root, writing
 from newslake.warehouse.state import LakeState
 
 IN_FLIGHT = 2  # batches extracting while the previous one is staged
@@ -147,9 +147,16 @@ def ingest(
     workers: int | None = None,
     allow_hosts: list[str] | None = None,
     show_progress: bool = False,
+    runner: str | None = None,
+    dask_address: str | None = None,
 ) -> RunSummary:
     """Read or fetch every configured source once and commit what it holds to the lake."""
-    overrides = {"extract.workers": workers, "fetch.allowed_hosts": allow_hosts}
+    overrides = {
+        "extract.workers": workers,
+        "fetch.allowed_hosts": allow_hosts,
+        "extract.runner": runner,
+        "extract.dask_address": dask_address,
+    }
     settings = Settings.load(config_path, lake=lake, sources=sources, **overrides)
     return ingest_with(settings, show_progress)
 
@@ -167,7 +174,7 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
     """The body of `ingest`, for callers that already hold loaded settings."""
     started = time.perf_counter()
     run = new_run()
-    summary = RunSummary(run.run_id, str(Lake(settings.lake).root))
+    summary = RunSummary(run.run_id, str(local_root(settings.lake, settings.cache_dir)))
     check_sources(settings.sources)
     kinds = {
         kind: [s for s in settings.sources if s.source_kind == kind]
@@ -179,8 +186,10 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
     topics = compile_topics(settings.topics)
     size = settings.extract.batch_size
     with (
-        Lake(settings.lake).writing(run, settings.lock_timeout_s) as commit,
-        extraction_pool(settings.workers) as pool,
+        writing(settings.lake, run, settings.lock_timeout_s, settings.cache_dir) as commit,
+        extraction_pool(
+            settings.workers, settings.extract.runner, settings.extract.dask_address
+        ) as pool,
         progress_bar(show_progress, len(file_items) or None, "ingesting") as advance,
         closing(RunRecorder(commit, run, summary, outlets, topics, settings.claims)) as recorder,
     ):
@@ -307,8 +316,15 @@ def quiet_extractors() -> None:
 
 
 @contextmanager
-def extraction_pool(workers: int) -> Iterator[Executor | None]:
-    """A process pool of `workers` (None for one: extract in this process)."""
+def extraction_pool(
+    workers: int, runner: str = "local", dask_address: str = ""
+) -> Iterator[Executor | None]:
+    """A process pool of `workers` (None for one: extract in this process); with `runner`
+    "dask", the processes of a Dask cluster instead (see `dask_pool`)."""
+    if runner == "dask":
+        with dask_pool(workers, dask_address) as pool:
+            yield pool
+        return
     if workers <= 1:
         quiet_extractors()
         yield None
@@ -319,6 +335,34 @@ def extraction_pool(workers: int) -> Iterator[Executor | None]:
     context.set_forkserver_preload(["newslake.transforms.extract"])
     with ProcessPoolExecutor(workers, mp_context=context, initializer=quiet_extractors) as pool:
         yield pool
+
+
+@contextmanager
+def dask_pool(workers: int, address: str) -> Iterator[Executor]:
+    """An executor on the Dask scheduler at `address`; without one, on a local cluster of
+    `workers` single-threaded processes on loopback, no dashboard. Closed on exit, the local
+    cluster too; a remote cluster's workers need newslake installed."""
+    from distributed import Client, LocalCluster
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # its INFO would reach Prefect's
+    with ExitStack() as stack:
+        if address:
+            try:
+                client = stack.enter_context(Client(address))
+            except OSError as exc:
+                raise ConfigError(f"no Dask scheduler at {address}: {exc}") from None
+        else:
+            cluster = LocalCluster(
+                n_workers=max(workers, 1),
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            stack.enter_context(cluster)
+            client = stack.enter_context(Client(cluster))
+        client.run(quiet_extractors)  # the workers there now; ones joining later log more
+        yield client.get_executor(pure=False)
 
 
 def _pages(results: Sequence[Page | FetchLogRow]) -> list[Page]:

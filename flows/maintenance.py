@@ -3,7 +3,7 @@ rebuilds silver and gold from the stored pages, without the network."""
 
 from __future__ import annotations
 
-from contextlib import closing
+from contextlib import closing, nullcontext
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
@@ -26,6 +26,7 @@ from newslake.transforms.records import Article, Extracted
 from newslake.transforms.topics import compile_topics
 from newslake.warehouse.compact import TARGET_BYTES, compact
 from newslake.warehouse.lake import Lake
+from newslake.warehouse.objectstore import local_root, writing
 from newslake.warehouse.rebuild import (
     article_dates,
     clear_rebuilt,
@@ -47,7 +48,7 @@ def compact_lake(
     clears temp files a killed run left); returns the files merged per table."""
     settings = Settings.load(config_path, lake=lake)
     run = new_run()
-    with Lake(settings.lake).writing(run, settings.lock_timeout_s) as commit:
+    with writing(settings.lake, run, settings.lock_timeout_s, settings.cache_dir) as commit:
         merged = compact(commit, min_files, target_mb << 20)
         commit.publish()
     get_run_logger().info("compacted %s", merged or "nothing")
@@ -72,6 +73,8 @@ def reprocess_lake(
     workers: int | None = None,
     stage: Stage = Stage.extract,
     since: date | None = None,
+    runner: str | None = None,
+    dask_address: str | None = None,
 ) -> RunSummary:
     """Rebuild silver and gold from what the lake stores, without the network, from `stage`
     on, in atomic commits under the writer lock.
@@ -83,19 +86,31 @@ def reprocess_lake(
     becomes an update. From `claims`, the stored articles' claims (with `since`, of those
     stored on or after that day) are found and grouped again; from `gold`, the gold tables
     are recomputed. Use the config the pages were ingested with: its topics, claim settings
-    and per-source outlets apply.
+    and per-source outlets apply. `runner` and `dask_address` choose where pages are
+    extracted, as in `ingest`.
     """
-    settings = Settings.load(config_path, lake=lake, **{"extract.workers": workers})
+    overrides = {
+        "extract.workers": workers,
+        "extract.runner": runner,
+        "extract.dask_address": dask_address,
+    }
+    settings = Settings.load(config_path, lake=lake, **overrides)
     stage = Stage(stage)
     after = datetime.combine(since, time(), UTC) if since else None
     run = new_run()
-    store = Lake(settings.lake)
+    store = Lake(local_root(settings.lake, settings.cache_dir))
     summary = RunSummary(run.run_id, str(store.root))
     outlets = {s.label: s.outlet for s in settings.sources}
-    rebuild = stage in (Stage.extract, Stage.stories) and since is None
+    extracting = stage in (Stage.extract, Stage.stories)
+    rebuild = extracting and since is None
+    extract = settings.extract
     with (
-        store.writing(run, settings.lock_timeout_s) as commit,
-        extraction_pool(settings.workers if stage in (Stage.extract, Stage.stories) else 1) as pool,
+        writing(settings.lake, run, settings.lock_timeout_s, settings.cache_dir) as commit,
+        (
+            extraction_pool(settings.workers, extract.runner, extract.dask_address)
+            if extracting
+            else nullcontext()
+        ) as pool,
         closing(
             RunRecorder(
                 commit,
@@ -109,7 +124,7 @@ def reprocess_lake(
         ) as recorder,
     ):
         batch = settings.extract.batch_size
-        if stage in (Stage.extract, Stage.stories):
+        if extracting:
             if rebuild:
                 clear_rebuilt(commit)
             pipeline = Pipeline(recorder, pool, lambda _n: None)

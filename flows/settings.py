@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
 import tomllib
 import types
@@ -18,6 +19,7 @@ from newslake.transforms.topics import Topic
 ENV_PREFIX = "NEWSLAKE__"
 SOURCE_KINDS = ("auto", "files", "web", "warc")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+RUNNERS = ("local", "dask")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,14 @@ class ExtractSettings:
     workers: int = 0  # extraction processes; 0 means one per core
     batch_size: int = 128  # pages per Prefect task; memory stays flat as corpora grow
     max_file_bytes: int = 20_000_000  # larger files become `too_large` rows
+    runner: str = "local"  # local: a process pool here; dask: the processes of a Dask cluster
+    dask_address: str = ""  # runner dask: a scheduler (tcp://host:8786); empty: a local cluster
+
+    def __post_init__(self) -> None:
+        if self.runner not in RUNNERS:
+            raise ConfigError(f"extract.runner must be local or dask, not {self.runner!r}")
+        if self.runner == "dask" and importlib.util.find_spec("distributed") is None:
+            raise ConfigError("extract.runner dask needs distributed: install newslake[dask]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +108,8 @@ class ClaimSettings:
 class Settings:
     """Everything a run needs, loaded once at the entry point and passed down."""
 
-    lake: str = "./lake"
+    lake: str = "./lake"  # a directory, or an object store URL (s3://bucket/prefix)
+    cache_dir: str = ""  # local mirror of an object-store lake [$XDG_CACHE_HOME/newslake]
     lock_timeout_s: float = 60.0  # how long a second writer waits for the lake
     sources: tuple[SourceSettings, ...] = ()
     extract: ExtractSettings = field(default_factory=ExtractSettings)
@@ -124,6 +135,12 @@ class Settings:
             if value is not None:
                 _set_path(data, key.split("."), value)
         return _build(cls, data, "")
+
+    def reading_lake(self) -> str:
+        """The lake directory readers open: the lake, or an object-store lake's fresh mirror."""
+        from newslake.warehouse.objectstore import local_lake
+
+        return local_lake(self.lake, self.cache_dir)
 
     @property
     def workers(self) -> int:

@@ -1,0 +1,107 @@
+"""runner = dask: extraction on a Dask cluster writes the lake the process pool writes."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dask
+import pytest
+from distributed import LocalCluster
+from lake_rows import snapshot
+
+from newslake.flows.ingest import run_ingest
+from newslake.flows.maintenance import reprocess_lake
+from newslake.flows.settings import Settings
+from newslake.transforms.errors import ConfigError
+
+NEWSLAKE = str(Path(sys.executable).with_name("newslake"))
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, sample_dir, prefect_backend) -> tuple[list, dict[str, list]]:
+    """The run's outcomes and the lake's tables when the sample corpus is ingested with the
+    default runner (a local process pool of 2)."""
+    lake = tmp_path_factory.mktemp("reference") / "lake"
+    summary = run_ingest(
+        sources=[str(sample_dir)],
+        lake=str(lake),
+        config_path=str(sample_dir.parent / "demo.toml"),
+        workers=2,
+    )
+    assert summary.count("new") > 0
+    return sorted(summary.outcomes.items()), snapshot(lake)
+
+
+def test_a_local_dask_cluster_writes_the_same_lake_and_reprocesses_it(
+    tmp_path, sample_dir, reference, prefect_backend
+):
+    lake = tmp_path / "lake"
+    config = str(sample_dir.parent / "demo.toml")
+    params = {"lake": str(lake), "config_path": config, "workers": 2, "runner": "dask"}
+    summary = run_ingest(sources=[str(sample_dir)], **params)
+    outcomes, tables = reference
+    assert sorted(summary.outcomes.items()) == outcomes
+    assert snapshot(lake) == tables
+
+    again = reprocess_lake(**params)
+    assert again.count("new") == len(tables["articles"])
+    after = snapshot(lake)
+    for table in ("pages", "articles", "story_index", "coverage_daily"):
+        assert after[table] == tables[table], table
+
+
+def test_an_existing_cluster_runs_the_extraction_and_is_left_running(
+    tmp_path, sample_dir, reference, prefect_backend
+):
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        lake = tmp_path / "lake"
+        summary = run_ingest(
+            sources=[str(sample_dir)],
+            lake=str(lake),
+            config_path=str(sample_dir.parent / "demo.toml"),
+            runner="dask",
+            dask_address=cluster.scheduler_address,
+        )
+        assert "extract_or_error" in cluster.scheduler.task_prefixes  # extracted there
+        assert len(cluster.scheduler.workers) == 2  # and the run did not close it
+    assert (sorted(summary.outcomes.items()), snapshot(lake)) == reference
+
+
+def test_a_scheduler_that_does_not_answer_is_a_config_error(tmp_path, sample_dir, prefect_backend):
+    with (
+        dask.config.set({"distributed.comm.timeouts.connect": "2s"}),
+        pytest.raises(ConfigError, match="no Dask scheduler at tcp://127"),
+    ):
+        run_ingest(
+            sources=[str(sample_dir / "byteharbor")],
+            lake=str(tmp_path / "lake"),
+            runner="dask",
+            dask_address="tcp://127.0.0.1:9",
+        )
+
+
+def test_the_runner_setting_is_checked(monkeypatch):
+    env = {"NEWSLAKE__EXTRACT__RUNNER": "dask", "NEWSLAKE__EXTRACT__DASK_ADDRESS": "tcp://h:1"}
+    assert Settings.load(env=env).extract.dask_address == "tcp://h:1"
+    with pytest.raises(ConfigError, match="must be local or dask, not 'ray'"):
+        Settings.load(env={"NEWSLAKE__EXTRACT__RUNNER": "ray"})
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if it were not installed
+    with pytest.raises(ConfigError, match=r"install newslake\[dask\]"):
+        Settings.load(env=env)
+    assert Settings.load(env={}).extract.runner == "local"
+
+
+@pytest.mark.parametrize(
+    "args", [["run", "--source", ".", "--runner", "ray"], ["reprocess", "--runner", "ray"]]
+)
+def test_a_bad_runner_is_a_one_line_error_before_prefect_starts(tmp_path, args):
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / ".prefect")}
+    result = subprocess.run(
+        [NEWSLAKE, *args], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+    )
+    assert result.returncode == 2
+    assert result.stderr == "error: extract.runner must be local or dask, not 'ray'\n"
+    assert not (tmp_path / ".prefect").exists()  # Prefect never started
