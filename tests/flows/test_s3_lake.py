@@ -11,7 +11,7 @@ from lake_rows import snapshot
 from moto_s3 import BUCKET, moto_s3
 
 from newslake.flows.ingest import run_ingest
-from newslake.flows.maintenance import compact_lake
+from newslake.flows.maintenance import compact_lake, reprocess_lake
 from newslake.warehouse.objectstore import Mirror, local_lake
 
 NEWSLAKE = str(Path(sys.executable).with_name("newslake"))
@@ -62,6 +62,14 @@ def test_an_s3_lake_holds_what_a_local_one_does(
     assert manifest["generation"] == 3
     assert snapshot(Path(local_lake(URL, str(tmp_path / "elsewhere")))) == snapshot(local)
 
+    # Rebuilding silver and gold from the stored pages works on the store as on disk.
+    rebuilt = reprocess_lake(lake=URL, config_path=config, workers=1)
+    assert rebuilt.count("new") == first.count("new")
+    assert Mirror(URL).manifest()[0]["generation"] == 4
+    assert snapshot(Path(local_lake(URL, str(tmp_path / "elsewhere"))))["articles"] == (
+        snapshot(local)["articles"]
+    )
+
     # The real CLI, in another process with its own cache, reads the store.
     cli = tmp_path / "cli"
     cli.mkdir()
@@ -75,6 +83,9 @@ def test_an_s3_lake_holds_what_a_local_one_does(
     assert "silver/articles" in status.stdout
     assert "lock: free" in status.stdout
     assert URL in status.stdout  # the store, not the local mirror it was read through
+    report = newslake("report", "--lake", URL, "--out", str(cli / "report.html"), cwd=cli)
+    assert report.returncode == 0, report.stderr
+    assert "Calder Bay" in (cli / "report.html").read_text()
 
 
 def test_the_cli_reports_a_missing_s3_lake_in_one_line(s3, tmp_path):
