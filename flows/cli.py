@@ -230,9 +230,10 @@ def reprocess(
     """Rebuild articles, stories, claims and gold tables from the stored pages (no network)."""
     dask = {"extract.runner": runner, "extract.dask_address": dask_address}
     Settings.load(config, lake=lake, **dask)  # a bad config fails here, before Prefect starts
-    stages = ("extract", "stories", "claims", "gold")
-    if stage not in stages:
-        raise ConfigError(f"--stage must be one of {', '.join(stages)}, not {stage!r}")
+    from newslake.warehouse.rebuild import Stage
+
+    if stage not in set(Stage):
+        raise ConfigError(f"--stage must be one of {', '.join(Stage)}, not {stage!r}")
     day = _day(since) if since else None
     _prefect_env()
     from newslake.flows.maintenance import reprocess_lake

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from contextlib import closing, nullcontext
 from datetime import UTC, date, datetime, time
-from enum import StrEnum
 
 from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -28,6 +27,7 @@ from newslake.warehouse.compact import TARGET_BYTES, compact
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.objectstore import local_root, writing
 from newslake.warehouse.rebuild import (
+    Stage,
     article_dates,
     clear_rebuilt,
     first_seen,
@@ -53,17 +53,6 @@ def compact_lake(
         commit.publish()
     get_run_logger().info("compacted %s", merged or "nothing")
     return merged
-
-
-class Stage(StrEnum):
-    """Where `reprocess` starts; every later stage is rebuilt too."""
-
-    extract = "extract"  # extract the stored pages again
-    # Story assignment needs every page's text, duplicates' too, which only bronze keeps:
-    # it is rebuilt by extracting again.
-    stories = "stories"
-    claims = "claims"  # find and group the stored articles' claims again
-    gold = "gold"  # recompute the gold tables
 
 
 @flow(name="reprocess", task_runner=ThreadPoolTaskRunner(max_workers=IN_FLIGHT))
@@ -123,7 +112,7 @@ def reprocess_lake(
             )
         ) as recorder,
     ):
-        batch = settings.extract.batch_size
+        batch = extract.batch_size
         if extracting:
             if rebuild:
                 clear_rebuilt(commit)
@@ -139,7 +128,6 @@ def reprocess_lake(
                 placed = [(a, _claims_of(a), since is not None) for a in articles]
                 summary.outcomes["claims_regrouped"] += len(articles)
                 recorder.claims.record(placed)
-            recorder.claims_changed = True
         if stage in (Stage.claims, Stage.gold):
             recorder.touched_dates |= article_dates(store, after)
             recorder.claims_changed = True  # claim clusters are gold too

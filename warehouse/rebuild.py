@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from enum import StrEnum
 
 import duckdb
 
@@ -24,6 +25,17 @@ from newslake.warehouse.views import parquet_relation, table_relation
 # gold/outlet_health is not cleared: it derives from fetch_log, which reprocess keeps, and the
 # gold refresh that ends a reprocess recomputes it whole and rewrites the dates that changed.
 REBUILT = (ARTICLES, STORY_INDEX, CLAIMS, COVERAGE_DAILY, CLAIM_CLUSTERS)
+
+
+class Stage(StrEnum):
+    """Where `reprocess` starts; every later stage is rebuilt too."""
+
+    extract = "extract"  # extract the stored pages again
+    # Story assignment needs every page's text, duplicates' too, which only bronze keeps:
+    # it is rebuilt by extracting again.
+    stories = "stories"
+    claims = "claims"  # find and group the stored articles' claims again
+    gold = "gold"  # recompute the gold tables
 
 
 def latest_pages(
