@@ -9,17 +9,11 @@ from datetime import UTC, date, datetime, time
 from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from newslake.flows.ingest import (
-    IN_FLIGHT,
-    Pipeline,
-    commit_run,
-    extraction_pool,
-    new_run,
-    refresh_gold_task,
-)
+from newslake.flows.ingest import IN_FLIGHT, Pipeline, commit_run, new_run, refresh_gold_task
 from newslake.flows.recorder import RunRecorder
 from newslake.flows.settings import Settings
 from newslake.flows.summary import RunSummary
+from newslake.flows.workers import extraction_pool
 from newslake.transforms.claim_finder import FoundClaim, with_claims
 from newslake.transforms.records import Article, Extracted
 from newslake.transforms.topics import compile_topics

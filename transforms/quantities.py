@@ -298,7 +298,10 @@ def find_quantities(sentence: str, year_hint: int | None = None) -> list[Quantit
     if not _ANY_NUMBER.search(sentence):
         return []
     spans: list[tuple[int, int, Quantity | None]] = []
-    for pattern, read in _READERS:
+    folded = _casefolded(sentence)
+    for pattern, read, needs in _READERS:
+        if needs is not None and not any(word in folded for word in needs):
+            continue
         for match in pattern.finditer(sentence):
             quantity = read(match, year_hint)
             if quantity is not _REJECT:
@@ -548,20 +551,49 @@ def _skip(match: re.Match[str], year_hint: int | None) -> None:
     return None
 
 
-_READERS: list[tuple[re.Pattern[str], _Reader]] = [
-    *((pattern, _skip) for pattern in _NOT_QUANTITIES),
-    (_ISO_DATE, _read_iso_date),
-    (_MONTH_DAY, _read_day),
-    (_DAY_MONTH, _read_day),
-    (_MONTH_YEAR, _read_month),
-    (_YEAR, _read_year),
-    (_MONEY_BEFORE, _read_money_before),
-    (_MONEY_AFTER, _read_money_after),
-    (_CENTS, _read_cents),
-    (_PERCENT, _read_percent),
-    (_FRACTION, _read_fraction),
-    (_WORD_FRACTION, _read_word_fraction),
-    (_HALF, _read_half),
-    (_MULTIPLE, _read_multiple),
-    (_COUNT, _read_count),
+def _needs(*words: str) -> tuple[str, ...]:
+    """Words of which a sentence (in `_casefolded` form) must hold one for a reader's pattern
+    to match: without any, scanning for it is skipped (most sentences lack most of them)."""
+    return tuple(word.lower() for word in words)
+
+
+# Letters that IGNORECASE patterns take for ASCII ones but str.lower() leaves apart.
+_IGNORECASE_ODDITIES = str.maketrans({"ı": "i", "İ": "i", "ſ": "s"})
+
+
+def _casefolded(sentence: str) -> str:
+    return sentence.translate(_IGNORECASE_ODDITIES).lower()
+
+
+_MONTH_NAMES = _needs(*(name[:3] for name in _MONTHS))
+_CURRENCY_NAMES = _needs(*_CURRENCY_WORDS, "reais", "ruble", *_CODES)
+_CURRENCY_MARKS = _needs("$", "€", "£", "¥", "₹", "₩", "Rs", "RMB", *_CODES)
+_PERCENT_MARKS = _needs("%", "cent", "pct", "pp", "basis", "bp")
+_FRACTION_WORDS = _needs("half", "halves", *_DENOMINATORS)
+_MULTIPLE_WORDS = _needs("x", "times", "twice", "fold")
+
+# (pattern, reader, a test the sentence must pass for the pattern to be able to match).
+_READERS: list[tuple[re.Pattern[str], _Reader, tuple[str, ...] | None]] = [
+    (_NOT_QUANTITIES[0], _skip, None),
+    (_NOT_QUANTITIES[1], _skip, _needs("am", "pm", "a.m", "p.m")),
+    (_NOT_QUANTITIES[2], _skip, _needs(":")),
+    (_NOT_QUANTITIES[3], _skip, None),
+    (_NOT_QUANTITIES[4], _skip, None),
+    (_NOT_QUANTITIES[5], _skip, _needs("0s")),
+    (_NOT_QUANTITIES[6], _skip, None),
+    (_NOT_QUANTITIES[7], _skip, _needs("/")),
+    (_ISO_DATE, _read_iso_date, _needs("-")),
+    (_MONTH_DAY, _read_day, _MONTH_NAMES),
+    (_DAY_MONTH, _read_day, _MONTH_NAMES),
+    (_MONTH_YEAR, _read_month, _MONTH_NAMES),
+    (_YEAR, _read_year, None),
+    (_MONEY_BEFORE, _read_money_before, _CURRENCY_MARKS),
+    (_MONEY_AFTER, _read_money_after, _CURRENCY_NAMES),
+    (_CENTS, _read_cents, _needs("cent", "pence")),
+    (_PERCENT, _read_percent, _PERCENT_MARKS),
+    (_FRACTION, _read_fraction, _needs("/")),
+    (_WORD_FRACTION, _read_word_fraction, _FRACTION_WORDS),
+    (_HALF, _read_half, _needs("half")),
+    (_MULTIPLE, _read_multiple, _MULTIPLE_WORDS),
+    (_COUNT, _read_count, None),
 ]

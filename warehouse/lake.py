@@ -36,6 +36,13 @@ _BUFFER_BYTES = 64 << 20  # flush every table when all their buffers together pa
 _WRITE_OPTIONS = {"compression": "zstd", "write_statistics": True}
 
 
+def parquet_writer(path: Path, spec: TableSpec) -> pq.ParquetWriter:
+    """A zstd Parquet writer for one of the table's files, dictionaries where values repeat."""
+    return pq.ParquetWriter(
+        path, spec.schema, use_dictionary=spec.dictionary_columns, **_WRITE_OPTIONS
+    )
+
+
 class Lake:
     """A lake rooted at a local directory."""
 
@@ -147,7 +154,7 @@ class StagedTable:
             part.files.append(file)
             path = self.staging / self.spec.path / name / file
             path.parent.mkdir(parents=True, exist_ok=True)
-            part.writer = pq.ParquetWriter(path, self.spec.schema, **_WRITE_OPTIONS)
+            part.writer = parquet_writer(path, self.spec)
         part.writer.write_table(table)
         failpoint("mid-write")
         self.buffered -= part.size
@@ -257,7 +264,7 @@ class Commit:
         target.parent.mkdir(parents=True, exist_ok=True)
         kept = 0
         archive = self.archives.get(spec.name)
-        with pq.ParquetWriter(target, spec.schema, **_WRITE_OPTIONS) as writer:
+        with parquet_writer(target, spec) as writer:
             for i in range(parquet.num_row_groups):
                 group = conform(parquet.read_row_group(i), spec.schema)
                 dropped = pc.is_in(group[spec.key], value_set=key_set)

@@ -66,8 +66,9 @@ def test_an_s3_lake_holds_what_a_local_one_does(
     rebuilt = reprocess_lake(lake=URL, config_path=config, workers=1)
     assert rebuilt.count("new") == first.count("new")
     assert Mirror(URL).manifest()[0]["generation"] == 4
-    assert snapshot(Path(local_lake(URL, str(tmp_path / "elsewhere"))))["articles"] == (
-        snapshot(local)["articles"]
+    assert (
+        snapshot(Path(local_lake(URL, str(tmp_path / "elsewhere"))))["articles"]
+        == (snapshot(local)["articles"])
     )
 
     # The real CLI, in another process with its own cache, reads the store.

@@ -3,6 +3,7 @@ from dataclasses import fields
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from lake_rows import RUN1, RUN2, article, commit, read
 
@@ -39,6 +40,19 @@ def test_published_rows_land_in_hive_partitions_with_a_null_partition_for_no_dat
     ]
     assert not (lake.root / STAGING).exists() or not any((lake.root / STAGING).iterdir())
     assert not any((lake.root / JOURNAL).iterdir())
+
+
+def test_texts_are_written_without_a_dictionary_and_other_strings_with_one(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    commit(lake, RUN1, [article("a", 5), article("b", 5)])
+    (path,) = lake.data_files(ARTICLES)
+    row_group = pq.ParquetFile(path).metadata.row_group(0)
+    encodings = {
+        row_group.column(i).path_in_schema: row_group.column(i).encodings
+        for i in range(row_group.num_columns)
+    }
+    assert not any("DICTIONARY" in e for e in encodings["text"])
+    assert any("DICTIONARY" in e for e in encodings["outlet"])
 
 
 def test_removing_rows_rewrites_only_the_file_that_held_them(tmp_path):

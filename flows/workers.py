@@ -1,0 +1,85 @@
+"""Where extraction runs: a process pool or a Dask cluster, and the work each worker does.
+
+Nothing here imports Prefect: workers unpickle `extract_or_error` by importing this module,
+and a worker that imported Prefect would spend seconds on it before its first page.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
+
+from newslake.transforms.claim_finder import with_claims
+from newslake.transforms.errors import ConfigError, ExtractError, FetchError
+from newslake.transforms.extract import extract_page
+from newslake.transforms.records import Extracted, Page
+
+# Imported once by the fork server, so every worker forks with it loaded (see worker_preload).
+PRELOAD = "newslake.flows.worker_preload"
+
+
+def extract_or_error(page: Page, claims: bool = True) -> Extracted | ExtractError | FetchError:
+    """The page's extraction (and claims), or the typed error saying why there is none."""
+    try:
+        extracted = extract_page(page)
+    except (ExtractError, FetchError) as exc:
+        return exc
+    return with_claims(extracted) if claims else extracted
+
+
+def quiet_extractors() -> None:
+    """Silence trafilatura's own warnings: its failures reach us as ExtractError rows."""
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+
+
+@contextmanager
+def extraction_pool(
+    workers: int, runner: str = "local", dask_address: str = ""
+) -> Iterator[Executor | None]:
+    """A process pool of `workers` (None for one: extract in this process); with `runner`
+    "dask", the processes of a Dask cluster instead (see `dask_pool`)."""
+    if runner == "dask":
+        with dask_pool(workers, dask_address) as pool:
+            yield pool
+        return
+    if workers <= 1:
+        quiet_extractors()
+        yield None
+        return
+    # forkserver: children fork from a clean process that already loaded the extractors,
+    # not from this one, which holds Prefect's threads and sockets.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([PRELOAD])
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=quiet_extractors) as pool:
+        yield pool
+
+
+@contextmanager
+def dask_pool(workers: int, address: str) -> Iterator[Executor]:
+    """An executor on the Dask scheduler at `address`; without one, on a local cluster of
+    `workers` single-threaded processes on loopback, no dashboard. Closed on exit, the local
+    cluster too; a remote cluster's workers need newslake installed."""
+    from distributed import Client, LocalCluster
+
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # its INFO would reach Prefect's
+    with ExitStack() as stack:
+        if address:
+            try:
+                client = stack.enter_context(Client(address))
+            except OSError as exc:
+                raise ConfigError(f"no Dask scheduler at {address}: {exc}") from None
+        else:
+            cluster = LocalCluster(
+                n_workers=max(workers, 1),
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            stack.enter_context(cluster)
+            client = stack.enter_context(Client(cluster))
+        client.run(quiet_extractors)  # the workers there now; ones joining later log more
+        yield client.get_executor(pure=False)

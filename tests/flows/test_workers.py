@@ -1,0 +1,33 @@
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+from newslake.flows.workers import PRELOAD, extract_or_error, extraction_pool
+from newslake.transforms.errors import EmptyInput
+from newslake.transforms.records import Extracted, Page, RunInfo
+
+RUN = RunInfo("r1", datetime(2026, 3, 10, 8, tzinfo=UTC))
+
+
+def test_what_extraction_workers_import_leaves_prefect_out():
+    # A worker imports the preload module (fork server) and this one (to unpickle its task).
+    code = (
+        f"import sys, {PRELOAD}, newslake.flows.workers; "
+        "import py3langid.langid as l; "
+        "print('prefect' in sys.modules, l.IDENTIFIER is not None)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]  # no Prefect; language model loaded
+
+
+def test_the_pool_extracts_pages_and_returns_errors_as_values():
+    paragraphs = "".join(
+        f"<p>Paragraph {n} of the story says a new thing here.</p>" for n in range(9)
+    )
+    text = f"<html><body><article>{paragraphs}</article></body></html>"
+    good = Page.create(source="s", url="https://a.example/1", body=text.encode(), run=RUN)
+    empty = Page.create(source="s", url="https://a.example/2", body=b"", run=RUN)
+    with extraction_pool(2) as pool:
+        results = list(pool.map(extract_or_error, [good, empty]))
+    assert isinstance(results[0], Extracted) and results[0].word_count >= 40
+    assert isinstance(results[1], EmptyInput)
