@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from newslake.transforms.tokens import lower_like_ignorecase
+
 MONEY = "money"
 PERCENT = "percent"
 RATIO = "ratio"
@@ -298,7 +300,7 @@ def find_quantities(sentence: str, year_hint: int | None = None) -> list[Quantit
     if not _ANY_NUMBER.search(sentence):
         return []
     spans: list[tuple[int, int, Quantity | None]] = []
-    folded = _casefolded(sentence)
+    folded = lower_like_ignorecase(sentence)
     for pattern, read, needs in _READERS:
         if needs is not None and not any(word in folded for word in needs):
             continue
@@ -552,17 +554,9 @@ def _skip(match: re.Match[str], year_hint: int | None) -> None:
 
 
 def _needs(*words: str) -> tuple[str, ...]:
-    """Words of which a sentence (in `_casefolded` form) must hold one for a reader's pattern
-    to match: without any, scanning for it is skipped (most sentences lack most of them)."""
+    """Words of which a sentence (`lower_like_ignorecase`) must hold one for a reader's
+    pattern to match: without any, scanning for it is skipped (most sentences lack most)."""
     return tuple(word.lower() for word in words)
-
-
-# Letters that IGNORECASE patterns take for ASCII ones but str.lower() leaves apart.
-_IGNORECASE_ODDITIES = str.maketrans({"ı": "i", "İ": "i", "ſ": "s"})
-
-
-def _casefolded(sentence: str) -> str:
-    return sentence.translate(_IGNORECASE_ODDITIES).lower()
 
 
 _MONTH_NAMES = _needs(*(name[:3] for name in _MONTHS))
