@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from itertools import pairwise
 
@@ -294,6 +294,7 @@ def _tokens(sentence: str) -> list[tuple[str, str]]:
     return out
 
 
+@lru_cache(maxsize=1 << 16)  # a run's vocabulary: words recur in sentence after sentence
 def _stem(word: str) -> str:
     word = word.replace("’", "'").removesuffix("'s")
     for suffix in _SUFFIXES:

@@ -16,10 +16,11 @@ from newslake.transforms.domclean import prepare_tree, shield_marks, unshield_ma
 from newslake.transforms.edges import drop_title_repeat, is_prose, trim_edges
 from newslake.transforms.errors import ExtractError
 from newslake.transforms.metadata import normalise_language, parse_date, read_page_meta
-from newslake.transforms.normalise import clean_text, clean_title, content_hash, word_count
+from newslake.transforms.normalise import clean_text, clean_title, word_count
 from newslake.transforms.plaintext import parse_plain_text
 from newslake.transforms.records import Extracted, Page
-from newslake.transforms.stories import signature
+from newslake.transforms.stories import fingerprint_signature
+from newslake.transforms.tokens import fingerprint_hash, fingerprint_text
 
 MIN_WORDS = 40  # below this a page is a teaser, an index or an error page, not an article
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -117,14 +118,15 @@ def _extracted(
     if not any(map(is_prose, paragraphs)):
         raise ExtractError("no running text, only short lines (an index or navigation page?)")
     language = meta["language"] or detect_language(body)
+    fingerprint = fingerprint_text(body)  # for the exact and the near-duplicate keys
     return Extracted(
         page_id=page.page_id,
         url=page.url,
         source=page.source,
         text=body,
         word_count=words,
-        content_hash=content_hash(body),
-        signature=signature(body),
+        content_hash=fingerprint_hash(fingerprint),
+        signature=fingerprint_signature(fingerprint),
         published_at=dates.published_at,
         date_source=dates.source,
         date_confidence=dates.confidence,

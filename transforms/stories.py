@@ -104,7 +104,14 @@ def _minhash(items: list[str], num_perm: int, seed: int) -> list[int]:
 
 def signature(text: str, settings: StorySettings = DEFAULT_SETTINGS) -> tuple[int, ...]:
     """Return MinHash values of the text's shingles then of its opening's; () without words."""
-    words = fingerprint_text(text).split()
+    return fingerprint_signature(fingerprint_text(text), settings)
+
+
+def fingerprint_signature(
+    fingerprint: str, settings: StorySettings = DEFAULT_SETTINGS
+) -> tuple[int, ...]:
+    """`signature` of a text whose fingerprint_text is already at hand."""
+    words = fingerprint.split()
     if not words:
         return ()
     size = settings.shingle_words

@@ -85,4 +85,9 @@ def fingerprint_text(text: str) -> str:
 
 def content_hash(text: str) -> str:
     """Return the first 16 hex chars of sha256(fingerprint_text(text))."""
-    return hashlib.sha256(fingerprint_text(text).encode("utf-8")).hexdigest()[:16]
+    return fingerprint_hash(fingerprint_text(text))
+
+
+def fingerprint_hash(fingerprint: str) -> str:
+    """`content_hash` of a text whose fingerprint_text is already at hand."""
+    return hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()[:16]
