@@ -48,7 +48,7 @@ class ClaimRecorder:
         copies: dict[int, list[tuple[Article, FoundClaim]]] = {}
         for article, claim in flat:
             copies.setdefault(exact_key(claim.normalised), []).append((article, claim))
-        stored = self.state.claim_candidates(copies)
+        stored = self.state.claim_exact(copies)
         firsts = [(key, group[0]) for key, group in copies.items() if key not in stored]
         texts = prepare(
             [claim.text for _, (_, claim) in firsts],
@@ -60,7 +60,7 @@ class ClaimRecorder:
             for (_, (_, claim)), text in zip(firsts, texts, strict=True)
         ]
         claims = self._index([key for claim_keys in keys for key in claim_keys])
-        claim_of = {key: rows[0][1] for key, rows in stored.items()}
+        claim_of = dict(stored)
         rows = []
         for (key, (article, claim)), text, claim_keys in zip(firsts, texts, keys, strict=True):
             claim_of[key] = claims.place(article.article_id, claim.sentence_index, text, claim_keys)

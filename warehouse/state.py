@@ -203,6 +203,18 @@ class LakeState:
             found.setdefault(key, []).append(tuple(claim))
         return found
 
+    def claim_exact(self, keys: Iterable[int]) -> dict[int, str]:
+        """The cluster holding the stored claim of each of these exact keys (see
+        claim_groups.exact_key), however many claims share it: copies of a sentence join
+        its cluster whatever their number. Where several clusters hold it, the lowest ref's.
+        """
+        self.con.register("keys", pa.table({"match_key": pa.array(sorted(set(keys)), pa.int64())}))
+        rows = self.con.execute(
+            "SELECT k.match_key, arg_min(i.claim_id, i.ref) FROM keys k "
+            "JOIN claim_keys c USING (match_key) JOIN claim_info i USING (ref) GROUP BY ALL"
+        ).fetchall()
+        return dict(rows)
+
     def claim_heads(self, claim_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """The head of each of these claim clusters: its member with the lowest ref, as
         (ref, text)."""

@@ -1,0 +1,54 @@
+from lake_rows import RUN1
+
+from newslake.flows.claim_recorder import ClaimRecorder
+from newslake.flows.settings import ClaimSettings
+from newslake.transforms.claim_finder import find_claims
+from newslake.transforms.claim_groups import MAX_KEY_SHARERS, exact_key
+from newslake.transforms.records import Article
+from newslake.warehouse.lake import Lake
+from newslake.warehouse.state import LakeState
+
+SENTENCE = "The lab said the model cost $5.6 million to train on 2,048 chips last year."
+
+
+def article(n: int) -> Article:
+    return Article(
+        article_id=f"a{n}",
+        page_id=f"p{n}",
+        url=f"https://outlet{n}.example/story",
+        canonical_url=None,
+        outlet=f"Outlet {n}",
+        source="files:t",
+        title="T",
+        authors=[],
+        published_at=RUN1.started_at,
+        date_source=None,
+        date_confidence="none",
+        is_updated=False,
+        date_candidates=[],
+        language="en",
+        text=SENTENCE,
+        word_count=15,
+        content_hash=f"h{n}",
+        story_id=f"s{n}",
+        is_story_canonical=True,
+    )
+
+
+def test_a_copy_of_a_sentence_joins_its_cluster_however_many_copies_came_before(tmp_path):
+    (claim,) = find_claims(SENTENCE, 2026)
+    lake = Lake(tmp_path / "lake")
+    with lake.writing(RUN1, timeout_s=1) as commit:
+        state = LakeState(lake, spill=commit.staging / "state.duckdb")
+        recorder = ClaimRecorder(commit, RUN1, state, ClaimSettings())
+        many = MAX_KEY_SHARERS + 5  # more copies than a key may have to find candidates
+        recorder.record([(article(n), [claim], False) for n in range(many)])
+        recorder.record([(article(many), [claim], False)])  # a later batch
+        rows = state.con.execute("SELECT DISTINCT claim_id FROM claim_info").fetchall()
+        key = exact_key(claim.normalised)
+        crowded = state.claim_candidates([key])  # too many holders to be a candidate key
+        exact = state.claim_exact([key])  # but a copy is a copy
+        state.close()
+    assert len(rows) == 1
+    assert key not in crowded
+    assert exact == {key: rows[0][0]}
