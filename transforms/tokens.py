@@ -50,6 +50,14 @@ _CJK = (
 )
 _WORD_CHAR = rf"(?:(?![{_CJK}])(?:[^\W_]|[{_MARKS}\u200c\u200d]))"
 _TOKEN_RE = re.compile(rf"\d+(?:[.,:]\d+)+|(?=[^\W_])[{_CJK}]|{_WORD_CHAR}+(?:'{_WORD_CHAR}+)*")
+# The same tokens for a text without CJK (nearly every text), without a lookahead per letter.
+_HAS_CJK = re.compile(rf"[{_CJK}]")
+_PLAIN_WORD_CHAR = rf"(?:[^\W_]|[{_MARKS}\u200c\u200d])"
+_PLAIN_TOKEN_RE = re.compile(rf"\d+(?:[.,:]\d+)+|{_PLAIN_WORD_CHAR}+(?:'{_PLAIN_WORD_CHAR}+)*")
+
+
+def _find_tokens(text: str) -> list[str]:
+    return (_TOKEN_RE if _HAS_CJK.search(text) else _PLAIN_TOKEN_RE).findall(text)
 
 
 def fold_chars(text: str) -> str:
@@ -65,11 +73,11 @@ def lower_like_ignorecase(text: str) -> str:
     """The text in lower case, with the few letters that case-insensitive regexes match to
     ASCII letters made those letters: a lower-case word is in it wherever an IGNORECASE
     pattern for that word would match (plain substring tests are many times faster)."""
-    return text.translate(_IGNORECASE_ODDITIES).lower()
+    return text.lower() if text.isascii() else text.translate(_IGNORECASE_ODDITIES).lower()
 
 
 def _tokens(text: str) -> list[str]:
-    return _TOKEN_RE.findall(unicodedata.normalize("NFC", fold_chars(text)))
+    return _find_tokens(unicodedata.normalize("NFC", fold_chars(text)))
 
 
 def word_count(text: str) -> int:
@@ -80,7 +88,7 @@ def word_count(text: str) -> int:
 def fingerprint_text(text: str) -> str:
     """Return casefolded word tokens joined by single spaces, for exact-duplicate hashing."""
     canonical = unicodedata.normalize("NFKC", fold_chars(text)).casefold()
-    return " ".join(_TOKEN_RE.findall(unicodedata.normalize("NFKC", canonical)))
+    return " ".join(_find_tokens(unicodedata.normalize("NFKC", canonical)))
 
 
 def content_hash(text: str) -> str:

@@ -2,7 +2,8 @@ import re
 
 import pytest
 
-from newslake.transforms.tokens import lower_like_ignorecase
+from newslake.transforms import tokens
+from newslake.transforms.tokens import lower_like_ignorecase, word_count
 
 
 @pytest.mark.parametrize(
@@ -18,3 +19,21 @@ from newslake.transforms.tokens import lower_like_ignorecase
 def test_a_word_an_ignorecase_pattern_finds_is_a_substring_of_the_lowered_text(text, word):
     assert re.search(word, text, re.IGNORECASE)
     assert word in lower_like_ignorecase(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The lab's model cost $5.5 million, or 5,500,000 dollars, in 2024: 3.14 per cent.",
+        "Crème brûlée, naïve café; São Paulo — 10:30 a.m.",
+        "हिन्दी समाचार और विश्लेषण",  # combining marks inside words
+        "مرحبا\u200cبالعالم rock'n'roll",
+    ],
+)
+def test_the_no_cjk_tokenizer_finds_the_tokens_the_full_one_does(text):
+    assert tokens._PLAIN_TOKEN_RE.findall(text) == tokens._TOKEN_RE.findall(text)
+    assert tokens._find_tokens(text) == tokens._TOKEN_RE.findall(text)
+
+
+def test_cjk_ideographs_are_one_token_each_next_to_latin_words():
+    assert word_count("東京で AI 会議") == 6  # 東 京 で AI 会 議
