@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from newslake.transforms.records import RunInfo
+from newslake.warehouse.engine import work_connection
 from newslake.warehouse.health import threshold_literals
 from newslake.warehouse.lake import Commit, Lake, partition_dir
 from newslake.warehouse.schemas import (
@@ -50,10 +51,9 @@ def refresh_gold(
     if not has_articles and not lake.data_files(FETCH_LOG):
         return GoldRefresh(0, 0)
     commit = Commit(lake, RunInfo(f"{run.run_id}-gold", run.started_at))
-    con = duckdb.connect()
+    con = work_connection(commit.staging / "spill")
     flips = days = clusters = 0
     try:
-        con.execute("SET TimeZone = 'UTC'")
         if has_articles:
             flips = _settle_canonicals(con, lake, commit)
             days = _stage_coverage(con, lake, commit, touched)

@@ -13,11 +13,11 @@ from newslake.transforms.claim_groups import MAX_KEY_SHARERS as CLAIM_KEY_SHARER
 from newslake.transforms.dedup import KnownArticle
 from newslake.transforms.records import Article
 from newslake.transforms.stories import Candidate
+from newslake.warehouse.engine import work_connection
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.schemas import ARTICLES, CLAIMS, FETCH_LOG, PAGES, STORY_INDEX
 
 MAX_KEY_SHARERS = 100
-MEMORY_LIMIT = "256MB"  # the lake state in memory; the rest pages to the spill file
 _STORY_SIGS = pa.schema(
     [
         ("article_id", pa.string()),
@@ -53,15 +53,15 @@ class LakeState:
     """Page ids and article identities already in the lake, plus this run's additions.
 
     With a `spill` path the state lives in a DuckDB file there, and memory stays within
-    MEMORY_LIMIT however large the lake grows (DuckDB pages the rest to that file).
+    engine.MEMORY_LIMIT however large the lake grows (DuckDB pages the rest to that file).
     """
 
     def __init__(self, lake: Lake, spill: Path | None = None) -> None:
         if spill is not None:
-            spill.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(spill) if spill else ":memory:")
-        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        self.con.execute("SET TimeZone = 'UTC'")
+            self.con = work_connection(spill.parent / "state.tmp", spill)
+        else:
+            self.con = duckdb.connect(":memory:")
+            self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute(
             "CREATE TABLE pages (page_id VARCHAR, outcome VARCHAR, error VARCHAR, "
             "article_id VARCHAR)"
