@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import rensa
 
 from newslake.transforms.normalise import fingerprint_text
@@ -184,6 +185,38 @@ def compare(
     return Comparison(shared / n, contained, shared, lead_contained, lead_shared)
 
 
+def compare_many(
+    a: Sequence[int], others: Sequence[Sequence[int]], settings: StorySettings = DEFAULT_SETTINGS
+) -> list[Comparison]:
+    """`compare(a, b)` for each b of `others` (all of a's length), in one pass of array
+    arithmetic: a story's candidates are compared at once."""
+    if len(a) == 0 or not others:
+        return [compare(a, b, settings) for b in others]
+    _check(a, settings)
+    row = np.asarray(a, dtype=np.int64)
+    table = np.asarray(others, dtype=np.int64)
+    n = settings.num_perm
+    shared, contained = _rows_many(row[:n], table[:, :n])
+    lead_shared, lead_contained = _rows_many(row[n:], table[:, n:])
+    return [
+        Comparison(s / n, c, s, lc, ls)
+        for s, c, ls, lc in zip(
+            shared.tolist(), contained, lead_shared.tolist(), lead_contained, strict=True
+        )
+    ]
+
+
+def _rows_many(a: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, list[float]]:
+    """`_rows(a, b)` for each row b of the table."""
+    equal = (table == a).sum(axis=1)
+    only_a = (a < table).sum(axis=1)
+    fewer = np.minimum(only_a, a.shape[0] - equal - only_a)
+    contained = [
+        e / (e + f) if e else 0.0 for e, f in zip(equal.tolist(), fewer.tolist(), strict=True)
+    ]
+    return equal, contained
+
+
 def similarity(
     a: Sequence[int], b: Sequence[int], settings: StorySettings = DEFAULT_SETTINGS
 ) -> float:
@@ -249,10 +282,11 @@ def assign_story(
     if len(sig) == 0:
         return None
     best: tuple[float, Candidate] | None = None
-    for cand in candidates:
-        if len(cand.signature) != len(sig):
-            continue  # an empty text, or a signature made under other settings
-        score = match_score(compare(sig, cand.signature, settings), settings)
+    # An empty text, or a signature made under other settings, is no candidate.
+    usable = [cand for cand in candidates if len(cand.signature) == len(sig)]
+    comparisons = compare_many(sig, [cand.signature for cand in usable], settings)
+    for cand, comparison in zip(usable, comparisons, strict=True):
+        score = match_score(comparison, settings)
         if score is not None and (best is None or _ahead((score, cand), best)):
             best = (score, cand)
     return None if best is None else best[1].story_id

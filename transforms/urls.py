@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 _TRACKING = re.compile(
@@ -13,6 +14,8 @@ _TRACKING = re.compile(
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+# A page's URLs are resolved several times on its way (its id, its duplicates, its story).
+@lru_cache(maxsize=4096)
 def canonical_url(url: str) -> str:
     """The URL with scheme/host lower-cased, default port, fragment and tracking parameters gone."""
     parts = urlsplit(url.strip())
@@ -32,6 +35,7 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
 
+@lru_cache(maxsize=4096)
 def resolve_canonical(page_url: str, declared: str | None) -> str | None:
     """The page's declared canonical URL made absolute, or None if it names no web page."""
     if not declared:

@@ -13,6 +13,7 @@ from newslake.transforms.stories import (
     assign_story,
     band_keys,
     compare,
+    compare_many,
     containment,
     is_same_story,
     shingles,
@@ -268,3 +269,17 @@ def test_assign_story_skips_signatures_made_with_other_settings():
     assert len(signature(text(BRIDGE), small)) == 80
     cand = Candidate("old", signature(text(BRIDGE), small), AT)
     assert assign_story(ORIGINAL, [cand]) is None
+
+
+def test_comparing_many_candidates_at_once_gives_each_pair_s_comparison():
+    base = "Port workers walked out on Monday over pay, halting cargo at the city's docks. " * 3
+    texts = [
+        base,
+        base + "The union said talks would resume on Friday with a mediator present.",
+        "An entirely different story about a library reopening after a long repair. " * 3,
+        base.replace("Monday", "Tuesday"),
+    ]
+    sig = signature(base)
+    others = [signature(t) for t in texts]
+    assert compare_many(sig, others) == [compare(sig, other) for other in others]
+    assert compare_many(sig, []) == []
