@@ -145,17 +145,25 @@ class LakeState:
         left out: they find nothing that a rarer key would not, at a cost growing with the lake.
         """
         self._keys(band_key=sorted(set(keys)))
-        rows = self.con.execute(
+        hits = self.con.execute(
             "WITH hits AS (SELECT k.band_key, s.article_id FROM keys k "
             "JOIN story_keys s USING (band_key)), "
             "rare AS (SELECT band_key FROM hits GROUP BY band_key HAVING count(*) <= ?) "
-            "SELECT hits.band_key, i.story_id, i.signature, i.published_at, i.article_id "
-            "FROM hits JOIN rare USING (band_key) JOIN story_sigs i USING (article_id)",
+            "SELECT band_key, article_id FROM hits JOIN rare USING (band_key)",
             [MAX_KEY_SHARERS],
         ).fetchall()
+        # Each article once, however many keys it shares: a signature is hundreds of numbers,
+        # and near-copies share most keys (measured: 700 MB for one batch of copies otherwise).
+        self._keys(article_id=sorted({article_id for _, article_id in hits}))
+        rows = self.con.execute(
+            "SELECT i.story_id, i.signature, i.published_at, i.article_id "
+            "FROM story_sigs i JOIN keys USING (article_id)"
+        ).fetchall()
+        candidates = {row[3]: Candidate(*row) for row in rows}
         found: dict[str, list[Candidate]] = {}
-        for key, *candidate in rows:
-            found.setdefault(key, []).append(Candidate(*candidate))
+        for key, article_id in hits:
+            if article_id in candidates:
+                found.setdefault(key, []).append(candidates[article_id])
         return found
 
     def remember_stories(self, rows: Sequence[dict]) -> None:
