@@ -429,12 +429,17 @@ def measure(args: argparse.Namespace, tmp: Path) -> str:
     log(f"input: {len(corpus)} pages x {args.copies} copies, {size / MB:.0f} MB in {pages_dir}")
     first_empty = empty_run(tmp, env)  # also creates the ephemeral Prefect database
     log(f"empty run, fresh PREFECT_HOME: {first_empty:.1f} s")
+    # trafilatura alone just before and just after the default run: this machine's speed
+    # drifts by tens of percent over minutes, and the ratio must compare like with like.
+    before = trafilatura_alone(pages_dir, _fresh(tmp))
+    log(f"trafilatura.extract alone, before: {before[0]:.1f} pages/s, other load {before[1]:.2f}")
     full = ingest(pages_dir, _fresh(tmp) / "lake", env, None)
     log(f"default workers: {_describe(full)}")
+    after = trafilatura_alone(pages_dir, _fresh(tmp))
+    log(f"trafilatura.extract alone, after: {after[0]:.1f} pages/s, other load {after[1]:.2f}")
     single = ingest(pages_dir, _fresh(tmp) / "lake", env, 1)
     log(f"--workers 1: {_describe(single)}")
-    alone, alone_load = trafilatura_alone(pages_dir, _fresh(tmp))
-    log(f"trafilatura.extract alone: {alone:.1f} pages/s, other load {alone_load:.2f} cores")
+    alone_load = max(before[1], after[1])
     warm = [empty_run(tmp, env) for _ in range(2)]
     log(f"empty run, ephemeral: {warm[0]:.1f} s, {warm[1]:.1f} s")
     with prefect_server(tmp) as (api, up_s):
@@ -450,7 +455,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> str:
         scaled = ingest(pages_dir, _fresh(tmp) / "lake", env, None)
         log(f"default workers at {args.scale}N: {_describe(scaled)}")
     startup = (first_empty, warm, served, up_s)
-    return report(full, single, (alone, alone_load), startup, costs, scaled)
+    return report(full, single, (before[0], after[0], alone_load), startup, costs, scaled)
 
 
 def _fresh(tmp: Path) -> Path:
@@ -475,14 +480,15 @@ def log(message: str) -> None:
 def report(
     full: Ingest,
     single: Ingest,
-    traf: tuple[float, float],
+    traf: tuple[float, float, float],
     startup: tuple[float, list[float], list[float], float],
     costs: dict[str, object],
     scaled: Ingest | None,
 ) -> str:
     """The aligned text report."""
     first, warm, served, server_up = startup
-    alone, alone_load = traf
+    before, after, alone_load = traf
+    alone = (before + after) / 2
     workers = os.cpu_count() or 1
     lines = [
         ("pages", f"{full.pages} ({full.articles} articles)"),
@@ -491,7 +497,8 @@ def report(
         ("parallel efficiency", _ratio(full.flow_rate / single.flow_rate, ">=", 1.7)),
         (
             "trafilatura.extract alone",
-            f"{alone:6.1f} pages/s (1 process; other load {alone_load:.2f} cores)",
+            f"{alone:6.1f} pages/s (1 process; {before:.1f} just before the default run, "
+            f"{after:.1f} just after; other load {alone_load:.2f} cores)",
         ),
         ("newslake / trafilatura", _ratio(full.flow_rate / alone, ">=", 1.0)),
         ("start-up, empty run (ephemeral)", f"{_secs(warm)} (first, fresh home: {first:.1f} s)"),

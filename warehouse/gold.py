@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from newslake.transforms.records import RunInfo
-from newslake.warehouse.engine import work_connection
+from newslake.warehouse.engine import LARGER_LIMITS, MEMORY_LIMIT, work_connection
 from newslake.warehouse.health import threshold_literals
 from newslake.warehouse.lake import Commit, Lake, partition_dir
 from newslake.warehouse.schemas import (
@@ -47,11 +47,29 @@ def refresh_gold(
     rebuild gold/claim_clusters if the run changed claims (or it is stale), and bring
     gold/outlet_health up to date, in one atomic commit. A run that changed nothing rewrites
     nothing."""
-    has_articles = bool(lake.data_files(ARTICLES))
-    if not has_articles and not lake.data_files(FETCH_LOG):
+    if not lake.data_files(ARTICLES) and not lake.data_files(FETCH_LOG):
         return GoldRefresh(0, 0)
+    *bounded, last = (MEMORY_LIMIT, *LARGER_LIMITS)
+    for limit in bounded:
+        try:
+            return _refresh(lake, run, touched, min_stories, claims_changed, limit)
+        except duckdb.OutOfMemoryException:
+            continue  # nothing was published: try again with more memory
+    return _refresh(lake, run, touched, min_stories, claims_changed, last)
+
+
+def _refresh(
+    lake: Lake,
+    run: RunInfo,
+    touched: Iterable[date | None],
+    min_stories: int,
+    claims_changed: bool,
+    memory_limit: str | None,
+) -> GoldRefresh:
+    """One attempt at `refresh_gold` within `memory_limit`; nothing is published if it fails."""
+    has_articles = bool(lake.data_files(ARTICLES))
     commit = Commit(lake, RunInfo(f"{run.run_id}-gold", run.started_at))
-    con = work_connection(commit.staging / "spill")
+    con = work_connection(commit.staging / "spill", memory_limit=memory_limit)
     flips = days = clusters = 0
     try:
         if has_articles:

@@ -3,6 +3,8 @@ from datetime import UTC, datetime
 import duckdb
 
 from newslake.transforms.records import RunInfo
+from newslake.warehouse import gold as gold_module
+from newslake.warehouse.engine import LARGER_LIMITS, MEMORY_LIMIT
 from newslake.warehouse.gold import refresh_gold
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.schemas import COVERAGE_DAILY
@@ -194,3 +196,26 @@ def test_claim_clusters_count_copies_of_a_story_once_and_list_every_figure(tmp_p
     ]
     assert recurring == [("x", "Wire says it cost $6 million.")]  # the earliest wording
     assert disagree == [("x", 5.5e6, 6e6)]
+
+
+def test_a_refresh_that_runs_out_of_memory_runs_again_with_more(tmp_path, monkeypatch):
+    limits = []
+    real_connection = gold_module.work_connection
+
+    def starved_first(spill_dir, memory_limit):
+        limits.append(memory_limit)
+        con = real_connection(spill_dir, memory_limit=memory_limit)
+        if len(limits) == 1:  # the first attempt gets almost nothing
+            con.execute("SET memory_limit = '1KB'")
+        return con
+
+    monkeypatch.setattr(gold_module, "work_connection", starved_first)
+    lake = Lake(tmp_path / "lake")
+    with lake.writing(RUN, timeout_s=1) as commit:
+        commit.add("articles", [article("a", 5, "Gazette", ["ai"]), article("b", 5, "Wire", [])])
+        commit.publish()
+        done = refresh_gold(lake, RUN, {datetime(2026, 3, 5).date()})
+    assert limits == [MEMORY_LIMIT, LARGER_LIMITS[0]]
+    assert done.coverage_dates == 1
+    assert [row[1] for row in coverage(lake)] == ["Gazette", "Wire"]
+    assert not any((lake.root / "_staging").iterdir())  # the failed attempt left nothing
