@@ -974,12 +974,16 @@ class NewsSite:
     # -- lifecycle
 
     def start(self) -> NewsSite:
-        """Bind a free port on 127.0.0.1, build the documents, serve in a daemon thread."""
+        """Bind a free port on 127.0.0.1, build the documents and the gzip bomb, serve in a
+        daemon thread."""
         self._stopping.clear()
         server = _Server(("127.0.0.1", 0), _Handler)
         server.site = self
         self._server = server
         self._build_docs()
+        # Built before serving: built on the first request, on a loaded machine it outlasted
+        # the client's timeout, and the fetch was retried (attempts 2, not 1).
+        gzip_bomb()
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
