@@ -11,7 +11,7 @@ from contextlib import closing
 from datetime import UTC, datetime
 from functools import partial
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
@@ -39,8 +39,14 @@ from newslake.warehouse.objectstore import local_root, writing
 from newslake.warehouse.state import LakeState
 
 IN_FLIGHT = 2  # batches extracting while the previous one is staged
+# A batch also ends once its pages hold this many bytes, so a folder of very large pages
+# keeps memory as flat as one of ordinary pages (a batch of 128 ordinary pages: ~25 MB).
+BATCH_BYTES = 32 << 20
 # Batches go to tasks inside quote(): Prefect would otherwise walk every page, result and
 # signature value of every batch looking for futures (measured: half the main thread's time).
+
+
+T = TypeVar("T")
 
 
 def new_run() -> RunInfo:
@@ -90,8 +96,9 @@ def fetch_batch(
 
 @task(name="read-warc", cache_policy=NONE)
 def read_warc_batch(records: Iterator[WarcItem], size: int) -> tuple[list[Page], list[FetchLogRow]]:
-    """The next `size` pages (and log rows) streamed from an archive."""
-    items = list(islice(records, size))
+    """The next `size` pages (and log rows) streamed from an archive, fewer if they reach
+    BATCH_BYTES."""
+    items = take(records, size, lambda item: len(item.page.body) if item.page else 0)
     return [i.page for i in items if i.page], [i.log for i in items if i.log]
 
 
@@ -190,7 +197,7 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
         closing(RunRecorder(commit, run, summary, outlets, topics, settings.claims)) as recorder,
     ):
         pipeline = Pipeline(recorder, pool, advance)
-        for items in batched(file_items, size):
+        for items in batched(file_items, size, _file_bytes):
             pipeline.push(*read_files(quote(items), run, settings.extract.max_file_bytes))
         if webs:
             memory = FetchMemory()
@@ -290,11 +297,33 @@ class _Ready:
         return self.value
 
 
-def batched(items: Iterable, size: int) -> Iterator[list]:
-    """Consecutive slices of at most `size` items."""
+def batched(
+    items: Iterable[T], size: int, weight: Callable[[T], int] | None = None
+) -> Iterator[list[T]]:
+    """Consecutive slices of at most `size` items (see `take`)."""
     iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
+    while chunk := take(iterator, size, weight):
         yield chunk
+
+
+def take(items: Iterator[T], size: int, weight: Callable[[T], int] | None = None) -> list[T]:
+    """The next `size` items; with `weight` (bytes), fewer once they weigh BATCH_BYTES."""
+    if weight is None:
+        return list(islice(items, size))
+    chunk, total = [], 0
+    for item in items:
+        chunk.append(item)
+        total += weight(item)
+        if len(chunk) >= size or total >= BATCH_BYTES:
+            break
+    return chunk
+
+
+def _file_bytes(item: FileInput) -> int:
+    try:
+        return item.path.stat().st_size
+    except OSError:
+        return 0  # read_files logs why
 
 
 def _pages(results: Sequence[Page | FetchLogRow]) -> list[Page]:

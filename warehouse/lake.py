@@ -145,8 +145,6 @@ class StagedTable:
         if not part.chunks:
             return
         table = pa.concat_tables(part.chunks)
-        if self.spec.sort_by:
-            table = table.sort_by(self.spec.sort_by)
         if part.writer is None or not part.writer.is_open:
             file = self.file_name
             if part.files:  # a second file for this partition in one run (compaction)
@@ -155,10 +153,25 @@ class StagedTable:
             path = self.staging / self.spec.path / name / file
             path.parent.mkdir(parents=True, exist_ok=True)
             part.writer = parquet_writer(path, self.spec)
-        part.writer.write_table(table)
+        for group in row_groups(table, self.spec.sort_by):
+            part.writer.write_table(group)
         failpoint("mid-write")
         self.buffered -= part.size
         part.chunks, part.size = [], 0
+
+
+def row_groups(table: pa.Table, sort_by: str | None = None) -> Iterator[pa.Table]:
+    """The table's rows (sorted by `sort_by`) in slices of about _ROW_GROUP_BYTES, each
+    written as its own row group.
+
+    A Parquet writer keeps buffers as large as the largest row group it wrote (twice that,
+    compressed) until it closes: one large flush of big pages would hold hundreds of MB.
+    Sorted slices are taken one at a time, so no sorted copy of the whole table is made.
+    """
+    rows = max(1, table.num_rows * _ROW_GROUP_BYTES // max(table.nbytes, 1))
+    order = pc.sort_indices(table, [(sort_by, "ascending")]) if sort_by else None
+    for start in range(0, table.num_rows, rows):
+        yield table.slice(start, rows) if order is None else table.take(order.slice(start, rows))
 
 
 class Commit:

@@ -55,6 +55,19 @@ def test_texts_are_written_without_a_dictionary_and_other_strings_with_one(tmp_p
     assert any("DICTIONARY" in e for e in encodings["outlet"])
 
 
+def test_a_large_flush_is_written_as_sorted_row_groups_of_bounded_size(tmp_path, monkeypatch):
+    monkeypatch.setattr(lake_module, "_ROW_GROUP_BYTES", 1 << 20)
+    texts = {f"a{i:02d}": f"{i} " + "word " * 60_000 for i in range(20)}  # ~300 KB each
+    lake = Lake(tmp_path / "lake")
+    commit(lake, RUN1, [article(key, 5, text=text) for key, text in reversed(texts.items())])
+    (path,) = lake.data_files(ARTICLES)
+    meta = pq.ParquetFile(path).metadata
+    assert meta.num_row_groups > 4
+    assert all(meta.row_group(i).num_rows <= 4 for i in range(meta.num_row_groups))
+    ids = pq.read_table(path, columns=["article_id"]).column(0).to_pylist()
+    assert ids == sorted(texts)
+
+
 def test_removing_rows_rewrites_only_the_file_that_held_them(tmp_path):
     lake = Lake(tmp_path / "lake")
     commit(lake, RUN1, [article("a", 5), article("b", 5), article("c", 6)])
