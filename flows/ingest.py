@@ -125,8 +125,11 @@ def stage_batch(
 
 @task(name="commit-run", cache_policy=NONE)
 def commit_run(recorder: RunRecorder) -> dict[str, int]:
-    """Publish everything staged in one atomic commit and rebuild the DuckDB views."""
-    return recorder.commit.publish()
+    """Publish everything staged in one atomic commit and rebuild the DuckDB views, then
+    release the run's lake state: its memory is gone before the gold refresh needs some."""
+    counts = recorder.commit.publish()
+    recorder.close()
+    return counts
 
 
 @task(name="refresh-gold", cache_policy=NONE, retries=1)

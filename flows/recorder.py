@@ -252,5 +252,8 @@ class RunRecorder:
         by_hash.setdefault(a.content_hash, []).append(known)
 
     def close(self) -> None:
-        """Release the lake state."""
+        """Release the lake state and the claims prepared for matching (closing twice is
+        harmless)."""
         self.state.close()
+        if self.claims is not None:
+            self.claims.prepared.clear()

@@ -103,6 +103,10 @@ class PreparedCache:
         while len(self.items) > self.size:
             self.items.popitem(last=False)
 
+    def clear(self) -> None:
+        """Forget every prepared claim."""
+        self.items.clear()
+
 
 class ClaimIndex:
     """Placed claims by match key, with each cluster's head: what new claims are matched
