@@ -3,9 +3,11 @@ the partitions the run touched (plus any a killed run left inconsistent), and ou
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -23,6 +25,10 @@ from newslake.warehouse.schemas import (
     OUTLET_HEALTH,
 )
 from newslake.warehouse.views import load_sql, parquet_relation, table_relation
+
+# Claims aggregated into clusters in one pass: the passes split the claim ids into ranges.
+# Measured on 1M claims within 256 MB: one pass peaked 470 MB over its base, four 275 MB.
+CLAIMS_PER_PASS = 250_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +114,27 @@ def _stage_claim_clusters(
     commit.clear_table(CLAIM_CLUSTERS.name)
     if not lake.data_files(CLAIMS):
         return 0
-    sql = load_sql("claim_clusters", claims=parquet_relation(lake, CLAIMS))
-    result = con.execute(sql, [min_stories])
-    names = [column[0] for column in result.description]
+    claims = parquet_relation(lake, CLAIMS)
+    (total,) = con.execute(f"SELECT count(*) FROM {claims}").fetchone()
     count = 0
-    while batch := result.fetchmany(10_000):
-        commit.add(CLAIM_CLUSTERS.name, (dict(zip(names, row, strict=True)) for row in batch))
-        count += len(batch)
+    for where in claim_id_ranges(math.ceil(total / CLAIMS_PER_PASS)):
+        sql = load_sql("claim_clusters", claims=f"(SELECT * FROM {claims} WHERE {where})")
+        result = con.execute(sql, [min_stories])
+        names = [column[0] for column in result.description]
+        while batch := result.fetchmany(10_000):
+            commit.add(CLAIM_CLUSTERS.name, (dict(zip(names, row, strict=True)) for row in batch))
+            count += len(batch)
     return count
+
+
+def claim_id_ranges(parts: int) -> list[str]:
+    """Conditions that split claim ids (16 hex digits) into `parts` ranges of about equal
+    size, in order; together they hold every id once, hex or not."""
+    bounds = [f"'{i * 0x10000 // parts:04x}'" for i in range(1, parts)]
+    if not bounds:
+        return ["true"]
+    middle = [f"claim_id >= {low} AND claim_id < {high}" for low, high in pairwise(bounds)]
+    return [f"claim_id < {bounds[0]}", *middle, f"claim_id >= {bounds[-1]}"]
 
 
 def _settle_canonicals(con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit) -> int:

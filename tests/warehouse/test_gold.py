@@ -198,6 +198,47 @@ def test_claim_clusters_count_copies_of_a_story_once_and_list_every_figure(tmp_p
     assert disagree == [("x", 5.5e6, 6e6)]
 
 
+def test_claim_clusters_aggregated_in_several_passes_match_one_pass(tmp_path, monkeypatch):
+    ids = ["0f3c000000000000", "5555000000000000", "7a10000000000000", "ffff000000000000"]
+    rows = [
+        claim(claim_id, f"a{i}{k}", f"s{k}", outlet, 5 + k, ("$6 million", 6e6), index=i)
+        for i, claim_id in enumerate(ids)
+        for k, outlet in enumerate(["Post", "Wire", "Herald"][: i + 1])
+    ]
+
+    def clusters(lake_dir, per_pass):
+        monkeypatch.setattr(gold_module, "CLAIMS_PER_PASS", per_pass)
+        lake = Lake(lake_dir)
+        with lake.writing(RUN, timeout_s=1) as commit:
+            commit.add("articles", [article("a", 5, "Post", [])])
+            commit.add("claims", rows)
+            commit.publish()
+        assert refresh_gold(lake, RUN, set(), min_stories=2).claim_clusters == len(ids)
+        con = duckdb.connect(str(lake.root / WAREHOUSE), read_only=True)
+        try:
+            return con.execute("SELECT * FROM claim_clusters").fetchall()  # in file order
+        finally:
+            con.close()
+
+    one_pass = clusters(tmp_path / "one", 1_000)
+    assert [row[0] for row in one_pass] == ids
+    assert clusters(tmp_path / "four", 3) == one_pass  # 10 claims: four ranges of ids
+
+
+def test_claim_id_ranges_hold_every_id_once():
+    ids = ["", "0000000000000000", "3fff", "4000", "bfffffffffffffff", "c000", "ffff", "zz"]
+    con = duckdb.connect()
+    for parts in (1, 2, 4, 7):
+        hits = [
+            sum(
+                con.execute(f"SELECT {where} FROM (SELECT ? AS claim_id)", [i]).fetchone()[0]
+                for where in gold_module.claim_id_ranges(parts)
+            )
+            for i in ids
+        ]
+        assert hits == [1] * len(ids)
+
+
 def test_a_refresh_that_runs_out_of_memory_runs_again_with_more(tmp_path, monkeypatch):
     limits = []
     real_connection = gold_module.work_connection

@@ -1,9 +1,24 @@
 -- gold/claim_clusters: one row per claim_id, from every silver claim.
 -- Support counts copies of one story once (stories); outlets are listed in order of their
 -- first mention, and each distinct figure with the number of sentences stating it.
+-- Each part is aggregated per claim_id on its own and joined after: lists joined to every
+-- claim row first would multiply them by the cluster's size.
 -- $claims: the claims relation. Parameter 1: independent stories that make a claim recurring.
 WITH claims AS (
-    SELECT * FROM $claims
+    SELECT claim_id, article_id, sentence_index, story_id, outlet, text, published_at,
+        quantities, attributed_to
+    FROM $claims
+), support AS (
+    SELECT
+        claim_id,
+        arg_min(text, (coalesce(published_at, TIMESTAMPTZ '9999-12-31'), article_id,
+            sentence_index)) AS representative,
+        count(DISTINCT article_id) AS articles,
+        count(DISTINCT story_id) AS stories,
+        count(DISTINCT outlet) AS outlets,
+        min(published_at) AS first_seen,
+        max(published_at) AS last_seen
+    FROM claims GROUP BY claim_id
 ), outlet_first AS (
     SELECT claim_id, outlet, min(published_at) AS first_at
     FROM claims WHERE outlet IS NOT NULL GROUP BY ALL
@@ -29,21 +44,19 @@ WITH claims AS (
     FROM claims WHERE attributed_to IS NOT NULL GROUP BY ALL
 )
 SELECT
-    c.claim_id,
-    arg_min(c.text, (coalesce(c.published_at, TIMESTAMPTZ '9999-12-31'), c.article_id,
-        c.sentence_index)) AS representative,
-    count(DISTINCT c.article_id) AS articles,
-    count(DISTINCT c.story_id) AS stories,
-    count(DISTINCT c.outlet) AS outlets,
-    min(c.published_at) AS first_seen,
-    max(c.published_at) AS last_seen,
-    coalesce(any_value(o.outlet_order), []) AS outlet_order,
-    coalesce(any_value(f.figures), []) AS figures,
-    coalesce(any_value(s.attributed_to), []) AS attributed_to,
-    count(DISTINCT c.story_id) >= ? AS is_recurring
-FROM claims c
+    s.claim_id,
+    s.representative,
+    s.articles,
+    s.stories,
+    s.outlets,
+    s.first_seen,
+    s.last_seen,
+    coalesce(o.outlet_order, []) AS outlet_order,
+    coalesce(f.figures, []) AS figures,
+    coalesce(a.attributed_to, []) AS attributed_to,
+    s.stories >= ? AS is_recurring
+FROM support s
 LEFT JOIN outlet_order o USING (claim_id)
 LEFT JOIN figures f USING (claim_id)
-LEFT JOIN sources s USING (claim_id)
-GROUP BY c.claim_id
-ORDER BY c.claim_id
+LEFT JOIN sources a USING (claim_id)
+ORDER BY s.claim_id
