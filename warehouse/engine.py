@@ -12,8 +12,9 @@ import duckdb
 
 MEMORY_LIMIT = "256MB"  # per connection; DuckDB spills what is beyond it to `spill_dir`
 # DuckDB cannot spill every operator (list aggregates, DISTINCT counts): work that fails
-# within one limit is run again within the next (measured: gold at 1M claims needs more than
-# 256 MB). None is DuckDB's own default, most of the machine's memory.
+# within one limit is run again within the next (gold at 1M claims, in one pass and with
+# lists joined to every claim, needed more than 256 MB; in passes it fits). None is DuckDB's
+# own default, most of the machine's memory.
 LARGER_LIMITS: tuple[str | None, ...] = ("1GB", "4GB", None)
 
 
