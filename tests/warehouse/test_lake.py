@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 from dataclasses import fields
 
 import duckdb
@@ -199,3 +201,18 @@ def test_files_from_an_older_schema_conform_to_todays():
     assert table.schema == ARTICLES.schema
     assert table.to_pylist()[0]["topic_hits"] == []
     assert table.to_pylist()[0]["language"] is None
+
+
+@pytest.mark.skipif(
+    "jemalloc" not in pa.supported_memory_backends(), reason="this pyarrow has no jemalloc"
+)
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "jemalloc"), ("system", "system")])
+def test_the_lake_gives_arrow_jemalloc_unless_the_user_chose_an_allocator(chosen, expected):
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    code = (
+        "import newslake.warehouse.lake, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.split() == [expected]
