@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import closing
 from datetime import UTC, datetime
-from functools import partial
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -21,7 +20,7 @@ from prefect.utilities.annotations import quote
 
 from newslake.flows.artifacts import publish_artifacts
 from newslake.flows.progress import progress_bar
-from newslake.flows.recorder import Result, RunRecorder
+from newslake.flows.recorder import FoundClaims, Placed, Result, RunRecorder
 from newslake.flows.settings import Settings, SourceSettings
 from newslake.flows.sources import check_sources
 from newslake.flows.sources.files import FileInput, discover_files, read_file
@@ -30,6 +29,7 @@ from newslake.flows.sources.warc import WarcItem, read_warc
 from newslake.flows.sources.web import Discovery, WebInput, discover_web, fetch_pages
 from newslake.flows.summary import RunSummary
 from newslake.flows.workers import extract_or_error, extraction_pool
+from newslake.transforms.claim_finder import FoundClaim, article_claims
 from newslake.transforms.discovery import Entry
 from newslake.transforms.records import FetchLogRow, Page, RunInfo
 from newslake.transforms.topics import compile_topics
@@ -38,7 +38,7 @@ from newslake.warehouse.gold import GoldRefresh, refresh_gold
 from newslake.warehouse.objectstore import local_root, writing
 from newslake.warehouse.state import LakeState
 
-IN_FLIGHT = 2  # batches extracting while the previous one is staged
+IN_FLIGHT = 2  # batches extracting (or their claims being found) while one is staged
 # A batch also ends once its pages hold this many bytes, so a folder of very large pages
 # keeps memory as flat as one of ordinary pages (a batch of 128 ordinary pages: ~25 MB).
 BATCH_BYTES = 32 << 20
@@ -103,13 +103,11 @@ def read_warc_batch(records: Iterator[WarcItem], size: int) -> tuple[list[Page],
 
 
 @task(name="extract-articles", cache_policy=NONE)
-def extract_articles(pages: Sequence[Page], pool: Executor | None, claims: bool) -> list[Result]:
-    """Extraction results for a batch of pages (with their claims if asked), computed on the
-    process pool."""
-    work = partial(extract_or_error, claims=claims)
+def extract_articles(pages: Sequence[Page], pool: Executor | None) -> list[Result]:
+    """Extraction results for a batch of pages, computed on the process pool."""
     if pool is None:
-        return [work(p) for p in pages]
-    return list(pool.map(work, pages, chunksize=4))
+        return [extract_or_error(p) for p in pages]
+    return list(pool.map(extract_or_error, pages, chunksize=4))
 
 
 @task(name="stage-batch", cache_policy=NONE)
@@ -118,9 +116,26 @@ def stage_batch(
     pages: Sequence[Page],
     results: Sequence[Result],
     entries: dict[str, Entry],
-) -> None:
-    """Decide identity for a batch and stage its pages, articles and log rows."""
-    recorder.record(pages, results, entries)
+    found: Sequence[FoundClaims],
+) -> list[Placed]:
+    """Stage the claims found for earlier batches, then decide identity for this batch and
+    stage its pages, articles and log rows; returns the articles staged, whose claims are
+    to be found."""
+    stage_found(recorder, found)
+    return recorder.record(pages, results, entries)
+
+
+@task(name="stage-claims", cache_policy=NONE)
+def stage_claims(recorder: RunRecorder, found: Sequence[FoundClaims]) -> None:
+    """Stage the claims found for the last batches."""
+    stage_found(recorder, found)
+
+
+def stage_found(recorder: RunRecorder, found: Sequence[FoundClaims]) -> None:
+    """Match claims found for batches (in the order they were staged) to the lake's and the
+    run's, and stage them."""
+    for placed, claims in found:
+        recorder.record_claims(placed, claims)
 
 
 @task(name="commit-run", cache_policy=NONE)
@@ -238,6 +253,7 @@ class Pipeline:
         self.recorder, self.pool, self.advance = recorder, pool, advance
         self.claims = recorder.claims is not None  # find claims only if they are recorded
         self.in_flight: deque = deque()
+        self.finding: deque = deque()  # (articles staged, their claims as found), in order
 
     def push(
         self,
@@ -256,9 +272,9 @@ class Pipeline:
             fresh = self.recorder.skip_known(pages)
         # Without a pool, extract here: threads would only share one core and the GIL.
         future = (
-            extract_articles.submit(quote(fresh), self.pool, self.claims)
+            extract_articles.submit(quote(fresh), self.pool)
             if self.pool
-            else _Ready(extract_articles(quote(fresh), None, self.claims))
+            else _Ready(extract_articles(quote(fresh), None))
         )
         self.in_flight.append((fresh, future, len(pages) + len(failures), entries or {}))
         while len(self.in_flight) > IN_FLIGHT:
@@ -268,14 +284,40 @@ class Pipeline:
         """Stage everything still in flight."""
         while self.in_flight:
             self._stage_next()
+        if self.finding:
+            stage_claims(self.recorder, quote(self._found(keep=0)))
 
     def _stage_next(self) -> None:
         pages, future, size, entries = self.in_flight.popleft()
         results = future.result()
         failpoint("after-extract")
-        stage_batch(self.recorder, quote(pages), quote(results), quote(entries))
+        found = quote(self._found(keep=IN_FLIGHT))
+        placed = stage_batch(self.recorder, quote(pages), quote(results), quote(entries), found)
+        if self.claims and placed:
+            self.finding.append((placed, self._find_claims(placed)))
         self.advance(size)
         _forget_task_results()
+
+    def _find_claims(self, placed: list[Placed]) -> Iterable[tuple[FoundClaim, ...]]:
+        """Start finding the claims of a batch's staged articles on the pool (found after
+        staging, so a copy of a text already stored costs no claim search)."""
+        columns = (
+            [a.text for a, _ in placed],
+            [a.language for a, _ in placed],
+            [a.published_at for a, _ in placed],
+        )
+        if self.pool is None:
+            return list(map(article_claims, *columns))
+        return self.pool.map(article_claims, *columns, chunksize=8)  # collected in _found
+
+    def _found(self, keep: int) -> list[FoundClaims]:
+        """The claims of the oldest batches still being found, all but the last `keep`
+        (which the pool may still be working on)."""
+        found = []
+        while len(self.finding) > keep:
+            placed, claims = self.finding.popleft()
+            found.append((placed, list(claims)))
+        return found
 
 
 def _forget_task_results() -> None:
@@ -293,10 +335,10 @@ def _forget_task_results() -> None:
 class _Ready:
     """An already computed result, with the interface of a Prefect future."""
 
-    def __init__(self, value: list[Result]) -> None:
+    def __init__(self, value: list) -> None:
         self.value = value
 
-    def result(self) -> list[Result]:
+    def result(self) -> list:
         return self.value
 
 

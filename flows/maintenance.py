@@ -14,8 +14,7 @@ from newslake.flows.recorder import RunRecorder
 from newslake.flows.settings import Settings
 from newslake.flows.summary import RunSummary
 from newslake.flows.workers import extraction_pool
-from newslake.transforms.claim_finder import FoundClaim, with_claims
-from newslake.transforms.records import Article, Extracted
+from newslake.transforms.claim_finder import article_claims
 from newslake.transforms.topics import compile_topics
 from newslake.warehouse.compact import TARGET_BYTES, compact
 from newslake.warehouse.lake import Lake
@@ -119,9 +118,10 @@ def reprocess_lake(
                 commit.clear_table("claims")
                 recorder.state.forget_every_claim()
             for articles in stored_articles(store, batch, after):
-                placed = [(a, _claims_of(a), since is not None) for a in articles]
+                placed = [(a, since is not None) for a in articles]
+                claims = [article_claims(a.text, a.language, a.published_at) for a in articles]
                 summary.outcomes["claims_regrouped"] += len(articles)
-                recorder.claims.record(placed)
+                recorder.record_claims(placed, claims)
         if stage in (Stage.claims, Stage.gold):
             recorder.touched_dates |= article_dates(store, after)
             recorder.claims_changed = True  # claim clusters are gold too
@@ -130,22 +130,3 @@ def reprocess_lake(
         refresh_gold_task(recorder)
     get_run_logger().info("reprocessed %s", summary.as_dict())
     return summary
-
-
-def _claims_of(article: Article) -> tuple[FoundClaim, ...]:
-    """The claims found in a stored article, as extraction finds them."""
-    extracted = Extracted(
-        page_id=article.page_id,
-        url=article.url,
-        source=article.source,
-        canonical_url=article.canonical_url,
-        title=article.title,
-        authors=tuple(article.authors),
-        published_at=article.published_at,
-        language=article.language,
-        site_name=None,
-        text=article.text,
-        word_count=article.word_count,
-        content_hash=article.content_hash,
-    )
-    return with_claims(extracted).claims

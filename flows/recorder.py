@@ -9,6 +9,7 @@ from datetime import date, datetime
 from newslake.flows.claim_recorder import ClaimRecorder
 from newslake.flows.settings import ClaimSettings
 from newslake.flows.summary import RunSummary
+from newslake.transforms.claim_finder import FoundClaim
 from newslake.transforms.dedup import Decision, KnownArticle, article_key, decide, earlier_version
 from newslake.transforms.discovery import Entry, blocked_extraction, fill_gaps
 from newslake.transforms.errors import NewslakeError
@@ -20,6 +21,8 @@ from newslake.warehouse.lake import Commit, Lake, partition_value
 from newslake.warehouse.state import LakeState
 
 Result = Extracted | NewslakeError
+Placed = tuple[Article, bool]  # an article staged, and whether it replaces a stored version
+FoundClaims = tuple[list[Placed], list[tuple[FoundClaim, ...]]]  # a batch's, in placed order
 # A stored page that once became an article, but is not its current text, is looked at again.
 REEXTRACT = {"ok", "updated", "unchanged"}
 
@@ -126,10 +129,12 @@ class RunRecorder:
 
     def record(
         self, pages: Sequence[Page], results: Sequence[Result], entries: dict[str, Entry]
-    ) -> None:
+    ) -> list[Placed]:
         """Stage the pages, then each result as an article, an update or a log row.
 
         `entries` are what feeds and sitemaps said of the URLs; they fill metadata gaps.
+        Returns the articles staged, each with whether it replaces a stored version: their
+        claims go to `record_claims`, in the same order, once found.
         """
         results = [
             fill_gaps(r, entries.get(r.url)) if isinstance(r, Extracted) else r for r in results
@@ -147,7 +152,7 @@ class RunRecorder:
         indexed: list[dict] = []
         logs: list[FetchLogRow] = []
         articles = []
-        placed = []  # (article, its claims, whether it replaces a stored version)
+        placed: list[Placed] = []
         for page, result in zip(pages, results, strict=True):
             if isinstance(result, NewslakeError):
                 logs.append(FetchLogRow.for_page(page, result.outcome, self.run, error=str(result)))
@@ -179,17 +184,30 @@ class RunRecorder:
                     article=replace(article, first_seen_at=self.first_seen[article.article_id]),
                 )
             articles.append(decision.article)
-            placed.append((decision.article, result.claims, decision.outcome == "updated"))
+            placed.append((decision.article, decision.outcome == "updated"))
             indexed += self._index_story(decision.article, result)
             self._remember(decision, by_id, by_hash)
         self.commit.add("articles", map(_row, articles))
-        if self.claims and placed:
-            self.claims.record(placed)
-            self.claims_changed = True
         self.commit.add("story_index", indexed)
         self.state.remember_stories(indexed)
         self.state.remember(articles)
         self.log(logs)
+        return placed
+
+    def record_claims(
+        self, placed: Sequence[Placed], claims: Sequence[Sequence[FoundClaim]]
+    ) -> None:
+        """Stage the claims found in articles `record` placed (batches in the order placed).
+
+        Only articles that `record` staged have their claims found: a copy of a stored text
+        has none to add.
+        """
+        if self.claims and placed:
+            rows = [
+                (a, found, replaces) for (a, replaces), found in zip(placed, claims, strict=True)
+            ]
+            self.claims.record(rows)
+            self.claims_changed = True
 
     def _decide(self, ex: Extracted, by_id, by_hash) -> Decision:
         outlet = resolve_outlet(self.outlets.get(ex.source), ex.site_name, ex.url, ex.canonical_url)

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 
-from newslake.transforms.claim_finder import with_claims
 from newslake.transforms.errors import ConfigError, ExtractError, FetchError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.records import Extracted, Page
@@ -21,13 +20,12 @@ from newslake.transforms.records import Extracted, Page
 PRELOAD = "newslake.flows.worker_preload"
 
 
-def extract_or_error(page: Page, claims: bool = True) -> Extracted | ExtractError | FetchError:
-    """The page's extraction (and claims), or the typed error saying why there is none."""
+def extract_or_error(page: Page) -> Extracted | ExtractError | FetchError:
+    """The page's extraction, or the typed error saying why there is none."""
     try:
-        extracted = extract_page(page)
+        return extract_page(page)
     except (ExtractError, FetchError) as exc:
         return exc
-    return with_claims(extracted) if claims else extracted
 
 
 def quiet_extractors() -> None:

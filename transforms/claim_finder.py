@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import datetime
 
 from newslake.transforms.attribution import attributed_to
 from newslake.transforms.claimlike import Verdict, claim_sentences, normalise_claim
 from newslake.transforms.quantities import Quantity, find_quantities
-from newslake.transforms.records import Extracted
 from newslake.transforms.tokens import fold_chars
 
 CLAIM_LANGUAGE = "en"
@@ -31,12 +31,13 @@ class FoundClaim:
     rule: str
 
 
-def with_claims(extracted: Extracted) -> Extracted:
-    """The extraction with its claims found (English articles only: the rules read English)."""
-    if extracted.language != CLAIM_LANGUAGE:
-        return extracted
-    year = extracted.published_at.year if extracted.published_at else None
-    return replace(extracted, claims=find_claims(extracted.text, year))
+def article_claims(
+    text: str, language: str | None, published_at: datetime | None
+) -> tuple[FoundClaim, ...]:
+    """An article's claims; none unless it is in English (the rules read English)."""
+    if language != CLAIM_LANGUAGE:
+        return ()
+    return find_claims(text, published_at.year if published_at else None)
 
 
 def find_claims(text: str, year_hint: int | None = None) -> tuple[FoundClaim, ...]:

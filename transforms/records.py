@@ -5,13 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from newslake.transforms.dates import DateCandidate
 from newslake.transforms.errors import NewslakeError
-
-if TYPE_CHECKING:
-    from newslake.transforms.claim_finder import FoundClaim
 
 
 def short_hash(*parts: str | bytes) -> str:
@@ -179,7 +175,6 @@ class Extracted:
     is_updated: bool = False  # the page says it was modified after publication
     date_candidates: tuple[DateCandidate, ...] = ()
     access: str = "full"  # full, teaser or blocked (transforms.access)
-    claims: tuple[FoundClaim, ...] = ()  # claim sentences, not yet matched to others
 
 
 @dataclass(frozen=True, slots=True)
