@@ -15,6 +15,7 @@ from newslake.transforms.tokens import word_count
 _BULLET = re.compile(r"^(?:[-–—•·*▪►>»]|\d{1,2}[.)])\s+")
 # A label after a teaser link: 'Headline [VIDEO]', 'Headline (PHOTOS) |'.
 _TRAILING_LABEL = re.compile(r"(?:\s*(?:\[[^\]]{1,20}\]|\([^)]{1,20}\))\W*|\s*[|»›]+)$")
+_LABEL_MARKS = "[(|»›"  # one of these is in every label
 # The reporter's sign-off: 'Follow her on Twitter @jdoe', 'Jane can be reached at jd@x.com'.
 _AUTHOR_NOTE = re.compile(
     r"\b(?:follow|reach|email|e-mail|contact|write to)\s+(?:him|her|them|me)\b"
@@ -28,7 +29,9 @@ _MIN_TEASER_WORDS = 4  # shorter link texts are names, products and labels, not 
 
 def link_key(text: str) -> str:
     """The form in which a paragraph and a link's text are compared: casefolded, no bullet."""
-    text = _TRAILING_LABEL.sub("", " ".join(text.split()))
+    text = " ".join(text.split())
+    if any(mark in text for mark in _LABEL_MARKS):  # the label pattern is slow to rule out
+        text = _TRAILING_LABEL.sub("", text)
     return _BULLET.sub("", text).casefold()
 
 

@@ -274,8 +274,10 @@ def normalise_claim(sentence: str) -> str:
     tail."""
     text = fold_chars(sentence).translate(_QUOTES_AND_DASHES).strip()
     text = _ATTRIBUTION_HEAD.sub("", _ATTRIBUTION_TAIL.sub("", text))
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.lower()
+    if not text.isascii():  # accents off (ASCII text has none)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     text = _SCALE_SUFFIX.sub(lambda m: m.group(1) + _SCALES[m.group(2).lower()], text)
     text = _US_DOLLAR.sub("$", text)
     text = _NUMBER_WORDS.sub("<num>", _NUMBER.sub("<num>", text))

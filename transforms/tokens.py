@@ -62,6 +62,8 @@ def _find_tokens(text: str) -> list[str]:
 
 def fold_chars(text: str) -> str:
     """The text with quote look-alikes folded, odd spaces made plain and invisibles removed."""
+    if text.isascii() and "\t" not in text:  # a tab is the only ASCII character folded
+        return text
     return text.translate(_CHAR_MAP)
 
 

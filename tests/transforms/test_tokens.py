@@ -37,3 +37,15 @@ def test_the_no_cjk_tokenizer_finds_the_tokens_the_full_one_does(text):
 
 def test_cjk_ideographs_are_one_token_each_next_to_latin_words():
     assert word_count("東京で AI 会議") == 6  # 東 京 で AI 会 議
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("plain ASCII stays as it is", "plain ASCII stays as it is"),
+        ("a\ttab", "a tab"),  # the one ASCII character folded
+        ("it’s “quoted”\u00a0here\u200b", "it's \"quoted\" here"),
+    ],
+)
+def test_fold_chars(text, folded):
+    assert tokens.fold_chars(text) == folded
