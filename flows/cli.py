@@ -489,6 +489,10 @@ def _run_ingest(
     if not settings.sources:
         raise ConfigError("no sources: pass --source PATH or list [[sources]] in the config")
     check_sources(settings.sources)  # a missing path is a usage error, before Prefect starts
+    if settings.workers > 1 and settings.extract.runner == "local":
+        from newslake.flows.workers import start_fork_server
+
+        start_fork_server()
     _prefect_env()
     from newslake.flows.ingest import run_ingest
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -47,12 +48,24 @@ def extraction_pool(
         quiet_extractors()
         yield None
         return
+    context = _forkserver()
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=quiet_extractors) as pool:
+        yield pool
+
+
+def start_fork_server() -> None:
+    """Start the process that extraction workers fork from, so it loads the extractors (about
+    a second) while Prefect starts, and the pool's first workers begin at once."""
+    _forkserver()
+    multiprocessing.forkserver.ensure_running()
+
+
+def _forkserver() -> multiprocessing.context.BaseContext:
     # forkserver: children fork from a clean process that already loaded the extractors,
     # not from this one, which holds Prefect's threads and sockets.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([PRELOAD])
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=quiet_extractors) as pool:
-        yield pool
+    return context
 
 
 @contextmanager

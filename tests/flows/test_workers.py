@@ -1,6 +1,9 @@
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from newslake.flows.workers import PRELOAD, extract_or_error, extraction_pool
 from newslake.transforms.errors import EmptyInput
@@ -31,3 +34,22 @@ def test_the_pool_extracts_pages_and_returns_errors_as_values():
         results = list(pool.map(extract_or_error, [good, empty]))
     assert isinstance(results[0], Extracted) and results[0].word_count >= 40
     assert isinstance(results[1], EmptyInput)
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="reads /proc")
+def test_the_fork_server_starts_before_any_pool_with_the_extractors_to_preload():
+    code = (
+        "import os, pathlib\n"
+        "from newslake.flows.workers import start_fork_server\n"
+        "start_fork_server()\n"
+        "for proc in pathlib.Path('/proc').glob('[0-9]*'):\n"
+        "    try:\n"
+        "        ppid = int((proc / 'stat').read_text().rsplit(')', 1)[1].split()[1])\n"
+        "        cmd = (proc / 'cmdline').read_bytes().replace(b'\\0', b' ').decode()\n"
+        "    except (OSError, ValueError):\n"
+        "        continue\n"
+        "    if ppid == os.getpid():\n"
+        "        print(cmd)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "multiprocessing.forkserver" in out.stdout and PRELOAD in out.stdout
