@@ -36,7 +36,7 @@ _BUFFER_BYTES = 64 << 20  # flush every table when all their buffers together pa
 _WRITE_OPTIONS = {"compression": "zstd", "write_statistics": True}
 
 
-def prefer_jemalloc() -> None:
+def _prefer_jemalloc() -> None:
     """Give Arrow its jemalloc allocator, unless ARROW_DEFAULT_MEMORY_POOL names one.
 
     Staging turns hundreds of MB of page bodies into Arrow tables and Parquet. With Arrow's
@@ -49,7 +49,7 @@ def prefer_jemalloc() -> None:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
 
 
-prefer_jemalloc()
+_prefer_jemalloc()
 
 
 def parquet_writer(path: Path, spec: TableSpec) -> pq.ParquetWriter:
