@@ -50,14 +50,17 @@ _CJK = (
 )
 _WORD_CHAR = rf"(?:(?![{_CJK}])(?:[^\W_]|[{_MARKS}\u200c\u200d]))"
 _TOKEN_RE = re.compile(rf"\d+(?:[.,:]\d+)+|(?=[^\W_])[{_CJK}]|{_WORD_CHAR}+(?:'{_WORD_CHAR}+)*")
-# The same tokens for a text without CJK (nearly every text), without a lookahead per letter.
+# The same tokens for a text without CJK (nearly every text), from one character class: no
+# lookahead or alternation per letter. The class holds "_", which is made a space first.
 _HAS_CJK = re.compile(rf"[{_CJK}]")
-_PLAIN_WORD_CHAR = rf"(?:[^\W_]|[{_MARKS}\u200c\u200d])"
+_PLAIN_WORD_CHAR = rf"[\w{_MARKS}\u200c\u200d]"
 _PLAIN_TOKEN_RE = re.compile(rf"\d+(?:[.,:]\d+)+|{_PLAIN_WORD_CHAR}+(?:'{_PLAIN_WORD_CHAR}+)*")
 
 
 def _find_tokens(text: str) -> list[str]:
-    return (_TOKEN_RE if _HAS_CJK.search(text) else _PLAIN_TOKEN_RE).findall(text)
+    if _HAS_CJK.search(text):
+        return _TOKEN_RE.findall(text)
+    return _PLAIN_TOKEN_RE.findall(text.replace("_", " ") if "_" in text else text)
 
 
 # The same folding as a pattern and a lookup: a few replacements in a scan run several times
