@@ -54,13 +54,15 @@ def find_claims(text: str, year_hint: int | None = None) -> tuple[FoundClaim, ..
 
 def _found(index: int, sentence: str, verdict: Verdict, year_hint: int | None) -> FoundClaim:
     claim = _DATELINE.sub("", sentence, count=1)
-    # The verdict's figures hold when it judged this very text, dated by this year.
-    judged = year_hint is not None and fold_chars(sentence).strip() == claim
+    # The verdict's source holds when it judged this very text; its figures, if also dated
+    # by this year.
+    same = fold_chars(sentence).strip() == claim
+    dated = same and year_hint is not None
     return FoundClaim(
         sentence_index=index,
         text=claim,
         normalised=normalise_claim(claim),
-        quantities=verdict.quantities if judged else tuple(find_quantities(claim, year_hint)),
-        attributed_to=attributed_to(claim),
+        quantities=verdict.quantities if dated else tuple(find_quantities(claim, year_hint)),
+        attributed_to=verdict.source if same else attributed_to(claim),
         rule=verdict.rule,
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from newslake.transforms.attribution import REPORTING_VERBS, attributed_to
 from newslake.transforms.quantities import DATE, Quantity, find_quantities
 from newslake.transforms.sentences import split_sentences
-from newslake.transforms.tokens import fold_chars
+from newslake.transforms.tokens import fold_chars, lower_like_ignorecase
 
 # Rules that keep a sentence.
 FIGURE = "figure"  # a money amount, percentage, ratio or count
@@ -57,24 +57,37 @@ class Verdict:
 
     keep: bool
     rule: str
-    # The figures and dates found in the sentence (with its characters folded), if looked for.
+    # The figures and dates found in the sentence (with its characters folded), if looked for,
+    # and, for a kept sentence, the source it is attributed to.
     quantities: tuple[Quantity, ...] = field(default=(), compare=False)
+    source: str | None = field(default=None, compare=False)
 
 
-_BOILERPLATE = re.compile(
-    r"""^\W*(?:please\s+)?(?:subscribe|sign\s+(?:up|in)|log\s+in|register|click|tap|share
+# Boilerplate that opens a sentence: prompts and credit labels.
+_BOILERPLATE_LEAD = re.compile(
+    r"""\W*(?:(?:please\s+)?(?:subscribe|sign\s+(?:up|in)|log\s+in|register|click|tap|share
     |follow\s+us|download|read\s+(?:more|also|next|the\s+full)|also\s+read|see\s+also|watch
     |listen|related|recommended|advertisement|sponsored|continue\s+reading)\b
-    |\b(?:subscribe\s+(?:to|now|today|for)|sign\s+up\s+(?:for|to|now|here|today)
+    |(?:photo|image|video|picture|graphic|source|credit|file\s+photo|caption)s?\s*:)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Boilerplate anywhere in a sentence; every branch holds one of _BOILERPLATE_WORDS.
+_BOILERPLATE_ANYWHERE = re.compile(
+    r"""\b(?:subscribe\s+(?:to|now|today|for)|sign\s+up\s+(?:for|to|now|here|today)
     |(?:our|the|this|free|daily|weekly)\s+newsletters?|click\s+(?:here|the\s+link|below)
     |(?:share|post)\s+(?:this|on\s+(?:facebook|twitter|x|whatsapp|linkedin))|follow\s+us
     |all\s+rights\s+reserved|privacy\s+policy|terms\s+of\s+(?:use|service)|cookies?
     |(?:your|this)\s+browser|javascript|e-?mail\s+address|unlock\s+(?:this|full)
     |why\s+you\s+can\s+trust|reading\s+time|this\s+(?:article|story)\s+(?:was|is|has\s+been
-    |first)\s+(?:first\s+)?(?:published|appeared|updated|produced))\b
-    |©|^\W*(?:photo|image|video|picture|graphic|source|credit|file\s+photo|caption)s?\s*:""",
+    |first)\s+(?:first\s+)?(?:published|appeared|updated|produced))\b|©""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Substring tests (on lower_like_ignorecase text) rule the pattern out many times faster.
+_BOILERPLATE_WORDS = (
+    "subscribe", "sign", "newsletter", "click", "share", "post", "follow", "rights", "privacy",
+    "terms", "cookie", "browser", "javascript", "mail", "unlock", "trust", "reading",
+    "published", "appeared", "updated", "produced", "©",
+)  # fmt: skip
 _LIST_MARKER = re.compile(r"^\s*(?:[•▪►◦·*–—-]|\(?(?:\d{1,2}|[a-zA-Z])[.)])\s+")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*|\d[\d,.]*")
@@ -149,18 +162,19 @@ def judge_sentence(sentence: str, year_hint: int | None = None) -> Verdict:
     if drop:
         return Verdict(False, drop)
     found = tuple(find_quantities(text, year_hint=year_hint or _ANY_YEAR))
+    source = attributed_to(text)
     if any(q.kind != DATE for q in found):
-        return Verdict(True, FIGURE, found)
-    attributed = bool(attributed_to(text) or _PRONOUN_REPORT.search(text))
+        return Verdict(True, FIGURE, found, source)
+    attributed = bool(source or _PRONOUN_REPORT.search(text))
     if _CHATTER.search(text) and not attributed:
         return Verdict(False, CHATTER, found)
     if attributed:
-        return Verdict(True, ATTRIBUTION, found)
+        return Verdict(True, ATTRIBUTION, found, source)
     if _COMPARISON.search(text):
-        return Verdict(True, COMPARISON, found)
+        return Verdict(True, COMPARISON, found, source)
     if found or _TIME.search(text):
-        return Verdict(True, DATED, found)
-    return Verdict(True, STATEMENT, found)
+        return Verdict(True, DATED, found, source)
+    return Verdict(True, STATEMENT, found, source)
 
 
 def claim_sentences(text: str, year_hint: int | None = None) -> list[tuple[int, str, Verdict]]:
@@ -174,7 +188,7 @@ def kept_claims(text: str) -> list[str]:
 
 
 def _drop_rule(text: str, words: list[str]) -> str | None:
-    if _BOILERPLATE.search(text):
+    if _is_boilerplate(text):
         return BOILERPLATE
     if text.rstrip("\"'”’)] ").endswith("?"):
         return QUESTION
@@ -195,6 +209,15 @@ def _drop_rule(text: str, words: list[str]) -> str | None:
     if first in _IMPERATIVES and tokens[0][0].isupper() and tokens[1].lower() != "of":
         return IMPERATIVE
     return None
+
+
+def _is_boilerplate(text: str) -> bool:
+    if _BOILERPLATE_LEAD.match(text):
+        return True
+    lowered = lower_like_ignorecase(text)
+    return any(w in lowered for w in _BOILERPLATE_WORDS) and bool(
+        _BOILERPLATE_ANYWHERE.search(text)
+    )
 
 
 def _headline(text: str, words: list[str]) -> bool:

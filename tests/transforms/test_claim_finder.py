@@ -1,5 +1,6 @@
 import pytest
 
+from newslake.transforms.attribution import attributed_to
 from newslake.transforms.claim_finder import find_claims
 
 ARTICLE = """LONDON, March 5 (Reuters) - Acme Corp said on Tuesday it would cut 2,000 jobs by June.
@@ -33,3 +34,16 @@ def test_claims_keep_the_claim_sentences_with_figures_and_sources():
 def test_datelines_are_not_part_of_a_claim(opening):
     (claim,) = find_claims(f"{opening}The council approved a budget of $3.2 million on Monday.")
     assert claim.text.startswith("The council approved")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Prices rose sharply, the ministry said in a statement.",  # judged as it is
+        "“Prices rose sharply,” the ministry said in a statement.",  # judged with plain quotes
+        "PARIS - Prices rose 4% in May, the ministry said in a statement.",  # after a dateline
+    ],
+)
+def test_a_claims_source_is_the_one_its_own_text_names(text):
+    (claim,) = find_claims(text, year_hint=2026)
+    assert claim.attributed_to == attributed_to(claim.text) == "the ministry"
