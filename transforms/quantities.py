@@ -200,7 +200,8 @@ _WORDNUM = (
     rf"|{_SMALL_WORDS})\b"
 )
 _NUM = rf"(?:{_DIGITS}|{_WORDNUM}|half\s+an?\b|an?\b)"
-_BIG = r"(?:thousand|million|billion|trillion|crore|lakh)"
+_BIG_WORDS = "thousand|million|billion|trillion|crore|lakh"
+_BIG = rf"(?:{_BIG_WORDS})"
 _MAG = rf"(?:\s+(?:dozen|hundred)(?:\s+{_BIG})?\b|(?:\s*|-){_BIG}\b|\s?(?:mn|mln|bn|bln|tn|trn)\b)"
 _CUR_PREFIX = (
     r"(?:(?<![A-Za-z])(?-i:US|U\.S\.|AU|A|CA|C|HK|NZ|S|R|NT)\$|\$|€|£|¥|₹|₩"
@@ -275,12 +276,19 @@ _YEAR = _compile(
     r"""(?<![\w.,$€£¥#-])(?:(?:mid|early|late)-)?(?P<y>1[89]\d\d|20\d\d)
     (?:[-–](?P<hi>\d{4}|\d\d))?(?![\w%$€£]|[.,]\d|[-–/]\d)"""
 )
-# Every quantity holds a digit or one of these words: a quick test before the readers run.
-_ANY_NUMBER = _compile(
-    rf"""\d|\b(?:{_SMALL_WORDS}|{_TENS_WORDS}|dozen|hundred|{_BIG}|half|twice|\w+fold|thirds?
-    |quarters?|fourths?|fifths?|sixths?|sevenths?|eighths?|ninths?|tenths?|twelfths?|twentieths?
-    |hundredths?|thousandths?)\b"""
+# Every quantity holds a digit, one of these words or a word ending in "fold": a quick test
+# (a set lookup per word, not a regex tried at every character) before the readers run.
+_NUMBER_WORDS = frozenset(
+    [*f"{_SMALL_WORDS}|{_TENS_WORDS}|{_BIG_WORDS}|dozen|hundred|half|twice".split("|")]
+    + [
+        f"{ordinal}{plural}"
+        for ordinal in """third quarter fourth fifth sixth seventh eighth ninth tenth twelfth
+        twentieth hundredth thousandth""".split()
+        for plural in ("", "s")
+    ]
 )
+_DIGIT = re.compile(r"\d")
+_WORD_RUN = re.compile(r"\w+")
 # Spans that hold digits but no quantity; they are matched only to keep their digits out.
 _NOT_QUANTITIES = [
     _compile(r"^\s*\(?\d{1,3}[.)](?=\s)"),  # a list item's number
@@ -297,10 +305,10 @@ _NOT_QUANTITIES = [
 def find_quantities(sentence: str, year_hint: int | None = None) -> list[Quantity]:
     """Quantities in `sentence`, in order and not overlapping; `year_hint` (say, the year the
     article was published) dates "Jan. 20", which is skipped without it."""
-    if not _ANY_NUMBER.search(sentence):
+    folded = lower_like_ignorecase(sentence)
+    if not _may_hold_quantity(sentence, folded):
         return []
     spans: list[tuple[int, int, Quantity | None]] = []
-    folded = lower_like_ignorecase(sentence)
     for pattern, read, needs in _READERS:
         if needs is not None and not any(word in folded for word in needs):
             continue
@@ -316,6 +324,15 @@ def find_quantities(sentence: str, year_hint: int | None = None) -> list[Quantit
             if quantity is not None:
                 found.append(quantity)
     return found
+
+
+def _may_hold_quantity(sentence: str, folded: str) -> bool:
+    if _DIGIT.search(sentence):
+        return True
+    return any(
+        word in _NUMBER_WORDS or (len(word) > 4 and word.endswith("fold"))
+        for word in _WORD_RUN.findall(folded)
+    )
 
 
 def _number(text: str) -> float:

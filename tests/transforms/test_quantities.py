@@ -202,3 +202,19 @@ def test_each_readers_word_test_only_skips_sentences_its_pattern_cannot_match(mo
     monkeypatch.setattr(quantities, "_READERS", ungated)
     assert [find_quantities(s, year_hint=2025) for s in sentences] == gated
     assert any(gated)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "holds"),
+    [
+        ("It rose 4 points.", True),
+        ("Sales rose tenfold.", True),
+        ("A THIRD of voters stayed home.", True),
+        ("Twenty-five people came.", True),
+        ("Someone often wrote about it.", False),  # number words inside other words
+        ("The one_time fee was waived.", False),  # "_" joins words
+    ],
+)
+def test_only_a_digit_or_a_whole_number_word_lets_the_readers_run(sentence, holds):
+    folded = quantities.lower_like_ignorecase(sentence)
+    assert quantities._may_hold_quantity(sentence, folded) is holds
