@@ -8,6 +8,7 @@ from datetime import datetime
 
 from newslake.transforms.attribution import attributed_to
 from newslake.transforms.claimlike import Verdict, claim_sentences, normalise_claim
+from newslake.transforms.pickling import pickled_by_fields
 from newslake.transforms.quantities import Quantity, find_quantities
 from newslake.transforms.tokens import fold_chars
 
@@ -19,6 +20,7 @@ _DATELINE = re.compile(
 )
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FoundClaim:
     """One claim sentence of an article, before it is matched to others."""

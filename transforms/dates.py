@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from newslake.transforms.pickling import pickled_by_fields
+
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 # Strongest first. Families: sources in one family can repeat one CMS field, so agreement
 # within a family is no corroboration.
@@ -30,6 +32,7 @@ _URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-]([01]?\d)[/-]([0-3]?\d)(?:/|[-_.]|$
 _UPDATE_MARGIN = timedelta(hours=1)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DateCandidate:
     """One date a page, its URL or its listing states, and where it came from."""

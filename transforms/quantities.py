@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from newslake.transforms.pickling import pickled_by_fields
 from newslake.transforms.tokens import lower_like_ignorecase
 
 MONEY = "money"
@@ -26,6 +27,7 @@ COUNT = "count"
 DATE = "date"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Quantity:
     """A figure: its value in `unit` (currency code, "%", "pp", "fraction", "times", the counted

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from newslake.transforms.dates import DateCandidate
 from newslake.transforms.errors import NewslakeError
+from newslake.transforms.pickling import pickled_by_fields
 
 
 def short_hash(*parts: str | bytes) -> str:
@@ -27,6 +28,7 @@ class RunInfo:
     started_at: datetime
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Page:
     """Raw bytes of one fetched or read input (a `bronze/pages` row)."""
@@ -83,6 +85,7 @@ class Page:
         )
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FetchLogRow:
     """What happened to one input in one run (a `bronze/fetch_log` row)."""
@@ -153,6 +156,7 @@ class FetchLogRow:
         )
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Extracted:
     """What extraction found in one page, before identity and dedup are decided."""
