@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from newslake.transforms.tokens import lower_like_ignorecase
+
 # Verbs that attribute what they govern. The weak ones have other common senses ("added 5,000
 # jobs", "announced a deal"), so they attribute only before "that", a quote or punctuation.
 STRONG_VERBS = frozenset(
@@ -29,6 +31,10 @@ _VERB = re.compile(
     + r")(?![\w-])",
     re.IGNORECASE,
 )
+# The words _VERB matches, as the sentence's words in lower case: a set test rules out most
+# sentences before the pattern is tried at every character.
+_VERB_WORDS = STRONG_VERBS | WEAK_VERBS | {"pointed", "points"}
+_WORD_RUN = re.compile(r"[\w-]+")
 _ACCORDING = re.compile(
     r"\baccording\s+to\s+(?:(?:(?:a|an|the)\s+)?(?:(?:new|latest|recent|separate|joint"
     r"|official|preliminary)\s+)?(?:reports?|statements?|data|figures|estimates|analysis|survey"
@@ -95,12 +101,17 @@ _REPORTS = frozenset(
 
 def attributed_to(sentence: str) -> str | None:
     """The source `sentence` attributes its claim to, or None (no attribution, or a pronoun)."""
-    match = _ACCORDING.search(sentence) or _BY.search(sentence)
+    lowered = lower_like_ignorecase(sentence)
+    match = ("according" in lowered and _ACCORDING.search(sentence)) or (
+        "by" in lowered and _BY.search(sentence)
+    )
     if match:
         words = _words_after(sentence[match.end() :], whole=False)
         if not _proper(words) and any(w.lower() in _REPORTS for w in words):
             return None  # "according to reports", "according to a survey released"
         return _clean(words)
+    if _VERB_WORDS.isdisjoint(_WORD_RUN.findall(lowered)):
+        return None
     for match in _VERB.finditer(sentence):
         verb = match.group("verb").lower()
         if verb in WEAK_VERBS and not _WEAK_FOLLOWERS.match(sentence, match.end()):
