@@ -81,3 +81,16 @@ def test_sources(sentence, source):
 )
 def test_no_source(sentence):
     assert attributed_to(sentence) is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        ("PRICES WILL RISE, SAID JOHN SMITH.", "JOHN SMITH"),
+        ("Prices will rise, ſaid John Smith.", "John Smith"),  # long s, as IGNORECASE reads it
+        ("ACCORDING TO Reuters, prices will rise.", "Reuters"),
+        ("The figure was Reported BY the Central Bank.", "Central Bank"),
+    ],
+)
+def test_the_quick_word_tests_see_what_the_case_blind_patterns_see(sentence, source):
+    assert attributed_to(sentence) == source
