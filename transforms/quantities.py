@@ -281,7 +281,7 @@ _YEAR = _compile(
 # Every quantity holds a digit, one of these words or a word ending in "fold": a quick test
 # (a set lookup per word, not a regex tried at every character) before the readers run.
 _NUMBER_WORDS = frozenset(
-    [*f"{_SMALL_WORDS}|{_TENS_WORDS}|{_BIG_WORDS}|dozen|hundred|half|twice".split("|")]
+    f"{_SMALL_WORDS}|{_TENS_WORDS}|{_BIG_WORDS}|dozen|hundred|half|twice".split("|")
     + [
         f"{ordinal}{plural}"
         for ordinal in """third quarter fourth fifth sixth seventh eighth ninth tenth twelfth
