@@ -355,10 +355,10 @@ def _forget_task_results() -> None:
 class _Ready:
     """An already computed result, with the interface of a Prefect future."""
 
-    def __init__(self, value: list) -> None:
+    def __init__(self, value: list[Result]) -> None:
         self.value = value
 
-    def result(self) -> list:
+    def result(self) -> list[Result]:
         return self.value
 
 
