@@ -155,7 +155,11 @@ class RunRecorder:
         placed: list[Placed] = []
         for page, result in zip(pages, results, strict=True):
             if isinstance(result, NewslakeError):
-                logs.append(FetchLogRow.for_page(page, result.outcome, self.run, error=str(result)))
+                logs.append(
+                    FetchLogRow.for_page(
+                        page, result.outcome, self.run, error=str(result), decoded=result
+                    )
+                )
                 continue
             decision = self._decide(result, by_id, by_hash)
             logs.append(
@@ -165,6 +169,7 @@ class RunRecorder:
                     self.run,
                     article_id=decision.article_id,
                     error=decision.reason,
+                    decoded=result,
                 )
             )
             if decision.article is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import py3langid
 import trafilatura
 from htmldate import find_date
@@ -11,7 +13,7 @@ from lxml import html as lxml_html
 from newslake.transforms.access import PaywallSigns, judge_access
 from newslake.transforms.blocks import drop_author_notes, drop_teasers, link_key
 from newslake.transforms.dates import DateCandidate, DateChoice, choose_date, url_date
-from newslake.transforms.decode import decode_body
+from newslake.transforms.decode import decode_body, page_tld, without_xml_declaration
 from newslake.transforms.domclean import prepare_tree, shield_marks, unshield_marks
 from newslake.transforms.edges import drop_title_repeat, is_prose, trim_edges
 from newslake.transforms.errors import ExtractError
@@ -50,11 +52,23 @@ _PARSER.set_element_class_lookup(
 
 
 def extract_page(page: Page) -> Extracted:
-    """Clean text and metadata of one page; raises ExtractError (or a FetchError) if none."""
-    text, _charset = decode_body(page.body, page.charset)
-    if _is_html(page.content_type, text):
-        return _extract_html(page, text)
-    return _extract_plain(page, text)
+    """Clean text and metadata of one page; raises ExtractError (or a FetchError) if none.
+
+    The result, and an ExtractError, carry the encoding the page was read in and the
+    sniffing rule that chose it (`encoding`, `encoding_rule`).
+    """
+    decoded = decode_body(page.body, page.charset, tld=page_tld(page.final_url or page.url))
+    try:
+        # An XHTML page's `<?xml … encoding=…?>` has done its work: lxml refuses it in a str.
+        text = without_xml_declaration(decoded.text)
+        if _is_html(page.content_type, text):
+            found = _extract_html(page, text)
+        else:
+            found = _extract_plain(page, text)
+    except ExtractError as exc:
+        exc.encoding, exc.encoding_rule = decoded.encoding, decoded.rule
+        raise
+    return replace(found, encoding=decoded.encoding, encoding_rule=decoded.rule)
 
 
 def _is_html(content_type: str | None, text: str) -> bool:

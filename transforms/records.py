@@ -101,6 +101,8 @@ class FetchLogRow:
     article_id: str | None
     run_id: str
     logged_at: datetime
+    encoding: str | None = None  # what the page's bytes were read in, when they were decoded
+    encoding_rule: str | None = None  # the sniffing rule that chose it (decode.RULES)
 
     @classmethod
     def from_error(
@@ -139,8 +141,10 @@ class FetchLogRow:
         article_id: str | None = None,
         error: str | None = None,
         elapsed_ms: int = 0,
+        decoded: Extracted | NewslakeError | None = None,
     ) -> FetchLogRow:
-        """The row recording what became of a page that was read or fetched."""
+        """The row recording what became of a page that was read or fetched; `decoded` is
+        its extraction result (or error), which tells the encoding it was read in."""
         return cls(
             url=page.url,
             source=page.source,
@@ -153,6 +157,8 @@ class FetchLogRow:
             article_id=article_id,
             run_id=run.run_id,
             logged_at=run.started_at,
+            encoding=getattr(decoded, "encoding", None),
+            encoding_rule=getattr(decoded, "encoding_rule", None),
         )
 
 
@@ -179,6 +185,8 @@ class Extracted:
     is_updated: bool = False  # the page says it was modified after publication
     date_candidates: tuple[DateCandidate, ...] = ()
     access: str = "full"  # full, teaser or blocked (transforms.access)
+    encoding: str | None = None  # what the page's bytes were read in (transforms.decode)
+    encoding_rule: str | None = None  # the sniffing rule that chose it (decode.RULES)
 
 
 @dataclass(frozen=True, slots=True)

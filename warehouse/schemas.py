@@ -132,6 +132,18 @@ FETCH_LOG = TableSpec(
         Column("article_id", pa.string(), "article it became or duplicates"),
         Column("run_id", pa.string(), "run that logged it", False),
         Column("logged_at", TS, "start of that run (UTC)", False),
+        Column(
+            "encoding",
+            pa.string(),
+            "encoding the page was read in (Encoding Standard name, e.g. windows-1252); "
+            "null when it was not decoded",
+        ),
+        Column(
+            "encoding_rule",
+            pa.string(),
+            "HTML encoding-sniffing rule that chose it: bom, http, meta, xml, utf8, detected "
+            "or default",
+        ),
     ),
 )
 
