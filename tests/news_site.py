@@ -52,7 +52,7 @@ Faults
 
 Anything else is 404. ``latency_s`` delays every response; ``reset_requests()``
 clears the log and the flaky / rate-limit counters; ``touch(path)`` changes a page and
-``restore_pages()`` undoes every touch.
+``restore_pages()`` undoes every touch; ``serve(path, body, content_type)`` adds a page.
 """
 
 from __future__ import annotations
@@ -1047,6 +1047,12 @@ class NewsSite:
             doc.body = doc.body + f"\n<!-- touched {self._touches} -->\n".encode()
             doc.last_modified = doc.last_modified + timedelta(hours=1)
             return _etag(doc.body)
+
+    def serve(self, path: str, body: bytes, content_type: str) -> str:
+        """Serve `body` at `path` from now on, as sent (tests add pages); returns its URL."""
+        with self._lock:
+            self._docs[path] = Doc(path=path, body=body, content_type=content_type, kind="added")
+        return self.url(path)
 
     def restore_pages(self) -> None:
         """Undo every ``touch``: pages get their file bytes and dates back."""

@@ -9,6 +9,7 @@ Standard's table, so `latin1` is windows-1252 and `gb2312` is GBK, as in every b
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -184,7 +185,26 @@ def sniff_encoding(
     guess, evidence = detector.guess_assess(tld=_detector_tld(tld), allow_utf8=False)
     # Without evidence chardetng answers the TLD's usual legacy encoding (windows-1252 for
     # .com and unknown ones), as browsers fall back to.
-    return encoding_for_label(guess) or "windows-1252", "detected" if evidence else "default"
+    encoding = encoding_for_label(guess) or "windows-1252"
+    if encoding == "windows-1252" and _looks_latin9(body):
+        encoding = "ISO-8859-15"
+    return encoding, "detected" if evidence else "default"
+
+
+# Bytes where ISO-8859-15 has letters (Š š Ž ž Œ œ Ÿ) and windows-1252 symbols (¦ ¨ ´ ¸ ¼ ½ ¾),
+# between two letters; and 0xA4, the euro sign in ISO-8859-15 and "¤" in windows-1252.
+_LATIN9_SIGNS = re.compile(
+    rb"\xa4|[A-Za-z\xc0-\xff][\xa6\xa8\xb4\xb8\xbc\xbd\xbe][A-Za-z\xc0-\xff]"
+)
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
+
+
+def _looks_latin9(body: bytes) -> bool:
+    """Undeclared bytes that chardetng reads as windows-1252 but are ISO-8859-15: a euro sign
+    or a latin-9 letter inside a word, and none of the bytes 0x80-0x9F (windows-1252's curly
+    quotes and dashes, control codes in ISO-8859-15). chardetng never answers ISO-8859-15,
+    so a browser would show "5 ¤" where the page means "5 €"."""
+    return bool(_LATIN9_SIGNS.search(body)) and not _C1_BYTES.search(body)
 
 
 def decode_as(body: bytes, encoding: str, bom: bool = False) -> str:
