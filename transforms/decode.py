@@ -192,16 +192,15 @@ def sniff_encoding(
 
 
 # Bytes where ISO-8859-15 has letters (Š š Ž ž Œ œ Ÿ) and windows-1252 symbols (¦ ¨ ´ ¸ ¼ ½ ¾),
-# between two letters; and 0xA4, the euro sign in ISO-8859-15 and "¤" in windows-1252.
-_LATIN9_SIGNS = re.compile(
-    rb"\xa4|[A-Za-z\xc0-\xff][\xa6\xa8\xb4\xb8\xbc\xbd\xbe][A-Za-z\xc0-\xff]"
-)
+# starting a word or inside one (not a fraction after a digit); and 0xA4, the euro sign in
+# ISO-8859-15 and "¤" in windows-1252.
+_LATIN9_SIGNS = re.compile(rb"\xa4|(?<![0-9])[\xa6\xa8\xb4\xb8\xbc\xbd\xbe][A-Za-z\xc0-\xff]")
 _C1_BYTES = re.compile(rb"[\x80-\x9f]")
 
 
 def _looks_latin9(body: bytes) -> bool:
     """Undeclared bytes that chardetng reads as windows-1252 but are ISO-8859-15: a euro sign
-    or a latin-9 letter inside a word, and none of the bytes 0x80-0x9F (windows-1252's curly
+    or a latin-9 letter in a word, and none of the bytes 0x80-0x9F (windows-1252's curly
     quotes and dashes, control codes in ISO-8859-15). chardetng never answers ISO-8859-15,
     so a browser would show "5 ¤" where the page means "5 €"."""
     return bool(_LATIN9_SIGNS.search(body)) and not _C1_BYTES.search(body)

@@ -331,3 +331,30 @@ def test_utf16_xml_without_a_bom_is_text_not_binary():
     decoded = decode_body(body)
     assert (decoded.encoding, decoded.rule) == ("UTF-16LE", "xml")
     assert "<p>Hallo</p>" in decoded.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La baguette coûte désormais 1,20 € dans la plupart des boulangeries du quartier.",
+        "Il a accepté à contrecœur, dit-il, de quitter la ville où il était né.",
+        "Žürii teatas, et šokolaadi hind tõusis märgatavalt ja ostjad on pahased.",
+    ],
+)
+def test_undeclared_latin9_with_its_own_letters_is_read_as_latin9(text):
+    decoded = decode_body(text.encode("iso8859_15"))
+    assert decoded.encoding == "ISO-8859-15"
+    assert decoded.text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # near misses: ½ after a digit is a fraction, and curly quotes are windows-1252 only
+        "Man nehme 1½ Tassen Mehl und eine Prise Salz für den Teig.",
+        "„Das Café kostet 2 ¤“, sagte er, und lachte über das alte Zeichen.",
+    ],
+)
+def test_windows_1252_near_misses_of_latin9_stay_windows_1252(text):
+    decoded = decode_body(text.encode("cp1252"))
+    assert (decoded.text, decoded.encoding) == (text, "windows-1252")
