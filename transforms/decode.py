@@ -192,9 +192,12 @@ def sniff_encoding(
 
 
 # Bytes where ISO-8859-15 has letters (Š š Ž ž Œ œ Ÿ) and windows-1252 symbols (¦ ¨ ´ ¸ ¼ ½ ¾),
-# starting a word or inside one (not a fraction after a digit); and 0xA4, the euro sign in
+# starting a word or after an ASCII letter (not a fraction after a digit, nor the second byte
+# of UTF-8 read as windows-1252 in a page's own mojibake); and 0xA4, the euro sign in
 # ISO-8859-15 and "¤" in windows-1252.
-_LATIN9_SIGNS = re.compile(rb"\xa4|(?<![0-9])[\xa6\xa8\xb4\xb8\xbc\xbd\xbe][A-Za-z\xc0-\xff]")
+_LATIN9_SIGNS = re.compile(
+    rb"\xa4|(?<![0-9\x80-\xff])[\xa6\xa8\xb4\xb8\xbc\xbd\xbe][A-Za-z\xc0-\xff]"
+)
 _C1_BYTES = re.compile(rb"[\x80-\x9f]")
 
 

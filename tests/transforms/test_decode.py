@@ -350,9 +350,11 @@ def test_undeclared_latin9_with_its_own_letters_is_read_as_latin9(text):
 @pytest.mark.parametrize(
     "text",
     [
-        # near misses: ½ after a digit is a fraction, and curly quotes are windows-1252 only
+        # near misses: ½ after a digit is a fraction; curly quotes are windows-1252 only
         "Man nehme 1½ Tassen Mehl und eine Prise Salz für den Teig.",
         "„Das Café kostet 2 ¤“, sagte er, und lachte über das alte Zeichen.",
+        # a page's own mojibake: UTF-8 "ü" shown as windows-1252 is "Ã¼", not "Ãœ"
+        "Morgen gibt es SprÃ¼hregen im Norden und Sonne im Süden des Landes.",
     ],
 )
 def test_windows_1252_near_misses_of_latin9_stay_windows_1252(text):
