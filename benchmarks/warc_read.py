@@ -55,9 +55,7 @@ def write_archive(path: Path, captures: int) -> int:
                 uri, "response", payload=io.BytesIO(body), length=len(body), http_headers=http
             )
             request = StatusAndHeaders(
-                f"GET /story/{i}.html HTTP/1.1",
-                [("Host", "bench.example")],
-                is_http_request=True,
+                f"GET /story/{i}.html HTTP/1.1", [("Host", "bench.example")], is_http_request=True
             )
             fields = f"via: https://bench.example/\r\noutlink: {uri}\r\n".encode()
             written = [
