@@ -6,7 +6,7 @@ from pathlib import Path
 
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
-from newslake.flows.summary import SUCCESS, RunSummary
+from newslake.flows.summary import SUCCESS, ArchiveCounts, RunSummary
 from newslake.warehouse.health import run_anomalies
 from newslake.warehouse.views import WAREHOUSE, query
 
@@ -45,6 +45,8 @@ def summary_markdown(summary: RunSummary) -> str:
     if failures := summary.failures():
         lines += ["## Failures by outcome", ""]
         lines += [f"- `{outcome}`: {n}" for outcome, n in failures.items()] + [""]
+    if summary.archives:
+        lines += _archive_lines(summary.archives)
     if not (Path(summary.lake) / WAREHOUSE).exists():  # nothing was ever committed
         return "\n".join(lines) + "\n"
     _, ((stories, articles),) = query(
@@ -65,6 +67,19 @@ def summary_markdown(summary: RunSummary) -> str:
         lines += ["## Top recurring claims", "", "| claim | stories | outlets |", "|---|---|---|"]
         lines += [f"| {_cell(text)} | {stories} | {outlets} |" for text, stories, outlets in claims]
     return "\n".join(lines) + "\n"
+
+
+def _archive_lines(archives: ArchiveCounts) -> list[str]:
+    skipped = sum(archives.skipped.values())
+    lines = [
+        "## Archive records",
+        "",
+        f"{archives.records} read = {archives.pages} pages + {archives.revisits} revisits + "
+        f"{skipped} skipped + {archives.failed} failed",
+        "",
+    ]
+    lines += [f"- skipped, {reason}: {n}" for reason, n in archives.skipped.most_common()]
+    return [*lines, ""] if archives.skipped else lines
 
 
 def _cell(text: str) -> str:

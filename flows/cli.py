@@ -548,5 +548,12 @@ def _print_summary(summary: dict[str, Any]) -> None:
         table.add_row(key, str(summary[key]))
     for outcome, count in summary["failures"].items():
         table.add_row(f"  {outcome}", str(count))
+    if archives := summary.get("archives"):
+        table.add_row("archive records", str(archives["records"]))
+        for key in ("pages", "revisits"):
+            table.add_row(f"  {key}", str(archives[key]))
+        for reason, count in archives["skipped"].items():
+            table.add_row(f"  skipped: {reason}", str(count))
+        table.add_row("  failed", str(archives["failed"]))
     table.add_row("seconds", f"{summary['seconds']:.1f}")
     Console().print(table)

@@ -28,7 +28,7 @@ from newslake.flows.sources.files import FileInput, discover_files, read_file
 from newslake.flows.sources.http import FetchMemory, Validators
 from newslake.flows.sources.warc import WarcItem, read_warc
 from newslake.flows.sources.web import Discovery, WebInput, discover_web, fetch_pages
-from newslake.flows.summary import RunSummary
+from newslake.flows.summary import ArchiveCounts, RunSummary
 from newslake.flows.workers import extract_or_error, extraction_pool
 from newslake.transforms.claim_finder import FoundClaim, article_claims
 from newslake.transforms.discovery import Entry
@@ -232,8 +232,10 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
                 fetched = fetch_batch(quote(items), settings, memory, run)
                 failpoint("after-fetch")
                 pipeline.push(*fetched, entries)
+        if warcs:
+            summary.archives = ArchiveCounts()
         for source in warcs:
-            records = read_warc(source, run, settings.fetch.max_body_bytes)
+            records = read_warc(source, run, settings.fetch.max_body_bytes, summary.archives)
             while batch := read_warc_batch(records, size):
                 if not any(batch):
                     break

@@ -15,6 +15,38 @@ SUCCESS = {
 
 
 @dataclass
+class ArchiveCounts:
+    """What a run read from WARC/ARC archives, record by record.
+
+    Every record read is a page, a revisit, skipped (by record type, or outside the source's
+    hosts and `since`) or failed; a stretch of a file that could not be read as records (a
+    corrupt or cut-off tail, a file that is not an archive) counts as one failed record.
+    Revisits and failures are the archives' fetch_log rows.
+    """
+
+    records: int = 0
+    pages: int = 0
+    revisits: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    failed: int = 0
+
+    def adds_up(self) -> bool:
+        """Whether every record read is counted once as a page, revisit, skip or failure."""
+        accounted = self.pages + self.revisits + sum(self.skipped.values()) + self.failed
+        return self.records == accounted
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain values, skips by reason, most common first."""
+        return {
+            "records": self.records,
+            "pages": self.pages,
+            "revisits": self.revisits,
+            "skipped": dict(self.skipped.most_common()),
+            "failed": self.failed,
+        }
+
+
+@dataclass
 class RunSummary:
     """Counts of what a run did with its inputs, by outcome."""
 
@@ -24,6 +56,7 @@ class RunSummary:
     outcomes: Counter[str] = field(default_factory=Counter)
     rows_written: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    archives: ArchiveCounts | None = None  # when the run read archives
 
     @property
     def failed(self) -> int:
@@ -48,5 +81,6 @@ class RunSummary:
             "failed": self.failed,
             "failures": self.failures(),
             "rows_written": self.rows_written,
+            **({"archives": self.archives.as_dict()} if self.archives else {}),
             "seconds": round(self.seconds, 2),
         }

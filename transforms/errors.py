@@ -44,6 +44,13 @@ class TooLarge(FetchError):
     outcome = "too_large"
 
 
+class Truncated(FetchError):
+    """A body shorter than it declares: an archive record cut off, or a capture the crawler
+    marked as truncated."""
+
+    outcome = "truncated"
+
+
 class BadContentType(FetchError):
     """A body that is not HTML, XML or text (an image, a PDF, a binary blob)."""
 
