@@ -325,7 +325,6 @@ def test_furniture_is_found_whatever_the_quotes() -> None:
         assert is_boilerplate_line(f"Don{quote}t miss: Sign up for our newsletter")
 
 
-
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
