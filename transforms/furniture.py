@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from newslake.transforms.tokens import fold_quotes, tidy_spaces
+from newslake.transforms.tokens import fold_chars, fold_quotes, tidy_spaces
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary matching works on an accent-free casefolded form so that 'Lee tambien', 'LEE
@@ -1957,10 +1957,10 @@ def _matches_rule(v: _LineView) -> bool:
 
 
 def is_furniture(line: str) -> bool:
-    """True for a normalised line that is furniture; the rules read its quotes folded."""
+    """True for a normalised line that is furniture; the rules read its characters folded."""
     if len(line.split()) > _MAX_FURNITURE_WORDS:  # cheap exit for long prose lines
         return False
-    view = _view(fold_quotes(line))
+    view = _view(fold_chars(line))
     if not view.text or len(view.words) > _MAX_FURNITURE_WORDS:
         return False
     if len(view.words) > _PROSE_WORDS and view.terminal:

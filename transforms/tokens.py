@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterable
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032"
 _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033"
 _ODD_SPACES = "\t\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
-# ZWNJ/ZWJ (U+200C/U+200D) are kept: they are meaningful in Persian, Indic scripts and emoji.
-_INVISIBLES = "\u200b\u2060\ufeff\u00ad\u180e"
+# Zero-width spaces, word joiners and stray BOMs go; ZWNJ/ZWJ (U+200C/U+200D) are kept: they
+# are meaningful in Persian, Indic scripts and emoji.
+_INVISIBLES = "\u200b\u2060\ufeff\u180e"
+_SOFT_HYPHEN = "\u00ad"  # the page's hyphenation points: stored, but not part of a word's key
 
 _SPACE_MAP = {**dict.fromkeys(_ODD_SPACES, " "), **dict.fromkeys(_INVISIBLES, "")}
 _QUOTE_MAP = {**dict.fromkeys(_SINGLE_QUOTES, "'"), **dict.fromkeys(_DOUBLE_QUOTES, '"')}
@@ -70,12 +72,12 @@ def _replacer(mapping: dict[str, str]) -> Callable[[str], str]:
 
 _tidy = _replacer(_SPACE_MAP)
 _fold_quotes = _replacer(_QUOTE_MAP)
-_fold_all = _replacer(_SPACE_MAP | _QUOTE_MAP)
+_fold_all = _replacer(_SPACE_MAP | _QUOTE_MAP | {_SOFT_HYPHEN: ""})
 
 
 def tidy_spaces(text: str) -> str:
-    """The text with odd spaces (tab, no-break, thin, ideographic) made plain and invisible
-    characters (zero-width space, soft hyphen, BOM) removed; every other character kept."""
+    """The text with odd spaces (tab, no-break, thin, ideographic) made plain and zero-width
+    spaces, word joiners and BOMs removed; every other character kept (soft hyphens too)."""
     if text.isascii() and "\t" not in text:  # a tab is the only ASCII character changed
         return text
     return _tidy(text)
@@ -88,7 +90,8 @@ def fold_quotes(text: str) -> str:
 
 
 def fold_chars(text: str) -> str:
-    """The text as identity and matching read it: `tidy_spaces` and `fold_quotes` together."""
+    """The text as identity and matching read it: `tidy_spaces` and `fold_quotes` together,
+    soft hyphens removed."""
     if text.isascii() and "\t" not in text:
         return text
     return _fold_all(text)

@@ -317,6 +317,14 @@ def test_curly_and_straight_quotes_are_one_text_for_identity(raw: str, straight:
     assert content_hash(clean_text(raw)) == content_hash(clean_text(straight))
 
 
+def test_soft_hyphens_stay_in_the_text_but_not_in_its_identity() -> None:
+    hyphenated = f"Die Hinder{SHY}nisse der Demo{SHY}kratie wachsen."
+    assert clean_text(hyphenated) == hyphenated
+    assert word_count(hyphenated) == 5
+    assert content_hash(hyphenated) == content_hash(hyphenated.replace(SHY, ""))
+    assert is_boilerplate_line(f"Adver{SHY}tisement")
+
+
 def test_furniture_is_found_whatever_the_quotes() -> None:
     for quote in ("'", RSQUO):
         assert clean_text(f"Advertisement\n\nIt{quote}s a fine day, she said.") == (
@@ -329,7 +337,7 @@ def test_furniture_is_found_whatever_the_quotes() -> None:
     ("raw", "expected"),
     [
         (f"10{NBSP}km and 5{NNBSP}%", "10 km and 5 %"),
-        (f"zero{ZWSP}width{BOM} and soft{SHY}hyphen", "zerowidth and softhyphen"),
+        (f"zero{ZWSP}width{BOM} and soft{SHY}hyphen", f"zerowidth and soft{SHY}hyphen"),
         ("tabs\t\tand   many    spaces", "tabs and many spaces"),
         ("   padded line   ", "padded line"),
         (FA_ZWNJ, FA_ZWNJ),
