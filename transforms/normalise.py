@@ -36,6 +36,7 @@ __all__ = [
     "content_hash",
     "fingerprint_text",
     "is_boilerplate_line",
+    "tidy_text",
     "word_count",
 ]
 
@@ -96,16 +97,31 @@ def _repair(text: str) -> str:
     return text
 
 
-def clean_text(text: str) -> str:
-    """Return article text ready to store: repaired, NFC, spaces tidied, furniture removed."""
+def _lines(text: str) -> list[str]:
     repaired = unicodedata.normalize("NFC", _repair(text))
-    lines = (normalise_line(line) for line in repaired.splitlines())
+    return [normalise_line(line) for line in repaired.splitlines()]
+
+
+def clean_text(text: str, *, keep_major_lines: bool = False) -> str:
+    """Return article text ready to store: repaired, NFC, spaces tidied, furniture removed.
+
+    With `keep_major_lines`, a line holding most of the text's words is never furniture.
+    """
+    lines = _lines(text)
+    most = word_count(" ".join(lines)) / 2 if keep_major_lines else float("inf")
     blocks = []
     for paragraph in _paragraphs(lines):
-        kept = _drop_repeats(line for line in paragraph if not is_furniture(line))
+        kept = _drop_repeats(
+            line for line in paragraph if not (is_furniture(line) and word_count(line) <= most)
+        )
         if kept:
             blocks.append("\n".join(kept))
     return "\n\n".join(_drop_repeats(blocks))
+
+
+def tidy_text(text: str) -> str:
+    """The text as `clean_text` stores it, with nothing removed: repaired, NFC, spaces tidied."""
+    return "\n\n".join("\n".join(paragraph) for paragraph in _paragraphs(_lines(text)))
 
 
 # --- titles ----------------------------------------------------------------------------------
