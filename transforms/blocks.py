@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from urllib.parse import urljoin, urlsplit
 
 from newslake.transforms.outlets import registered_domain
-from newslake.transforms.tokens import word_count
+from newslake.transforms.tokens import fold_chars, word_count
 
 _BULLET = re.compile(r"^(?:[-–—•·*▪►>»]|\d{1,2}[.)])\s+")
 # A label after a teaser link: 'Headline [VIDEO]', 'Headline (PHOTOS) |'.
@@ -28,8 +28,9 @@ _MIN_TEASER_WORDS = 4  # shorter link texts are names, products and labels, not 
 
 
 def link_key(text: str) -> str:
-    """The form in which a paragraph and a link's text are compared: casefolded, no bullet."""
-    text = " ".join(text.split())
+    """The form in which a paragraph and a link's text are compared: casefolded, quotes
+    folded, no bullet."""
+    text = " ".join(fold_chars(text).split())
     if any(mark in text for mark in _LABEL_MARKS):  # the label pattern is slow to rule out
         text = _TRAILING_LABEL.sub("", text)
     return _BULLET.sub("", text).casefold()

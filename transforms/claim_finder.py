@@ -10,7 +10,7 @@ from newslake.transforms.attribution import attributed_to
 from newslake.transforms.claimlike import Verdict, claim_sentences, normalise_claim
 from newslake.transforms.pickling import pickled_by_fields
 from newslake.transforms.quantities import Quantity, find_quantities
-from newslake.transforms.tokens import fold_chars
+from newslake.transforms.tokens import fold_chars, fold_quotes
 
 CLAIM_LANGUAGE = "en"
 
@@ -55,16 +55,21 @@ def find_claims(text: str, year_hint: int | None = None) -> tuple[FoundClaim, ..
 
 
 def _found(index: int, sentence: str, verdict: Verdict, year_hint: int | None) -> FoundClaim:
-    claim = _DATELINE.sub("", sentence, count=1)
+    """The claim as written (the page's characters, no dateline); its figures and source are
+    read from its folded form, as the verdict's were."""
+    sentence = sentence.strip()
+    dateline = _DATELINE.match(fold_quotes(sentence))
+    claim = sentence[dateline.end() :] if dateline else sentence
     # The verdict's source holds when it judged this very text; its figures, if also dated
     # by this year.
-    same = fold_chars(sentence).strip() == claim
+    same = dateline is None
     dated = same and year_hint is not None
+    folded = fold_chars(claim)
     return FoundClaim(
         sentence_index=index,
         text=claim,
         normalised=normalise_claim(claim),
-        quantities=verdict.quantities if dated else tuple(find_quantities(claim, year_hint)),
-        attributed_to=verdict.source if same else attributed_to(claim),
+        quantities=verdict.quantities if dated else tuple(find_quantities(folded, year_hint)),
+        attributed_to=verdict.source if same else attributed_to(folded),
         rule=verdict.rule,
     )

@@ -152,13 +152,15 @@ def prepare(
     semantic: bool = True,
     quantities: Sequence[Sequence[Quantity]] | None = None,
 ) -> list[ClaimText]:
-    """Sentences ready for `claim_score`; embeddings are computed in one batch. `quantities`
-    (one sequence per sentence) saves finding the figures again."""
+    """Sentences ready for `claim_score`, read with their characters folded; embeddings are
+    computed in one batch. `quantities` (one sequence per sentence, found in the folded
+    sentence) saves finding the figures again."""
+    sentences = [fold_chars(s) for s in sentences]
     tokens = [_tokens(s) for s in sentences]
     vectors = words = None
     if semantic:
         embedder = default_embedder()
-        vectors = embedder.embed([fold_chars(s) for s in sentences])
+        vectors = embedder.embed(sentences)
         vocab = sorted({w.casefold() for toks in tokens for s, w in toks if _is_content(s)})
         table = dict(zip(vocab, embedder.embed(vocab), strict=True)) if vocab else {}
         words = [_word_matrix(toks, table, embedder.dims) for toks in tokens]

@@ -15,11 +15,11 @@ from newslake.transforms.blocks import drop_author_notes, drop_teasers, link_key
 from newslake.transforms.dates import DateCandidate, DateChoice, choose_date, url_date
 from newslake.transforms.decode import decode_body, page_tld, without_xml_declaration
 from newslake.transforms.domclean import prepare_tree, shield_marks, unshield_marks
-from newslake.transforms.edges import drop_title_repeat, is_prose, trim_edges
+from newslake.transforms.edges import drop_title_repeat, is_prose
 from newslake.transforms.errors import ExtractError
 from newslake.transforms.metadata import normalise_language, parse_date, read_page_meta
 from newslake.transforms.normalise import clean_text, clean_title, word_count
-from newslake.transforms.plaintext import parse_plain_text
+from newslake.transforms.plaintext import article_paragraphs, parse_plain_text
 from newslake.transforms.records import Extracted, Page
 from newslake.transforms.stories import fingerprint_signature
 from newslake.transforms.tokens import fingerprint_hash, fingerprint_text
@@ -113,7 +113,7 @@ def _extract_plain(page: Page, text: str) -> Extracted:
     markdown = bool(page.content_type and page.content_type.startswith(_MARKDOWN_TYPES))
     # Bylines and datelines are read before cleaning, which would drop them as furniture.
     doc = parse_plain_text(text, markdown=markdown)
-    paragraphs = trim_edges(clean_text("\n\n".join(doc.paragraphs)).split("\n\n"))
+    paragraphs = article_paragraphs(doc)
     title = (clean_text(doc.title) or doc.title) if doc.title else None
     return _extracted(
         page,

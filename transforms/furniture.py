@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from newslake.transforms.tokens import fold_chars
+from newslake.transforms.tokens import fold_chars, fold_quotes, tidy_spaces
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary matching works on an accent-free casefolded form so that 'Lee tambien', 'LEE
@@ -117,11 +117,20 @@ _SHORTCODE = re.compile(
 
 
 def _strip_shortcodes(line: str) -> str:
-    return _SHORTCODE.sub(r"\2", line) if "=" in line else line
+    """The line without shortcode tags; their attributes may be in curly quotes, so the tags
+    are found in the quote-folded line and cut from the line itself (offsets agree)."""
+    if "=" not in line:
+        return line
+    pieces, end = [], 0
+    for match in _SHORTCODE.finditer(fold_quotes(line)):
+        pieces += [line[end : match.start()], line[match.start(2) : match.end(2)]]
+        end = match.end()
+    return "".join(pieces) + line[end:] if pieces else line
 
 
 def normalise_line(line: str) -> str:
-    return re.sub(r" {2,}", " ", _strip_shortcodes(fold_chars(line))).strip()
+    """The line as stored: spaces tidied, shortcodes cut, the page's characters otherwise kept."""
+    return re.sub(r" {2,}", " ", _strip_shortcodes(tidy_spaces(line))).strip()
 
 
 # --- label-only lines: every word is furniture vocabulary and at least one is an anchor ------
@@ -1948,9 +1957,10 @@ def _matches_rule(v: _LineView) -> bool:
 
 
 def is_furniture(line: str) -> bool:
+    """True for a normalised line that is furniture; the rules read its characters folded."""
     if len(line.split()) > _MAX_FURNITURE_WORDS:  # cheap exit for long prose lines
         return False
-    view = _view(line)
+    view = _view(fold_chars(line))
     if not view.text or len(view.words) > _MAX_FURNITURE_WORDS:
         return False
     if len(view.words) > _PROSE_WORDS and view.terminal:

@@ -1,4 +1,7 @@
-"""Article text and titles ready to store: repaired, normalised, furniture removed.
+"""Article text and titles ready to store: repaired, NFC, spaces tidied, furniture removed.
+
+The stored text keeps the page's characters (curly quotes, dashes, ellipses); quotes are
+folded only where text is matched or hashed (`tokens.fold_chars`, `fingerprint_text`).
 
 No I/O, clock, environment or network access: every function maps strings to values.
 """
@@ -19,7 +22,13 @@ from newslake.transforms.furniture import (
     terminal_punctuation,
     vocabulary,
 )
-from newslake.transforms.tokens import content_hash, fingerprint_text, fold_chars, word_count
+from newslake.transforms.tokens import (
+    content_hash,
+    fingerprint_text,
+    fold_quotes,
+    tidy_spaces,
+    word_count,
+)
 
 __all__ = [
     "clean_text",
@@ -27,11 +36,12 @@ __all__ = [
     "content_hash",
     "fingerprint_text",
     "is_boilerplate_line",
+    "tidy_text",
     "word_count",
 ]
 
-# Repair mojibake and control junk only; quote style and full-width CJK punctuation stay under
-# our control (quotes are folded below, full-width forms are legitimate in CJK text).
+# Repair mojibake and control junk only: quote style and full-width CJK punctuation are the
+# page's (quotes are folded only in the forms used for identity and matching).
 _FTFY_CONFIG = ftfy.TextFixerConfig(
     uncurl_quotes=False, fix_character_width=False, normalization="NFC", explain=False
 )
@@ -87,16 +97,31 @@ def _repair(text: str) -> str:
     return text
 
 
-def clean_text(text: str) -> str:
-    """Return article text ready to store: repaired, normalised, boilerplate lines removed."""
+def _lines(text: str) -> list[str]:
     repaired = unicodedata.normalize("NFC", _repair(text))
-    lines = (normalise_line(line) for line in repaired.splitlines())
+    return [normalise_line(line) for line in repaired.splitlines()]
+
+
+def clean_text(text: str, *, keep_major_lines: bool = False) -> str:
+    """Return article text ready to store: repaired, NFC, spaces tidied, furniture removed.
+
+    With `keep_major_lines`, a line holding most of the text's words is never furniture.
+    """
+    lines = _lines(text)
+    most = word_count(" ".join(lines)) / 2 if keep_major_lines else float("inf")
     blocks = []
     for paragraph in _paragraphs(lines):
-        kept = _drop_repeats(line for line in paragraph if not is_furniture(line))
+        kept = _drop_repeats(
+            line for line in paragraph if not (is_furniture(line) and word_count(line) <= most)
+        )
         if kept:
             blocks.append("\n".join(kept))
     return "\n\n".join(_drop_repeats(blocks))
+
+
+def tidy_text(text: str) -> str:
+    """The text as `clean_text` stores it, with nothing removed: repaired, NFC, spaces tidied."""
+    return "\n\n".join("\n".join(paragraph) for paragraph in _paragraphs(_lines(text)))
 
 
 # --- titles ----------------------------------------------------------------------------------
@@ -130,7 +155,7 @@ _HOST_NOISE = frozenset(
 
 def _clean_inline(text: str) -> str:
     repaired = unicodedata.normalize("NFC", _repair(text))
-    return " ".join(fold_chars(repaired).split())
+    return " ".join(tidy_spaces(repaired).split())
 
 
 def _compact(text: str) -> str:
@@ -191,40 +216,43 @@ def _is_site_segment(segment: str, sep: str, site_key: str, *, suffix: bool) -> 
     return sep in _STRONG_SEPS and _has_site_cue(segment)
 
 
-def _split_title(title: str) -> tuple[list[str], list[str]]:
-    segments: list[str] = []
+def _split_title(title: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """Spans of the title's segments and the separators between them."""
+    segments: list[tuple[int, int]] = []
     seps: list[str] = []
     start = 0
     guillemets = "\u00ab" in title
     for match in _TITLE_SEP.finditer(title):
         if guillemets and match[1] in {"\u00bb", "\u203a"}:
             continue
-        segments.append(title[start : match.start()])
-        seps.append(match[0])
+        segments.append((start, match.start()))
+        seps.append(match[0].strip())
         start = match.end()
-    segments.append(title[start:])
+    segments.append((start, len(title)))
     return segments, seps
 
 
 def clean_title(title: str | None, site_name: str | None = None) -> str | None:
-    """Return the headline without site-name prefixes/suffixes, whitespace folded; None if empty."""
+    """Return the headline without site-name prefixes/suffixes, whitespace tidied; None if empty.
+
+    Segments are judged with their quotes folded; the headline keeps the page's characters.
+    """
     if title is None:
         return None
     text = _clean_inline(title)
     if not text:
         return None
+    folded = fold_quotes(text)  # character for character, so spans agree
     site_key = _site_key(site_name) if site_name else ""
-    segments, seps = _split_title(text)
+    segments, seps = _split_title(folded)
     while len(segments) > 1:
-        if _is_site_segment(segments[-1], seps[-1].strip(), site_key, suffix=True):
+        first, last = (folded[a:b] for a, b in (segments[0], segments[-1]))
+        if _is_site_segment(last, seps[-1], site_key, suffix=True):
             segments.pop()
             seps.pop()
-        elif _is_site_segment(segments[0], seps[0].strip(), site_key, suffix=False):
+        elif _is_site_segment(first, seps[0], site_key, suffix=False):
             segments.pop(0)
             seps.pop(0)
         else:
             break
-    pieces = [segments[0]]
-    for sep, segment in zip(seps, segments[1:], strict=True):
-        pieces += [sep, segment]
-    return "".join(pieces).strip() or None
+    return text[segments[0][0] : segments[-1][1]].strip() or None

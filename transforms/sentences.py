@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from newslake.transforms.tokens import fold_quotes
+
 _OPENERS = "\"'“‘«([{"
 # Terminal punctuation (with any closing quotes or brackets) between a word and the next word.
 _CANDIDATE = re.compile(r"(?<!\S)(\S*?)([.?!…]+)([\"'”’»)\]]*)\s+(?=(\S+))")
@@ -47,9 +49,11 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _split_paragraph(paragraph: str) -> list[str]:
+    """The paragraph's sentences, as written; boundaries are read with quotes folded (the
+    fold keeps offsets), so curly and straight quotes split alike."""
     sentences = []
     start = 0
-    for match in _CANDIDATE.finditer(paragraph):
+    for match in _CANDIDATE.finditer(fold_quotes(paragraph)):
         word, punct, _, following = match.groups()
         if _ends_sentence(word, punct, following, match.start() == 0):
             sentences.append(paragraph[start : match.end(3)])

@@ -1,4 +1,4 @@
-"""Characters and words: quote and space folding, Unicode-aware tokens, text fingerprints.
+"""Characters and words: space tidying and quote folding, Unicode-aware tokens, text fingerprints.
 
 Pure: no I/O, clock, environment or network access.
 """
@@ -6,22 +6,18 @@ Pure: no I/O, clock, environment or network access.
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032"
 _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033"
 _ODD_SPACES = "\t\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B)))
-# ZWNJ/ZWJ (U+200C/U+200D) are kept: they are meaningful in Persian, Indic scripts and emoji.
-_INVISIBLES = "\u200b\u2060\ufeff\u00ad\u180e"
+# Zero-width spaces, word joiners and stray BOMs go; ZWNJ/ZWJ (U+200C/U+200D) are kept: they
+# are meaningful in Persian, Indic scripts and emoji.
+_INVISIBLES = "\u200b\u2060\ufeff\u180e"
+_SOFT_HYPHEN = "\u00ad"  # the page's hyphenation points: stored, but not part of a word's key
 
-_CHAR_MAP = str.maketrans(
-    {
-        **dict.fromkeys(_SINGLE_QUOTES, "'"),
-        **dict.fromkeys(_DOUBLE_QUOTES, '"'),
-        **dict.fromkeys(_ODD_SPACES, " "),
-        **dict.fromkeys(_INVISIBLES, None),
-    }
-)
+_SPACE_MAP = {**dict.fromkeys(_ODD_SPACES, " "), **dict.fromkeys(_INVISIBLES, "")}
+_QUOTE_MAP = {**dict.fromkeys(_SINGLE_QUOTES, "'"), **dict.fromkeys(_DOUBLE_QUOTES, '"')}
 
 
 def _char_ranges(codepoints: Iterable[int]) -> str:
@@ -63,21 +59,42 @@ def _find_tokens(text: str) -> list[str]:
     return _PLAIN_TOKEN_RE.findall(text.replace("_", " ") if "_" in text else text)
 
 
-# The same folding as a pattern and a lookup: a few replacements in a scan run several times
-# faster than str.translate, which looks up every character of a non-ASCII text.
-_FOLDED_TO = {chr(code): folded or "" for code, folded in _CHAR_MAP.items()}
-_FOLDED = re.compile("[" + "".join(map(re.escape, _FOLDED_TO)) + "]")
+# Each fold is a pattern and a lookup: a few replacements in a scan run several times faster
+# than str.translate, which looks up every character of a non-ASCII text.
+def _replacer(mapping: dict[str, str]) -> Callable[[str], str]:
+    pattern = re.compile("[" + "".join(map(re.escape, mapping)) + "]")
+
+    def replace(text: str) -> str:
+        return pattern.sub(lambda match: mapping[match.group()], text)
+
+    return replace
+
+
+_tidy = _replacer(_SPACE_MAP)
+_fold_quotes = _replacer(_QUOTE_MAP)
+_fold_all = _replacer(_SPACE_MAP | _QUOTE_MAP | {_SOFT_HYPHEN: ""})
+
+
+def tidy_spaces(text: str) -> str:
+    """The text with odd spaces (tab, no-break, thin, ideographic) made plain and zero-width
+    spaces, word joiners and BOMs removed; every other character kept (soft hyphens too)."""
+    if text.isascii() and "\t" not in text:  # a tab is the only ASCII character changed
+        return text
+    return _tidy(text)
+
+
+def fold_quotes(text: str) -> str:
+    """The text with quote look-alikes (curly, low-9, primes) made ASCII quotes, character for
+    character: offsets in the result are offsets in the text."""
+    return text if text.isascii() else _fold_quotes(text)
 
 
 def fold_chars(text: str) -> str:
-    """The text with quote look-alikes folded, odd spaces made plain and invisibles removed."""
-    if text.isascii() and "\t" not in text:  # a tab is the only ASCII character folded
+    """The text as identity and matching read it: `tidy_spaces` and `fold_quotes` together,
+    soft hyphens removed."""
+    if text.isascii() and "\t" not in text:
         return text
-    return _FOLDED.sub(_fold_match, text)
-
-
-def _fold_match(match: re.Match[str]) -> str:
-    return _FOLDED_TO[match.group()]
+    return _fold_all(text)
 
 
 # Letters that IGNORECASE patterns take for ASCII ones but str.lower() leaves apart.

@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from newslake.transforms.tokens import fold_chars
+
 
 @dataclass(frozen=True, slots=True)
 class Topic:
@@ -35,8 +37,9 @@ def compile_topics(topics: Sequence[Topic]) -> TopicMatcher:
 
 
 def match_topics(matcher: TopicMatcher, title: str | None, text: str) -> dict[str, int]:
-    """Topic name -> term hits in title and text, for the topics matched and not excluded."""
-    content = f"{title or ''}\n{text}"
+    """Topic name -> term hits in title and text, for the topics matched and not excluded;
+    quotes and spaces are folded on both sides ("Biden’s" matches the term "Biden's")."""
+    content = fold_chars(f"{title or ''}\n{text}")
     hits = {}
     for name, terms, exclude in matcher.patterns:
         count = len(terms.findall(content))
@@ -49,6 +52,8 @@ def _pattern(terms: Sequence[str]) -> re.Pattern[str]:
     # Word boundaries that work for terms starting or ending in punctuation ('$5.5m', 'U.S.'),
     # and any run of whitespace inside a phrase.
     alternatives = sorted(
-        (r"\s+".join(map(re.escape, t.split())) for t in terms if t.strip()), key=len, reverse=True
+        (r"\s+".join(map(re.escape, fold_chars(t).split())) for t in terms if t.strip()),
+        key=len,
+        reverse=True,
     )
     return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)

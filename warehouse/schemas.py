@@ -192,13 +192,18 @@ ARTICLES = TableSpec(
         Column(
             "text",
             pa.string(),
-            "clean article text, paragraphs separated by blank lines",
+            "clean article text in the page's characters (NFC, spaces tidied), paragraphs "
+            "separated by blank lines",
             False,
             unique=True,
         ),
         Column("word_count", pa.int32(), "words in text", False),
         Column(
-            "content_hash", pa.string(), "hash of the normalised text (exact duplicates)", False
+            "content_hash",
+            pa.string(),
+            "hash of the normalised text: case, punctuation and quote style folded (exact "
+            "duplicates)",
+            False,
         ),
         Column("story_id", pa.string(), "story the article belongs to: copies share it", False),
         Column(

@@ -26,7 +26,6 @@ BROKEN_OUTCOMES = {
     "truncated": "parse_error",
     "no_article": "parse_error",
 }
-QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 pytestmark = pytest.mark.usefixtures("prefect_backend")
 
@@ -93,7 +92,7 @@ def test_titles_outlets_dates_languages_and_authors_match_the_pages(sample_lake)
     }
     for path, entry in STORED.items():
         title, outlet, published_at, language, authors = found[path]
-        assert title == entry["title"].translate(QUOTES), path
+        assert title == entry["title"], path  # the page's characters, curly quotes too
         if entry["canonical_url"]:
             assert outlet == entry["outlet"], path
         if entry["published_at"]:
@@ -109,9 +108,9 @@ def test_boilerplate_is_gone_and_the_article_text_stays(sample_lake):
     texts = {rel(u): t for u, t in rows(lake, "SELECT url, text FROM articles")}
     for path, entry in STORED.items():
         for furniture in entry["must_not_contain"]:
-            assert furniture.translate(QUOTES) not in texts[path], (path, furniture)
+            assert furniture not in texts[path], (path, furniture)
         for sentence in entry["must_contain"]:
-            assert sentence.translate(QUOTES) in texts[path], (path, sentence)
+            assert sentence in texts[path], (path, sentence)
 
 
 def test_exact_duplicates_name_the_article_they_duplicate(sample_lake):

@@ -1,13 +1,15 @@
 from datetime import UTC, date, datetime
 
 import duckdb
+import pyarrow.parquet as pq
 from lake_rows import article, commit, read, snapshot
 
 from newslake.flows.ingest import run_ingest
 from newslake.flows.maintenance import compact_lake, reprocess_lake
 from newslake.transforms.records import RunInfo
+from newslake.transforms.tokens import fold_chars
 from newslake.warehouse.lake import Lake
-from newslake.warehouse.schemas import ARTICLES
+from newslake.warehouse.schemas import ARTICLES, CLAIMS
 
 
 def test_the_compact_flow_merges_partitions_under_prefect(tmp_path, prefect_backend):
@@ -119,3 +121,39 @@ def test_reprocess_since_extracts_only_later_pages_again_as_updates(
     tomorrow = date.fromordinal(later.toordinal() + 1)
     nothing = reprocess_lake(lake=str(lake), config_path=config, since=tomorrow)
     assert nothing.inputs == 0
+
+
+def test_reprocess_gives_a_lake_of_folded_texts_the_pages_characters_back(
+    tmp_path, sample_dir, prefect_backend
+):
+    """A lake whose texts were stored with quotes straightened (as before they kept the page's
+    characters) comes out of a full reprocess as a fresh ingest: hashes and ids unchanged."""
+    lake = tmp_path / "lake"
+    config = str(sample_dir.parent / "demo.toml")
+    run_ingest(sources=[str(sample_dir / "bayline-business")], lake=str(lake), config_path=config)
+    fresh = snapshot(lake)
+    assert any("\u2019" in text for (text,) in read_rows(lake, "SELECT text FROM articles"))
+    ids = "SELECT article_id, content_hash, story_id FROM articles"
+    before = read_rows(lake, ids), read_rows(lake, "SELECT claim_id, article_id FROM claims")
+
+    store = Lake(lake)
+    run = RunInfo("folding", datetime(2026, 3, 20, tzinfo=UTC))
+    with store.writing(run, timeout_s=5) as staged:
+        for spec, columns in ((ARTICLES, ("text", "title")), (CLAIMS, ("text",))):
+            rows = [
+                row for path in store.data_files(spec) for row in pq.read_table(path).to_pylist()
+            ]
+            staged.clear_table(spec.name)
+            staged.add(spec.name, [{**r, **{c: fold_chars(r[c]) for c in columns}} for r in rows])
+        staged.publish()
+    folded = snapshot(lake)
+    assert folded["articles"] != fresh["articles"] and folded["claims"] != fresh["claims"]
+
+    reprocess_lake(lake=str(lake), config_path=config, workers=1)
+    after = snapshot(lake)
+    for table in ("articles", "story_index", "claims", "coverage_daily", "claim_clusters"):
+        assert after[table] == fresh[table], table
+    assert (
+        read_rows(lake, ids),
+        read_rows(lake, "SELECT claim_id, article_id FROM claims"),
+    ) == before

@@ -268,7 +268,7 @@ def test_clean_text_removes_furniture_but_keeps_prose_and_subheads() -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("don\u00e2\u20ac\u2122t panic", "don't panic"),
+        ("don\u00e2\u20ac\u2122t panic", f"don{RSQUO}t panic"),
         ("l'\u00c3\u00a9t\u00c3\u00a9 dernier", "l'\u00e9t\u00e9 dernier"),
         ("Stra\u00c3\u0178e gesperrt", "Stra\u00dfe gesperrt"),
         ("Espa\u00c3\u00b1a gana", "Espa\u00f1a gana"),
@@ -285,26 +285,59 @@ def test_decomposed_and_composed_accents_are_equal_after_cleaning() -> None:
     assert unicodedata.is_normalized("NFC", clean_text(decomposed))
 
 
+# The page's characters stay in the stored text: quotes, primes, dashes, ellipses, guillemets.
+KEPT_CHARACTERS = [
+    f"{LDQUO}Yes,{RDQUO} she said.",
+    f"It{RSQUO}s {LSQUO}fine{RSQUO}.",
+    f"{LOW9}Ja{LDQUO}, sagte er.",
+    "The 6\u2032 2\u2033 forward",
+    "Prices rose \u2013 sharply \u2014 and then\u2026 fell.",
+    "\u00ab Non \u00bb, dit-il.",
+    JA_QUOTE,
+]
+
+
+@pytest.mark.parametrize("raw", KEPT_CHARACTERS)
+def test_stored_text_keeps_the_pages_quotes_dashes_and_ellipses(raw: str) -> None:
+    assert clean_text(raw) == raw
+
+
 @pytest.mark.parametrize(
-    ("raw", "expected"),
+    ("raw", "straight"),
     [
         (f"{LDQUO}Yes,{RDQUO} she said.", '"Yes," she said.'),
         (f"It{RSQUO}s {LSQUO}fine{RSQUO}.", "It's 'fine'."),
         (f"{LOW9}Ja{LDQUO}, sagte er.", '"Ja", sagte er.'),
         ("The 6\u2032 2\u2033 forward", "The 6' 2\" forward"),
-        ("\u00ab Non \u00bb, dit-il.", "\u00ab Non \u00bb, dit-il."),
-        (JA_QUOTE, JA_QUOTE),
     ],
 )
-def test_quote_folding(raw: str, expected: str) -> None:
-    assert clean_text(raw) == expected
+def test_curly_and_straight_quotes_are_one_text_for_identity(raw: str, straight: str) -> None:
+    assert clean_text(raw) != clean_text(straight)
+    assert fingerprint_text(clean_text(raw)) == fingerprint_text(straight)
+    assert content_hash(clean_text(raw)) == content_hash(clean_text(straight))
+
+
+def test_soft_hyphens_stay_in_the_text_but_not_in_its_identity() -> None:
+    hyphenated = f"Die Hinder{SHY}nisse der Demo{SHY}kratie wachsen."
+    assert clean_text(hyphenated) == hyphenated
+    assert word_count(hyphenated) == 5
+    assert content_hash(hyphenated) == content_hash(hyphenated.replace(SHY, ""))
+    assert is_boilerplate_line(f"Adver{SHY}tisement")
+
+
+def test_furniture_is_found_whatever_the_quotes() -> None:
+    for quote in ("'", RSQUO):
+        assert clean_text(f"Advertisement\n\nIt{quote}s a fine day, she said.") == (
+            f"It{quote}s a fine day, she said."
+        )
+        assert is_boilerplate_line(f"Don{quote}t miss: Sign up for our newsletter")
 
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
         (f"10{NBSP}km and 5{NNBSP}%", "10 km and 5 %"),
-        (f"zero{ZWSP}width{BOM} and soft{SHY}hyphen", "zerowidth and softhyphen"),
+        (f"zero{ZWSP}width{BOM} and soft{SHY}hyphen", f"zerowidth and soft{SHY}hyphen"),
         ("tabs\t\tand   many    spaces", "tabs and many spaces"),
         ("   padded line   ", "padded line"),
         (FA_ZWNJ, FA_ZWNJ),

@@ -49,3 +49,25 @@ def test_cjk_ideographs_are_one_token_each_next_to_latin_words():
 )
 def test_fold_chars(text, folded):
     assert tokens.fold_chars(text) == folded
+
+
+@pytest.mark.parametrize(
+    ("text", "tidied", "quotes_folded"),
+    [
+        ("plain ascii", "plain ascii", "plain ascii"),
+        ("a\ttab\u00a0and\u202fnarrow", "a tab and narrow", "a\ttab\u00a0and\u202fnarrow"),
+        ("zero\u200bwidth\ufeff", "zerowidth", "zero\u200bwidth\ufeff"),
+        ("soft\u00adhyphen", "soft\u00adhyphen", "soft\u00adhyphen"),
+        (
+            "it’s “quoted” \u2013 \u2026",
+            "it’s “quoted” \u2013 \u2026",
+            'it\'s "quoted" \u2013 \u2026',
+        ),
+        ("\u201eJa\u201c, 6\u2032 2\u2033", "\u201eJa\u201c, 6\u2032 2\u2033", '"Ja", 6\' 2"'),
+    ],
+)
+def test_tidy_spaces_and_fold_quotes_are_the_two_halves_of_fold_chars(text, tidied, quotes_folded):
+    assert tokens.tidy_spaces(text) == tidied
+    assert tokens.fold_quotes(text) == quotes_folded
+    assert len(tokens.fold_quotes(text)) == len(text)  # offsets agree
+    assert tokens.fold_chars(text) == tokens.fold_quotes(tidied).replace("\u00ad", "")
