@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from newslake.transforms.pickling import pickled_by_fields
 
@@ -38,8 +38,14 @@ class DateCandidate:
     """One date a page, its URL or its listing states, and where it came from."""
 
     source: str  # a key of SOURCES
-    value: datetime
+    value: datetime  # the instant, in UTC
     kind: str = "published"  # or "modified"
+    offset: int | None = None  # the UTC offset the source states, in minutes; None if none
+
+    @property
+    def day(self) -> date:
+        """The calendar day as the source states it: in its own offset, else as written."""
+        return local_day(self.value, self.offset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +54,17 @@ class DateChoice:
 
     published_at: datetime | None
     source: str | None
+    offset: int | None  # the chosen date's stated UTC offset in minutes
+    day: date | None  # the chosen date's calendar day as the outlet states it
     confidence: str  # high: two source families agree on the day; medium: one structured
     # or markup source; low: only the URL, a listing or a guess; none: no date
     is_updated: bool
     candidates: tuple[DateCandidate, ...]
+
+
+def local_day(instant: datetime, offset: int | None) -> date:
+    """The calendar day of a UTC instant at a stated offset (at UTC when none is stated)."""
+    return (instant + timedelta(minutes=offset or 0)).astimezone(UTC).date()
 
 
 def url_date(url: str) -> datetime | None:
@@ -71,10 +84,10 @@ def choose_date(candidates: Iterable[DateCandidate], now: datetime) -> DateChoic
     found = tuple(dict.fromkeys(candidates))
     usable = [c for c in found if c.kind == "published" and EARLIEST <= c.value <= now]
     if not usable:
-        return DateChoice(None, None, "none", False, found)
+        return DateChoice(None, None, None, None, "none", False, found)
     chosen = min(usable, key=lambda c: _PRIORITY.index(c.source))
     family = SOURCES[chosen.source]
-    agreeing = {SOURCES[c.source] for c in usable if c.value.date() == chosen.value.date()}
+    agreeing = {SOURCES[c.source] for c in usable if c.day == chosen.day}
     if len(agreeing) > 1:
         confidence = "high"
     elif family in ("structured", "markup"):
@@ -85,4 +98,6 @@ def choose_date(candidates: Iterable[DateCandidate], now: datetime) -> DateChoic
         c.kind == "modified" and c.value > chosen.value + _UPDATE_MARGIN and c.value <= now
         for c in found
     )
-    return DateChoice(chosen.value, chosen.source, confidence, updated, found)
+    return DateChoice(
+        chosen.value, chosen.source, chosen.offset, chosen.day, confidence, updated, found
+    )

@@ -117,9 +117,9 @@ def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
         )[:3]
     ]
     dates = tuple(
-        DateCandidate(source, parsed, kind)
+        DateCandidate(source, parsed[0], kind, parsed[1])
         for source, value, kind in stated
-        if value and (parsed := parse_date(value))
+        if value and (parsed := parse_stated_date(value))
     )
     authors = [name for obj in ld for name in _ld_names(obj.get("author"))]
     if not authors:
@@ -149,6 +149,13 @@ def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
 
 def parse_date(value: str) -> datetime | None:
     """An aware UTC datetime from an ISO 8601 date or timestamp; naive values are taken as UTC."""
+    stated = parse_stated_date(value)
+    return stated[0] if stated else None
+
+
+def parse_stated_date(value: str) -> tuple[datetime, int | None] | None:
+    """The UTC instant of an ISO 8601 date or timestamp, and the UTC offset it states in
+    minutes (None for a date or a local time without one, which are taken as UTC)."""
     value = value.strip()
     if not value:
         return None
@@ -164,8 +171,10 @@ def parse_date(value: str) -> datetime | None:
         except ValueError:
             return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        return parsed.replace(tzinfo=UTC), None
+    offset = parsed.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else None
+    return parsed.astimezone(UTC), minutes
 
 
 _MONTHS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from newslake.transforms.dates import DateCandidate
 from newslake.transforms.errors import NewslakeError
@@ -179,6 +179,8 @@ class Extracted:
     is_updated: bool = False  # the page says it was modified after publication
     date_candidates: tuple[DateCandidate, ...] = ()
     access: str = "full"  # full, teaser or blocked (transforms.access)
+    published_offset_minutes: int | None = None  # the UTC offset the chosen date states
+    published_day: date | None = None  # the publication day as the outlet states it
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +196,8 @@ class Article:
     title: str | None
     authors: list[str]
     published_at: datetime | None
+    published_offset_minutes: int | None  # the UTC offset the outlet states, in minutes
+    published_day: date | None  # the publication day as the outlet states it
     date_source: str | None
     date_confidence: str
     is_updated: bool
