@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from newslake.transforms.pickling import pickled_by_fields
 
@@ -30,6 +30,7 @@ SOURCES = {
 _PRIORITY = list(SOURCES)
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-]([01]?\d)[/-]([0-3]?\d)(?:/|[-_.]|$)")
 _UPDATE_MARGIN = timedelta(hours=1)
+_MAX_OFFSET = 14 * 60  # minutes: UTC offsets in use run from -12:00 to +14:00
 
 
 @pickled_by_fields
@@ -98,6 +99,31 @@ def choose_date(candidates: Iterable[DateCandidate], now: datetime) -> DateChoic
         c.kind == "modified" and c.value > chosen.value + _UPDATE_MARGIN and c.value <= now
         for c in found
     )
+    offset = _outlet_offset(chosen, found)
     return DateChoice(
-        chosen.value, chosen.source, chosen.offset, chosen.day, confidence, updated, found
+        chosen.value,
+        chosen.source,
+        offset,
+        local_day(chosen.value, offset),
+        confidence,
+        updated,
+        found,
     )
+
+
+def _outlet_offset(chosen: DateCandidate, found: tuple[DateCandidate, ...]) -> int | None:
+    """The outlet's UTC offset for the chosen date. A date stated in UTC ('Z', +00:00) takes
+    the offset of another statement of the same instant on the page: one with its own offset,
+    or a published local time without one that differs from it by a whole offset (CMSs write
+    UTC in structured data and the outlet's clock in the markup readers see)."""
+    if chosen.offset != 0:
+        return chosen.offset
+    for other in found:
+        if other.offset and other.value == chosen.value:
+            return other.offset
+    for other in found:
+        if other.offset is None and other.kind == "published" and other.value.time() != time():
+            minutes, rest = divmod((other.value - chosen.value).total_seconds(), 60)
+            if not rest and minutes and not minutes % 15 and abs(minutes) <= _MAX_OFFSET:
+                return int(minutes)
+    return 0
