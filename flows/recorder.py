@@ -94,7 +94,7 @@ class RunRecorder:
                 row = replace(row, article_id=decision.article_id)
                 if decision.outcome == "ok":
                     articles.append(decision.article)
-                    self.touched_dates.add(stub.published_at.date() if stub.published_at else None)
+                    self.touched_dates.add(stub.published_day)
                     self._remember(decision, by_id, {})
             logged.append(row)
         self.commit.add("articles", map(_row, articles))
@@ -180,8 +180,7 @@ class RunRecorder:
                     archive = ("article_versions", self._version_row)
                     self.commit.remove("articles", old_file, [decision.article_id], archive)
                     self.touched_dates.add(partition_value(old_file))
-            published = decision.article.published_at
-            self.touched_dates.add(published.date() if published else None)
+            self.touched_dates.add(decision.article.published_day)
             if self.first_seen and decision.article.article_id in self.first_seen:
                 article = decision.article
                 decision = replace(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from newslake.transforms.pickling import pickled_by_fields
 
@@ -30,6 +30,7 @@ SOURCES = {
 _PRIORITY = list(SOURCES)
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-]([01]?\d)[/-]([0-3]?\d)(?:/|[-_.]|$)")
 _UPDATE_MARGIN = timedelta(hours=1)
+_MAX_OFFSET = 14 * 60  # minutes: UTC offsets in use run from -12:00 to +14:00
 
 
 @pickled_by_fields
@@ -38,8 +39,14 @@ class DateCandidate:
     """One date a page, its URL or its listing states, and where it came from."""
 
     source: str  # a key of SOURCES
-    value: datetime
+    value: datetime  # the instant, in UTC
     kind: str = "published"  # or "modified"
+    offset: int | None = None  # the UTC offset the source states, in minutes; None if none
+
+    @property
+    def day(self) -> date:
+        """The calendar day as the source states it: in its own offset, else as written."""
+        return local_day(self.value, self.offset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +55,17 @@ class DateChoice:
 
     published_at: datetime | None
     source: str | None
+    offset: int | None  # the chosen date's stated UTC offset in minutes
+    day: date | None  # the chosen date's calendar day as the outlet states it
     confidence: str  # high: two source families agree on the day; medium: one structured
     # or markup source; low: only the URL, a listing or a guess; none: no date
     is_updated: bool
     candidates: tuple[DateCandidate, ...]
+
+
+def local_day(instant: datetime, offset: int | None) -> date:
+    """The calendar day of a UTC instant at a stated offset (at UTC when none is stated)."""
+    return (instant + timedelta(minutes=offset or 0)).astimezone(UTC).date()
 
 
 def url_date(url: str) -> datetime | None:
@@ -71,10 +85,10 @@ def choose_date(candidates: Iterable[DateCandidate], now: datetime) -> DateChoic
     found = tuple(dict.fromkeys(candidates))
     usable = [c for c in found if c.kind == "published" and EARLIEST <= c.value <= now]
     if not usable:
-        return DateChoice(None, None, "none", False, found)
+        return DateChoice(None, None, None, None, "none", False, found)
     chosen = min(usable, key=lambda c: _PRIORITY.index(c.source))
     family = SOURCES[chosen.source]
-    agreeing = {SOURCES[c.source] for c in usable if c.value.date() == chosen.value.date()}
+    agreeing = {SOURCES[c.source] for c in usable if c.day == chosen.day}
     if len(agreeing) > 1:
         confidence = "high"
     elif family in ("structured", "markup"):
@@ -85,4 +99,31 @@ def choose_date(candidates: Iterable[DateCandidate], now: datetime) -> DateChoic
         c.kind == "modified" and c.value > chosen.value + _UPDATE_MARGIN and c.value <= now
         for c in found
     )
-    return DateChoice(chosen.value, chosen.source, confidence, updated, found)
+    offset = _outlet_offset(chosen, found)
+    return DateChoice(
+        chosen.value,
+        chosen.source,
+        offset,
+        local_day(chosen.value, offset),
+        confidence,
+        updated,
+        found,
+    )
+
+
+def _outlet_offset(chosen: DateCandidate, found: tuple[DateCandidate, ...]) -> int | None:
+    """The outlet's UTC offset for the chosen date. A date stated in UTC ('Z', +00:00) takes
+    the offset of another statement of the same instant on the page: one with its own offset,
+    or a published local time without one that differs from it by a whole offset (CMSs write
+    UTC in structured data and the outlet's clock in the markup readers see)."""
+    if chosen.offset != 0:
+        return chosen.offset
+    for other in found:
+        if other.offset and other.value == chosen.value:
+            return other.offset
+    for other in found:
+        if other.offset is None and other.kind == "published" and other.value.time() != time():
+            minutes, rest = divmod((other.value - chosen.value).total_seconds(), 60)
+            if not rest and minutes and not minutes % 15 and abs(minutes) <= _MAX_OFFSET:
+                return int(minutes)
+    return 0

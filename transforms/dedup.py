@@ -81,6 +81,8 @@ def decide(
         title=ex.title,
         authors=list(ex.authors),
         published_at=ex.published_at,
+        published_offset_minutes=ex.published_offset_minutes,
+        published_day=ex.published_day,
         date_source=ex.date_source,
         date_confidence=ex.date_confidence,
         is_updated=ex.is_updated,

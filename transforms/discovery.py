@@ -78,6 +78,8 @@ def fill_gaps(extracted: Extracted, entry: Entry | None) -> Extracted:
         **(
             {
                 "published_at": entry.published_at,
+                "published_offset_minutes": None,
+                "published_day": entry.published_at.date(),
                 "date_source": "feed",
                 "date_confidence": "low",
                 "date_candidates": (
@@ -102,6 +104,7 @@ def blocked_extraction(entry: Entry, source: str) -> Extracted:
         title=entry.title,
         authors=entry.authors,
         published_at=entry.published_at,
+        published_day=entry.published_at.date() if entry.published_at else None,
         language=None,
         site_name=None,
         text=text,

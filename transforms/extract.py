@@ -153,6 +153,8 @@ def _extracted(
         content_hash=fingerprint_hash(fingerprint),
         signature=fingerprint_signature(fingerprint),
         published_at=dates.published_at,
+        published_offset_minutes=dates.offset,
+        published_day=dates.day,
         date_source=dates.source,
         date_confidence=dates.confidence,
         is_updated=dates.is_updated,
@@ -229,7 +231,8 @@ def detect_language(text: str) -> str | None:
 def _html_dates(
     stated: tuple[DateCandidate, ...], text: str, page: Page, canonical: str | None
 ) -> DateChoice:
-    """Dates the markup states, plus the URL's; htmldate's guess only if there is none else."""
+    """Dates the markup states, plus the URL's; htmldate's full search only if there is none
+    else (its fast mode misses dates the full search finds)."""
     candidates = list(stated)
     for url in dict.fromkeys(filter(None, (canonical, page.final_url, page.url))):
         if found := url_date(url):
@@ -239,7 +242,7 @@ def _html_dates(
         guess = find_date(
             text,
             original_date=True,
-            extensive_search=False,
+            extensive_search=True,
             max_date=page.fetched_at.strftime("%Y-%m-%d"),
         )
         if guess and (value := parse_date(guess)):

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from email.utils import parsedate_to_datetime
 
 from lxml import html as lxml_html
 
@@ -67,6 +68,14 @@ _STAFF = frozenset(
         "agencias",
     }
 )
+# <time> elements inside these date other items: lists of links, asides, navigation, footers,
+# embedded posts (all but the last may also hold the article's own date, in its <article>).
+_OTHER_ITEMS_TAGS = frozenset({"li", "aside", "nav", "footer", "blockquote"})
+_OTHER_ITEMS_NAMES = re.compile(
+    r"(?:^|[\s_-])(?:comments?|repl(?:y|ies)|related|recommended|sidebar|widget|nav\w*)"
+    r"(?:$|[\s_-])",
+    re.IGNORECASE,
+)
 _EMAIL = re.compile(r"\S+@\S+")
 _TITLE_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»)\s+")
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?:[-_][a-zA-Z0-9]+)*$")
@@ -110,16 +119,11 @@ def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
     stated += [("meta:published", meta.get(name), "published") for name in _DATE_META]
     stated += [("meta:published", meta.get(name), "modified") for name in _MODIFIED_META]
     stated += [("meta:generic", meta.get(name), "published") for name in _GENERIC_DATE_META]
-    stated += [
-        ("time", value, "published")
-        for value in tree.xpath(
-            "//time[@pubdate]/@datetime | //article//time/@datetime | //time/@datetime"
-        )[:3]
-    ]
+    stated += [("time", value, "published") for value in _article_times(tree)[:3]]
     dates = tuple(
-        DateCandidate(source, parsed, kind)
+        DateCandidate(source, parsed[0], kind, parsed[1])
         for source, value, kind in stated
-        if value and (parsed := parse_date(value))
+        if value and (parsed := parse_stated_date(value))
     )
     authors = [name for obj in ld for name in _ld_names(obj.get("author"))]
     if not authors:
@@ -147,9 +151,54 @@ def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
     )
 
 
+def _article_times(tree: lxml_html.HtmlElement) -> list[str]:
+    """datetime values of the <time> elements that date the article itself, nearest the
+    headline first (then in page order). <time>s of comments, related items, navigation and
+    embedded posts are left out, and so are those in lists, asides and page footers unless
+    they sit in the headline's own <article>."""
+    headline = next(tree.iterfind(".//article//h1"), None)
+    if headline is None:
+        headline = next(tree.iter("h1"), None)
+    chain, home = {}, None
+    if headline is not None:
+        # Keyed by the elements themselves: lxml keeps a proxy (and its id) only while it is
+        # referenced.
+        chain = {e: i for i, e in enumerate(headline.iterancestors())}
+        home = next(headline.iterancestors("article"), None)
+    found = []
+    for order, element in enumerate(tree.iter("time")):
+        value = element.get("datetime")
+        ancestors = list(element.iterancestors())
+        if not value or _in_other_item(ancestors, home):
+            continue
+        distance = next((chain[a] for a in ancestors if a in chain), len(chain))
+        found.append((distance, order, value))
+    return [value for _distance, _order, value in sorted(found)]
+
+
+def _in_other_item(ancestors: list[lxml_html.HtmlElement], home) -> bool:
+    """Whether an element with these ancestors sits in a comment, related item, navigation or
+    embedded post, or in a list, aside or footer outside the headline's article."""
+    in_home = home is None or any(a is home for a in ancestors)
+    for ancestor in ancestors:
+        if ancestor.tag in _OTHER_ITEMS_TAGS and not (in_home and ancestor.tag != "blockquote"):
+            return True
+        names = f"{ancestor.get('class', '')} {ancestor.get('id', '')}"
+        if _OTHER_ITEMS_NAMES.search(names):
+            return True
+    return False
+
+
 def parse_date(value: str) -> datetime | None:
     """An aware UTC datetime from an ISO 8601 date or timestamp; naive values are taken as UTC."""
-    value = value.strip()
+    stated = parse_stated_date(value)
+    return stated[0] if stated else None
+
+
+def parse_stated_date(value: str) -> tuple[datetime, int | None] | None:
+    """The UTC instant of an ISO 8601 (or RFC 2822) date or timestamp, and the UTC offset it
+    states in minutes (None for a date or a local time without one, which are taken as UTC)."""
+    stated = value = value.strip()
     if not value:
         return None
     if value.endswith(("Z", "z")):
@@ -162,10 +211,22 @@ def parse_date(value: str) -> datetime | None:
         try:
             parsed = datetime.combine(date.fromisoformat(value[:10]), time())
         except ValueError:
-            return None
+            parsed = _rfc_2822(stated)
+            if parsed is None:
+                return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        return parsed.replace(tzinfo=UTC), None
+    offset = parsed.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else None
+    return parsed.astimezone(UTC), minutes
+
+
+def _rfc_2822(value: str) -> datetime | None:
+    """A timestamp in the e-mail and HTTP form ('Sat, 19 Oct 2019 00:04:00 +0200')."""
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 _MONTHS = {

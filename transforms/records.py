@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from newslake.transforms.dates import DateCandidate
 from newslake.transforms.errors import NewslakeError
@@ -187,6 +187,8 @@ class Extracted:
     access: str = "full"  # full, teaser or blocked (transforms.access)
     encoding: str | None = None  # what the page's bytes were read in (transforms.decode)
     encoding_rule: str | None = None  # the sniffing rule that chose it (decode.RULES)
+    published_offset_minutes: int | None = None  # the UTC offset the chosen date states
+    published_day: date | None = None  # the publication day as the outlet states it
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +204,8 @@ class Article:
     title: str | None
     authors: list[str]
     published_at: datetime | None
+    published_offset_minutes: int | None  # the UTC offset the outlet states, in minutes
+    published_day: date | None  # the publication day as the outlet states it
     date_source: str | None
     date_confidence: str
     is_updated: bool

@@ -28,6 +28,7 @@ def _type_name(arrow_type: pa.DataType) -> str:
         "binary": "binary",
         "bool": "boolean",
         "double": "double",
+        "date32[day]": "date",
     }[str(arrow_type)]
 
 

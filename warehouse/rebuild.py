@@ -112,9 +112,8 @@ def article_dates(lake: Lake, since: datetime | None = None) -> set[date | None]
         return set()
     con = duckdb.connect()
     try:
-        con.execute("SET TimeZone = 'UTC'")
         rows = con.execute(
-            f"SELECT DISTINCT CAST(published_at AS DATE) FROM {parquet_relation(lake, ARTICLES)} "
+            f"SELECT DISTINCT {ARTICLES.partition} FROM {parquet_relation(lake, ARTICLES)} "
             "WHERE updated_at >= $since OR $since IS NULL",
             {"since": since},
         ).fetchall()

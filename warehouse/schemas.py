@@ -152,8 +152,9 @@ ARTICLES = TableSpec(
     grain="one row per article (`article_id`), its current version",
     path="silver/articles",
     partition="published_date",
-    partition_of=_utc_date("published_at"),
-    partition_doc=f"UTC date of published_at; articles without a date are under {NO_DATE}",
+    partition_of=lambda row: row.get("published_day") or _utc_date("published_at")(row),
+    partition_doc="the publication day as the outlet states it (published_day; the UTC date "
+    f"of published_at in rows written before it); articles without a date are under {NO_DATE}",
     key="article_id",
     sort_by="article_id",
     columns=(
@@ -168,6 +169,18 @@ ARTICLES = TableSpec(
         Column("title", pa.string(), "headline without the site-name suffix"),
         Column("authors", pa.list_(pa.string()), "author names, cleaned", False),
         Column("published_at", TS, "publication time (UTC), null when the page states none"),
+        Column(
+            "published_offset_minutes",
+            pa.int32(),
+            "UTC offset the outlet states with published_at, in minutes (+540 for Tokyo); "
+            "null when it states a day or a local time without one",
+        ),
+        Column(
+            "published_day",
+            pa.date32(),
+            "publication day as the outlet states it, in its own offset (not converted to "
+            "UTC): the day articles are partitioned and counted by",
+        ),
         Column(
             "date_source",
             pa.string(),
@@ -278,7 +291,8 @@ COVERAGE_DAILY = TableSpec(
     path="gold/coverage_daily",
     partition="date",
     partition_of=lambda row: row["date"],
-    partition_doc="UTC publication date; undated articles are under " + NO_DATE,
+    partition_doc="publication day as the outlet states it (articles.published_day); "
+    "undated articles are under " + NO_DATE,
     sort_by="outlet",
     columns=(
         Column("outlet", pa.string(), "outlet, '(unknown)' when none was found", False),

@@ -22,6 +22,8 @@ def article(n: int) -> Article:
         title="T",
         authors=[],
         published_at=RUN1.started_at,
+        published_offset_minutes=None,
+        published_day=RUN1.started_at.date(),
         date_source=None,
         date_confidence="none",
         is_updated=False,

@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -53,3 +53,57 @@ def test_future_and_ancient_dates_are_kept_as_candidates_but_never_chosen():
 )
 def test_url_dates(url, expected):
     assert url_date(url) == expected
+
+
+def test_the_day_is_the_outlets_own_in_the_offset_it_states():
+    # 08:30 on the 5th in Tokyo is 23:30 on the 4th in UTC.
+    tokyo = DateCandidate("jsonld", datetime(2026, 3, 4, 23, 30, tzinfo=UTC), offset=540)
+    choice = choose_date([tokyo], NOW)
+    assert (choice.published_at, choice.offset, choice.day) == (tokyo.value, 540, date(2026, 3, 5))
+    # Near miss: a date stated without an offset is the day it spells.
+    plain = choose_date([DateCandidate("jsonld", datetime(2026, 3, 4, tzinfo=UTC))], NOW)
+    assert (plain.offset, plain.day) == (None, date(2026, 3, 4))
+
+
+def test_days_not_utc_dates_decide_whether_two_sources_agree():
+    tokyo = DateCandidate("jsonld", datetime(2026, 3, 4, 23, 30, tzinfo=UTC), offset=540)
+    assert choose_date([tokyo, c("url", datetime(2026, 3, 5, tzinfo=UTC))], NOW).confidence == (
+        "high"
+    )
+    assert choose_date([tokyo, c("url", datetime(2026, 3, 4, tzinfo=UTC))], NOW).confidence == (
+        "medium"
+    )
+
+
+def test_a_utc_date_takes_the_offset_of_the_same_instant_stated_elsewhere_on_the_page():
+    utc = DateCandidate("jsonld", datetime(2026, 3, 4, 23, 30, tzinfo=UTC), offset=0)
+    same = DateCandidate("meta:generic", utc.value, offset=60)
+    choice = choose_date([utc, same], NOW)
+    assert (choice.source, choice.offset, choice.day) == ("jsonld", 60, date(2026, 3, 5))
+    # Near miss: another instant's offset says nothing about this one.
+    other = DateCandidate("meta:generic", utc.value + timedelta(hours=2), offset=60)
+    assert (choose_date([utc, other], NOW).offset, choose_date([utc, other], NOW).day) == (
+        0,
+        date(2026, 3, 4),
+    )
+
+
+def test_a_local_time_without_offset_tells_the_outlets_offset_for_a_utc_date():
+    utc = DateCandidate("jsonld", datetime(2026, 3, 5, 1, 49, 9, tzinfo=UTC), offset=0)
+    local = c("time", datetime(2026, 3, 4, 17, 49, 9, tzinfo=UTC))  # written without offset
+    choice = choose_date([utc, local], NOW)
+    assert (choice.source, choice.offset, choice.day) == ("jsonld", -480, date(2026, 3, 4))
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        c("meta:generic", datetime(2026, 3, 5, tzinfo=UTC)),  # a bare day, not a local time
+        c("time", datetime(2026, 3, 4, 17, 49, 9, tzinfo=UTC), "modified"),  # another event
+        c("time", datetime(2026, 3, 4, 17, 41, 9, tzinfo=UTC)),  # not a whole offset away
+    ],
+)
+def test_near_misses_of_a_local_time_leave_a_utc_date_in_utc(other):
+    utc = DateCandidate("jsonld", datetime(2026, 3, 5, 1, 49, 9, tzinfo=UTC), offset=0)
+    choice = choose_date([utc, other], NOW)
+    assert (choice.offset, choice.day) == (0, date(2026, 3, 5))
