@@ -214,10 +214,14 @@ def _wide_encoding(first: bytes) -> str | None:
 def _root_name(text: bytes) -> str | None:
     """The document element's local name, lower-cased; None for text that is not markup."""
     head = text[:4096]
-    match = _PROLOG_ROOT.match(head) or _ROOT.search(head)
-    if match is None:
-        return None
-    return match.group(match.lastindex).decode("ascii").rpartition(":")[2].lower()
+    match = _PROLOG_ROOT.match(head)
+    root = match and match.group(1).decode("ascii").rpartition(":")[2].lower()
+    if root in _FEED_ROOTS or root in ("urlset", "sitemapindex", "html"):
+        return root
+    behind = _ROOT.search(head)  # junk before the root: the feed is ill-formed, not a page
+    if behind is not None:
+        return behind.group(2).decode("ascii").lower()
+    return root
 
 
 def _feed_listing(text: bytes, url: str, charset: str | None, root_format: str) -> Listing:
@@ -330,7 +334,7 @@ def _text_listing(text: str, url: str) -> Listing:
         if not line or line.startswith("#"):
             continue
         if not _URL_LINE.match(line):
-            rejects.append((line, BadUrl(f"text sitemap line {number} is not a URL")))
+            rejects.append((url, BadUrl(f"text sitemap line {number} is not a URL: {line!r}")))
             continue
         try:
             entries.append(Entry(resolve_reference(url, line)))
