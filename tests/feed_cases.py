@@ -4,7 +4,7 @@ Every case is a folder of files served by the loopback news site under ``/cases/
 ``{base}`` in a file's text stands for that folder's URL (ending in ``/``). A case says
 which paths under its folder newslake must request (exactly as written, query included),
 which of them become articles, and which fetch_log rows (outcome, URL) result; URLs are
-relative to the folder unless they hold "://". Written from the RSS 0.91/0.92/2.0,
+relative to the folder unless they start with a scheme. Written from the RSS 0.91/0.92/2.0,
 RSS 1.0, Atom 0.3 and RFC 4287, CDF (W3C NOTE-CDFsubmit), XML 1.0 (appendix F),
 sitemaps.org and RFC 9309 texts.
 """
@@ -62,7 +62,7 @@ class Case:
 
     def url(self, base: str, path: str) -> str:
         """A case path (or a URL with a scheme) made absolute against the folder URL."""
-        return path if "://" in path else base + path
+        return path if re.match(r"[a-z][a-z0-9+.-]*:\S*$", path) else base + path
 
 
 def case(name: str, *files: File, requested=(), articles=(), rows=(), **extra) -> Case:
@@ -470,12 +470,20 @@ SITEMAP_CASES = [
         format="xml",
     ),
     case(
-        "sm_url_without_loc",
+        "sm_bad_locs",
         File(
-            "sitemap.xml", urlset(absolute(["a.html"])).replace("</urlset>", "<url/></urlset>"), XML
+            "sitemap.xml",
+            urlset([*absolute(["a.html"]), "http://[::1", "mailto:desk@news.example"]).replace(
+                "</urlset>", "<url/></urlset>"
+            ),
+            XML,
         ),
         articles=["a.html"],
-        rows=[("parse_error", "sitemap.xml")],
+        rows=[
+            ("parse_error", "sitemap.xml"),
+            ("bad_url", "http://[::1"),
+            ("bad_url", "mailto:desk@news.example"),
+        ],
         format="xml",
     ),
     case(

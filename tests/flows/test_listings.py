@@ -12,12 +12,16 @@ import pytest
 from feed_cases import FEED_CASES, SITEMAP_CASES, Case
 from news_site import NewsSite, synthetic_article
 
-from newslake.flows.ingest import run_ingest
-from newslake.flows.sources.http import gunzip
+from newslake.flows.ingest import new_run, run_ingest
+from newslake.flows.settings import FetchSettings, SourceSettings
+from newslake.flows.sources.http import FetchMemory, gunzip
+from newslake.flows.sources.web import discover_web
 from newslake.transforms.discovery import read_listing
+from newslake.transforms.urls import canonical_url
 
 CASES = FEED_CASES + SITEMAP_CASES
 SITE_CAP = 2  # new articles taken from the bare site source
+FETCH = FetchSettings(allowed_hosts=("127.0.0.1",), min_delay_s=0)
 
 
 def folder(case: Case) -> str:
@@ -130,3 +134,37 @@ def test_a_bare_site_leads_to_its_robots_sitemaps_and_declared_feeds(runs, site)
     )
     assert len(articles) == SITE_CAP
     assert query(lake, "SELECT count(*) FROM pages WHERE url = ?", site.url("/")) == [(0,)]
+
+
+def discover(site, paths, known=()):
+    """discover_web over sources on the module's site, with a lake that knows `known`."""
+    asked: list[str] = []
+
+    def known_urls(urls):
+        asked.extend(urls)
+        return set(known) & set(urls)
+
+    sources = [SourceSettings(p if "://" in p else site.url(p)) for p in paths]
+    found = discover_web(sources, FETCH, FetchMemory(), new_run(), known_urls, lambda u: {})
+    return found, asked
+
+
+def test_the_lake_is_asked_for_both_spellings_and_either_one_is_known(site):
+    salmon = next(c for c in CASES if c.name == "query_salmon")
+    source = folder(salmon) + salmon.source_path
+    listed = site.url(folder(salmon) + "a.html?salmon")
+    found, asked = discover(site, [source])
+    assert listed in asked and canonical_url(listed) in asked and listed != canonical_url(listed)
+    assert listed in {i.url for i in found.inputs}
+    # A lake written before requests kept the listed spelling holds only the canonical one.
+    found, _ = discover(site, [source], known=[canonical_url(listed)])
+    assert listed not in {i.url for i in found.inputs}
+
+
+def test_a_malformed_source_url_is_a_row(site):
+    found, _ = discover(site, ["http://[::1/feed.xml", "http://127.0.0.1:99999/x"])
+    assert [(r.url, r.outcome) for r in found.log] == [
+        ("http://[::1/feed.xml", "bad_url"),
+        ("http://127.0.0.1:99999/x", "bad_url"),
+    ]
+    assert found.inputs == found.pages == []
