@@ -40,7 +40,10 @@ def resolve_reference(base: str, reference: str) -> str:
 
     Raises ValueError when the result is not a well-formed http(s) URL with a host.
     """
-    absolute = urljoin(base, reference.strip()) if base else reference.strip()
+    absolute = reference.strip()
+    # urljoin costs ten times the checks below; an absolute http(s) URL needs no joining.
+    if base and not absolute[:8].lower().startswith(("http://", "https://")):
+        absolute = urljoin(base, absolute)
     parts = urlsplit(absolute)  # ValueError for a bad IPv6 literal
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         raise ValueError(f"not an http(s) URL: {absolute!r}")
