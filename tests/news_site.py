@@ -21,6 +21,7 @@ Content
   ``/gen/sitemap.xml``       urlset of all ``/gen`` pages (404 when ``generated`` is 0)
   ``/latin1``                ISO-8859-1 article, ``text/html`` without any charset
   ``/doc.pdf``               small ``application/pdf``
+  ``serve(path, body, ctype)``  adds a document of a test's own (until the site stops)
 
 Discovery
   ``/robots.txt``            ``Disallow: /private/``, optional ``Crawl-delay``, ``Sitemap:``
@@ -131,7 +132,7 @@ class Doc:
 
     path: str
     body: bytes
-    content_type: str = HTML
+    content_type: str | None = HTML  # None: no Content-Type header
     last_modified: datetime = datetime(2026, 3, 1, 12, tzinfo=UTC)
     kind: str = "article"
     title: str = ""
@@ -707,11 +708,12 @@ class _Handler(BaseHTTPRequestHandler):
         self,
         status: int,
         body: bytes = b"",
-        ctype: str = HTML,
+        ctype: str | None = HTML,
         headers: dict[str, str] | None = None,
     ) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", ctype)
+        if ctype:
+            self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -1061,6 +1063,12 @@ class NewsSite:
                 if doc.source is not None:
                     doc.body = doc.source.read_bytes()
                     doc.last_modified = _name_date(doc.source.name)
+
+    def serve(self, path: str, body: bytes, content_type: str | None = XML) -> str:
+        """Serve ``body`` at ``path`` (no Content-Type header for None); returns its URL."""
+        with self._lock:
+            self._docs[path] = Doc(path, body, content_type, kind="static")
+        return self.url(path)
 
     # -- request log
 

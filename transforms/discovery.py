@@ -1,8 +1,15 @@
-"""What a fetched document is (feed, sitemap, sitemap index or page) and the articles it lists."""
+"""What a fetched document is (feed, sitemap, sitemap index, robots.txt or page) and what it lists.
+
+Feeds are read by feedparser (RSS 0.9x/1.0/2.0, Atom 0.3/1.0, CDF); sitemaps by lxml, or one
+URL per line when they are plain text. A listed link is resolved against the document's URL
+and kept as written; a link that cannot be requested, or an entry without one, is a reject.
+"""
 
 from __future__ import annotations
 
 import calendar
+import contextlib
+import io
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -13,14 +20,45 @@ from lxml import html as lxml_html
 
 from newslake.transforms.access import BLOCKED, FULL, judge_access
 from newslake.transforms.dates import DateCandidate
+from newslake.transforms.errors import BadUrl, FetchError, ListingError
 from newslake.transforms.metadata import clean_authors, parse_date
 from newslake.transforms.normalise import clean_text, content_hash, word_count
 from newslake.transforms.records import Extracted
+from newslake.transforms.urls import resolve_reference
 
-_ROOT = re.compile(rb"<\s*([A-Za-z][\w.-]*:)?(rss|feed|RDF|urlset|sitemapindex)\b")
-_XML_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, recover=True, huge_tree=False
+# The root element after the prolog (declaration, comments, doctype).
+_PROLOG_ROOT = re.compile(
+    rb"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>)*<([A-Za-z_][\w.:-]*)",
+    re.S | re.I,
 )
+# A feed or sitemap root behind junk (a stray warning printed before the XML).
+_ROOT = re.compile(rb"<\s*([A-Za-z][\w.-]*:)?(rss|feed|RDF|urlset|sitemapindex)\b")
+_FEED_ROOTS = {"rss": "rss", "rdf": "rss10", "feed": "atom", "channel": "cdf"}
+_DECLARED_ENCODING = re.compile(r"""^(<\?xml[^>]*?encoding\s*=\s*["'])[^"']*""")
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+)
+_ROBOTS_LINE = re.compile(r"(?i)(user-agent|disallow|allow|sitemap|crawl-delay)\s*:")
+_SITEMAP_LINE = re.compile(r"(?i)^\s*sitemap\s*:\s*(\S+)")
+_URL_LINE = re.compile(r"(?i)^https?://\S+$")
+_HARMLESS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/x-rss+xml",
+        "application/x-atom+xml",
+        "text/rss+xml",
+        "text/atom+xml",
+        "application/xml",
+        "text/xml",
+    }
+)
+MAX_REJECTED_LINES = 50  # rows for the non-URL lines of a plain-text sitemap, then one count
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,27 +74,71 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """A discovery document: its kind, the articles it lists, and child sitemaps."""
+    """A discovery document: its kind, the articles it lists, the listings it points to.
 
-    kind: str  # "feed", "sitemap", "sitemap_index" or "page"
+    `format` names the feed version (feedparser's: rss20, atom10 ...; cdf) or the sitemap
+    form (xml, text); `problem` says why the document is ill-formed; `rejects` are
+    (URL as listed, error) pairs for entries that cannot be fetched.
+    """
+
+    kind: str  # "feed", "sitemap", "sitemap_index", "robots" or "page"
     entries: tuple[Entry, ...] = ()
-    sitemaps: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()  # child sitemaps, robots Sitemap lines, declared feeds
+    format: str | None = None
+    problem: ListingError | None = None
+    rejects: tuple[tuple[str, FetchError], ...] = ()
 
 
-def read_listing(body: bytes) -> Listing:
-    """Classify a fetched body and list its entries; anything else is a `page`."""
-    match = _ROOT.search(body[:4096])
-    if match is None:
+def read_listing(body: bytes, url: str = "", charset: str | None = None) -> Listing:
+    """Classify a fetched body and list what it names, resolved against `url`.
+
+    `charset` is the HTTP one; a UTF-16 or UTF-32 body is recognised without it.
+    Anything that is not a feed, sitemap or robots.txt is a `page`.
+    """
+    text, transcoded = as_utf8(body)
+    root = _root_name(text)
+    if transcoded:
+        charset = "utf-8"
+    if root is None:
+        return _text_listing(text.decode("utf-8", "replace"), url)
+    if root in _FEED_ROOTS:
+        return _feed_listing(text, url, charset, _FEED_ROOTS[root])
+    if root in ("urlset", "sitemapindex"):
+        return _sitemap_listing(text, url, root)
+    return Listing("page")
+
+
+def as_utf8(body: bytes) -> tuple[bytes, bool]:
+    """The body without a byte order mark, transcoded to UTF-8 when it is UTF-16 or UTF-32.
+
+    Detection follows XML 1.0 appendix F: a BOM, or the zero bytes around the first ASCII
+    characters; the declaration's encoding is then rewritten to say UTF-8.
+    """
+    encoding = _wide_encoding(body[:4])
+    if encoding is None:
+        return body.removeprefix(b"\xef\xbb\xbf"), False
+    text = body.decode(encoding, "replace").removeprefix("\ufeff")
+    return _DECLARED_ENCODING.sub(r"\1utf-8", text, count=1).encode("utf-8"), True
+
+
+def home_page_feeds(body: bytes, url: str) -> Listing:
+    """The feeds a site's home page declares (`<link rel="alternate" type="...rss+xml">`)."""
+    try:
+        tree = lxml_html.document_fromstring(body)
+    except (etree.ParserError, ValueError):
         return Listing("page")
-    root = match.group(2).decode()
-    if root in ("rss", "feed", "RDF"):
-        return Listing("feed", _feed_entries(body))
-    tree = etree.fromstring(body, _XML_PARSER)
-    if tree is None:
-        return Listing("page")
-    if root == "sitemapindex":
-        return Listing("sitemap_index", sitemaps=tuple(_texts(tree, "sitemap", "loc")))
-    return Listing("sitemap", tuple(_sitemap_entries(tree)))
+    base = next((b.get("href") for b in tree.iter("base") if b.get("href")), None)
+    if base:
+        with contextlib.suppress(ValueError):  # an unusable <base> is ignored, as browsers do
+            url = resolve_reference(url, base)
+    hrefs = []
+    for link in tree.iter("link"):
+        rels = (link.get("rel") or "").lower().split()
+        media = (link.get("type") or "").partition(";")[0].strip().lower()
+        if "alternate" in rels and media in FEED_TYPES and link.get("href"):
+            hrefs.append(link.get("href"))
+    feeds, rejects = _resolve_all(hrefs, url, "declared feed")
+    return Listing("page", sitemaps=feeds, rejects=rejects)
 
 
 def fill_gaps(extracted: Extracted, entry: Entry | None) -> Extracted:
@@ -117,43 +199,170 @@ def blocked_extraction(entry: Entry, source: str) -> Extracted:
     )
 
 
-def _feed_entries(body: bytes) -> tuple[Entry, ...]:
-    parsed = feedparser.parse(body)
-    entries = []
-    for item in parsed.entries:
-        link = item.get("link")
+def _wide_encoding(first: bytes) -> str | None:
+    for mark, encoding in _BOMS:
+        if first.startswith(mark):
+            return encoding
+    if len(first) < 4:
+        return None
+    zeros = tuple(b == 0 for b in first)
+    return {
+        (True, True, True, False): "utf-32-be",
+        (False, True, True, True): "utf-32-le",
+        (True, False, True, False): "utf-16-be",
+        (False, True, False, True): "utf-16-le",
+    }.get(zeros)
+
+
+def _root_name(text: bytes) -> str | None:
+    """The document element's local name, lower-cased; None for text that is not markup."""
+    head = text[:4096]
+    match = _PROLOG_ROOT.match(head)
+    root = match and match.group(1).decode("ascii").rpartition(":")[2].lower()
+    if root in _FEED_ROOTS or root in ("urlset", "sitemapindex", "html"):
+        return root
+    behind = _ROOT.search(head)  # junk before the root: the feed is ill-formed, not a page
+    if behind is not None:
+        return behind.group(2).decode("ascii").lower()
+    return root
+
+
+def _feed_listing(text: bytes, url: str, charset: str | None, root_format: str) -> Listing:
+    content_type = f"application/xml; charset={charset}" if charset else "application/xml"
+    parsed = feedparser.parse(
+        io.BytesIO(text), response_headers={"content-location": url, "content-type": content_type}
+    )
+    version = parsed.get("version") or root_format
+    entries: list[Entry] = []
+    rejects: list[tuple[str, FetchError]] = []
+    for index, item in enumerate(parsed.entries, 1):
+        title = (item.get("title") or "").strip() or None
+        link = (item.get("link") or "").strip()
         if not link:
+            where = f"entry {index}" + (f" ({title!r})" if title else "")
+            rejects.append((url, ListingError(f"{version} {where} has no usable link")))
+            continue
+        try:
+            absolute = resolve_reference(url, link)
+        except ValueError as exc:
+            rejects.append((link, BadUrl(f"{version} entry {index}: {exc}")))
             continue
         stamp = item.get("published_parsed") or item.get("updated_parsed")
-        published = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
         names = [a.get("name", "") for a in item.get("authors", []) if isinstance(a, dict)]
-        title = (item.get("title") or "").strip() or None
         summary = _plain(item.get("summary"))
         entries.append(
             Entry(
-                url=link.strip(),
+                url=absolute,
                 title=title,
-                published_at=published,
+                published_at=datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None,
                 authors=clean_authors(names or [item.get("author", "")]),
                 summary=summary if summary != title else None,  # some feeds repeat the title
             )
         )
-    return tuple(entries)
+    problem = None
+    if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), _HARMLESS):
+        problem = ListingError(
+            f"ill-formed {version} feed (entries recovered: {len(parsed.entries)}): "
+            f"{parsed.get('bozo_exception')}"
+        )
+    return Listing("feed", tuple(entries), format=version, problem=problem, rejects=tuple(rejects))
 
 
-def _sitemap_entries(tree: etree._Element):
-    for url in tree.iter("{*}url"):
+def _sitemap_listing(text: bytes, url: str, root: str) -> Listing:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
+    try:
+        tree = etree.fromstring(text, parser)
+    except etree.XMLSyntaxError as exc:
+        tree, failure = None, str(exc)
+    else:
+        errors = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
+        failure = f"line {errors[0].line}: {errors[0].message}" if errors else None
+    kind = "sitemap_index" if root == "sitemapindex" else "sitemap"
+    if tree is None:
+        return Listing(kind, format="xml", problem=ListingError(f"unreadable {kind}: {failure}"))
+    if kind == "sitemap_index":
+        locs = [_child_text(node, "loc") for node in tree.iter("{*}sitemap")]
+        children, rejects = _resolve_all(locs, url, "sitemap")
+        entries: tuple[Entry, ...] = ()
+    else:
+        children = ()
+        entries, rejects = _sitemap_entries(tree, url)
+    problem = None
+    if failure:
+        found = len(children) + len(entries)
+        problem = ListingError(f"ill-formed {kind} (URLs recovered: {found}): {failure}")
+    return Listing(kind, entries, children, "xml", problem, rejects)
+
+
+def _sitemap_entries(tree: etree._Element, base: str):
+    entries, rejects = [], []
+    for index, url in enumerate(tree.iter("{*}url"), 1):
         loc = _child_text(url, "loc")
         if not loc:
+            rejects.append((base, ListingError(f"sitemap <url> {index} has no <loc>")))
+            continue
+        try:
+            absolute = resolve_reference(base, loc)
+        except ValueError as exc:
+            rejects.append((loc, BadUrl(f"sitemap <url> {index}: {exc}")))
             continue
         # Only news:publication_date is a publication date; <lastmod> is a modification time.
         news = next(url.iter("{*}news"), None)
         published = _child_text(news, "publication_date") if news is not None else None
-        yield Entry(
-            url=loc,
-            title=_child_text(news, "title") if news is not None else None,
-            published_at=parse_date(published) if published else None,
+        entries.append(
+            Entry(
+                url=absolute,
+                title=_child_text(news, "title") if news is not None else None,
+                published_at=parse_date(published) if published else None,
+            )
         )
+    return tuple(entries), tuple(rejects)
+
+
+def _text_listing(text: str, url: str) -> Listing:
+    """A robots.txt (its Sitemap lines), a plain-text sitemap (one URL a line), or a page."""
+    lines = [line.strip() for line in text.splitlines()]
+    significant = [line for line in lines if line and not line.startswith("#")][:20]
+    if not significant:
+        return Listing("page")
+    if _ROBOTS_LINE.match(significant[0]):
+        named = [m.group(1) for line in lines if (m := _SITEMAP_LINE.match(line))]
+        sitemaps, rejects = _resolve_all(named, url, "robots.txt Sitemap")
+        return Listing("robots", sitemaps=sitemaps, format="robots", rejects=rejects)
+    urls = sum(1 for line in significant if _URL_LINE.match(line))
+    if not _URL_LINE.match(significant[0]) or urls * 2 < len(significant):
+        return Listing("page")
+    entries, rejects = [], []
+    for number, line in enumerate(lines, 1):
+        if not line or line.startswith("#"):
+            continue
+        if not _URL_LINE.match(line):
+            rejects.append((url, BadUrl(f"text sitemap line {number} is not a URL: {line!r}")))
+            continue
+        try:
+            entries.append(Entry(resolve_reference(url, line)))
+        except ValueError as exc:
+            rejects.append((line, BadUrl(f"text sitemap line {number}: {exc}")))
+    if len(rejects) > MAX_REJECTED_LINES:
+        more = len(rejects) - MAX_REJECTED_LINES
+        rejects[MAX_REJECTED_LINES:] = [(url, ListingError(f"{more} more lines are not URLs"))]
+    return Listing("sitemap", tuple(entries), format="text", rejects=tuple(rejects))
+
+
+def _resolve_all(
+    references: list[str | None], base: str, what: str
+) -> tuple[tuple[str, ...], tuple[tuple[str, FetchError], ...]]:
+    """Each reference resolved against base, or a reject saying why it cannot be."""
+    resolved, rejects = [], []
+    for reference in references:
+        if not reference:
+            rejects.append((base, ListingError(f"{what} without a URL")))
+            continue
+        try:
+            resolved.append(resolve_reference(base, reference))
+        except ValueError as exc:
+            rejects.append((reference, BadUrl(f"{what}: {exc}")))
+    return tuple(resolved), tuple(rejects)
 
 
 def _plain(markup: str | None) -> str | None:
@@ -165,10 +374,6 @@ def _plain(markup: str | None) -> str | None:
     except (etree.ParserError, ValueError):
         text = markup
     return clean_text(text) or None
-
-
-def _texts(tree: etree._Element, element: str, child: str) -> list[str]:
-    return [text for node in tree.iter(f"{{*}}{element}") if (text := _child_text(node, child))]
 
 
 def _child_text(node: etree._Element, name: str) -> str | None:

@@ -132,3 +132,21 @@ class BlockedAddress(FetchError):
     """The host resolves to a private, loopback, link-local or metadata address."""
 
     outcome = "blocked_address"
+
+
+class ListingError(FetchError):
+    """A feed, sitemap or robots.txt that is ill-formed, or an entry in it that has no link."""
+
+    outcome = "parse_error"
+
+
+class BadUrl(FetchError):
+    """A listed URL that is malformed or not http(s); it is never requested."""
+
+    outcome = "bad_url"
+
+
+class NotFollowed(FetchError):
+    """A listed sitemap left unread: a loop, or past the nesting or count limit."""
+
+    outcome = "not_followed"

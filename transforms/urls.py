@@ -35,6 +35,22 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
 
+def resolve_reference(base: str, reference: str) -> str:
+    """`reference` made absolute against `base` (RFC 3986), otherwise as written.
+
+    Raises ValueError when the result is not a well-formed http(s) URL with a host.
+    """
+    absolute = reference.strip()
+    # urljoin costs ten times the checks below; an absolute http(s) URL needs no joining.
+    if base and not absolute[:8].lower().startswith(("http://", "https://")):
+        absolute = urljoin(base, absolute)
+    parts = urlsplit(absolute)  # ValueError for a bad IPv6 literal
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {absolute!r}")
+    parts.port  # noqa: B018 - ValueError for a port that is not a number in range
+    return absolute
+
+
 @lru_cache(maxsize=4096)
 def resolve_canonical(page_url: str, declared: str | None) -> str | None:
     """The page's declared canonical URL made absolute, or None if it names no web page."""

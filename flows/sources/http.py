@@ -41,7 +41,16 @@ TEXT_TYPES = (
     "application/rss+xml",
     "application/atom+xml",
     "application/rdf+xml",
+    # Feed types seen in the wild besides the registered ones.
+    "application/x-rss+xml",
+    "application/x-atom+xml",
+    "text/rss+xml",
+    "text/atom+xml",
+    "text/rdf",
+    "application/x-cdf",
 )
+# How gzip files (sitemap.xml.gz) are served; only listings are fetched accepting them.
+GZIP_TYPES = ("application/x-gzip", "application/gzip", "application/octet-stream")
 _REDIRECTS = {301, 302, 303, 307, 308}
 _METADATA_HOSTS = {"metadata.google.internal", "metadata"}
 
@@ -90,8 +99,14 @@ class _Host:
 class Fetcher:
     """An httpx client with the rules that keep fetching polite and safe; one per run."""
 
-    def __init__(self, settings: FetchSettings, memory: FetchMemory | None = None) -> None:
+    def __init__(
+        self,
+        settings: FetchSettings,
+        memory: FetchMemory | None = None,
+        types: tuple[str, ...] = TEXT_TYPES,
+    ) -> None:
         self.settings = settings
+        self.types = types  # the media types accepted
         self.memory = memory or FetchMemory()
         self.user_agent = f"{settings.user_agent} (+{settings.contact_url})"
         self.client = httpx.AsyncClient(
@@ -183,7 +198,7 @@ class Fetcher:
     async def _request(self, url: str, headers: dict[str, str]) -> _Raw:
         try:
             async with self.client.stream("GET", url, headers=headers) as response:
-                return await _read(response, self.settings.max_body_bytes)
+                return await _read(response, self.settings.max_body_bytes, self.types)
         except httpx.TimeoutException as exc:
             raise FetchTimeout(f"timed out: {type(exc).__name__}") from None
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
@@ -294,12 +309,14 @@ class _Raw:
     body: bytes
 
 
-async def _read(response: httpx.Response, max_bytes: int) -> _Raw:
-    """Headers and the decoded body, refusing what is too large or not text."""
+async def _read(
+    response: httpx.Response, max_bytes: int, types: tuple[str, ...] = TEXT_TYPES
+) -> _Raw:
+    """Headers and the decoded body, refusing what is too large or not of the accepted types."""
     media, charset = _media_type(response.headers.get("content-type"))
     if response.status_code in _REDIRECTS or response.status_code == 304:
         return _Raw(response.status_code, response.headers, media, charset, b"")
-    if response.status_code < 400 and media and not media.startswith(TEXT_TYPES):
+    if response.status_code < 400 and media and not media.startswith(types):
         raise BadContentType(f"content type {media} is not HTML, XML or text")
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
@@ -345,6 +362,19 @@ class _Decoder:
             kind = "decompressed body" if self.inflater else "body"
             raise TooLarge(f"{kind} is over the {self.max_bytes}-byte limit")
         self.parts.append(data)
+
+
+def gunzip(body: bytes, max_bytes: int) -> bytes | None:
+    """The content of a gzip file, at most max_bytes of it (else TooLarge); None when the
+    body is not a whole gzip stream (no gzip magic, corrupt or cut short)."""
+    if not body.startswith(b"\x1f\x8b"):
+        return None
+    decoder = _Decoder("gzip", max_bytes)
+    try:
+        decoder.feed(body)
+    except ConnectionFailed:
+        return None
+    return decoder.finish() if decoder.inflater.eof else None
 
 
 def _media_type(header: str | None) -> tuple[str | None, str | None]:

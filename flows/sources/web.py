@@ -4,19 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
 
 from newslake.flows.settings import FetchSettings, SourceSettings
-from newslake.flows.sources.http import Fetcher, FetchMemory, Response, Validators
-from newslake.transforms.discovery import Entry, read_listing
-from newslake.transforms.errors import ConfigError, FetchError
+from newslake.flows.sources.http import (
+    GZIP_TYPES,
+    TEXT_TYPES,
+    Fetcher,
+    FetchMemory,
+    Response,
+    Validators,
+    gunzip,
+)
+from newslake.transforms.discovery import Entry, home_page_feeds, read_listing
+from newslake.transforms.errors import (
+    BadContentType,
+    BadUrl,
+    ConfigError,
+    FetchError,
+    ListingError,
+    NotFollowed,
+)
 from newslake.transforms.records import FetchLogRow, Page, RunInfo
-from newslake.transforms.urls import canonical_url
+from newslake.transforms.urls import canonical_url, resolve_reference
 
-MAX_SITEMAPS = 200  # child sitemaps followed from one source per run
-MAX_SITEMAP_DEPTH = 3
+MAX_SITEMAPS = 200  # listings read under one source per run
+MAX_SITEMAP_DEPTH = 3  # a source's listings, then three levels of the listings they name
+LISTING_TYPES = TEXT_TYPES + GZIP_TYPES  # a listing may be a gzip file (sitemap.xml.gz)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,47 +120,91 @@ def page_from(response: Response, source: str, run: RunInfo) -> Page:
 async def _discover(sources, settings, memory, run, known_urls, validators) -> Discovery:
     found = Discovery([], [], [])
     queued: set[str] = set()  # a URL listed by two sources is fetched once
-    async with Fetcher(settings, memory) as fetcher:
+    async with Fetcher(settings, memory, LISTING_TYPES) as fetcher:
         for source in sources:
-            label = source.label
-            entries = await _walk(fetcher, source, label, run, validators, found)
-            urls = [e for e in _select(entries, source) if canonical_url(e.url) not in queued]
-            seen = known_urls([canonical_url(e.url) for e in urls])
-            fresh = [e for e in urls if canonical_url(e.url) not in seen]
-            queued.update(canonical_url(e.url) for e in fresh[: source.max_articles or None])
-            found.inputs += [
-                WebInput(canonical_url(e.url), label, source.outlet, e)
-                for e in fresh[: source.max_articles or None]
-            ]
+            entries = await _walk(fetcher, source, run, validators, found)
+            chosen = [e for e in _select(entries, source) if canonical_url(e.url) not in queued]
+            # Canonical URLs are identity keys; the lake may hold either spelling of a URL.
+            seen = known_urls(sorted({u for e in chosen for u in (e.url, canonical_url(e.url))}))
+            fresh = [e for e in chosen if e.url not in seen and canonical_url(e.url) not in seen]
+            fresh = fresh[: source.max_articles or None]
+            queued.update(canonical_url(e.url) for e in fresh)
+            # The request goes to the URL as the listing wrote it (made absolute).
+            found.inputs += [WebInput(e.url, source.label, source.outlet, e) for e in fresh]
     return found
 
 
 async def _walk(
-    fetcher: Fetcher, source: SourceSettings, label: str, run: RunInfo, validators, found: Discovery
+    fetcher: Fetcher, source: SourceSettings, run: RunInfo, validators, found: Discovery
 ) -> list[Entry]:
-    """Entries listed under the source URL, following sitemap indexes breadth-first."""
+    """Entries listed under the source, following the listings it names breadth-first.
+
+    A bare site URL stands for its robots.txt (its Sitemap lines) and its home page (the
+    feeds it declares). Listings are read once each, at most MAX_SITEMAP_DEPTH levels down
+    and MAX_SITEMAPS in all; a listing left unread is a `not_followed` row.
+    """
+    label = source.label
+
+    def log(url: str, error: FetchError) -> None:
+        found.log.append(FetchLogRow.from_error(url, label, error, run))
+
+    try:
+        start = resolve_reference("", source.path)
+    except ValueError as exc:
+        log(source.path, BadUrl(f"source: {exc}"))
+        return []
+    queue: deque[tuple[str, int, str]] = deque([(start, 0, "source")])
+    if is_site(start):
+        queue = deque([(start, 0, "home"), (urljoin(start, "/robots.txt"), 0, "listing")])
+    read = {canonical_url(url) for url, _, _ in queue}
     entries: list[Entry] = []
-    queue = [(source.path, 0)]
-    followed = 0
-    while queue and followed <= MAX_SITEMAPS:
-        url, depth = queue.pop(0)
-        followed += 1
+
+    def follow(children: tuple[str, ...], depth: int) -> None:
+        for child in children:
+            if canonical_url(child) in read:
+                log(child, NotFollowed("already read from this source (a loop or a repeat)"))
+            elif depth > MAX_SITEMAP_DEPTH:
+                log(child, NotFollowed(f"nested more than {MAX_SITEMAP_DEPTH} listings deep"))
+            elif len(read) >= MAX_SITEMAPS:
+                log(child, NotFollowed(f"over {MAX_SITEMAPS} listings under one source"))
+            else:
+                read.add(canonical_url(child))
+                queue.append((child, depth, "listing"))
+
+    while queue:
+        url, depth, role = queue.popleft()
         try:
             # Only the source itself may be a page that we stored before.
-            known = validators([url]).get(url) if depth == 0 else None
+            known = validators([url]).get(url) if role == "source" else None
             response = await fetcher.fetch(url, known)
+            body = gunzip(response.body, fetcher.settings.max_body_bytes) or response.body
         except FetchError as exc:  # NotModified included: a stored page still current
-            found.log.append(FetchLogRow.from_error(url, label, exc, run))
+            log(url, exc)
             continue
-        listing = read_listing(response.body)
-        if listing.kind == "page":
-            if depth == 0:
-                found.pages.append(page_from(response, label, run))
-            continue
+        listing = read_listing(body, response.final_url, response.charset)
+        if listing.kind == "page" and role == "home":
+            listing = home_page_feeds(body, response.final_url)
+        for listed, error in listing.rejects:
+            log(listed, error)
+        if listing.problem is not None:
+            log(url, listing.problem)
         entries += listing.entries
-        if depth < MAX_SITEMAP_DEPTH:
-            queue += [(child, depth + 1) for child in listing.sitemaps]
+        follow(listing.sitemaps, depth + 1)
+        if listing.kind != "page" or role == "home":
+            continue
+        if not (response.content_type or "text/").startswith(TEXT_TYPES):
+            log(url, BadContentType(f"content type {response.content_type} is not a listing"))
+        elif role == "source":
+            found.pages.append(page_from(response, label, run))
+        else:
+            log(url, ListingError("listed as a feed or sitemap, but is neither"))
     return entries
+
+
+def is_site(url: str) -> bool:
+    """Whether url names a whole site (its root, without a query)."""
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
 
 
 def parse_since(source: SourceSettings) -> datetime | None:

@@ -164,8 +164,9 @@ def test_every_well_formed_page_arrives_once(web_lake, news_site):
 
 def test_a_tracked_feed_link_and_its_clean_sitemap_url_are_one_article(web_lake, news_site):
     lake, *_ = web_lake
-    tracked = rows(lake, "SELECT url FROM articles WHERE url LIKE '%tracked-story%'")
-    assert tracked == [(news_site.url("/stories/tracked-story.html"),)]
+    tracked = rows(lake, "SELECT url, canonical_url FROM articles WHERE url LIKE '%tracked-story%'")
+    # Requested as the feed listed it; the canonical URL is its identity.
+    assert tracked == [(news_site.tracked_url, news_site.url("/stories/tracked-story.html"))]
 
 
 def test_robots_disallowed_page_is_logged_and_never_requested(web_lake, news_site):
