@@ -885,6 +885,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._drop()
 
     def _drop(self) -> None:
+        self.close_connection = True
         sock = self.connection
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.rfile.close()

@@ -3,12 +3,15 @@
 Each case is a robots.txt as a site serves it (status, redirects, body) and what a crawler
 whose User-Agent is `agent` may fetch: `checks` pairs a path, as requested, with True
 (allowed) or False (disallowed). tests/flows/test_robots.py serves every case from the
-loopback news site; benchmarks/robots_conformance.py scores parsers against them.
+loopback news site (`serve`); benchmarks/robots_conformance.py scores parsers against them.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+
+from news_site import Canned, NewsSite
 
 AGENT = "newslake/0.1"
 
@@ -246,3 +249,15 @@ CASES: list[RobotsCase] = [
     case("a redirect to a 503 disallows all", "2.3.1.2", "", ("/a", False), redirects=1,
          status=503),
 ]
+
+
+def serve(site: NewsSite, robots: RobotsCase) -> list[str]:
+    """Serve the case's robots.txt on the site (behind its redirects, after a request-log
+    reset); the paths of the redirect chain, /robots.txt first."""
+    site.reset_requests()
+    chain = ["/robots.txt", *(f"/robots-hop/{i}" for i in range(1, robots.redirects + 1))]
+    for here, there in itertools.pairwise(chain):
+        site.canned[here] = Canned(301, b"", (("Location", there),))
+    body = None if robots.unreachable else robots.body
+    site.canned[chain[-1]] = Canned(robots.status, body)
+    return chain

@@ -2,14 +2,13 @@
 asserting which URLs newslake requested; redirects, statuses and the fetch_log rows."""
 
 import asyncio
-import itertools
 from collections.abc import Iterator
 from dataclasses import replace
 
 import duckdb
 import pytest
 from news_site import Canned, NewsSite
-from robots_cases import CASES, RobotsCase
+from robots_cases import CASES, RobotsCase, serve
 
 from newslake.flows.ingest import run_ingest
 from newslake.flows.settings import FetchSettings
@@ -26,17 +25,6 @@ SETTINGS = FetchSettings(
 def site(sample_dir) -> Iterator[NewsSite]:
     with NewsSite(sample_dir) as running:
         yield running
-
-
-def serve(site: NewsSite, robots: RobotsCase) -> list[str]:
-    """Serve the case's robots.txt (behind its redirects); the paths of the chain."""
-    site.reset_requests()
-    chain = ["/robots.txt", *(f"/robots-hop/{i}" for i in range(1, robots.redirects + 1))]
-    for here, there in itertools.pairwise(chain):
-        site.canned[here] = Canned(301, b"", (("Location", there),))
-    body = None if robots.unreachable else robots.body
-    site.canned[chain[-1]] = Canned(robots.status, body)
-    return chain
 
 
 def decide(site: NewsSite, paths: list[str], agent: str, memory: FetchMemory) -> dict[str, bool]:
