@@ -121,6 +121,7 @@ class Fetcher:
         self.slots = asyncio.Semaphore(settings.concurrency)
         self.hosts: dict[str, _Host] = {}
         self.robots_locks: dict[str, asyncio.Lock] = {}
+        self.address_locks: dict[tuple[str, int], asyncio.Lock] = {}
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -243,6 +244,11 @@ class Fetcher:
         private, loopback, link-local or reserved ones unless the host is allowed."""
         if (host, port) in self.memory.addresses:
             return
+        async with self.address_locks.setdefault((host, port), asyncio.Lock()):
+            if (host, port) not in self.memory.addresses:  # else resolved while we waited
+                await self._resolve_and_check(host, port)
+
+    async def _resolve_and_check(self, host: str, port: int) -> None:
         allowed = host in self.settings.allowed_hosts
         if not allowed and host in _METADATA_HOSTS:
             raise BlockedAddress(f"{host} is a cloud metadata endpoint")

@@ -91,3 +91,15 @@ def test_a_host_without_a_checked_address_gets_no_connection():
 
     with pytest.raises(httpcore.ConnectError, match="no checked address"):
         asyncio.run(go())
+
+
+def test_concurrent_requests_to_a_new_host_share_one_lookup(news_site):
+    resolver = Rebinding("127.0.0.1", "127.0.0.2")
+    urls = [f"http://{HOST}:{news_site.port}/redirect/0?n={i}" for i in range(20)]
+
+    async def go():
+        async with Fetcher(SETTINGS, resolver=resolver) as fetcher:
+            return await asyncio.gather(*(fetcher.fetch(url) for url in urls))
+
+    assert [r.status for r in asyncio.run(go())] == [200] * 20
+    assert resolver.lookups == [HOST]
