@@ -51,6 +51,10 @@ Faults
   ``/huge-chunked``          same size, ``Transfer-Encoding: chunked``
   ``/gzip-bomb``             ``Content-Encoding: gzip``: ~200 KB that inflate to 200 MiB
 
+Tests may set ``site.canned[path] = Canned(status, body, headers)`` to serve a fixed
+response for a path before any of the above (``body=None`` resets the connection without
+a response); ``reset_requests()`` clears them.
+
 Anything else is 404. ``latency_s`` delays every response; ``reset_requests()``
 clears the log and the flaky / rate-limit counters; ``touch(path)`` changes a page and
 ``restore_pages()`` undoes every touch; ``serve(path, body, content_type)`` adds a page.
@@ -124,6 +128,15 @@ class Request(NamedTuple):
     method: str
     path: str
     headers: Headers
+
+
+class Canned(NamedTuple):
+    """A fixed response for one path; a body of None resets the connection instead."""
+
+    status: int
+    body: bytes | None = b""
+    headers: tuple[tuple[str, str], ...] = ()
+    content_type: str = "text/plain; charset=utf-8"
 
 
 @dataclass
@@ -773,6 +786,9 @@ class _Handler(BaseHTTPRequestHandler):
             site._stopping.wait(site.latency_s)
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)
+        canned = site.canned.get(path)
+        if canned is not None:
+            return self._canned(canned)
         doc = site._docs.get(path)
         if doc is not None:
             return self._send_doc(doc)
@@ -816,6 +832,11 @@ class _Handler(BaseHTTPRequestHandler):
         return self._status(404)
 
     # -- faults
+
+    def _canned(self, canned: Canned) -> None:
+        if canned.body is None:
+            return self._drop()
+        self._send(canned.status, canned.body, canned.content_type, dict(canned.headers))
 
     def _counted(self, kind: str, key: str, path: str) -> None:
         if self.site._bump(kind, key) > 1:
@@ -863,6 +884,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._partial(TRUNCATED_DECLARED, 1024)
         # Let the client take the headers first, so the error lands mid-body.
         self.site._stopping.wait(0.1)
+        self._drop()
+
+    def _drop(self) -> None:
+        self.close_connection = True
         sock = self.connection
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.rfile.close()
@@ -966,6 +991,7 @@ class NewsSite:
         self.pages_sitemap_urls: list[str] = []
         self._docs: dict[str, Doc] = {}
         self._requests: list[Request] = []
+        self.canned: dict[str, Canned] = {}
         self._counters: dict[tuple[str, str], int] = {}
         self._touches = 0
         self._lock = threading.Lock()
@@ -1050,12 +1076,6 @@ class NewsSite:
             doc.last_modified = doc.last_modified + timedelta(hours=1)
             return _etag(doc.body)
 
-    def serve(self, path: str, body: bytes, content_type: str) -> str:
-        """Serve `body` at `path` from now on, as sent (tests add pages); returns its URL."""
-        with self._lock:
-            self._docs[path] = Doc(path=path, body=body, content_type=content_type, kind="added")
-        return self.url(path)
-
     def restore_pages(self) -> None:
         """Undo every ``touch``: pages get their file bytes and dates back."""
         with self._lock:
@@ -1097,10 +1117,11 @@ class NewsSite:
         return len(self.requests_for(path))
 
     def reset_requests(self) -> None:
-        """Forget the request log and the flaky / rate-limit counters."""
+        """Forget the request log, the flaky / rate-limit counters and the canned responses."""
         with self._lock:
             self._requests.clear()
             self._counters.clear()
+            self.canned.clear()
 
     # -- documents
 

@@ -8,17 +8,16 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import random
-import socket
 import time
 import zlib
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
-from urllib.robotparser import RobotFileParser
 
 import httpx
 
 from newslake.flows.settings import FetchSettings
+from newslake.flows.sources.pinning import PinnedTransport, Pins, Resolver, system_resolver
 from newslake.transforms.errors import (
     BadContentType,
     BlockedAddress,
@@ -30,6 +29,13 @@ from newslake.transforms.errors import (
     RedirectError,
     RobotsDisallowed,
     TooLarge,
+)
+from newslake.transforms.robots import (
+    MAX_PARSED_BYTES,
+    RobotsPolicy,
+    allow_all,
+    disallow_all,
+    policy_for_response,
 )
 
 TEXT_TYPES = (
@@ -53,6 +59,7 @@ TEXT_TYPES = (
 GZIP_TYPES = ("application/x-gzip", "application/gzip", "application/octet-stream")
 _REDIRECTS = {301, 302, 303, 307, 308}
 _METADATA_HOSTS = {"metadata.google.internal", "metadata"}
+ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 §2.3.1.2: follow at least five
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +90,10 @@ class Response:
 class FetchMemory:
     """What one run learns about hosts, kept across its batches (each has its own event loop)."""
 
-    robots: dict[str, RobotFileParser | None] = field(default_factory=dict)
+    robots: dict[str, RobotsPolicy] = field(default_factory=dict)  # origin -> policy
     delays: dict[str, float] = field(default_factory=dict)  # host -> seconds between requests
     next_at: dict[str, float] = field(default_factory=dict)  # host -> monotonic time
-    public: set[tuple[str, int]] = field(default_factory=set)  # (host, port) checked public
+    addresses: Pins = field(default_factory=dict)  # (host, port) -> checked, connected to
 
 
 @dataclass
@@ -97,22 +104,26 @@ class _Host:
 
 
 class Fetcher:
-    """An httpx client with the rules that keep fetching polite and safe; one per run."""
+    """An httpx client with the rules that keep fetching polite and safe; one per run.
+
+    resolver (host, port -> addresses) is how hosts are looked up, once each per run."""
 
     def __init__(
         self,
         settings: FetchSettings,
         memory: FetchMemory | None = None,
         types: tuple[str, ...] = TEXT_TYPES,
+        resolver: Resolver = system_resolver,
     ) -> None:
         self.settings = settings
         self.types = types  # the media types accepted
         self.memory = memory or FetchMemory()
+        self.resolver = resolver
         self.user_agent = f"{settings.user_agent} (+{settings.contact_url})"
+        limits = httpx.Limits(max_connections=settings.concurrency)
         self.client = httpx.AsyncClient(
-            http2=settings.http2,
+            transport=PinnedTransport(self.memory.addresses, settings.http2, limits),
             timeout=httpx.Timeout(settings.timeout_s),
-            limits=httpx.Limits(max_connections=settings.concurrency),
             follow_redirects=False,
             # Our own decoder caps what compressed bodies expand to; brotli is not offered
             # because its decoder cannot be capped.
@@ -121,6 +132,7 @@ class Fetcher:
         self.slots = asyncio.Semaphore(settings.concurrency)
         self.hosts: dict[str, _Host] = {}
         self.robots_locks: dict[str, asyncio.Lock] = {}
+        self.address_locks: dict[tuple[str, int], asyncio.Lock] = {}
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -182,23 +194,26 @@ class Fetcher:
             )
         raise RedirectError(f"more than {self.settings.max_redirects} redirects from {url}")
 
-    async def _send(self, url: str, headers: dict[str, str]) -> _Raw:
+    async def _send(self, url: str, headers: dict[str, str], truncate: int = 0) -> _Raw:
         """One request, under the global limit and the total timeout (waiting for a host's
-        turn is not counted: a slow host's queue must not time out its own requests)."""
+        turn is not counted: a slow host's queue must not time out its own requests).
+        With truncate, any content type is read and only its first truncate bytes kept."""
         try:
             async with self.slots:
                 return await asyncio.wait_for(
-                    self._request(url, headers), self.settings.total_timeout_s
+                    self._request(url, headers, truncate), self.settings.total_timeout_s
                 )
         except TimeoutError:
             raise FetchTimeout(
                 f"no complete response within {self.settings.total_timeout_s:g} s"
             ) from None
 
-    async def _request(self, url: str, headers: dict[str, str]) -> _Raw:
+    async def _request(self, url: str, headers: dict[str, str], truncate: int) -> _Raw:
         try:
             async with self.client.stream("GET", url, headers=headers) as response:
-                return await _read(response, self.settings.max_body_bytes, self.types)
+                return await _read(
+                    response, self.settings.max_body_bytes, self.types, truncate
+                )
         except httpx.TimeoutException as exc:
             raise FetchTimeout(f"timed out: {type(exc).__name__}") from None
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
@@ -214,64 +229,87 @@ class Fetcher:
         return _HostTurn(self.hosts[key], self.memory, self.settings.min_delay_s)
 
     async def _check_allowed(self, url: str) -> None:
+        await self._check_address(url)
+        if not self.settings.obey_robots:
+            return
+        policy = await self._robots_policy(url)
+        if not policy.allows(url):
+            parts = urlsplit(url)
+            if policy.refusal:
+                raise RobotsDisallowed(
+                    f"robots.txt of {parts.netloc} could not be fetched ({policy.refusal}): "
+                    "every URL of the host is disallowed for this run (RFC 9309)"
+                )
+            raise RobotsDisallowed(f"robots.txt of {parts.netloc} disallows {parts.path or '/'}")
+
+    async def _check_address(self, url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise RedirectError(f"not an http(s) URL: {url}")
-        await self._guard_address(parts.hostname, parts.port or _default_port(parts.scheme))
-        if self.settings.obey_robots and not await self._robots_allow(url):
-            raise RobotsDisallowed(f"robots.txt of {parts.netloc} disallows {parts.path or '/'}")
+        try:  # the host as httpx will connect to it (IDNA), so that its pin is found
+            host = httpx.URL(url).raw_host.decode("ascii")
+        except httpx.InvalidURL as exc:
+            raise RedirectError(f"not a valid URL: {url} ({exc})") from None
+        await self._guard_address(host, parts.port or _default_port(parts.scheme))
 
     async def _guard_address(self, host: str, port: int) -> None:
-        """Refuse hosts that resolve to private, loopback, link-local or reserved addresses."""
-        if host in self.settings.allowed_hosts or (host, port) in self.memory.public:
+        """Resolve host once per run and pin its connections to those addresses, refusing
+        private, loopback, link-local or reserved ones unless the host is allowed."""
+        if (host, port) in self.memory.addresses:
             return
-        if host.lower() in _METADATA_HOSTS:
+        async with self.address_locks.setdefault((host, port), asyncio.Lock()):
+            if (host, port) not in self.memory.addresses:  # else resolved while we waited
+                await self._resolve_and_check(host, port)
+
+    async def _resolve_and_check(self, host: str, port: int) -> None:
+        allowed = host in self.settings.allowed_hosts
+        if not allowed and host in _METADATA_HOSTS:
             raise BlockedAddress(f"{host} is a cloud metadata endpoint")
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
-        except socket.gaierror as exc:
-            raise ConnectionFailed(f"cannot resolve {host}: {exc.strerror}") from None
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if _is_internal(address):
+            addresses = await self.resolver(host, port)
+        except OSError as exc:
+            raise ConnectionFailed(f"cannot resolve {host}: {exc.strerror or exc}") from None
+        if not addresses:
+            raise ConnectionFailed(f"cannot resolve {host}: no addresses")
+        for address in map(ipaddress.ip_address, addresses):
+            if not allowed and _is_internal(address):
                 raise BlockedAddress(
                     f"{host} resolves to {address}, a non-public address "
                     "(allow it with fetch.allowed_hosts or --allow-host)"
                 )
-        self.memory.public.add((host, port))
+        self.memory.addresses[(host, port)] = addresses
 
-    async def _robots_allow(self, url: str) -> bool:
+    async def _robots_policy(self, url: str) -> RobotsPolicy:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         lock = self.robots_locks.setdefault(origin, asyncio.Lock())
         async with lock:  # one robots.txt fetch per host per run
             if origin not in self.memory.robots:
                 self.memory.robots[origin] = await self._load_robots(origin)
-        rules = self.memory.robots[origin]
-        return rules is None or rules.can_fetch(self.user_agent, url)
+        return self.memory.robots[origin]
 
-    async def _load_robots(self, origin: str) -> RobotFileParser | None:
-        """Parsed robots.txt; None (allow all) when it is missing (4xx)."""
-        parser = RobotFileParser(f"{origin}/robots.txt")
+    async def _load_robots(self, origin: str) -> RobotsPolicy:
+        """The robots.txt policy of origin (RFC 9309 §2.3.1): up to five redirects followed
+        (more: no robots.txt), 4xx allows all, 5xx or no answer disallows all for this run."""
+        url = f"{origin}/robots.txt"
         try:
-            async with self._host_turn(origin):
-                raw = await self._send(f"{origin}/robots.txt", {})
-        except FetchError:
-            raw = None
-        if raw is not None and 400 <= raw.status < 500:
-            return None
-        if raw is None or raw.status >= 500 or raw.status in _REDIRECTS:
-            # RFC 9309: an unreachable robots.txt means "disallow all" for now.
-            parser.parse(["User-agent: *", "Disallow: /"])
-            return parser
-        parser.parse(raw.body.decode("utf-8", "replace").splitlines())
-        delay = parser.crawl_delay(self.user_agent)
-        if delay:
+            for _ in range(ROBOTS_MAX_REDIRECTS + 1):
+                await self._check_address(url)
+                async with self._host_turn(url):
+                    raw = await self._send(url, {}, truncate=MAX_PARSED_BYTES + 1)
+                location = raw.headers.get("location")
+                if raw.status not in _REDIRECTS or not location:
+                    break
+                url = urljoin(url, location)
+            else:
+                return allow_all()
+        except FetchError as exc:
+            return disallow_all(str(exc))
+        policy = policy_for_response(raw.status, raw.body, self.settings.user_agent)
+        if policy.crawl_delay:
             key = urlsplit(origin).netloc.lower()
-            self.memory.delays[key] = min(float(delay), self.settings.max_crawl_delay_s)
-        return parser
+            self.memory.delays[key] = min(policy.crawl_delay, self.settings.max_crawl_delay_s)
+        return policy
 
     def _backoff(self, error: FetchError, attempts: int) -> float:
         retry_after = getattr(error, "retry_after_s", None)
@@ -310,33 +348,44 @@ class _Raw:
 
 
 async def _read(
-    response: httpx.Response, max_bytes: int, types: tuple[str, ...] = TEXT_TYPES
+    response: httpx.Response,
+    max_bytes: int,
+    types: tuple[str, ...] = TEXT_TYPES,
+    truncate: int = 0,
 ) -> _Raw:
-    """Headers and the decoded body, refusing what is too large or not of the accepted types."""
+    """Headers and the decoded body, refusing what is too large or not of the accepted types;
+    with truncate, any type, and only the first truncate bytes (the rest is not read)."""
     media, charset = _media_type(response.headers.get("content-type"))
     if response.status_code in _REDIRECTS or response.status_code == 304:
         return _Raw(response.status_code, response.headers, media, charset, b"")
-    if response.status_code < 400 and media and not media.startswith(types):
+    if truncate:
+        max_bytes = truncate
+    elif response.status_code < 400 and media and not media.startswith(types):
         raise BadContentType(f"content type {media} is not HTML, XML or text")
     declared = response.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > max_bytes:
+    if not truncate and declared and declared.isdigit() and int(declared) > max_bytes:
         raise TooLarge(f"Content-Length {declared} is over the {max_bytes}-byte limit")
-    decoder = _Decoder(response.headers.get("content-encoding", ""), max_bytes)
+    decoder = _Decoder(response.headers.get("content-encoding", ""), max_bytes, bool(truncate))
     async for chunk in response.aiter_raw():
         decoder.feed(chunk)
+        if decoder.full:
+            break
     return _Raw(response.status_code, response.headers, media, charset, decoder.finish())
 
 
 class _Decoder:
-    """Undo gzip/deflate while reading, never holding more than max_bytes of output."""
+    """Undo gzip/deflate while reading, never holding more than max_bytes of output (more is
+    an error, or with truncate is dropped and marks the decoder full)."""
 
-    def __init__(self, encoding: str, max_bytes: int) -> None:
+    def __init__(self, encoding: str, max_bytes: int, truncate: bool = False) -> None:
         encoding = encoding.strip().lower()
         if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
             raise BadContentType(f"unsupported Content-Encoding {encoding!r}")
         # wbits 47 accepts both gzip and zlib headers.
         self.inflater = zlib.decompressobj(47) if encoding not in ("", "identity") else None
         self.max_bytes = max_bytes
+        self.truncate = truncate
+        self.full = False
         self.parts: list[bytes] = []
         self.size = 0
 
@@ -347,7 +396,7 @@ class _Decoder:
         try:
             data = self.inflater.decompress(chunk, self.max_bytes - self.size + 1)
             self._keep(data)
-            while self.inflater.unconsumed_tail:
+            while self.inflater.unconsumed_tail and not self.full:
                 tail = self.inflater.unconsumed_tail
                 self._keep(self.inflater.decompress(tail, self.max_bytes - self.size + 1))
         except zlib.error as exc:
@@ -357,6 +406,9 @@ class _Decoder:
         return b"".join(self.parts)
 
     def _keep(self, data: bytes) -> None:
+        if self.truncate and self.size + len(data) >= self.max_bytes:
+            data = data[: self.max_bytes - self.size]
+            self.full = True
         self.size += len(data)
         if self.size > self.max_bytes:
             kind = "decompressed body" if self.inflater else "body"
