@@ -94,22 +94,29 @@ def run(names: list[str]) -> tuple[dict, dict, dict]:
 
 
 def by_source(expected: dict, ours: dict, sources: dict, theirs: dict) -> str:
-    """newslake's right/wrong/miss per date_source, with htmldate's on the same pages."""
+    """newslake's right/wrong/miss per date_source, with htmldate's on the same pages, and on
+    the pages where the two give different days, which of them is right."""
     counts: dict[str, Counter] = {}
     for name, ref in expected.items():
         c = counts.setdefault(str(sources[name]), Counter())
         c["pages"] += 1
         c[_verdict(ref, ours[name])] += 1
         c["htmldate_" + _verdict(ref, theirs[name])] += 1
+        if ours[name] and theirs[name] and ours[name] != theirs[name]:
+            c["conflicts"] += 1
+            c["conflicts_ours"] += ours[name] == ref
+            c["conflicts_theirs"] += theirs[name] == ref
     lines = ["== newslake by date_source (htmldate on the same pages)"]
     lines.append(
         f"{'date_source':<16}{'pages':>6}{'right':>7}{'wrong':>7}{'miss':>6}"
         f"{'| htmldate right':>17}{'wrong':>7}{'miss':>6}"
+        f"{'| differ':>9}{'ours right':>11}{'htmldate right':>15}"
     )
     for source, c in sorted(counts.items(), key=lambda kv: -kv[1]["pages"]):
         lines.append(
             f"{source:<16}{c['pages']:>6}{c['right']:>7}{c['wrong']:>7}{c['miss']:>6}"
             f"{c['htmldate_right']:>17}{c['htmldate_wrong']:>7}{c['htmldate_miss']:>6}"
+            f"{c['conflicts']:>9}{c['conflicts_ours']:>11}{c['conflicts_theirs']:>15}"
         )
     return "\n".join(lines)
 

@@ -19,9 +19,9 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newslake.transforms.access import BLOCKED, FULL, judge_access
-from newslake.transforms.dates import DateCandidate
+from newslake.transforms.dates import DateCandidate, local_day
 from newslake.transforms.errors import BadUrl, FetchError, ListingError
-from newslake.transforms.metadata import clean_authors, parse_date
+from newslake.transforms.metadata import clean_authors, parse_stated_date
 from newslake.transforms.normalise import clean_text, content_hash, word_count
 from newslake.transforms.records import Extracted
 from newslake.transforms.urls import resolve_reference
@@ -70,6 +70,7 @@ class Entry:
     published_at: datetime | None = None
     authors: tuple[str, ...] = ()
     summary: str | None = None  # the feed's description of the article, as plain text
+    published_offset: int | None = None  # the UTC offset the listing states, in minutes
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,14 +161,11 @@ def fill_gaps(extracted: Extracted, entry: Entry | None) -> Extracted:
         **(
             {
                 "published_at": entry.published_at,
-                "published_offset_minutes": None,
-                "published_day": entry.published_at.date(),
+                "published_offset_minutes": entry.published_offset,
+                "published_day": local_day(entry.published_at, entry.published_offset),
                 "date_source": "feed",
                 "date_confidence": "low",
-                "date_candidates": (
-                    *extracted.date_candidates,
-                    DateCandidate("feed", entry.published_at),
-                ),
+                "date_candidates": (*extracted.date_candidates, _listing_date(entry)),
             }
             if dated
             else {}
@@ -186,7 +184,10 @@ def blocked_extraction(entry: Entry, source: str) -> Extracted:
         title=entry.title,
         authors=entry.authors,
         published_at=entry.published_at,
-        published_day=entry.published_at.date() if entry.published_at else None,
+        published_offset_minutes=entry.published_offset,
+        published_day=(
+            local_day(entry.published_at, entry.published_offset) if entry.published_at else None
+        ),
         language=None,
         site_name=None,
         text=text,
@@ -194,9 +195,13 @@ def blocked_extraction(entry: Entry, source: str) -> Extracted:
         content_hash=content_hash(text),
         date_source="feed" if entry.published_at else None,
         date_confidence="low" if entry.published_at else "none",
-        date_candidates=(DateCandidate("feed", entry.published_at),) if entry.published_at else (),
+        date_candidates=(_listing_date(entry),) if entry.published_at else (),
         access=BLOCKED,
     )
+
+
+def _listing_date(entry: Entry) -> DateCandidate:
+    return DateCandidate("feed", entry.published_at, offset=entry.published_offset)
 
 
 def _wide_encoding(first: bytes) -> str | None:
@@ -248,15 +253,20 @@ def _feed_listing(text: bytes, url: str, charset: str | None, root_format: str) 
             rejects.append((link, BadUrl(f"{version} entry {index}: {exc}")))
             continue
         stamp = item.get("published_parsed") or item.get("updated_parsed")
+        published = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None
+        # feedparser gives UTC; the offset the feed wrote is read from its own text.
+        stated = parse_stated_date(item.get("published") or item.get("updated") or "")
+        offset = stated[1] if stated and stated[0] == published else None
         names = [a.get("name", "") for a in item.get("authors", []) if isinstance(a, dict)]
         summary = _plain(item.get("summary"))
         entries.append(
             Entry(
                 url=absolute,
                 title=title,
-                published_at=datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else None,
+                published_at=published,
                 authors=clean_authors(names or [item.get("author", "")]),
                 summary=summary if summary != title else None,  # some feeds repeat the title
+                published_offset=offset,
             )
         )
     problem = None
@@ -309,11 +319,13 @@ def _sitemap_entries(tree: etree._Element, base: str):
         # Only news:publication_date is a publication date; <lastmod> is a modification time.
         news = next(url.iter("{*}news"), None)
         published = _child_text(news, "publication_date") if news is not None else None
+        stated = parse_stated_date(published) if published else None
         entries.append(
             Entry(
                 url=absolute,
                 title=_child_text(news, "title") if news is not None else None,
-                published_at=parse_date(published) if published else None,
+                published_at=stated[0] if stated else None,
+                published_offset=stated[1] if stated else None,
             )
         )
     return tuple(entries), tuple(rejects)

@@ -1,5 +1,5 @@
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from newslake.transforms.discovery import Entry, fill_gaps, read_listing
 from newslake.transforms.records import Extracted
@@ -37,6 +37,7 @@ def test_rss_items_with_links_become_entries():
         "Port strike ends",
         datetime(2026, 3, 5, 19, 12, tzinfo=UTC),
         ("Jane Doe",),
+        published_offset=-300,  # the offset the feed wrote is kept beside the UTC instant
     )
 
 
@@ -47,7 +48,7 @@ def test_atom_entries():
         "Water alert",
         ("Ana Ruiz",),
     )
-    assert entry.published_at == datetime(2026, 3, 6, 10, tzinfo=UTC)
+    assert (entry.published_at, entry.published_offset) == (datetime(2026, 3, 6, 10, tzinfo=UTC), 0)
 
 
 def test_news_sitemap_dates_come_from_publication_date_never_lastmod():
@@ -55,7 +56,10 @@ def test_news_sitemap_dates_come_from_publication_date_never_lastmod():
     assert listing.kind == "sitemap"
     first, second = listing.entries
     assert first == Entry(
-        "https://n.example/c", "Council votes", datetime(2026, 3, 7, 7, tzinfo=UTC)
+        "https://n.example/c",
+        "Council votes",
+        datetime(2026, 3, 7, 7, tzinfo=UTC),
+        published_offset=60,
     )
     assert second == Entry("https://n.example/d")
 
@@ -98,3 +102,13 @@ def test_listing_metadata_fills_gaps_but_never_overrides_the_page():
     stated = replace(PAGE, published_at=datetime(2026, 2, 1, tzinfo=UTC), authors=("X Y",))
     assert fill_gaps(stated, entry) == stated
     assert fill_gaps(PAGE, None) == PAGE
+
+
+def test_a_listing_date_fills_in_the_outlets_day_in_the_offset_the_feed_wrote():
+    # 22:30 on 28 February in New York is 03:30 on 1 March in UTC.
+    entry = Entry("u", None, datetime(2026, 3, 1, 3, 30, tzinfo=UTC), published_offset=-300)
+    filled = fill_gaps(PAGE, entry)
+    assert (filled.published_offset_minutes, filled.published_day) == (-300, date(2026, 2, 28))
+    # Near miss: a listing date without an offset is the day it spells in UTC.
+    plain = fill_gaps(PAGE, replace(entry, published_offset=None))
+    assert (plain.published_offset_minutes, plain.published_day) == (None, date(2026, 3, 1))
