@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import py3langid
 import trafilatura
 from htmldate import find_date
@@ -38,6 +40,9 @@ _PRECISE_SHARE = 0.8  # a precise text with less of the default text's words cut
 _PARSER = lxml_html.HTMLParser(
     collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
 )
+# C0 control characters other than tab and line breaks: a browser shows nothing for them, and
+# one in a page makes lxml refuse to serialise the tree, which left trafilatura with no text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # lxml.html picks each element's class in a Python method, called for every element a tree
 # walk touches (thousands per page); the same HTML classes chosen in C, without the form
 # subclasses nothing here uses.
@@ -68,7 +73,7 @@ def _is_html(content_type: str | None, text: str) -> bool:
 
 def _extract_html(page: Page, text: str) -> Extracted:
     try:
-        tree = lxml_html.document_fromstring(text, parser=_PARSER)
+        tree = lxml_html.document_fromstring(_CONTROLS.sub("", text), parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError(f"unparseable HTML: {exc}") from exc
     meta = read_page_meta(tree)

@@ -172,3 +172,12 @@ def test_right_to_left_marks_inside_a_sentence_survive():
     mixed = f"وقال المتحدث إن شركة {rlm}Harbourline{rlm} ستتولى الأعمال في القناة."
     markup = page_html(*paras(*AR_BODY[:3], mixed, *AR_BODY[3:]), title=AR_TITLE, lang="ar")
     assert mixed in extract(markup).text
+
+
+# --- characters a browser does not show do not cost the article -----------------------------------
+
+
+def test_a_control_character_in_the_page_does_not_lose_the_article():
+    result = extract(page_html(*paras(BODY[0].replace(" after", "\x07 after"), *BODY[1:])))
+    assert BODY[0] in result.text
+    assert BODY[4] in result.text
