@@ -11,6 +11,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newslake.transforms.access import PaywallSigns, judge_access
+from newslake.transforms.article_signs import article_sign
 from newslake.transforms.blocks import drop_author_notes, drop_teasers, link_key
 from newslake.transforms.dates import DateCandidate, DateChoice, choose_date, url_date
 from newslake.transforms.decode import decode_body
@@ -24,7 +25,8 @@ from newslake.transforms.records import Extracted, Page
 from newslake.transforms.stories import fingerprint_signature
 from newslake.transforms.tokens import fingerprint_hash, fingerprint_text
 
-MIN_WORDS = 40  # below this a page is a teaser, an index or an error page, not an article
+MIN_WORDS = 40  # below this a page is a teaser, an index or an error page, not an article...
+MIN_BRIEF_WORDS = 12  # ...unless its markup says it is one article (a brief): then this
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _MARKDOWN_TYPES = ("text/markdown", "text/x-markdown")
 MAX_LINK_SHARE = 0.5  # above this, the "article" is a list of links to other pages
@@ -78,7 +80,7 @@ def _extract_html(page: Page, text: str) -> Extracted:
         raise ExtractError(f"unparseable HTML: {exc}") from exc
     meta = read_page_meta(tree)
     # Read before trafilatura, which prunes the tree.
-    links, headlines = _page_links(tree), _headlines(tree)
+    links, headlines, sign = _page_links(tree), _headlines(tree), article_sign(tree)
     shield_marks(prepare_tree(tree))
     lines = [unshield_marks(line) for line in _article_lines(tree, meta.canonical_url or page.url)]
     if not lines:
@@ -99,6 +101,7 @@ def _extract_html(page: Page, text: str) -> Extracted:
         site_name=meta.site_name,
         paywall=meta.paywall,
         summary=meta.description,
+        sign=sign,
     )
 
 
@@ -126,13 +129,21 @@ def _extracted(
     dates: DateChoice,
     paywall: PaywallSigns | None = None,
     summary: str | None = None,
+    sign: str | None = None,
     **meta,
 ) -> Extracted:
-    """The record for a page whose body passes the checks; ExtractError if it does not."""
+    """The record for a page whose body passes the checks; ExtractError if it does not.
+
+    `sign` says how the page marks itself as one article (see `article_sign`): such a page
+    may be a brief, shorter than MIN_WORDS; it still needs running text.
+    """
     body = "\n\n".join(p for p in paragraphs if p)
     words = word_count(body)
-    if words < MIN_WORDS:
-        raise ExtractError(f"no article text ({words} words after cleaning; need {MIN_WORDS})")
+    if words < (MIN_BRIEF_WORDS if sign else MIN_WORDS):
+        raise ExtractError(
+            f"no article text ({words} words after cleaning; need {MIN_WORDS}, or"
+            f" {MIN_BRIEF_WORDS} on a page marked as one article)"
+        )
     if not any(map(is_prose, paragraphs)):
         raise ExtractError("no running text, only short lines (an index or navigation page?)")
     language = meta["language"] or detect_language(body)
