@@ -1,17 +1,24 @@
-"""Benchmark newslake's extraction stage on labelled news pages, next to trafilatura's default.
+"""Benchmark newslake's extraction on two labelled corpora, next to trafilatura in the same run.
 
-Reads ../shared/corpus/extraction-dev (skipped, exit 0, when absent) and scores with the
-corpus's own scorer (../shared/tools/extraction_eval.py: token 4-grams, per-page P and R
-averaged over pages). Reports, for newslake's `extract_page` and for `trafilatura.extract`
-with default settings measured in the same run:
+Corpora (each skipped, with a message, when absent; exit 0 when both are):
 
-- precision, recall and F1 on all pages and on two random halves (a rule that only helps
-  one half is suspect);
-- pages per second, each page's two extractions timed back to back, after a warm-up pass;
-- metadata: title exact-match rate and published-date accuracy on the pages whose own
-  markup states them (expected values read here from the page, independently of newslake).
+- ../shared/corpus/extraction-dev: news pages with gold article bodies, scored with the
+  corpus's scorer (../shared/tools/extraction_eval.py: token 4-grams, per-page P and R
+  averaged over pages);
+- ../shared/corpus/extraction-snippets-dev: pages of many kinds and languages with snippets
+  the text must and must not contain, scored with ../shared/tools/snippet_eval.py (exact
+  substring match after collapsing whitespace).
 
-    .venv/bin/python benchmarks/extraction_quality.py [--repeat N] [--seed S] [--pred-dir DIR]
+newslake runs as `newslake run` runs on files: `extract_page` on a `.html` page whose URL is
+its file:// path (no web address). trafilatura runs on the page's bytes (it decodes
+them itself), with default settings and with favor_precision=True. Reported: quality on all
+pages and on two random halves (a rule that helps one half only is suspect), the pages where
+trafilatura default finds text and newslake stores none (with newslake's reason), time per
+page of newslake and of trafilatura default (each page's extractions timed back to back after
+a warm-up), and title and date checks on extraction-dev.
+
+    .venv/bin/python benchmarks/extraction_quality.py [--limit N] [--repeat N] [--seed S]
+        [--corpus dev|snippets] [--pred-dir DIR] [--worst N]
 """
 
 from __future__ import annotations
@@ -20,22 +27,30 @@ import argparse
 import gzip
 import importlib.util
 import json
+import os
 import random
 import re
 import sys
 import time
 import unicodedata
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import ModuleType
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-CORPUS = SHARED / "corpus" / "extraction-dev"
-SCORER = SHARED / "tools" / "extraction_eval.py"
+# ../shared from the repository root; NEWSLAKE_SHARED names it elsewhere (a git worktree).
+SHARED = Path(
+    os.environ.get("NEWSLAKE_SHARED") or Path(__file__).resolve().parents[1].parent / "shared"
+)
+DEV = SHARED / "corpus" / "extraction-dev"
+SNIPPETS = SHARED / "corpus" / "extraction-snippets-dev"
+DEV_SCORER = SHARED / "tools" / "extraction_eval.py"
+SNIPPET_SCORER = SHARED / "tools" / "snippet_eval.py"
 # Pages are old; a clock well after them keeps every stated date in the past.
 FETCHED_AT = datetime(2026, 11, 1, tzinfo=UTC)
+EXTRACTORS = ("newslake", "trafilatura default", "trafilatura favor_precision")
 
 _WORD = re.compile(r"\w+")
 _TITLE_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·|•|»)\s+")
@@ -48,65 +63,116 @@ _QUOTES = str.maketrans("‘’‚‛“”„‟", "''''\"\"\"\"")
 
 @dataclass
 class PageResult:
-    """One page's extractions, their timings and its metadata checks."""
+    """One page's three extractions, two timings, newslake's refusal and metadata checks."""
 
     page_id: str
-    newslake_text: str
-    newslake_seconds: float
-    trafilatura_text: str
-    trafilatura_seconds: float
-    expected_title: str | None
-    title: str | None
-    expected_date: date | None
-    published: date | None
+    texts: dict[str, str | None] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    refusal: str | None = None
+    expected_title: str | None = None
+    title: str | None = None
+    expected_date: date | None = None
+    published: date | None = None
+
+
+@dataclass
+class Corpus:
+    """A labelled corpus: its pages (id -> gzip file) and how to score one page's text."""
+
+    name: str
+    folder: Path
+    files: dict[str, Path]
+    score: Callable[[list[tuple[str, str | None]]], dict[str, float]]
+    metric: str
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    args.repeat = max(1, args.repeat)
-    if not (CORPUS / "ground-truth.json").exists() or not SCORER.exists():
-        print(f"skipped: no labelled corpus at {CORPUS} (or no scorer at {SCORER})")
-        return 0
     warnings.simplefilter("ignore")  # trafilatura's deprecation notes are not results
-    scorer = _load_scorer(SCORER)
-    truth = scorer.load_ground_truth(CORPUS / "ground-truth.json")
-    urls = {k: v["url"] for k, v in json.loads((CORPUS / "ground-truth.json").read_text()).items()}
-    pages = {page_id: _html(page_id) for page_id in sorted(truth)}
-    results = run(pages, urls, args.repeat)
-    halves = split_halves(sorted(pages), args.seed)
-    print(report(results, truth, scorer, halves, seed=args.seed, repeat=args.repeat))
-    if args.pred_dir:
-        write_predictions(results, Path(args.pred_dir), args.repeat)
+    corpora = [c for c in _corpora(args.corpus) if c is not None]
+    if not corpora:
+        print(f"skipped: no labelled corpus (or scorer) under {SHARED}")
+        return 0
+    for corpus in corpora:
+        ids = sorted(corpus.files)
+        if args.limit:
+            ids = sorted(random.Random(args.seed).sample(ids, min(args.limit, len(ids))))
+        results = run(corpus, ids, max(1, args.repeat))
+        print(report(corpus, results, split_halves(ids, args.seed), args))
+        if args.pred_dir:
+            write_predictions(corpus, results, Path(args.pred_dir))
     return 0
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="timed passes over the pages (>= 1)")
-    parser.add_argument("--seed", type=int, default=1, help="seed of the random halves")
-    parser.add_argument(
-        "--pred-dir", help="write newslake.jsonl and trafilatura.jsonl for the corpus scorer"
-    )
+    parser.add_argument("--limit", type=int, default=0, help="a random sample of N pages each")
+    parser.add_argument("--repeat", type=int, default=1, help="timed passes over the pages")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the sample and the halves")
+    parser.add_argument("--corpus", choices=("dev", "snippets"), help="only this corpus")
+    parser.add_argument("--worst", type=int, default=0, help="list newslake's N worst pages")
+    parser.add_argument("--pred-dir", help="write each extractor's predictions here")
     return parser.parse_args(argv)
 
 
-def _load_scorer(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("extraction_eval", path)
+def _corpora(only: str | None) -> list[Corpus | None]:
+    found = []
+    if only in (None, "dev"):
+        found.append(_dev_corpus())
+    if only in (None, "snippets"):
+        found.append(_snippet_corpus())
+    return found
+
+
+def _dev_corpus() -> Corpus | None:
+    if not (DEV / "ground-truth.json").exists() or not DEV_SCORER.exists():
+        print(f"skipped: no corpus at {DEV} (or no scorer at {DEV_SCORER})")
+        return None
+    scorer = _load(DEV_SCORER)
+    truth = scorer.load_ground_truth(DEV / "ground-truth.json")
+
+    def score(pairs: list[tuple[str, str | None]]) -> dict[str, float]:
+        rows = [scorer.score_page(truth[i], text or "") for i, text in pairs]
+        agg = scorer.aggregate(rows)
+        return {"P": agg["precision"], "R": agg["recall"], "F1": agg["f1"]}
+
+    files = {i: DEV / "html" / f"{i}.html.gz" for i in truth}
+    return Corpus("extraction-dev", DEV, files, score, "F1")
+
+
+def _snippet_corpus() -> Corpus | None:
+    if not (SNIPPETS / "expected.json").exists() or not SNIPPET_SCORER.exists():
+        print(f"skipped: no corpus at {SNIPPETS} (or no scorer at {SNIPPET_SCORER})")
+        return None
+    scorer = _load(SNIPPET_SCORER)
+    expected = json.loads((SNIPPETS / "expected.json").read_text())
+
+    def score(pairs: list[tuple[str, str | None]]) -> dict[str, float]:
+        totals = [0, 0, 0, 0]
+        for name, text in pairs:
+            totals = [
+                a + b for a, b in zip(totals, scorer.count(expected[name], text), strict=True)
+            ]
+        s = scorer.scores(*totals)
+        return {"P": s["precision"], "R": s["recall"], "acc": s["accuracy"], "F": s["f"]}
+
+    files = {name: SNIPPETS / "html" / name for name in expected}
+    return Corpus("extraction-snippets-dev", SNIPPETS, files, score, "F")
+
+
+def _load(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def _html(page_id: str) -> bytes:
-    return gzip.decompress((CORPUS / "html" / f"{page_id}.html.gz").read_bytes())
-
-
 # --- running -----------------------------------------------------------------------------------
 
 
-def run(pages: dict[str, bytes], urls: dict[str, str], repeat: int) -> list[PageResult]:
-    """Both extractors on every page; seconds are per-page sums over `repeat` timed passes."""
+def run(corpus: Corpus, ids: list[str], repeat: int) -> list[PageResult]:
+    """The three extractors on every page; newslake and trafilatura default are timed."""
     import trafilatura
     from lxml import html as lxml_html
 
@@ -115,43 +181,41 @@ def run(pages: dict[str, bytes], urls: dict[str, str], repeat: int) -> list[Page
     from newslake.transforms.records import Page, RunInfo
 
     run_info = RunInfo("benchmark", FETCHED_AT)
-    inputs = {
-        page_id: Page.create(
-            source="bench", url=urls[page_id], body=body, run=run_info, content_type="text/html"
+    results = []
+    for page_id in ids:
+        body = gzip.decompress(corpus.files[page_id].read_bytes())
+        # As `newslake run` reads a file: its file:// path is its URL, its suffix its type.
+        path = corpus.files[page_id].with_suffix("").with_suffix(".html")
+        page = Page.create(
+            source="bench", url=path.as_uri(), body=body, run=run_info, content_type="text/html"
         )
-        for page_id, body in pages.items()
-    }
-    texts = {page_id: body.decode("utf-8", errors="replace") for page_id, body in pages.items()}
-    results = {}
-    for rep in range(repeat + 1):  # pass 0 warms both up (imports, models, caches)
-        for page_id, page in inputs.items():
+        result = PageResult(page_id, seconds=dict.fromkeys(EXTRACTORS[:2], 0.0))
+        for rep in range(repeat + 1):  # pass 0 warms both up and keeps the outputs
             started = time.perf_counter()
             try:
-                extracted = extract_page(page)
-            except NewslakeError:
-                extracted = None
+                extracted, refusal = extract_page(page), None
+            except NewslakeError as exc:
+                extracted, refusal = None, str(exc)
             middle = time.perf_counter()
-            baseline = trafilatura.extract(texts[page_id]) or ""
+            baseline = trafilatura.extract(body)
             ended = time.perf_counter()
-            if rep == 0:
-                tree = lxml_html.document_fromstring(texts[page_id])
-                results[page_id] = PageResult(
-                    page_id=page_id,
-                    newslake_text=extracted.text if extracted else "",
-                    newslake_seconds=0.0,
-                    trafilatura_text=baseline,
-                    trafilatura_seconds=0.0,
-                    expected_title=stated_title(tree),
-                    title=extracted.title if extracted else None,
-                    expected_date=stated_date(tree),
-                    published=extracted.published_at.date()
-                    if extracted and extracted.published_at
-                    else None,
-                )
-            else:
-                results[page_id].newslake_seconds += middle - started
-                results[page_id].trafilatura_seconds += ended - middle
-    return list(results.values())
+            if rep:
+                result.seconds["newslake"] += middle - started
+                result.seconds["trafilatura default"] += ended - middle
+                continue
+            result.texts["newslake"] = extracted.text if extracted else None
+            result.refusal = refusal
+            result.texts["trafilatura default"] = baseline
+            result.texts["trafilatura favor_precision"] = trafilatura.extract(
+                body, favor_precision=True
+            )
+            if extracted:
+                result.title = extracted.title
+                result.published = extracted.published_at and extracted.published_at.date()
+            tree = lxml_html.document_fromstring(body)
+            result.expected_title, result.expected_date = stated_title(tree), stated_date(tree)
+        results.append(result)
+    return results
 
 
 def split_halves(ids: list[str], seed: int) -> tuple[list[str], list[str]]:
@@ -162,22 +226,13 @@ def split_halves(ids: list[str], seed: int) -> tuple[list[str], list[str]]:
     return sorted(shuffled[:middle]), sorted(shuffled[middle:])
 
 
-def write_predictions(results: list[PageResult], folder: Path, repeat: int) -> None:
-    """JSONL predictions in the corpus scorer's format, one file per extractor (mean seconds)."""
+def write_predictions(corpus: Corpus, results: list[PageResult], folder: Path) -> None:
+    """Each extractor's texts as `{page: text or null}` JSON, the snippet scorer's format."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("newslake", "trafilatura"):
-        lines = (
-            json.dumps(
-                {
-                    "id": r.page_id,
-                    "text": getattr(r, f"{name}_text"),
-                    "seconds": getattr(r, f"{name}_seconds") / repeat,
-                },
-                ensure_ascii=False,
-            )
-            for r in results
-        )
-        (folder / f"{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for name in EXTRACTORS:
+        texts = {r.page_id: r.texts[name] for r in results}
+        target = folder / f"{corpus.name}.{name.replace(' ', '-')}.json"
+        target.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
 
 
 # --- what the page states about itself -------------------------------------------------------
@@ -274,45 +329,63 @@ def _iso_date(value: str) -> date | None:
 
 
 def report(
+    corpus: Corpus,
     results: list[PageResult],
-    truth: dict[str, str],
-    scorer: ModuleType,
     halves: tuple[list[str], list[str]],
-    *,
-    seed: int,
-    repeat: int,
+    args: argparse.Namespace,
 ) -> str:
-    """A markdown report: quality by subset, throughput, metadata."""
+    """A markdown report for one corpus: quality by subset, pages lost, time, metadata."""
     by_id = {r.page_id: r for r in results}
-    subsets = [("all", sorted(by_id)), (f"half A (seed {seed})", halves[0]), ("half B", halves[1])]
+    subsets = [("all", sorted(by_id)), (f"half A (seed {args.seed})", halves[0]), ("B", halves[1])]
+    keys = list(corpus.score([]))
     lines = [
-        f"extraction quality on {len(results)} pages of {CORPUS}",
+        f"## {corpus.name}: {len(results)} pages",
         "",
-        "| extractor | pages | P | R | F1 |",
-        "|---|---|---|---|---|",
+        f"| extractor | pages | {' | '.join(keys)} |",
+        "|---|---|" + "---|" * len(keys),
     ]
-    for name in ("newslake", "trafilatura"):
+    for name in EXTRACTORS:
         for label, ids in subsets:
-            rows = [scorer.score_page(truth[i], getattr(by_id[i], f"{name}_text")) for i in ids]
-            agg = scorer.aggregate(rows)
+            figures = corpus.score([(i, by_id[i].texts[name]) for i in ids])
             lines.append(
-                f"| {name} {label} | {len(ids)} | {agg['precision']:.4f} | {agg['recall']:.4f} "
-                f"| {agg['f1']:.4f} |"
+                f"| {name} {label} | {len(ids)} | "
+                + " | ".join(f"{figures[k]:.4f}" for k in keys)
+                + " |"
             )
-    ours = sum(r.newslake_seconds for r in results)
-    theirs = sum(r.trafilatura_seconds for r in results)
-    timed = repeat * len(results)
+    lost = [r for r in results if r.texts["newslake"] is None and r.texts["trafilatura default"]]
+    lines += ["", f"newslake stores no article where trafilatura default has text: {len(lost)}"]
+    lines += [f"- {r.page_id}: {r.refusal}" for r in lost]
+    if args.worst:
+        lines += ["", f"newslake's {args.worst} worst pages against trafilatura default:"]
+        lines += _worst(corpus, results, args.worst)
+    ours = sum(r.seconds["newslake"] for r in results)
+    theirs = sum(r.seconds["trafilatura default"] for r in results)
+    timed = args.repeat * len(results)
     lines += [
         "",
-        f"| throughput ({repeat} timed passes) | pages/s |",
+        f"| time ({args.repeat} timed passes) | pages/s |",
         "|---|---|",
         f"| newslake extract_page | {timed / ours:.1f} |",
         f"| trafilatura.extract, default settings | {timed / theirs:.1f} |",
         f"| newslake time / trafilatura time | {ours / theirs:.2f} |",
-        "",
-        *_metadata_lines(results),
     ]
-    return "\n".join(lines)
+    if corpus.name == "extraction-dev":
+        lines += ["", *_metadata_lines(results)]
+    return "\n".join(lines) + "\n"
+
+
+def _worst(corpus: Corpus, results: list[PageResult], n: int) -> list[str]:
+    """Pages where newslake's score trails trafilatura default's most."""
+    gaps = []
+    for r in results:
+        ours = corpus.score([(r.page_id, r.texts["newslake"])])[corpus.metric]
+        theirs = corpus.score([(r.page_id, r.texts["trafilatura default"])])[corpus.metric]
+        gaps.append((ours - theirs, r.page_id, ours, theirs))
+    return [
+        f"- {page_id}: newslake {ours:.2f}, trafilatura {theirs:.2f}"
+        for gap, page_id, ours, theirs in sorted(gaps)[:n]
+        if gap < 0
+    ]
 
 
 def _metadata_lines(results: list[PageResult]) -> list[str]:
@@ -331,7 +404,7 @@ def _metadata_lines(results: list[PageResult]) -> list[str]:
 
 
 def _same_title(found: str | None, expected: str | None) -> bool:
-    """Equal up to spacing, Unicode form and quote style (newslake stores straight quotes)."""
+    """Equal up to spacing, Unicode form and quote style."""
 
     def norm(text: str) -> str:
         return " ".join(unicodedata.normalize("NFKC", text).translate(_QUOTES).split())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import py3langid
@@ -11,6 +12,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from newslake.transforms.access import PaywallSigns, judge_access
+from newslake.transforms.article_signs import article_sign
 from newslake.transforms.blocks import drop_author_notes, drop_teasers, link_key
 from newslake.transforms.dates import DateCandidate, DateChoice, choose_date, url_date
 from newslake.transforms.decode import decode_body, page_tld, without_xml_declaration
@@ -24,20 +26,26 @@ from newslake.transforms.records import Extracted, Page
 from newslake.transforms.stories import fingerprint_signature
 from newslake.transforms.tokens import fingerprint_hash, fingerprint_text
 
-MIN_WORDS = 40  # below this a page is a teaser, an index or an error page, not an article
+MIN_WORDS = 40  # below this a page is a teaser, an index or an error page, not an article...
+MIN_BRIEF_WORDS = 12  # ...unless its markup says it is one article (a brief): then this
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _MARKDOWN_TYPES = ("text/markdown", "text/x-markdown")
 MAX_LINK_SHARE = 0.5  # above this, the "article" is a list of links to other pages
 _HEADLINE_CHARS = 20  # link texts shorter than this are labels, not headlines
 _HEADINGS = ("h1", "h2", "h3", "h4")
-# Below this many characters from trafilatura's fast precise pass, its readability and jusText
-# fallbacks are worth their cost (as much again as the pass); above it they change nothing.
-_SHORT_EXTRACTION = 1000
+# Below this many characters from trafilatura's fast precise pass, its default pass with the
+# readability and jusText fallbacks is worth its cost (as much again as the first pass): on
+# real pages the precise pass then often kept a fragment of the article.
+_SHORT_EXTRACTION = 2500
+_PRECISE_SHARE = 0.8  # a precise text with less of the default text's words cut the article
 # Comments and processing instructions go at parse time: trafilatura drops a comment node
 # with the text that follows it, which cut paragraphs short at every inline <!-- -->.
 _PARSER = lxml_html.HTMLParser(
     collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
 )
+# C0 control characters other than tab and line breaks: a browser shows nothing for them, and
+# one in a page makes lxml refuse to serialise the tree, which left trafilatura with no text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # lxml.html picks each element's class in a Python method, called for every element a tree
 # walk touches (thousands per page); the same HTML classes chosen in C, without the form
 # subclasses nothing here uses.
@@ -80,12 +88,12 @@ def _is_html(content_type: str | None, text: str) -> bool:
 
 def _extract_html(page: Page, text: str) -> Extracted:
     try:
-        tree = lxml_html.document_fromstring(text, parser=_PARSER)
+        tree = lxml_html.document_fromstring(_CONTROLS.sub("", text), parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError(f"unparseable HTML: {exc}") from exc
     meta = read_page_meta(tree)
     # Read before trafilatura, which prunes the tree.
-    links, headlines = _page_links(tree), _headlines(tree)
+    links, headlines, sign = _page_links(tree), _headlines(tree), article_sign(tree)
     shield_marks(prepare_tree(tree))
     lines = [unshield_marks(line) for line in _article_lines(tree, meta.canonical_url or page.url)]
     if not lines:
@@ -106,6 +114,7 @@ def _extract_html(page: Page, text: str) -> Extracted:
         site_name=meta.site_name,
         paywall=meta.paywall,
         summary=meta.description,
+        sign=sign,
     )
 
 
@@ -133,13 +142,21 @@ def _extracted(
     dates: DateChoice,
     paywall: PaywallSigns | None = None,
     summary: str | None = None,
+    sign: str | None = None,
     **meta,
 ) -> Extracted:
-    """The record for a page whose body passes the checks; ExtractError if it does not."""
+    """The record for a page whose body passes the checks; ExtractError if it does not.
+
+    `sign` says how the page marks itself as one article (see `article_sign`): such a page
+    may be a brief, shorter than MIN_WORDS; it still needs running text.
+    """
     body = "\n\n".join(p for p in paragraphs if p)
     words = word_count(body)
-    if words < MIN_WORDS:
-        raise ExtractError(f"no article text ({words} words after cleaning; need {MIN_WORDS})")
+    if words < (MIN_BRIEF_WORDS if sign else MIN_WORDS):
+        raise ExtractError(
+            f"no article text ({words} words after cleaning; need {MIN_WORDS}, or"
+            f" {MIN_BRIEF_WORDS} on a page marked as one article)"
+        )
     if not any(map(is_prose, paragraphs)):
         raise ExtractError("no running text, only short lines (an index or navigation page?)")
     language = meta["language"] or detect_language(body)
@@ -196,16 +213,19 @@ def _words(paragraph: str) -> int:
 
 
 def _article_lines(tree: lxml_html.HtmlElement, url: str) -> list[str]:
-    """The article's blocks, one per line, from trafilatura's precise pass.
+    """The article's blocks, one per line, from trafilatura's precise pass or its default one.
 
-    A second, default pass to restore blocks the precise one cut (measured: +0.001 F1 on
-    the dev pages) cost as much again as the first: left out, so ingest keeps its speed.
+    The precise pass alone, when it finds a long text. When it finds a short one, it may have
+    cut most of the article: trafilatura's default pass (with its readability and jusText
+    fallbacks) reads the page again, and its text is taken when the precise one holds less
+    than `_PRECISE_SHARE` of its words, so the precise pass can only remove furniture.
     """
     strict = _trafilatura_lines(tree, url, favor_precision=True, fast=True)
-    if sum(map(len, strict)) < _SHORT_EXTRACTION:
-        strict = _trafilatura_lines(tree, url, favor_precision=True)
-    if not strict:
-        return []
+    if sum(map(len, strict)) >= _SHORT_EXTRACTION:
+        return strict
+    fuller = _trafilatura_lines(tree, url)
+    if sum(map(_words, strict)) < _PRECISE_SHARE * sum(map(_words, fuller)):
+        return fuller
     return strict
 
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from newslake.transforms.errors import ExtractError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.records import Page, RunInfo
 
@@ -172,3 +173,79 @@ def test_right_to_left_marks_inside_a_sentence_survive():
     mixed = f"وقال المتحدث إن شركة {rlm}Harbourline{rlm} ستتولى الأعمال في القناة."
     markup = page_html(*paras(*AR_BODY[:3], mixed, *AR_BODY[3:]), title=AR_TITLE, lang="ar")
     assert mixed in extract(markup).text
+
+
+# --- short articles: kept when the page says it is one, refused when it is a list or an error ---
+
+BRIEF = (
+    "The coast road at Gull Point is closed until Friday after a rockfall on Sunday night. "
+    "Drivers should use the inland route, the county said."
+)
+
+
+def plain_page(body: str, head: str = "", title: str = "Coast road closed") -> str:
+    """A page with no <article>: only `head` may say what kind of page it is."""
+    return (
+        f"<!doctype html><html lang='en'><head><title>{title} | Port Avery Post</title>{head}"
+        f"</head><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+        f"<div class='main'><h1>{title}</h1>{body}</div>"
+        "<footer>Copyright Port Avery Post</footer></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<meta property="og:type" content="article">',
+        '<script type="application/ld+json">{"@type": "NewsArticle"}</script>',
+    ],
+)
+def test_a_short_brief_on_a_page_marked_as_an_article_is_kept(head: str):
+    result = extract(plain_page(f"<p>{BRIEF}</p>", head))
+    assert result.text == BRIEF
+    assert result.word_count < 40
+
+
+def test_a_short_brief_in_the_article_element_is_kept():
+    assert extract(page_html(f"<p>{BRIEF}</p>")).text == BRIEF
+
+
+def test_the_same_short_text_on_a_page_that_says_nothing_is_refused():
+    with pytest.raises(ExtractError, match="words after cleaning"):
+        extract(plain_page(f"<p>{BRIEF}</p>"))
+
+
+def test_a_marked_page_with_a_few_words_only_is_refused():
+    head = '<meta property="og:type" content="article">'
+    with pytest.raises(ExtractError, match="words after cleaning"):
+        extract(plain_page("<p>Video: the rockfall at Gull Point.</p>", head))
+
+
+def test_a_section_front_is_refused():
+    teasers = "".join(
+        f"<article><h2><a href='/news/{slug}'>{headline}</a></h2><p>{blurb}</p></article>"
+        for slug, headline, blurb in [
+            ("rockfall", "Coast road at Gull Point closed after rockfall", "Until Friday."),
+            ("ferry", "Ferry fares frozen for another year", "Board vote."),
+            ("storm", "Storm closes the north pier for a week", "Repairs begin."),
+            ("school", "New school opens on the harbour estate", "Pupils start."),
+        ]
+    )
+    head = '<meta property="og:type" content="website">'
+    with pytest.raises(ExtractError):
+        extract(plain_page(teasers, head, title="Local news"))
+
+
+def test_an_error_page_is_refused():
+    body = "<p>Sorry, we could not find that page.</p><p><a href='/'>Back to the front</a></p>"
+    with pytest.raises(ExtractError):
+        extract(plain_page(body, title="Page not found"))
+
+
+# --- characters a browser does not show do not cost the article -----------------------------------
+
+
+def test_a_control_character_in_the_page_does_not_lose_the_article():
+    result = extract(page_html(*paras(BODY[0].replace(" after", "\x07 after"), *BODY[1:])))
+    assert BODY[0] in result.text
+    assert BODY[4] in result.text
