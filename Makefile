@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint wheel-check bench clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ test: $(INSTALLED)  ## lint, then the whole test suite
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
+
+wheel-check: $(INSTALLED)  ## build the wheel, install it without constraints on 3.11 and 3.13, run it
+	.ci/check-wheel
 
 clean:
 	rm -rf $(VENV) lake .pytest_cache .ruff_cache
