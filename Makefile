@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint typecheck wheel-check bench clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,12 +15,19 @@ $(INSTALLED): pyproject.toml constraints.txt
 demo: $(INSTALLED)  ## ingest the bundled sample corpus into ./lake
 	$(BIN)/newslake demo
 
-test: $(INSTALLED)  ## lint, then the whole test suite
+test: $(INSTALLED)  ## lint, type-check, then the whole test suite
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy
+
+wheel-check: $(INSTALLED)  ## build the wheel, install it without constraints on 3.11 and 3.13, run it
+	.ci/check-wheel
 
 clean:
 	rm -rf $(VENV) lake .pytest_cache .ruff_cache

@@ -52,6 +52,36 @@ DaskAddress = Annotated[
 ]
 
 
+def _print_versions(value: bool) -> None:
+    if not value:
+        return
+    from importlib.metadata import version
+
+    from newslake import __version__
+
+    python = ".".join(str(part) for part in sys.version_info[:3])
+    typer.echo(
+        f"newslake {__version__} (Prefect {version('prefect')}, DuckDB {version('duckdb')},"
+        f" Python {python})"
+    )
+    raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_versions,
+            is_eager=True,
+            help="Print newslake's, Prefect's and DuckDB's versions and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Ingest news into a Parquet data lake and query it with DuckDB."""
+
+
 class OutputFormat(StrEnum):
     """How `newslake sql` writes rows."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import html as lxml_html
 
@@ -38,7 +39,7 @@ class PaywallSigns:
 
 
 def paywall_signs(
-    tree: lxml_html.HtmlElement, ld_objects: Sequence[dict], content_tiers: Sequence[str]
+    tree: lxml_html.HtmlElement, ld_objects: Sequence[dict[str, Any]], content_tiers: Sequence[str]
 ) -> PaywallSigns:
     """Paywall signs in a parsed page, its JSON-LD article objects and content-tier meta tags."""
     declared = any(map(_not_free, ld_objects)) or any(
@@ -62,7 +63,7 @@ def judge_access(word_count: int, signs: PaywallSigns | None = None, summary_wor
     return FULL
 
 
-def _not_free(obj: dict) -> bool:
+def _not_free(obj: dict[str, Any]) -> bool:
     parts = obj.get("hasPart")
     parts = parts if isinstance(parts, list) else [parts]
     return _is_false(obj.get("isAccessibleForFree")) or any(

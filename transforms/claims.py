@@ -19,6 +19,7 @@ from difflib import SequenceMatcher
 from functools import cache, lru_cache
 from importlib import resources
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 
@@ -114,7 +115,7 @@ class PairModel:
         z = ((expand(values) - self.mean) / self.scale) @ self.weights + self.bias
         return 1.0 / (1.0 + np.exp(-z))
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "features": list(self.features),
@@ -126,7 +127,7 @@ class PairModel:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> PairModel:
+    def from_dict(cls, data: dict[str, Any]) -> PairModel:
         """The model saved by `as_dict`."""
         return cls(
             tuple(data["features"]),
@@ -422,5 +423,5 @@ def _ngram_precision(a: tuple[str, ...], b: tuple[str, ...], n: int = 3) -> floa
     return sum(g in theirs for g in grams) / len(grams)
 
 
-def _jaccard(a: frozenset, b: frozenset) -> float:
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / (len(a | b) or 1)

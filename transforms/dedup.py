@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from newslake.transforms.records import Article, Extracted, RunInfo, short_hash
 from newslake.transforms.urls import canonical_url, resolve_canonical
@@ -105,7 +106,7 @@ def decide(
     return Decision("updated" if same_id else "ok", article_id, article)
 
 
-def earlier_version(old: dict, *, replaced_at: datetime, run_id: str) -> dict:
+def earlier_version(old: dict[str, Any], *, replaced_at: datetime, run_id: str) -> dict[str, Any]:
     """The article_versions row for a stored article row that a newer text replaces."""
     return {
         "article_id": old["article_id"],

@@ -124,7 +124,7 @@ def free_embedded_posts(tree: lxml_html.HtmlElement) -> None:
 
 def _wrappers(element: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
     """Ancestors (innermost first) that hold nothing but `element` and scripts."""
-    found = []
+    found: list[lxml_html.HtmlElement] = []
     text = _text(element)
     for parent in element.iterancestors():
         if len(found) == _MAX_WRAPPERS or parent.tag in _STOP_UNWRAPPING:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import numpy as np
 
@@ -108,7 +108,7 @@ class StaticEmbedder:
             return cls.from_npz(file)
 
     @classmethod
-    def from_npz(cls, file: BinaryIO | Path) -> StaticEmbedder:
+    def from_npz(cls, file: IO[bytes] | Path) -> StaticEmbedder:
         """A model saved as int8 ``vectors``, float32 row ``scales`` and UTF-8 ``vocab`` lines."""
         with np.load(file) as data:
             vocab = data["vocab"].tobytes().decode("utf-8").split("\n")
@@ -118,7 +118,7 @@ class StaticEmbedder:
     @property
     def dims(self) -> int:
         """Length of an embedding."""
-        return self._vectors.shape[1]
+        return int(self._vectors.shape[1])
 
     def token_ids(self, text: str) -> list[int]:
         """WordPiece ids of ``text`` (no special tokens, no truncation, [UNK] kept)."""

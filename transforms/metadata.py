@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from lxml import html as lxml_html
 
@@ -319,7 +320,7 @@ def _meta_tags(tree: lxml_html.HtmlElement) -> _Meta:
     return meta
 
 
-def _json_ld_articles(tree: lxml_html.HtmlElement) -> Iterator[dict]:
+def _json_ld_articles(tree: lxml_html.HtmlElement) -> Iterator[dict[str, Any]]:
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text or "")
@@ -328,7 +329,7 @@ def _json_ld_articles(tree: lxml_html.HtmlElement) -> Iterator[dict]:
         yield from _ld_objects(data)
 
 
-def _ld_objects(data: object) -> Iterator[dict]:
+def _ld_objects(data: object) -> Iterator[dict[str, Any]]:
     if isinstance(data, list):
         for item in data:
             yield from _ld_objects(item)
@@ -360,7 +361,7 @@ def _markup_authors(tree: lxml_html.HtmlElement) -> list[str]:
     return [n for n in names if len(n.split()) <= 6]
 
 
-def _publisher(obj: dict) -> str | None:
+def _publisher(obj: dict[str, Any]) -> str | None:
     names = _ld_names(obj.get("publisher"))
     return names[0] if names else None
 
@@ -394,7 +395,7 @@ def _confirmed_headline(
     shapes = {_shape(t) for t in declared if t} | {_shape(_main_segment(t)) for t in declared if t}
     shapes -= {"", _shape(site_name or "")}
     for heading in tree.iter("h1"):
-        text = heading.text_content()
+        text: str = heading.text_content()
         if _shape(text) in shapes:
             return text
     return None

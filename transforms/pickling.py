@@ -20,8 +20,8 @@ def pickled_by_fields(cls: T) -> T:
         raise TypeError(f"{cls.__name__}: attrgetter gives a tuple only for two fields or more")
     values = attrgetter(*names)
 
-    def __reduce__(self):
+    def __reduce__(self: object) -> tuple[type[object], tuple[object, ...]]:
         return (type(self), values(self))
 
-    cls.__reduce__ = __reduce__
+    setattr(cls, "__reduce__", __reduce__)  # noqa: B010 (mypy refuses `cls.__reduce__ = ...`)
     return cls

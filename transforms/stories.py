@@ -100,7 +100,8 @@ def shingles(text: str, settings: StorySettings = DEFAULT_SETTINGS) -> list[str]
 def _minhash(items: list[str], num_perm: int, seed: int) -> list[int]:
     hasher = rensa.RMinHash(num_perm=num_perm, seed=seed)
     hasher.update(items)
-    return hasher.digest()
+    digest: list[int] = hasher.digest()
+    return digest
 
 
 def signature(text: str, settings: StorySettings = DEFAULT_SETTINGS) -> tuple[int, ...]:

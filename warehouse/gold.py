@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -115,7 +116,7 @@ def _stage_claim_clusters(
     if not lake.data_files(CLAIMS):
         return 0
     claims = parquet_relation(lake, CLAIMS)
-    (total,) = con.execute(f"SELECT count(*) FROM {claims}").fetchone()
+    (total,) = con.execute(f"SELECT count(*) FROM {claims}").fetchone() or (0,)
     count = 0
     for where in claim_id_ranges(math.ceil(total / CLAIMS_PER_PASS)):
         sql = load_sql("claim_clusters", claims=f"(SELECT * FROM {claims} WHERE {where})")
@@ -154,7 +155,7 @@ def _settle_canonicals(con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commi
     return len(rows)
 
 
-def _flip_canonical(row: dict) -> dict:
+def _flip_canonical(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "is_story_canonical": not row["is_story_canonical"]}
 
 

@@ -140,7 +140,9 @@ def _load(
     top_claims: int,
 ) -> ReportData:
     con.execute(_SCOPE, {"topic": topic, "since": since})
-    total, stories, outlets, undated, first, last = con.execute(_TOTALS).fetchone()
+    row = con.execute(_TOTALS).fetchone()
+    assert row is not None  # an aggregate without GROUP BY returns one row
+    total, stories, outlets, undated, first, last = row
     if not total:
         raise ConfigError(_nothing_in_scope(con, lake, topic, since))
     topic_days = con.execute(_TOPIC_DAYS, {"topic": topic}).fetchall()
@@ -234,7 +236,7 @@ def _nothing_in_scope(
         "(SELECT unnest(CASE WHEN len(topics) = 0 THEN ['(none)'] ELSE topics END) AS t, "
         "published_date FROM articles)",
         {"topic": topic},
-    ).fetchone()
+    ).fetchone() or (None, None)
     topics = topics or []
     if not topics:
         return f"the lake at {lake} has no articles yet: run `newslake run` first"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -166,7 +167,7 @@ class LakeState:
                 found.setdefault(key, []).append(candidates[article_id])
         return found
 
-    def remember_stories(self, rows: Sequence[dict]) -> None:
+    def remember_stories(self, rows: Sequence[dict[str, Any]]) -> None:
         """Index this batch's articles for the rest of the run (they are staged for the lake)."""
         if not rows:
             return
@@ -255,7 +256,7 @@ class LakeState:
         self.con.execute("DELETE FROM claim_keys")
         self.con.execute("DELETE FROM claim_info")
 
-    def remember_claims(self, rows: Sequence[dict]) -> None:
+    def remember_claims(self, rows: Sequence[dict[str, Any]]) -> None:
         """Make this batch's claims candidates for the rest of the run."""
         if not rows:
             return

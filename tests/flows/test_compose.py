@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shlex
 from pathlib import Path, PurePosixPath
@@ -88,6 +89,11 @@ def dockerfile_stages(text: str) -> dict[str, str]:
         m["name"]: m["base"]
         for m in re.finditer(r"^FROM\s+(?P<base>\S+)\s+AS\s+(?P<name>\S+)", text, re.M | re.I)
     }
+
+
+def stage_body(text: str, stage: str) -> str:
+    """The instructions of one stage: from its FROM line to the next."""
+    return text.split(f" AS {stage}\n", 1)[1].split("\nFROM ", 1)[0]
 
 
 def workdir(text: str) -> str:
@@ -177,21 +183,20 @@ def test_every_prefect_deploy_uses_deploy_prefect_yaml(services, dockerfile):
 
 
 def test_the_image_holds_each_deployment_entrypoint(prefect_spec, dockerfile):
-    copied = {
-        PurePosixPath(src).parts[0]
-        for line in re.findall(r"^COPY\s+(?:--\S+\s+)*(.+)$", dockerfile, re.M)
-        for src in line.split()[:-1]
-    }
+    # Entrypoints name modules of the package, which the image installs from its wheel.
+    assert re.search(r"^COPY --from=builder\s", stage_body(dockerfile, "base"), re.M)
     for deployment in prefect_spec["deployments"]:
-        path = deployment["entrypoint"].partition(":")[0]
-        assert (ROOT / path).is_file()
-        assert PurePosixPath(path).parts[0] in copied, path
+        module, _, name = deployment["entrypoint"].partition(":")
+        assert module.startswith("newslake."), deployment["entrypoint"]
+        spec = importlib.util.find_spec(module)
+        assert spec is not None and spec.origin is not None, module
+        assert f"def {name}(" in Path(spec.origin).read_text()
 
 
 def test_the_runs_start_where_the_code_and_config_are(services, prefect_spec, dockerfile):
     directory = prefect_spec["pull"][0]["prefect.deployments.steps.set_working_directory"]
     (placeholder,) = re.findall(r"\{\{\s*\$(\w+)\s*\}\}", directory["directory"])
-    home = workdir(dockerfile)
+    home = workdir(stage_body(dockerfile, "base"))
     for name in ("deploy", "worker"):
         assert environment(services[name])[placeholder] == home, name
     (config_path,) = {d["parameters"]["config_path"] for d in prefect_spec["deployments"]}
@@ -260,15 +265,38 @@ def test_ports_are_quoted_host_to_container_strings(services):
     assert "postgres" not in {n for n, s in services.items() if s.get("ports")}
 
 
-def test_the_dockerfile_installs_the_project_with_the_constraints(dockerfile):
-    assert re.search(r"^FROM python:3\.11-slim\b", dockerfile, re.M)
-    pip = re.findall(r"pip install ([^\\&\n]+)", dockerfile)
+def test_the_image_installs_only_the_wheel_its_builder_stage_makes(dockerfile):
+    stages = dockerfile_stages(dockerfile)
+    assert stages["builder"].startswith("python:3.11-slim")
+    assert stages["base"].startswith("python:3.11-slim"), "not built on top of the builder"
+    builder, base = stage_body(dockerfile, "builder"), stage_body(dockerfile, "base")
+    assert re.search(r"^RUN python -m build --wheel --outdir (\S+) \.$", builder, re.M)
+    copied = {
+        PurePosixPath(src).parts[0]
+        for line in re.findall(r"^COPY\s+(.+)$", builder, re.M)
+        for src in line.split()[:-1]
+    }
+    # src/newslake's symlinks resolve inside the build context only if their targets come too.
+    for link in (ROOT / "src" / "newslake").iterdir():
+        if link.is_symlink():
+            assert link.resolve().relative_to(ROOT).parts[0] in copied, link.name
+    assert {"src", "pyproject.toml", "README.md"} <= copied
+
+    (wheels,) = re.findall(r"^COPY --from=builder (\S+) (\S+)$", base, re.M)
+    pip = re.findall(r"pip install ([^\\&\n]+)", base)
     assert pip[0].split() == ["-U", "pip"], "pip is upgraded first"
-    assert "-c constraints.txt ." in [p.strip() for p in pip]
-    assert (ROOT / "constraints.txt").is_file()
+    assert pip[1].split() == ["-c", "constraints.txt", f"{wheels[1]}newslake-*.whl"]
     assert "prefect==3.8.8" in (ROOT / "constraints.txt").read_text().split()
+    # No sources and no build tools in the image; it runs as a user without root.
+    for line in re.findall(r"^COPY\s+(?!--from)(.+)$", base, re.M):
+        assert not {"src", "flows", "transforms", "warehouse"} & {
+            PurePosixPath(src).parts[0] for src in line.split()[:-1]
+        }, line
+    assert not re.search(r"pip install .*\bbuild\b|apt-get", base)
+    users = re.findall(r"^USER\s+(\S+)", base, re.M)
+    assert users and users[-1] == "newslake"
     for key, value in OFFLINE_ENV.items():
-        assert re.search(rf"\b{key}={value}\b", dockerfile), key
+        assert re.search(rf"\b{key}={value}\b", base), key
 
 
 @pytest.mark.parametrize("name", ["prefect-server", "deploy", "worker"])

@@ -1,3 +1,4 @@
+import importlib
 from pathlib import Path
 
 import pytest
@@ -19,13 +20,17 @@ def test_prefect_yaml_declares_each_deployment_as_serve_does(expected):
     assert declared["concurrency_limit"] == expected.concurrency_limit == 1
 
 
-def test_prefect_yaml_entrypoints_name_flows():
+def test_prefect_yaml_entrypoints_name_flows_by_module():
+    from prefect.flows import Flow, load_flow_from_entrypoint
+
     spec = yaml.safe_load(DEPLOY.read_text())
     assert sorted(d["name"] for d in spec["deployments"]) == sorted(d.name for d in DEPLOYMENTS)
     for deployment in spec["deployments"]:
-        path, _, name = deployment["entrypoint"].partition(":")
-        assert (DEPLOY.parents[1] / path).is_file()
-        assert f"def {name}(" in (DEPLOY.parents[1] / path).read_text()
+        module, _, name = deployment["entrypoint"].partition(":")
+        assert module.startswith("newslake.flows.") and not module.endswith(".py"), module
+        flow = load_flow_from_entrypoint(deployment["entrypoint"], use_placeholder_flow=False)
+        assert isinstance(flow, Flow)
+        assert flow is getattr(importlib.import_module(module), name)
 
 
 def test_the_deployment_builds_with_its_cron_and_limit(prefect_backend):
