@@ -139,7 +139,14 @@ async def _walk(
             if depth == 0:
                 found.pages.append(page_from(response, label, run))
             continue
-        entries += listing.entries
+        for entry in listing.entries:
+            try:
+                canonical_url(entry.url)
+            except ValueError as exc:  # e.g. 'http://[::1' or a port over 65535
+                error = FetchError(f"listed URL cannot be parsed: {exc}")
+                found.log.append(FetchLogRow.from_error(entry.url, label, error, run))
+            else:
+                entries.append(entry)
         if depth < MAX_SITEMAP_DEPTH:
             queue += [(child, depth + 1) for child in listing.sitemaps]
     return entries
