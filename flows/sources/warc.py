@@ -252,7 +252,10 @@ class _ArchiveReader:
     def _unreadable(
         self, offset: int, size: int, problem: str, exc: Exception | None = None
     ) -> tuple[str, WarcItem]:
-        detail = f" ({str(exc).strip().splitlines()[0]})" if exc and str(exc).strip() else ""
+        if isinstance(exc, ArchiveLoadFailed | StatusAndHeadersParserException):
+            detail = f" ({str(exc).strip().splitlines()[0]})" if str(exc).strip() else ""
+        else:  # warcio's own slip on a malformed header block says nothing useful
+            detail = " (malformed record headers)" if exc else ""
         error = CorruptArchive(
             f"reading stopped at byte {offset} of {size}: {problem}{detail}; "
             f"{size - offset} bytes not read"
