@@ -223,10 +223,17 @@ def _article_lines(tree: lxml_html.HtmlElement, url: str) -> list[str]:
     strict = _trafilatura_lines(tree, url, favor_precision=True, fast=True)
     if sum(map(len, strict)) >= _SHORT_EXTRACTION:
         return strict
-    fuller = _trafilatura_lines(tree, url)
-    if sum(map(_words, strict)) < _PRECISE_SHARE * sum(map(_words, fuller)):
+    return precise_or_fuller(strict, _trafilatura_lines(tree, url))
+
+
+def precise_or_fuller(precise: list[str], fuller: list[str]) -> list[str]:
+    """The precise pass's lines, or the fuller pass's when the precise ones cut the article.
+
+    Cut: the precise lines hold less than `_PRECISE_SHARE` of the fuller lines' words.
+    """
+    if sum(map(_words, precise)) < _PRECISE_SHARE * sum(map(_words, fuller)):
         return fuller
-    return strict
+    return precise
 
 
 def _trafilatura_lines(tree: lxml_html.HtmlElement, url: str, **options: bool) -> list[str]:

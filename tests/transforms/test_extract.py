@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from newslake.transforms.errors import ExtractError
-from newslake.transforms.extract import extract_page
+from newslake.transforms.extract import extract_page, precise_or_fuller
 from newslake.transforms.records import Page, RunInfo
 
 RUN = RunInfo("test", datetime(2026, 3, 10, tzinfo=UTC))
@@ -249,3 +249,20 @@ def test_a_control_character_in_the_page_does_not_lose_the_article():
     result = extract(page_html(*paras(BODY[0].replace(" after", "\x07 after"), *BODY[1:])))
     assert BODY[0] in result.text
     assert BODY[4] in result.text
+
+
+# --- the precise pass can only remove furniture: a fuller pass wins when it cut the article -------
+
+
+def test_a_precise_pass_that_kept_a_fragment_gives_way_to_the_fuller_pass():
+    fragment = ["March 4, 2026"]
+    assert precise_or_fuller(fragment, [fragment[0], *BODY]) == [fragment[0], *BODY]
+
+
+def test_a_precise_pass_that_dropped_only_furniture_is_kept():
+    fuller = [*BODY, "Share this story", "Subscribe to the Port Avery Post for daily news."]
+    assert precise_or_fuller(BODY, fuller) == BODY
+
+
+def test_nothing_from_either_pass_is_nothing():
+    assert precise_or_fuller([], []) == []
