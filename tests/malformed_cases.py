@@ -463,21 +463,8 @@ CASES = FEEDS + SITEMAPS + ROBOTS + ARCHIVES
 # KNOWN_GAPS: cases that end with no fetch_log row at all; the run must still exit cleanly.
 # KNOWN_CRASHES: cases that crash `newslake run`, so the test leaves them out of its run.
 # Remove a case from either once it is fixed.
-_NO_ROW = "a listing that gives no URL leaves no row saying so"
-KNOWN_GAPS: dict[str, str] = {
-    "feed-cut-in-link": _NO_ROW + " (an ill-formed feed is not reported)",
-    "feed-no-items": _NO_ROW,
-    "feed-item-without-link": _NO_ROW + " (the item without a link is lost)",
-    "feed-atom-link-without-href": _NO_ROW + " (the entry without a link is lost)",
-    "sitemap-empty-urlset": _NO_ROW,
-    "sitemap-empty-loc": _NO_ROW + " (the empty <loc> is lost)",
-    "sitemap-index-lists-itself": _NO_ROW + " (the loop is not reported)",
-    "sitemap-index-holding-urls": _NO_ROW + " (<url> entries in an index are dropped)",
-}
-KNOWN_CRASHES: dict[str, str] = {
-    "feed-control-chars-in-link": "httpx.InvalidURL escapes Fetcher._request in "
-    "flows/sources/http.py for a listed URL with a control character"
-}
+KNOWN_GAPS: dict[str, str] = {}
+KNOWN_CRASHES: dict[str, str] = {}
 
 
 def write_archive(case: Case, directory: Path, base: str) -> Path:

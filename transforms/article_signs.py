@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from lxml import html as lxml_html
 
@@ -55,7 +56,7 @@ def _is_article_type(kind: object) -> bool:
     return any(isinstance(k, str) and k.rsplit("/", 1)[-1].lower() in _ARTICLE_TYPES for k in kinds)
 
 
-def _ld_objects(tree: lxml_html.HtmlElement) -> Iterator[dict]:
+def _ld_objects(tree: lxml_html.HtmlElement) -> Iterator[dict[str, Any]]:
     """The page's top-level JSON-LD objects and the members of their @graph."""
     for script in tree.xpath(_LD_SCRIPTS):
         try:
@@ -65,7 +66,7 @@ def _ld_objects(tree: lxml_html.HtmlElement) -> Iterator[dict]:
         yield from _objects(data)
 
 
-def _objects(data: object) -> Iterator[dict]:
+def _objects(data: object) -> Iterator[dict[str, Any]]:
     if isinstance(data, list):
         for item in data:
             yield from _objects(item)

@@ -33,7 +33,7 @@ class ReadError(FetchError):
 
 
 class EmptyInput(FetchError):
-    """A file or response with no bytes in it."""
+    """A file or response with no bytes in it, or a feed or sitemap that lists nothing."""
 
     outcome = "empty"
 

@@ -177,7 +177,9 @@ def _article_times(tree: lxml_html.HtmlElement) -> list[str]:
     return [value for _distance, _order, value in sorted(found)]
 
 
-def _in_other_item(ancestors: list[lxml_html.HtmlElement], home) -> bool:
+def _in_other_item(
+    ancestors: list[lxml_html.HtmlElement], home: lxml_html.HtmlElement | None
+) -> bool:
     """Whether an element with these ancestors sits in a comment, related item, navigation or
     embedded post, or in a list, aside or footer outside the headline's article."""
     in_home = home is None or any(a is home for a in ancestors)
@@ -212,9 +214,10 @@ def parse_stated_date(value: str) -> tuple[datetime, int | None] | None:
         try:
             parsed = datetime.combine(date.fromisoformat(value[:10]), time())
         except ValueError:
-            parsed = _rfc_2822(stated)
-            if parsed is None:
+            from_rfc = _rfc_2822(stated)
+            if from_rfc is None:
                 return None
+            parsed = from_rfc
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC), None
     offset = parsed.utcoffset()

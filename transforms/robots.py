@@ -49,10 +49,15 @@ class RobotsPolicy:
         return self.parser.crawl_delay(self.group)
 
 
+def _leading_token(text: str) -> str:
+    match = _TOKEN.match(text)
+    return match[0] if match else ""
+
+
 def product_token(user_agent: str) -> str:
     """The product token of a User-Agent string ("newslake/0.1 (+url)" -> "newslake"),
     lower-cased; raises ValueError when it does not start with one."""
-    token = _TOKEN.match(user_agent.strip())[0]
+    token = _leading_token(user_agent.strip())
     if not token:
         raise ValueError(f"user agent {user_agent!r} does not start with a product token")
     return token.lower()
@@ -103,7 +108,7 @@ def _prepared_lines(text: str) -> tuple[list[str], set[str]]:
         agent = _AGENT_LINE.match(line)
         if agent:
             value = agent[1].strip()
-            name = _TOKEN.match(value)[0].lower() or ("*" if value.startswith("*") else "")
+            name = _leading_token(value).lower() or ("*" if value.startswith("*") else "")
             agents.add(name)
             line = f"User-agent: {name}"
         else:

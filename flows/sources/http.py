@@ -20,6 +20,7 @@ from newslake.flows.settings import FetchSettings
 from newslake.flows.sources.pinning import PinnedTransport, Pins, Resolver, system_resolver
 from newslake.transforms.errors import (
     BadContentType,
+    BadUrl,
     BlockedAddress,
     ConnectionFailed,
     FetchError,
@@ -211,15 +212,15 @@ class Fetcher:
     async def _request(self, url: str, headers: dict[str, str], truncate: int) -> _Raw:
         try:
             async with self.client.stream("GET", url, headers=headers) as response:
-                return await _read(
-                    response, self.settings.max_body_bytes, self.types, truncate
-                )
+                return await _read(response, self.settings.max_body_bytes, self.types, truncate)
         except httpx.TimeoutException as exc:
             raise FetchTimeout(f"timed out: {type(exc).__name__}") from None
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             raise ConnectionFailed(f"{type(exc).__name__}: {exc or 'connection broken'}") from None
         except httpx.HTTPError as exc:
             raise ConnectionFailed(f"{type(exc).__name__}: {exc}") from None
+        except httpx.InvalidURL as exc:  # e.g. a control character in a listed URL
+            raise BadUrl(f"not a URL httpx can request: {exc}") from None
 
     def _host_turn(self, url: str) -> _HostTurn:
         """Wait for a free slot and the minimum delay for url's host."""
@@ -348,10 +349,7 @@ class _Raw:
 
 
 async def _read(
-    response: httpx.Response,
-    max_bytes: int,
-    types: tuple[str, ...] = TEXT_TYPES,
-    truncate: int = 0,
+    response: httpx.Response, max_bytes: int, types: tuple[str, ...] = TEXT_TYPES, truncate: int = 0
 ) -> _Raw:
     """Headers and the decoded body, refusing what is too large or not of the accepted types;
     with truncate, any type, and only the first truncate bytes (the rest is not read)."""
@@ -426,7 +424,8 @@ def gunzip(body: bytes, max_bytes: int) -> bytes | None:
         decoder.feed(body)
     except ConnectionFailed:
         return None
-    return decoder.finish() if decoder.inflater.eof else None
+    complete = decoder.inflater is not None and decoder.inflater.eof
+    return decoder.finish() if complete else None
 
 
 def _media_type(header: str | None) -> tuple[str | None, str | None]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 
 import httpcore
 import httpx
@@ -16,6 +16,10 @@ import httpx
 # (host as httpx sends it: lower case, IDNA; port) -> the checked addresses, in order
 Pins = dict[tuple[str, int], list[str]]
 Resolver = Callable[[str, int], Awaitable[list[str]]]
+# httpcore's socket option shapes (setsockopt arguments)
+SocketOption = (
+    tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
+)
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -37,7 +41,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: object = None,
+        socket_options: Iterable[SocketOption] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         addresses = self.pins.get((host, port))
         if not addresses:
@@ -50,9 +54,15 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc
+        assert error is not None  # addresses is not empty
         raise error
 
-    async def connect_unix_socket(self, path: str, *args: object, **kwargs: object) -> None:
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[SocketOption] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError("unix sockets are not fetched")
 
     async def sleep(self, seconds: float) -> None:
@@ -100,7 +110,8 @@ class PinnedTransport(httpx.AsyncBaseTransport):
 
 
 class _Body(httpx.AsyncByteStream):
-    def __init__(self, stream: AsyncIterator[bytes]) -> None:
+    def __init__(self, stream: Iterable[bytes] | AsyncIterable[bytes]) -> None:
+        assert isinstance(stream, AsyncIterable)  # an async pool gives async streams
         self.stream = stream
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -109,8 +120,10 @@ class _Body(httpx.AsyncByteStream):
                 yield chunk
 
     async def aclose(self) -> None:
-        with _as_httpx_errors():
-            await self.stream.aclose()
+        close = getattr(self.stream, "aclose", None)
+        if close is not None:
+            with _as_httpx_errors():
+                await close()
 
 
 @contextlib.contextmanager

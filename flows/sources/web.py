@@ -25,6 +25,7 @@ from newslake.transforms.errors import (
     BadContentType,
     BadUrl,
     ConfigError,
+    EmptyInput,
     FetchError,
     ListingError,
     NotFollowed,
@@ -188,6 +189,11 @@ async def _walk(
             log(listed, error)
         if listing.problem is not None:
             log(url, listing.problem)
+        elif listing.kind not in ("page", "robots") and not (
+            listing.entries or listing.sitemaps or listing.rejects
+        ):
+            kind = listing.kind.replace("_", " ")
+            log(url, EmptyInput(f"the {kind} ({listing.format}) lists no URLs"))
         entries += listing.entries
         follow(listing.sitemaps, depth + 1)
         if listing.kind != "page" or role == "home":
