@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from protego import Protego
 
@@ -35,6 +35,8 @@ class RobotsPolicy:
 
     def allows(self, url: str) -> bool:
         """Whether url (absolute, as it will be requested) may be fetched."""
+        if urlsplit(url).path == "/robots.txt":  # RFC 9309 §2.2.2: implicitly allowed
+            return True
         if self.refusal is not None:
             return False
         if self.parser is None or self.group is None:

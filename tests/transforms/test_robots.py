@@ -83,3 +83,10 @@ def test_invalid_bytes_do_not_stop_the_parse():
 
 def test_robots_txt_itself_is_always_allowed():
     assert parse_robots(b"User-agent: *\nDisallow: /\n", "x").allows(SITE + "/robots.txt")
+
+
+def test_robots_txt_itself_is_implicitly_allowed():
+    policy = parse_robots(b"User-agent: *\nDisallow: /\n", "newslake/1.0")
+    assert policy.allows("https://example.org/robots.txt")
+    assert not policy.allows("https://example.org/robots.txt.bak")
+    assert not policy.allows("https://example.org/")
