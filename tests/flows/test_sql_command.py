@@ -63,7 +63,7 @@ def lake(tmp_path_factory) -> Path:
             [
                 article(0, "Gazette", authors=["Ann Lee", "Bo Kim"], topics=["strike"]),
                 article(1, "Gazette", authors=[], topics=[]),
-                article(2, None, published_at=None, title=None),
+                article(2, None, published_at=None, published_day=None, title=None),
             ],
         )
         commit.add("fetch_log", [filler(TABLES["fetch_log"], i) for i in range(2)])
