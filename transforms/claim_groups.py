@@ -22,6 +22,7 @@ from newslake.transforms.claims import (
     ClaimText,
     PairModel,
     claim_scores,
+    embedding,
     figure_anchored,
     idf_of,
     prepare,
@@ -205,7 +206,7 @@ class ClaimIndex:
         refs = [ref for ref in refs if _worth_scoring(text, prepared[ref])]
         if text.vector is None or not refs:
             return refs[:MAX_CANDIDATES]
-        cosines = np.stack([prepared[ref].vector for ref in refs]) @ text.vector
+        cosines = np.stack([embedding(prepared[ref]) for ref in refs]) @ text.vector
         order = np.argsort(-cosines, kind="stable")[:MAX_CANDIDATES]
         return [refs[i] for i in order if cosines[i] >= MIN_COSINE]
 

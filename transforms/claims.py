@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
@@ -113,7 +113,8 @@ class PairModel:
     def probability(self, values: np.ndarray) -> np.ndarray:
         """P(same claim) for rows of feature values (in `features` order)."""
         z = ((expand(values) - self.mean) / self.scale) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-z))
+        probabilities: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+        return probabilities
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -158,7 +159,8 @@ def prepare(
     sentence) saves finding the figures again."""
     sentences = [fold_chars(s) for s in sentences]
     tokens = [_tokens(s) for s in sentences]
-    vectors = words = None
+    vectors: np.ndarray | None = None
+    words: list[np.ndarray] | None = None
     if semantic:
         embedder = default_embedder()
         vectors = embedder.embed(sentences)
@@ -169,7 +171,7 @@ def prepare(
         _claim_text(
             toks,
             vectors[i] if vectors is not None else None,
-            words and words[i],
+            words[i] if words is not None else None,
             find_anchors(sentence, content_stems, quantities[i] if quantities else None),
         )
         for i, (sentence, toks) in enumerate(zip(sentences, tokens, strict=True))
@@ -228,7 +230,8 @@ def pair_features(a: ClaimText, b: ClaimText) -> dict[str, float]:
     }
     if a.vector is not None and b.vector is not None:
         features["embedding_cosine"] = float(a.vector @ b.vector)
-        forward, backward = _alignment(a.words, b.words)
+        (a_words, a_weighted), (b_words, b_weighted) = _word_vectors(a), _word_vectors(b)
+        forward, backward = _alignment(a_words, b_words)
         ahead = float(forward.sum()) / len(forward) if len(forward) else 0.0
         behind = float(backward.sum()) / len(backward) if len(backward) else 0.0
         features["alignment_mean"] = (ahead + behind) / 2
@@ -243,7 +246,7 @@ def pair_features(a: ClaimText, b: ClaimText) -> dict[str, float]:
         kept_a = content_common.union(a.word_list).difference(lost_a)
         kept_b = content_common.union(b.word_list).difference(lost_b)
         features |= _remainder("unaligned", a, b, kept_a, kept_b)
-        features["weighted_cosine"] = float(a.weighted @ b.weighted)
+        features["weighted_cosine"] = float(a_weighted @ b_weighted)
     return features
 
 
@@ -344,9 +347,25 @@ def _content_words(tokens: list[tuple[str, str]]) -> dict[str, str]:
     return {word.casefold(): stem for stem, word in tokens if _is_content(stem)}
 
 
-def _word_matrix(tokens: list[tuple[str, str]], table: dict[str, np.ndarray], dims: int):
+def _word_matrix(
+    tokens: list[tuple[str, str]], table: dict[str, np.ndarray], dims: int
+) -> np.ndarray:
     rows = [table[word] for word in _content_words(tokens)]
     return np.array(rows, dtype=np.float32) if rows else np.zeros((0, dims), np.float32)
+
+
+def embedding(text: ClaimText) -> np.ndarray:
+    """The sentence's embedding; ValueError for one prepared with `semantic=False`."""
+    if text.vector is None:
+        raise ValueError("sentence prepared without embeddings (semantic=False)")
+    return text.vector
+
+
+def _word_vectors(text: ClaimText) -> tuple[np.ndarray, np.ndarray]:
+    """(words, weighted) of a sentence that has an embedding: `prepare` sets all three."""
+    if text.words is None or text.weighted is None:
+        raise ValueError("sentence has an embedding but no word vectors")
+    return text.words, text.weighted
 
 
 def _alignment(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -390,10 +409,11 @@ def _longest_run(sequence: tuple[str, ...], kept: frozenset[str]) -> int:
 def _weighted_vector(word_list: tuple[str, ...], words: np.ndarray) -> np.ndarray:
     """Unit IDF-weighted mean of the content word vectors: the rare words' direction."""
     vector = np.array([idf_of(stem) for stem in word_list], np.float32) @ words
-    return vector / (np.linalg.norm(vector) or 1.0)
+    unit: np.ndarray = vector / (np.linalg.norm(vector) or 1.0)
+    return unit
 
 
-def _weight(words) -> float:
+def _weight(words: Iterable[str]) -> float:
     """Sum of the words' inverse document frequencies (rare words weigh more)."""
     idf, default = _idf()
     return sum(idf.get(word, default) for word in words)
@@ -423,5 +443,5 @@ def _ngram_precision(a: tuple[str, ...], b: tuple[str, ...], n: int = 3) -> floa
     return sum(g in theirs for g in grams) / len(grams)
 
 
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+def _jaccard(a: frozenset[Hashable], b: frozenset[Hashable]) -> float:
     return len(a & b) / (len(a | b) or 1)

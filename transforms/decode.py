@@ -135,9 +135,11 @@ _SINGLE_BYTE = {"IBM866", "macintosh", "x-mac-cyrillic"} | {
 _X_USER_DEFINED = {byte: 0xF780 + byte - 0x80 for byte in range(0x80, 0x100)}
 
 
-def _bytes_as_c1(error: UnicodeDecodeError) -> tuple[str, int]:
+def _bytes_as_c1(error: UnicodeError) -> tuple[str, int]:
     # The standard's windows-* indexes give the bytes 0x80-0x9F that Python's tables leave
     # out (0x81 in windows-1252, …) the control code point of the same number.
+    if not isinstance(error, UnicodeDecodeError):  # a decoding handler only
+        raise error
     byte = error.object[error.start]
     return chr(byte) if 0x80 <= byte <= 0x9F else "\ufffd", error.start + 1
 
@@ -174,8 +176,8 @@ def sniff_encoding(
     for bom, name in _BOMS:
         if body.startswith(bom):
             return name, "bom"
-    if name := encoding_for_label(declared):
-        return name, "http"
+    if http_name := encoding_for_label(declared):
+        return http_name, "http"
     if found := prescan(body[:PRESCAN_BYTES]):
         return found
     if _is_utf8(body):

@@ -149,26 +149,27 @@ def fill_gaps(extracted: Extracted, entry: Entry | None) -> Extracted:
     """
     if entry is None:
         return extracted
-    dated = extracted.published_at is None and entry.published_at is not None
     access = extracted.access
     if access == FULL and entry.summary:
         access = judge_access(extracted.word_count, summary_words=word_count(entry.summary))
-    return replace(
+    filled = replace(
         extracted,
         title=extracted.title or entry.title,
         authors=extracted.authors or entry.authors,
         access=access,
-        **(
-            {
-                "published_at": entry.published_at,
-                "published_offset_minutes": entry.published_offset,
-                "published_day": local_day(entry.published_at, entry.published_offset),
-                "date_source": "feed",
-                "date_confidence": "low",
-                "date_candidates": (*extracted.date_candidates, _listing_date(entry)),
-            }
-            if dated
-            else {}
+    )
+    if extracted.published_at is not None or entry.published_at is None:
+        return filled
+    return replace(
+        filled,
+        published_at=entry.published_at,
+        published_offset_minutes=entry.published_offset,
+        published_day=local_day(entry.published_at, entry.published_offset),
+        date_source="feed",
+        date_confidence="low",
+        date_candidates=(
+            *extracted.date_candidates,
+            _listing_date(entry.published_at, entry.published_offset),
         ),
     )
 
@@ -195,13 +196,17 @@ def blocked_extraction(entry: Entry, source: str) -> Extracted:
         content_hash=content_hash(text),
         date_source="feed" if entry.published_at else None,
         date_confidence="low" if entry.published_at else "none",
-        date_candidates=(_listing_date(entry),) if entry.published_at else (),
+        date_candidates=(
+            (_listing_date(entry.published_at, entry.published_offset),)
+            if entry.published_at
+            else ()
+        ),
         access=BLOCKED,
     )
 
 
-def _listing_date(entry: Entry) -> DateCandidate:
-    return DateCandidate("feed", entry.published_at, offset=entry.published_offset)
+def _listing_date(published_at: datetime, offset: int | None) -> DateCandidate:
+    return DateCandidate("feed", published_at, offset=offset)
 
 
 def _wide_encoding(first: bytes) -> str | None:
@@ -211,12 +216,13 @@ def _wide_encoding(first: bytes) -> str | None:
     if len(first) < 4:
         return None
     zeros = tuple(b == 0 for b in first)
-    return {
+    by_zeros: dict[tuple[bool, ...], str] = {
         (True, True, True, False): "utf-32-be",
         (False, True, True, True): "utf-32-le",
         (True, False, True, False): "utf-16-be",
         (False, True, False, True): "utf-16-le",
-    }.get(zeros)
+    }
+    return by_zeros.get(zeros)
 
 
 def _root_name(text: bytes) -> str | None:
@@ -280,6 +286,7 @@ def _feed_listing(text: bytes, url: str, charset: str | None, root_format: str) 
 
 def _sitemap_listing(text: bytes, url: str, root: str) -> Listing:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
+    failure: str | None
     try:
         tree = etree.fromstring(text, parser)
     except etree.XMLSyntaxError as exc:
@@ -304,8 +311,11 @@ def _sitemap_listing(text: bytes, url: str, root: str) -> Listing:
     return Listing(kind, entries, children, "xml", problem, rejects)
 
 
-def _sitemap_entries(tree: etree._Element, base: str):
-    entries, rejects = [], []
+def _sitemap_entries(
+    tree: etree._Element, base: str
+) -> tuple[tuple[Entry, ...], tuple[tuple[str, FetchError], ...]]:
+    entries: list[Entry] = []
+    rejects: list[tuple[str, FetchError]] = []
     for index, url in enumerate(tree.iter("{*}url"), 1):
         loc = _child_text(url, "loc")
         if not loc:
@@ -339,12 +349,13 @@ def _text_listing(text: str, url: str) -> Listing:
         return Listing("page")
     if _ROBOTS_LINE.match(significant[0]):
         named = [m.group(1) for line in lines if (m := _SITEMAP_LINE.match(line))]
-        sitemaps, rejects = _resolve_all(named, url, "robots.txt Sitemap")
-        return Listing("robots", sitemaps=sitemaps, format="robots", rejects=rejects)
+        sitemaps, refused = _resolve_all(named, url, "robots.txt Sitemap")
+        return Listing("robots", sitemaps=sitemaps, format="robots", rejects=refused)
     urls = sum(1 for line in significant if _URL_LINE.match(line))
     if not _URL_LINE.match(significant[0]) or urls * 2 < len(significant):
         return Listing("page")
-    entries, rejects = [], []
+    entries: list[Entry] = []
+    rejects: list[tuple[str, FetchError]] = []
     for number, line in enumerate(lines, 1):
         if not line or line.startswith("#"):
             continue
@@ -365,7 +376,8 @@ def _resolve_all(
     references: list[str | None], base: str, what: str
 ) -> tuple[tuple[str, ...], tuple[tuple[str, FetchError], ...]]:
     """Each reference resolved against base, or a reject saying why it cannot be."""
-    resolved, rejects = [], []
+    resolved: list[str] = []
+    rejects: list[tuple[str, FetchError]] = []
     for reference in references:
         if not reference:
             rejects.append((base, ListingError(f"{what} without a URL")))

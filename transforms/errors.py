@@ -61,6 +61,8 @@ class ExtractError(NewslakeError):
     """A page with no extractable article; it becomes a `parse_error` fetch_log row."""
 
     outcome = "parse_error"
+    encoding: str | None = None  # what the page's bytes were read in, once decoded
+    encoding_rule: str | None = None  # the sniffing rule that chose it (decode.RULES)
 
 
 class LakeError(NewslakeError):

@@ -10,6 +10,7 @@ import trafilatura
 from htmldate import find_date
 from lxml import etree
 from lxml import html as lxml_html
+from trafilatura.settings import Document
 
 from newslake.transforms.access import PaywallSigns, judge_access
 from newslake.transforms.article_signs import article_sign
@@ -143,7 +144,12 @@ def _extracted(
     paywall: PaywallSigns | None = None,
     summary: str | None = None,
     sign: str | None = None,
-    **meta,
+    *,
+    canonical_url: str | None,
+    title: str | None,
+    authors: tuple[str, ...],
+    language: str | None,
+    site_name: str | None,
 ) -> Extracted:
     """The record for a page whose body passes the checks; ExtractError if it does not.
 
@@ -159,12 +165,17 @@ def _extracted(
         )
     if not any(map(is_prose, paragraphs)):
         raise ExtractError("no running text, only short lines (an index or navigation page?)")
-    language = meta["language"] or detect_language(body)
+    language = language or detect_language(body)
     fingerprint = fingerprint_text(body)  # for the exact and the near-duplicate keys
     return Extracted(
         page_id=page.page_id,
         url=page.url,
         source=page.source,
+        canonical_url=canonical_url,
+        title=title,
+        authors=authors,
+        language=language,
+        site_name=site_name,
         text=body,
         word_count=words,
         content_hash=fingerprint_hash(fingerprint),
@@ -177,7 +188,6 @@ def _extracted(
         is_updated=dates.is_updated,
         date_candidates=dates.candidates,
         access=judge_access(words, paywall, word_count(summary) if summary else 0),
-        **{**meta, "language": language},
     )
 
 
@@ -236,12 +246,20 @@ def precise_or_fuller(precise: list[str], fuller: list[str]) -> list[str]:
     return precise
 
 
-def _trafilatura_lines(tree: lxml_html.HtmlElement, url: str, **options: bool) -> list[str]:
+def _trafilatura_lines(
+    tree: lxml_html.HtmlElement, url: str, *, favor_precision: bool = False, fast: bool = False
+) -> list[str]:
     """trafilatura's text of the page, one block per line; [] when it finds none."""
     doc = trafilatura.bare_extraction(
-        tree, url=url, include_comments=False, with_metadata=False, **options
+        tree,
+        url=url,
+        include_comments=False,
+        with_metadata=False,
+        favor_precision=favor_precision,
+        fast=fast,
     )
-    return doc.text.splitlines() if doc is not None and doc.text else []
+    # A Document, or None; a dict only with as_dict=True.
+    return doc.text.splitlines() if isinstance(doc, Document) and doc.text else []
 
 
 def _paragraphs(lines: list[str]) -> list[str]:

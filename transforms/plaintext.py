@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -198,7 +199,7 @@ def _strip_markdown(lines: list[str]) -> tuple[list[str], str | None]:
     return out, heading
 
 
-def _front_matter_pairs(block: str):
+def _front_matter_pairs(block: str) -> Iterator[tuple[str, str]]:
     for line in block.splitlines():
         key, sep, value = line.partition(":")
         if sep and value.strip():

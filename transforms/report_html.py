@@ -131,7 +131,9 @@ def vega_script() -> str:
     """The Vega, Vega-Lite and vega-embed JavaScript bundled by vl-convert, as one script."""
     import vl_convert
 
-    return vl_convert.javascript_bundle()
+    # The stub marks `snippet` required; the function's signature is (snippet=None, vl_version=None)
+    # and None means the default snippet (vl-convert-python 1.9).
+    return vl_convert.javascript_bundle()  # type: ignore[call-arg]
 
 
 def chart_specs(data: ReportData) -> dict[str, dict[str, Any]]:
@@ -449,7 +451,7 @@ def _timeline_chart(claims: list[ClaimRow], days: list[ClaimDay]) -> dict[str, A
 
 def _spread_chart(claims: list[ClaimRow], spreads: list[FigureSpread]) -> dict[str, Any] | None:
     labels = _claim_labels(claims)
-    values = []
+    values: list[dict[str, Any]] = []  # Vega-Lite data rows
     for s in spreads:
         if s.claim_id not in labels:
             continue
