@@ -188,7 +188,7 @@ def _coerce(hint: Any, value: Any, where: str) -> Any:
     if origin in (types.UnionType, typing.Union):
         options = [a for a in typing.get_args(hint) if a is not type(None)]
         return None if value is None else _coerce(options[0], value, where)
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if isinstance(value, str):  # a bare string names the first field, e.g. a source path
             value = {dataclasses.fields(hint)[0].name: value}
         return _build(hint, value, f"{where}.")
