@@ -62,7 +62,8 @@ class RunRecorder:
         self.stored_pages: set[str] = set()
         self.touched_dates: set[date | None] = set()  # article partitions this run changes
         self._story_keys: dict[str, list[Candidate]] = {}  # band key -> candidates, per batch
-        self._band_keys: dict[str, list[str]] = {}  # page_id -> its text's band keys, per batch
+        # page_id -> its text's band keys, per batch
+        self._band_keys: dict[str | None, list[str]] = {}
 
     def log(self, rows: Sequence[FetchLogRow], entries: dict[str, Entry] | None = None) -> None:
         """Stage fetch_log rows and count their outcomes.
@@ -86,16 +87,17 @@ class RunRecorder:
         if not stubs:
             return list(rows)
         by_id, _ = self.state.find([article_key(s)[0] for s in stubs.values()], [])
-        articles, logged = [], []
+        articles: list[Article] = []
+        logged = []
         for row in rows:
             stub = stubs.get(row.url)
             if stub is not None:
                 decision = self._decide(stub, by_id, {})
                 row = replace(row, article_id=decision.article_id)
-                if decision.outcome == "ok":
+                if decision.outcome == "ok" and decision.article is not None:  # ok has an article
                     articles.append(decision.article)
                     self.touched_dates.add(stub.published_day)
-                    self._remember(decision, by_id, {})
+                    self._remember(decision.article, by_id, {})
             logged.append(row)
         self.commit.add("articles", map(_row, articles))
         self.state.remember(articles)
@@ -151,7 +153,7 @@ class RunRecorder:
         )
         indexed: list[dict] = []
         logs: list[FetchLogRow] = []
-        articles = []
+        articles: list[Article] = []
         placed: list[Placed] = []
         for page, result in zip(pages, results, strict=True):
             if isinstance(result, NewslakeError):
@@ -172,7 +174,8 @@ class RunRecorder:
                     decoded=result,
                 )
             )
-            if decision.article is None:
+            article = decision.article
+            if article is None:
                 continue
             if decision.outcome == "updated":
                 old_file = self.state.file_of(decision.article_id)
@@ -180,17 +183,13 @@ class RunRecorder:
                     archive = ("article_versions", self._version_row)
                     self.commit.remove("articles", old_file, [decision.article_id], archive)
                     self.touched_dates.add(partition_value(old_file))
-            self.touched_dates.add(decision.article.published_day)
-            if self.first_seen and decision.article.article_id in self.first_seen:
-                article = decision.article
-                decision = replace(
-                    decision,
-                    article=replace(article, first_seen_at=self.first_seen[article.article_id]),
-                )
-            articles.append(decision.article)
-            placed.append((decision.article, decision.outcome == "updated"))
-            indexed += self._index_story(decision.article, result)
-            self._remember(decision, by_id, by_hash)
+            self.touched_dates.add(article.published_day)
+            if self.first_seen and article.article_id in self.first_seen:
+                article = replace(article, first_seen_at=self.first_seen[article.article_id])
+            articles.append(article)
+            placed.append((article, decision.outcome == "updated"))
+            indexed += self._index_story(article, result)
+            self._remember(article, by_id, by_hash)
         self.commit.add("articles", map(_row, articles))
         self.commit.add("story_index", indexed)
         self.state.remember_stories(indexed)
@@ -243,11 +242,12 @@ class RunRecorder:
         """The story_index row for an article, made visible to the rest of its batch."""
         if not ex.signature:
             return []
+        keys = self._band_keys[ex.page_id]
         row = {
             "article_id": article.article_id,
             "story_id": article.story_id,
             "published_at": article.published_at,
-            "band_keys": self._band_keys[ex.page_id],
+            "band_keys": keys,
             "signature": list(ex.signature),
             "indexed_at": self.run.started_at,
             "run_id": self.run.run_id,
@@ -255,13 +255,14 @@ class RunRecorder:
         candidate = Candidate(
             article.story_id, ex.signature, article.published_at, article.article_id
         )
-        for key in row["band_keys"]:
+        for key in keys:
             self._story_keys.setdefault(key, []).append(candidate)
         return [row]
 
-    def _remember(self, decision: Decision, by_id, by_hash) -> None:
+    def _remember(self, a: Article, by_id, by_hash) -> None:
         """Make an article visible to the rest of its own batch."""
-        a = decision.article
+        # decide() always dates an article it places: first_seen_at is never None here
+        assert a.first_seen_at is not None
         known = KnownArticle(
             a.article_id,
             a.content_hash,
