@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from prefect import Flow
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,28 +56,31 @@ def serve_all(
     They all write the lake: its lock keeps them apart, a run waiting for the other.
     """
     from prefect import serve
+    from prefect.deployments.runner import RunnerDeployment
 
     from newslake.flows.ingest import ingest
     from newslake.flows.maintenance import compact_lake, reprocess_lake
 
     common = {"config_path": config_path, "lake": lake}
-    flows = {
+    flows: dict[str, tuple[Flow[..., Any], dict[str, Any]]] = {
         INGEST.name: (ingest, {**common, "sources": sources}),
         COMPACT.name: (compact_lake, common),
         REPROCESS.name: (reprocess_lake, common),
     }
-    deployments = []
+    deployments: list[RunnerDeployment] = []
     for spec in DEPLOYMENTS:
         entry, parameters = flows[spec.name]
-        deployments.append(
-            entry.to_deployment(
-                name=spec.name,
-                cron=None if interval else spec.cron,
-                interval=interval if spec.cron else None,
-                description=spec.description,
-                tags=list(spec.tags),
-                concurrency_limit=spec.concurrency_limit,
-                parameters={k: v for k, v in parameters.items() if v is not None},
-            )
+        deployment = entry.to_deployment(
+            name=spec.name,
+            cron=None if interval else spec.cron,
+            interval=interval if spec.cron else None,
+            description=spec.description,
+            tags=list(spec.tags),
+            concurrency_limit=spec.concurrency_limit,
+            parameters={k: v for k, v in parameters.items() if v is not None},
         )
+        # to_deployment returns a coroutine only inside an event loop, where `serve` cannot run
+        if not isinstance(deployment, RunnerDeployment):
+            raise TypeError("serve_all must be called outside an event loop")
+        deployments.append(deployment)
     serve(*deployments)
