@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from contextlib import closing, nullcontext
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -48,7 +49,12 @@ def compact_lake(
     return merged
 
 
-@flow(name="reprocess", task_runner=ThreadPoolTaskRunner(max_workers=IN_FLIGHT))
+# prefect's TaskRunner is invariant in its future type, so the runner its docs show here fails
+# mypy (PrefectHQ/prefect#16938): the ignore covers that stub error only.
+@flow(
+    name="reprocess",
+    task_runner=ThreadPoolTaskRunner(max_workers=IN_FLIGHT),  # type: ignore[arg-type]
+)
 def reprocess_lake(
     lake: str | None = None,
     config_path: str | None = None,
@@ -71,7 +77,7 @@ def reprocess_lake(
     and per-source outlets apply. `runner` and `dask_address` choose where pages are
     extracted, as in `ingest`.
     """
-    overrides = {
+    overrides: dict[str, Any] = {
         "extract.workers": workers,
         "extract.runner": runner,
         "extract.dask_address": dask_address,
