@@ -164,7 +164,12 @@ def refresh_gold_task(recorder: RunRecorder) -> GoldRefresh:
     )
 
 
-@flow(name="ingest", task_runner=ThreadPoolTaskRunner(max_workers=IN_FLIGHT))
+# prefect's TaskRunner is invariant in its future type, so the runner its docs show here fails
+# mypy (PrefectHQ/prefect#16938): the ignore covers that stub error only.
+@flow(
+    name="ingest",
+    task_runner=ThreadPoolTaskRunner(max_workers=IN_FLIGHT),  # type: ignore[arg-type]
+)
 def ingest(
     sources: list[str | dict[str, Any]] | None = None,
     lake: str | None = None,
@@ -176,7 +181,7 @@ def ingest(
     dask_address: str | None = None,
 ) -> RunSummary:
     """Read or fetch every configured source once and commit what it holds to the lake."""
-    overrides = {
+    overrides: dict[str, Any] = {
         "extract.workers": workers,
         "fetch.allowed_hosts": allow_hosts,
         "extract.runner": runner,
@@ -226,10 +231,10 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
             memory = FetchMemory()
             found = discover_urls(webs, settings, memory, run, recorder.state)
             pipeline.push(found.pages, found.log)
-            for items in batched(found.inputs, size):
+            for urls in batched(found.inputs, size):
                 # Only this batch's entries: Prefect walks every task parameter it is given.
-                entries = {item.url: item.entry for item in items if item.entry}
-                fetched = fetch_batch(quote(items), settings, memory, run)
+                entries = {item.url: item.entry for item in urls if item.entry}
+                fetched = fetch_batch(quote(urls), settings, memory, run)
                 failpoint("after-fetch")
                 pipeline.push(*fetched, entries)
         if warcs:
@@ -314,7 +319,11 @@ class Pipeline:
         results = future.result()
         failpoint("after-extract")
         found = quote(self._found(keep=IN_FLIGHT))
-        placed = stage_batch(self.recorder, quote(pages), quote(results), quote(entries), found)
+        # Prefect unwraps quote() before the task runs, but Task.__call__ is typed with the
+        # task's own parameters, which the wrapper does not match.
+        placed = stage_batch(  # type: ignore[call-overload]
+            self.recorder, quote(pages), quote(results), quote(entries), found
+        )
         if self.claims and placed:
             self.finding.append((placed, self._find_claims(placed)))
         self.advance(size)

@@ -7,8 +7,11 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def progress_bar(enabled: bool, total: int, description: str) -> Iterator[Callable[[int], None]]:
-    """Yield `advance(n)`; draws a rich progress bar when enabled, else does nothing."""
+def progress_bar(
+    enabled: bool, total: int | None, description: str
+) -> Iterator[Callable[[int], None]]:
+    """Yield `advance(n)`; draws a rich progress bar when enabled (without a known `total`, an
+    open-ended one), else does nothing."""
     if not enabled:
         yield lambda n: None
         return
