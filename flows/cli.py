@@ -258,7 +258,7 @@ def reprocess(
     dask_address: DaskAddress = None,
 ) -> None:
     """Rebuild articles, stories, claims and gold tables from the stored pages (no network)."""
-    dask = {"extract.runner": runner, "extract.dask_address": dask_address}
+    dask: dict[str, Any] = {"extract.runner": runner, "extract.dask_address": dask_address}
     Settings.load(config, lake=lake, **dask)  # a bad config fails here, before Prefect starts
     from newslake.warehouse.rebuild import Stage
 
@@ -272,7 +272,7 @@ def reprocess(
         lake=lake,
         config_path=str(config) if config else None,
         workers=workers,
-        stage=stage,
+        stage=Stage(stage),
         since=day,
         runner=runner,
         dask_address=dask_address,
@@ -509,7 +509,7 @@ def _run_ingest(
 ) -> None:
     from newslake.flows.sources import check_sources
 
-    overrides = {
+    overrides: dict[str, Any] = {
         "extract.workers": workers,
         "fetch.allowed_hosts": allow_hosts,
         "extract.runner": runner,
@@ -561,7 +561,7 @@ def _day(text: str) -> date:
         raise ConfigError(f"--since {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _human_bytes(size: int) -> str:
+def _human_bytes(size: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
