@@ -50,6 +50,13 @@ _MAX_WRAPPERS = 3
 _STOP_UNWRAPPING = frozenset({"body", "html", "article", "main"})
 _TEXT_OUTSIDE_SCRIPTS = ".//text()[not(ancestor::script)][not(ancestor::style)]"
 
+# Elements that trafilatura's precise pass deletes when empty, together with the text that
+# follows them (their tail): an empty <b></b> or <span></span> inside a paragraph cut it short.
+_EMPTIABLE = (
+    *("article", "b", "blockquote", "dd", "div", "dt", "em", "i", "li", "main", "p", "pre"),
+    *("q", "section", "span", "strong", "h1", "h2", "h3", "h4", "h5", "h6"),
+)
+
 # Format characters that belong to words and sentences: zero-width non-joiner and joiner
 # (Persian, Indic scripts, emoji) and the bidi marks of right-to-left text. trafilatura deletes
 # every non-printable character, so they travel through it as printable stand-ins from a
@@ -61,11 +68,12 @@ _UNSHIELD = str.maketrans(_STAND_INS, _MARKS)
 
 
 def prepare_tree(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
-    """The page without inline cards, promo boxes and ruled-off footers, embedded posts freed."""
+    """The page without inline cards, promo boxes, ruled-off footers, empty tags; posts freed."""
     drop_inline_cards(tree)
     drop_promo_boxes(tree)
     drop_ruled_off_footers(tree)
     free_embedded_posts(tree)
+    drop_empty_elements(tree)
     return tree
 
 
@@ -120,6 +128,17 @@ def free_embedded_posts(tree: lxml_html.HtmlElement) -> None:
             del quote.attrib["class"]
             for wrapper in _wrappers(quote):
                 wrapper.drop_tag()
+
+
+def drop_empty_elements(tree: lxml_html.HtmlElement) -> None:
+    """Remove empty elements followed by text, keeping that text where it stood."""
+    empty = [el for el in tree.iter(*_EMPTIABLE) if _is_empty(el) and (el.tail or "").strip()]
+    for element in empty:
+        element.drop_tag()
+
+
+def _is_empty(element: lxml_html.HtmlElement) -> bool:
+    return element.text is None and len(element) == 0
 
 
 def _wrappers(element: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:

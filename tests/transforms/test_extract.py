@@ -127,6 +127,22 @@ def test_a_list_between_paragraphs_is_kept():
     assert "Silt to move: 40,000 tonnes" in text
 
 
+def test_text_after_an_empty_element_stays_in_its_paragraph():
+    cut = (
+        "<p>The board chair said<span></span> the vote settled a question the town had argued "
+        "over for a decade.</p>"
+    )
+    text = extract(page_html(cut, *paras(*BODY))).text
+    assert text.split("\n\n")[0] == (
+        "The board chair said the vote settled a question the town had argued over for a decade."
+    )
+
+
+def test_text_after_an_empty_element_in_the_footer_stays_out():
+    markup = page_html().replace("<footer>", "<footer><span></span>")
+    assert extract(markup).text.split("\n\n") == BODY
+
+
 # --- scripts without spaces and right-to-left scripts come out whole -----------------------------
 
 JA_TITLE = "港湾委員会が浚渫計画を承認"
