@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from newslake.transforms.claim_finder import find_claims
-from newslake.transforms.claim_groups import ClaimIndex, match_keys
-from newslake.transforms.claims import (
+from newslake.transforms.claims.clusters import ClaimIndex, match_keys
+from newslake.transforms.claims.finding import find_claims
+from newslake.transforms.claims.pairs import (
     FEATURES,
     IDF_FILE,
     LEXICAL,
@@ -40,7 +40,7 @@ from newslake.transforms.claims import (
     pair_model,
     prepare,
 )
-from newslake.transforms.sentences import split_sentences
+from newslake.transforms.claims.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 MRPC = ROOT.parent / "shared" / "corpus" / "mrpc-train" / "msr_paraphrase_train.txt"

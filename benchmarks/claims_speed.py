@@ -20,9 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-from newslake.transforms.claim_finder import find_claims
-from newslake.transforms.claim_groups import ClaimIndex, match_keys
-from newslake.transforms.claims import pair_model, prepare
+from newslake.transforms.claims.clusters import ClaimIndex, match_keys
+from newslake.transforms.claims.finding import find_claims
+from newslake.transforms.claims.pairs import pair_model, prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 MRPC = ROOT.parent / "shared" / "corpus" / "mrpc-train" / "msr_paraphrase_train.txt"

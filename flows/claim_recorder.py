@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from newslake.flows.settings import ClaimSettings
-from newslake.transforms.claim_finder import FoundClaim
-from newslake.transforms.claim_groups import ClaimIndex, PreparedCache, exact_key, match_keys
-from newslake.transforms.claims import pair_model, prepare
+from newslake.transforms.claims.clusters import ClaimIndex, PreparedCache, exact_key, match_keys
+from newslake.transforms.claims.finding import FoundClaim
+from newslake.transforms.claims.pairs import pair_model, prepare
 from newslake.transforms.records import Article, RunInfo
 from newslake.warehouse.lake import Commit
 from newslake.warehouse.state import LakeState

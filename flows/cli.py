@@ -290,7 +290,7 @@ def claims_audit(
     from rich.console import Console
     from rich.table import Table
 
-    from newslake.transforms.claimlike import claim_sentences
+    from newslake.transforms.claims.rules import claim_sentences
     from newslake.warehouse.views import query
 
     root = Settings.load(config, lake=lake).reading_lake()

@@ -30,7 +30,7 @@ from newslake.flows.sources.warc import WarcItem, read_warc
 from newslake.flows.sources.web import Discovery, WebInput, discover_web, fetch_pages
 from newslake.flows.summary import ArchiveCounts, RunSummary
 from newslake.flows.workers import extract_or_error, extraction_pool
-from newslake.transforms.claim_finder import FoundClaim, article_claims
+from newslake.transforms.claims.finding import FoundClaim, article_claims
 from newslake.transforms.discovery import Entry
 from newslake.transforms.records import FetchLogRow, Page, RunInfo
 from newslake.transforms.topics import compile_topics

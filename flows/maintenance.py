@@ -15,7 +15,7 @@ from newslake.flows.recorder import RunRecorder
 from newslake.flows.settings import Settings
 from newslake.flows.summary import RunSummary
 from newslake.flows.workers import extraction_pool
-from newslake.transforms.claim_finder import article_claims
+from newslake.transforms.claims.finding import article_claims
 from newslake.transforms.topics import compile_topics
 from newslake.warehouse.compact import TARGET_BYTES, compact
 from newslake.warehouse.lake import Lake

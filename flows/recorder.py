@@ -9,7 +9,7 @@ from datetime import date, datetime
 from newslake.flows.claim_recorder import ClaimRecorder
 from newslake.flows.settings import ClaimSettings
 from newslake.flows.summary import RunSummary
-from newslake.transforms.claim_finder import FoundClaim
+from newslake.transforms.claims.finding import FoundClaim
 from newslake.transforms.dedup import Decision, KnownArticle, article_key, decide, earlier_version
 from newslake.transforms.discovery import Entry, blocked_extraction, fill_gaps
 from newslake.transforms.errors import NewslakeError

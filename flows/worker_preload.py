@@ -7,6 +7,6 @@ and the language model, which would otherwise load lazily (about 1.7 s) in each 
 import py3langid
 
 import newslake.flows.workers  # the worker's code and everything it imports
-import newslake.transforms.claim_finder  # noqa: F401  (claims are found on workers too)
+import newslake.transforms.claims.finding  # noqa: F401  (claims are found on workers too)
 
 py3langid.classify("warm up")

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from newslake.transforms.claim_groups import MAX_KEY_SHARERS as CLAIM_KEY_SHARERS
+from newslake.transforms.claims.clusters import MAX_CLAIMS_PER_KEY as CLAIM_KEY_SHARERS
 from newslake.transforms.dedup import KnownArticle
 from newslake.transforms.records import Article
 from newslake.transforms.stories import Candidate

@@ -2,8 +2,8 @@ from lake_rows import RUN1
 
 from newslake.flows.claim_recorder import ClaimRecorder
 from newslake.flows.settings import ClaimSettings
-from newslake.transforms.claim_finder import find_claims
-from newslake.transforms.claim_groups import MAX_KEY_SHARERS, exact_key
+from newslake.transforms.claims.clusters import MAX_CLAIMS_PER_KEY, exact_key
+from newslake.transforms.claims.finding import find_claims
 from newslake.transforms.records import Article
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.state import LakeState
@@ -43,7 +43,7 @@ def test_a_copy_of_a_sentence_joins_its_cluster_however_many_copies_came_before(
     with lake.writing(RUN1, timeout_s=1) as commit:
         state = LakeState(lake, spill=commit.staging / "state.duckdb")
         recorder = ClaimRecorder(commit, RUN1, state, ClaimSettings())
-        many = MAX_KEY_SHARERS + 5  # more copies than a key may have to find candidates
+        many = MAX_CLAIMS_PER_KEY + 5  # more copies than a key may have to find candidates
         recorder.record([(article(n), [claim], False) for n in range(many)])
         recorder.record([(article(many), [claim], False)])  # a later batch
         rows = state.con.execute("SELECT DISTINCT claim_id FROM claim_info").fetchall()

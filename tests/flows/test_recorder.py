@@ -3,7 +3,7 @@ from lake_rows import RUN1
 from newslake.flows.recorder import RunRecorder
 from newslake.flows.settings import ClaimSettings
 from newslake.flows.summary import RunSummary
-from newslake.transforms.claim_finder import article_claims
+from newslake.transforms.claims.finding import article_claims
 from newslake.transforms.extract import extract_page
 from newslake.transforms.records import Page
 from newslake.transforms.topics import compile_topics

@@ -9,12 +9,12 @@ figures, sources, topics, teaser links) is the same.
 from datetime import UTC, datetime
 
 from newslake.transforms.blocks import drop_teasers
-from newslake.transforms.claim_finder import find_claims
-from newslake.transforms.claims import same_claim
+from newslake.transforms.claims.finding import find_claims
+from newslake.transforms.claims.pairs import same_claim
+from newslake.transforms.claims.sentences import split_sentences
 from newslake.transforms.extract import extract_page
 from newslake.transforms.normalise import clean_title
 from newslake.transforms.records import Page, RunInfo
-from newslake.transforms.sentences import split_sentences
 from newslake.transforms.topics import Topic, compile_topics, match_topics
 
 RUN = RunInfo("test", datetime(2026, 3, 10, tzinfo=UTC))

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newslake.transforms.claim_finder import find_claims
+from newslake.transforms.claims.finding import find_claims
 from newslake.transforms.pickling import pickled_by_fields
 from newslake.transforms.records import FetchLogRow, Page, RunInfo
 

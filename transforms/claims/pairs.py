@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from newslake.transforms.claims.figures import Anchor, anchored, find_anchors
+from newslake.transforms.claims.quantities import Quantity
 from newslake.transforms.embed import default_embedder
-from newslake.transforms.figure_anchors import Anchor, anchored, find_anchors
-from newslake.transforms.quantities import Quantity
 from newslake.transforms.tokens import fold_chars
 
 _WORD = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*", re.UNICODE)

@@ -1,6 +1,6 @@
 import pytest
 
-from newslake.transforms.claimlike import (
+from newslake.transforms.claims.rules import (
     DROP_RULES,
     KEEP_RULES,
     Verdict,

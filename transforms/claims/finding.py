@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from newslake.transforms.attribution import attributed_to
-from newslake.transforms.claimlike import Verdict, claim_sentences, normalise_claim
+from newslake.transforms.claims.attribution import attributed_to
+from newslake.transforms.claims.quantities import Quantity, find_quantities
+from newslake.transforms.claims.rules import Verdict, claim_sentences, normalise_claim
 from newslake.transforms.pickling import pickled_by_fields
-from newslake.transforms.quantities import Quantity, find_quantities
 from newslake.transforms.tokens import fold_chars, fold_quotes
 
 CLAIM_LANGUAGE = "en"

@@ -1,7 +1,7 @@
 import numpy as np
 
-from newslake.transforms.claim_groups import ClaimIndex, match_keys, new_claim_id
-from newslake.transforms.claims import PairModel, prepare
+from newslake.transforms.claims.clusters import ClaimIndex, match_keys, new_claim_id
+from newslake.transforms.claims.pairs import PairModel, prepare
 
 # Same claim when word Jaccard passes 0.5: the grouping logic, apart from the fitted model.
 JACCARD = PairModel(("word_jaccard",), np.zeros(2), np.ones(2), np.array([20.0, 0.0]), -10.0, 0.5)

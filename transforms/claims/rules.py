@@ -13,9 +13,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from newslake.transforms.attribution import REPORTING_VERBS, attributed_to
-from newslake.transforms.quantities import DATE, Quantity, find_quantities
-from newslake.transforms.sentences import split_sentences
+from newslake.transforms.claims.attribution import REPORTING_VERBS, attributed_to
+from newslake.transforms.claims.quantities import DATE, Quantity, find_quantities
+from newslake.transforms.claims.sentences import split_sentences
 from newslake.transforms.tokens import fold_chars, lower_like_ignorecase
 
 # Rules that keep a sentence.

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from newslake.transforms.quantities import Quantity, find_quantities
+from newslake.transforms.claims.quantities import Quantity, find_quantities
 
 _SCALE_WORDS = frozenset(
     "thousand million billion trillion percent cent per part parts dollar dollars".split()

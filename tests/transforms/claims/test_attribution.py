@@ -1,6 +1,6 @@
 import pytest
 
-from newslake.transforms.attribution import attributed_to
+from newslake.transforms.claims.attribution import attributed_to
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 import pytest
 
-from newslake.transforms.attribution import attributed_to
-from newslake.transforms.claim_finder import find_claims
+from newslake.transforms.claims.attribution import attributed_to
+from newslake.transforms.claims.finding import find_claims
 
 ARTICLE = """LONDON, March 5 (Reuters) - Acme Corp said on Tuesday it would cut 2,000 jobs by June.
 

@@ -1,4 +1,4 @@
-"""Grouping claims into claim ids: blocking keys find candidates, `claims` decides pairs.
+"""Grouping claims into claim ids: blocking keys find candidates, `pairs` decides pairs.
 
 Each claim gets match keys of three kinds: its normalised text (copies match at once), pairs
 of its rarest content words, and bands of a random-hyperplane hash of its embedding (close
@@ -18,7 +18,7 @@ from itertools import combinations
 
 import numpy as np
 
-from newslake.transforms.claims import (
+from newslake.transforms.claims.pairs import (
     ClaimText,
     PairModel,
     claim_scores,
@@ -38,7 +38,7 @@ MAX_VERIFIED = 20  # members of a cluster a claim must match to join it
 # pairs of sentences of one article sharing a rare word (same topic, another claim), 17%.
 MIN_COSINE = 0.5
 MIN_SHARED_CONTENT = 0.15  # Jaccard of content words
-MAX_KEY_SHARERS = 200  # keys held by more claims than this are not used to find candidates
+MAX_CLAIMS_PER_KEY = 200  # keys held by more claims than this are not used to find candidates
 # A claim joins a cluster on a match at least this likely (and above the pair model's own
 # threshold): candidates found by blocking are mostly unrelated, unlike the paraphrase pairs
 # the threshold was chosen on.
@@ -55,8 +55,12 @@ class KnownClaim:
 
 
 def claim_ref(article_id: str, sentence_index: int) -> str:
-    """The key of one claim sentence."""
+    """The key of one claim sentence: `article_id:sentence_index` (CLAIM_REF_SQL in SQL)."""
     return f"{article_id}:{sentence_index}"
+
+
+# claim_ref over the columns of the claims table, for queries that key claims the same way.
+CLAIM_REF_SQL = "article_id || ':' || sentence_index"
 
 
 def new_claim_id(article_id: str, sentence_index: int) -> str:
@@ -166,7 +170,7 @@ class ClaimIndex:
         by_ref: dict[str, KnownClaim] = {}
         for key in keys:
             holders = self.candidates.get(key, ())
-            if len(holders) > MAX_KEY_SHARERS:
+            if len(holders) > MAX_CLAIMS_PER_KEY:
                 continue  # a stock phrase or a crowded hash band: a rarer key finds as much
             for known in holders:
                 shared[known.ref] = shared.get(known.ref, 0) + 1

@@ -1,6 +1,6 @@
 import pytest
 
-from newslake.transforms.sentences import split_sentences
+from newslake.transforms.claims.sentences import split_sentences
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from newslake.transforms import quantities
-from newslake.transforms.quantities import Quantity, find_quantities
+from newslake.transforms.claims import quantities
+from newslake.transforms.claims.quantities import Quantity, find_quantities
 
 
 def days(*ymd):

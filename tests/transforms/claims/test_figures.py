@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from newslake.transforms.figure_anchors import anchored, find_anchors
+from newslake.transforms.claims.figures import anchored, find_anchors
 
 STOP = set(
     "the a an of to is are was its it only around about reportedly said has have on in".split()
