@@ -421,8 +421,9 @@ def report(
     """Write a self-contained HTML report: coverage, share of voice, stories, recurring claims."""
     from datetime import UTC, datetime
 
-    from newslake.transforms.report_html import render_report, vega_script
-    from newslake.warehouse.report_data import load_report
+    from newslake.warehouse.report.charts import vega_script
+    from newslake.warehouse.report.data import load_report
+    from newslake.warehouse.report.html import render_report
 
     start = _day(since) if since is not None else None
     if not out.parent.is_dir():

@@ -113,7 +113,7 @@ def data_files() -> set[str]:
     globs = {
         "flows": ["sample/**/*", "*.toml"],
         "transforms": ["models/*"],
-        "warehouse": ["sql/*.sql"],
+        "warehouse": ["sql/*.sql", "report/*.html", "report/*.css", "report/*.js"],
     }
     for package, patterns in globs.items():
         for pattern in patterns:

@@ -19,7 +19,7 @@ from newslake.warehouse.lake import Lake
 from newslake.warehouse.views import WAREHOUSE
 
 NEWSLAKE = str(Path(sys.executable).with_name("newslake"))
-TOP_CLAIMS = 15  # warehouse.report_data.TOP_CLAIMS, the claims the report shows
+TOP_CLAIMS = 15  # warehouse.report.data.TOP_CLAIMS, the claims the report shows
 
 
 def newslake(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:

@@ -3,7 +3,8 @@ import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-from newslake.transforms.report_html import (
+from newslake.warehouse.report.charts import chart_specs
+from newslake.warehouse.report.data import (
     ClaimDay,
     ClaimRow,
     DayCount,
@@ -12,9 +13,8 @@ from newslake.transforms.report_html import (
     OutletRow,
     ReportData,
     StoryRow,
-    chart_specs,
-    render_report,
 )
+from newslake.warehouse.report.html import render_report
 
 GENERATED = datetime(2026, 3, 20, 9, 30, tzinfo=UTC)
 EVIL = '</script><script>alert("owned")</script> & <b>bold</b>'

@@ -1,5 +1,5 @@
-"""What `newslake report` shows, read from the lake's views and restricted to a topic and a
-start date.
+"""What `newslake report` shows: its records, read from the lake's views and restricted to a
+topic and a start date.
 
 Counts follow the views: an article counts once under each topic it matches ('(none)' if
 none), outlets without a name are '(unknown)', and stories are distinct `story_id`s. Claims
@@ -10,24 +10,124 @@ and last appearance and figures are those of the report's articles only.
 from __future__ import annotations
 
 import os
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from newslake.transforms.errors import ConfigError
-from newslake.transforms.report_html import (
-    ClaimDay,
-    ClaimRow,
-    DayCount,
-    Figure,
-    FigureSpread,
-    OutletRow,
-    ReportData,
-    StoryRow,
-)
 from newslake.warehouse.views import WAREHOUSE, connect_read_only, load_sql
+
+
+@dataclass(frozen=True, slots=True)
+class DayCount:
+    """Articles and distinct stories published on one day under one key (topic or outlet)."""
+
+    date: date
+    key: str
+    articles: int
+    stories: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutletRow:
+    """An outlet's volume and its share of the report's articles and stories."""
+
+    outlet: str
+    articles: int
+    stories: int
+    article_share: float
+    story_share: float
+    first_date: date | None
+    last_date: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRow:
+    """A story (near-duplicate cluster) and how widely it was carried."""
+
+    story_id: str
+    title: str | None
+    outlets: int
+    articles: int
+    first_published: datetime | None
+    outlet_names: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One distinct figure a claim states, normalised, with the sentences stating it."""
+
+    kind: str
+    unit: str | None
+    value: float
+    text: str
+    mentions: int
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRow:
+    """A recurring claim: its earliest wording, support, span and figures."""
+
+    claim_id: str
+    text: str
+    stories: int
+    outlets: int
+    articles: int
+    first_seen: datetime | None
+    last_seen: datetime | None
+    outlet_order: list[str]
+    attributed_to: list[str]
+    figures: list[Figure]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimDay:
+    """How many stories, outlets and articles stated a claim on one day."""
+
+    claim_id: str
+    date: date
+    stories: int
+    outlets: int
+    articles: int
+
+
+@dataclass(frozen=True, slots=True)
+class FigureSpread:
+    """A claim's figures of one kind and unit that disagree (the `claim_figures` view)."""
+
+    claim_id: str
+    kind: str
+    unit: str | None
+    low: float
+    high: float
+    figures: list[Figure]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """Everything the report shows, already restricted to its topic and start date."""
+
+    lake: str
+    topic: str | None
+    since: date | None
+    articles: int
+    stories: int
+    outlets: int
+    undated: int
+    first_date: date | None
+    last_date: date | None
+    topic_days: list[DayCount] = field(default_factory=list)
+    outlet_days: list[DayCount] = field(default_factory=list)
+    total_days: list[DayCount] = field(default_factory=list)
+    outlet_rows: list[OutletRow] = field(default_factory=list)
+    story_rows: list[StoryRow] = field(default_factory=list)
+    claims: list[ClaimRow] = field(default_factory=list)
+    claim_days: list[ClaimDay] = field(default_factory=list)
+    spreads: list[FigureSpread] = field(default_factory=list)
+
 
 TOP_STORIES = 15
 TOP_CLAIMS = 15
