@@ -112,7 +112,7 @@ def data_files() -> set[str]:
     wanted = {"newslake/py.typed"}
     globs = {
         "flows": ["sample/**/*", "*.toml"],
-        "transforms": ["models/*"],
+        "transforms": ["models/*", "*.toml"],
         "warehouse": ["sql/*.sql", "report/*.html", "report/*.css", "report/*.js"],
     }
     for package, patterns in globs.items():
