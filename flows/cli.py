@@ -541,7 +541,11 @@ def _run_ingest(
 
 
 def _prefect_env() -> None:
-    """Prefect's defaults for the CLI, and no second report of an error the CLI reports."""
+    """Prefect's defaults for the CLI, and no second report of an error the CLI reports; and,
+    since every command calling this runs a flow that writes the lake, Arrow's allocator."""
+    from newslake.warehouse.lake import prefer_jemalloc
+
+    prefer_jemalloc()
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
     logging.getLogger("prefect.flow_runs").addFilter(_not_newslake_errors)

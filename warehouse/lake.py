@@ -36,8 +36,10 @@ _BUFFER_BYTES = 64 << 20  # flush every table when all their buffers together pa
 _WRITE_OPTIONS = {"compression": "zstd", "write_statistics": True}
 
 
-def _prefer_jemalloc() -> None:
-    """Give Arrow its jemalloc allocator, unless ARROW_DEFAULT_MEMORY_POOL names one.
+def prefer_jemalloc() -> None:
+    """Give Arrow its jemalloc allocator in this process and the processes it starts, unless
+    ARROW_DEFAULT_MEMORY_POOL names one. Called by entry points (the CLI), never on import:
+    a program that only reads the lake keeps its own allocator.
 
     Staging turns hundreds of MB of page bodies into Arrow tables and Parquet. With Arrow's
     default (mimalloc) on this stack, those steps took twice the CPU time of jemalloc, most of
@@ -47,9 +49,8 @@ def _prefer_jemalloc() -> None:
         return
     if "jemalloc" in pa.supported_memory_backends():
         pa.set_memory_pool(pa.jemalloc_memory_pool())
-
-
-_prefer_jemalloc()
+        # Flow runs that `newslake serve` starts read it when their Arrow starts.
+        os.environ["ARROW_DEFAULT_MEMORY_POOL"] = "jemalloc"
 
 
 def parquet_writer(path: Path, spec: TableSpec) -> pq.ParquetWriter:

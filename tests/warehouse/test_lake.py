@@ -207,12 +207,30 @@ def test_files_from_an_older_schema_conform_to_todays():
     "jemalloc" not in pa.supported_memory_backends(), reason="this pyarrow has no jemalloc"
 )
 @pytest.mark.parametrize(("chosen", "expected"), [(None, "jemalloc"), ("system", "system")])
-def test_the_lake_gives_arrow_jemalloc_unless_the_user_chose_an_allocator(chosen, expected):
+def test_the_entry_point_gives_arrow_jemalloc_unless_the_user_chose_an_allocator(chosen, expected):
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
     if chosen:
         env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
     code = (
-        "import newslake.warehouse.lake, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+        "import os, subprocess, sys, pyarrow\n"
+        "from newslake.warehouse.lake import prefer_jemalloc\n"
+        "prefer_jemalloc()\n"
+        "print(pyarrow.default_memory_pool().backend_name)\n"
+        "child = 'import pyarrow; print(pyarrow.default_memory_pool().backend_name)'\n"
+        "subprocess.run([sys.executable, '-c', child], check=True)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert out.stdout.split() == [expected]
+    assert out.stdout.split() == [expected, expected], out.stderr  # its child processes too
+
+
+def test_importing_the_lake_leaves_arrows_allocator_alone():
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    code = (
+        "import pyarrow; before = pyarrow.default_memory_pool().backend_name\n"
+        "import newslake.warehouse.lake, newslake.flows.ingest, os\n"
+        "print(before, pyarrow.default_memory_pool().backend_name,"
+        " os.environ.get('ARROW_DEFAULT_MEMORY_POOL'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    before, after, variable = out.stdout.split()
+    assert after == before and variable == "None", out.stderr
