@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from email.utils import parsedate_to_datetime
@@ -14,6 +12,7 @@ from lxml import html as lxml_html
 
 from newslake.transforms.access import PaywallSigns, paywall_signs
 from newslake.transforms.dates import DateCandidate
+from newslake.transforms.jsonld import is_article, ld_objects, ld_types
 
 # Meta tags that carry the publication date, strongest first. The first three name the
 # article's publication outright; JSON-LD's datePublished is read after them and before the
@@ -39,17 +38,6 @@ _AUTHOR_META = (
     "byl",
     "sailthru.author",
 )
-_NEWS_TYPES = {
-    "newsarticle",
-    "article",
-    "reportagenewsarticle",
-    "blogposting",
-    "analysisnewsarticle",
-    "opinionnewsarticle",
-    "report",
-    "webpage",
-    "liveblogposting",
-}
 _BYLINE_PREFIX = re.compile(r"^\s*(?:by|von|por|par|di|door|av)\s+", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\by\b|\bet\b|&|\|)\s*", re.IGNORECASE)
 # Desk credits ('Courier staff', 'Wire reports') name no person.
@@ -99,7 +87,7 @@ class PageMeta:
 def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
     """Metadata from meta tags, JSON-LD and markup; dates as stated (choose_date picks one)."""
     meta = _meta_tags(tree)
-    ld = list(_json_ld_articles(tree))
+    ld = _described_pieces(tree)
     site_name = _first(
         meta.get("og:site_name"), *(_publisher(obj) for obj in ld), meta.get("application-name")
     )
@@ -323,26 +311,12 @@ def _meta_tags(tree: lxml_html.HtmlElement) -> _Meta:
     return meta
 
 
-def _json_ld_articles(tree: lxml_html.HtmlElement) -> Iterator[dict[str, Any]]:
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text or "")
-        except ValueError:
-            continue
-        yield from _ld_objects(data)
-
-
-def _ld_objects(data: object) -> Iterator[dict[str, Any]]:
-    if isinstance(data, list):
-        for item in data:
-            yield from _ld_objects(item)
-    elif isinstance(data, dict):
-        if "@graph" in data:
-            yield from _ld_objects(data["@graph"])
-        kinds = data.get("@type")
-        kinds = kinds if isinstance(kinds, list) else [kinds]
-        if any(isinstance(k, str) and k.lower() in _NEWS_TYPES for k in kinds):
-            yield data
+def _described_pieces(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
+    """The JSON-LD objects that describe the article: Article types, then WebPage ones (the
+    page holding it, whose dates CMSs often fill with the page's own), and no other item."""
+    objects = list(ld_objects(tree))
+    pages = [obj for obj in objects if "webpage" in ld_types(obj) and not is_article(obj)]
+    return [*filter(is_article, objects), *pages]
 
 
 def _ld_names(value: object) -> list[str]:
