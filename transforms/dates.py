@@ -124,7 +124,14 @@ def _outlet_offset(chosen: DateCandidate, found: tuple[DateCandidate, ...]) -> i
             return other.offset
     for other in found:
         if other.offset is None and other.kind == "published" and other.value.time() != time():
-            minutes, rest = divmod((other.value - chosen.value).total_seconds(), 60)
+            # To the minute: a time written for readers ('4:38 PM') states no seconds.
+            minutes, rest = divmod(
+                (_minute(other.value) - _minute(chosen.value)).total_seconds(), 60
+            )
             if not rest and minutes and not minutes % 15 and abs(minutes) <= _MAX_OFFSET:
                 return int(minutes)
     return 0
+
+
+def _minute(instant: datetime) -> datetime:
+    return instant.replace(second=0, microsecond=0)

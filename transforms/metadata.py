@@ -13,6 +13,7 @@ from lxml import html as lxml_html
 from newslake.transforms.access import PaywallSigns, paywall_signs
 from newslake.transforms.dates import DateCandidate
 from newslake.transforms.jsonld import is_article, ld_objects, ld_types
+from newslake.transforms.written_dates import header_dates
 
 # Meta tags that carry the publication date, strongest first. The first three name the
 # article's publication outright; JSON-LD's datePublished is read after them and before the
@@ -30,6 +31,7 @@ _GENERIC_DATE_META = (
     "sailthru.date",
     "parsely-pub-date",
 )
+_MICRODATA_KINDS = {"datepublished": "published", "datemodified": "modified"}
 _AUTHOR_META = (
     "author",
     "article:author",
@@ -108,12 +110,13 @@ def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
     stated += [("meta:published", meta.get(name), "published") for name in _DATE_META]
     stated += [("meta:published", meta.get(name), "modified") for name in _MODIFIED_META]
     stated += [("meta:generic", meta.get(name), "published") for name in _GENERIC_DATE_META]
+    stated += [("meta:published", value, kind) for value, kind in _microdata_dates(tree)]
     stated += [("time", value, "published") for value in _article_times(tree)[:3]]
     dates = tuple(
         DateCandidate(source, parsed[0], kind, parsed[1])
         for source, value, kind in stated
         if value and (parsed := parse_stated_date(value))
-    )
+    ) + tuple(DateCandidate("text", value, kind) for value, kind in header_dates(tree))
     authors = [name for obj in ld for name in _ld_names(obj.get("author"))]
     if not authors:
         authors = [v for key in _AUTHOR_META for v in meta.getall(key)]
@@ -163,6 +166,18 @@ def _article_times(tree: lxml_html.HtmlElement) -> list[str]:
         distance = next((chain[a] for a in ancestors if a in chain), len(chain))
         found.append((distance, order, value))
     return [value for _distance, _order, value in sorted(found)]
+
+
+def _microdata_dates(tree: lxml_html.HtmlElement) -> list[tuple[str, str]]:
+    """schema.org microdata dates on elements other than <meta> (`itemprop="datePublished"`
+    with a `content` or `datetime` value), outside comments, related items and navigation."""
+    found = []
+    for element in tree.xpath("//*[@itemprop][not(self::meta)][@content or @datetime]"):
+        kind = _MICRODATA_KINDS.get(element.get("itemprop", "").strip().lower())
+        value = element.get("content") or element.get("datetime")
+        if kind and value and not _in_other_item(list(element.iterancestors()), None):
+            found.append((value, kind))
+    return found
 
 
 def _in_other_item(
