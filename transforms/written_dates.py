@@ -103,17 +103,21 @@ def _day(pattern: re.Pattern[str], groups: tuple[str, ...]) -> datetime | None:
             return datetime(int(year), number, int(day), tzinfo=UTC) if number else None
         if pattern is _ISO:
             return datetime(int(groups[0]), int(groups[1]), int(groups[2]), tzinfo=UTC)
-        first, second, year = (int(part) for part in groups)
-        if pattern is _SLASHED and first <= 12 and second <= 12 and first != second:
-            return None
-        if pattern is _SLASHED and first <= 12 and second > 12:
-            first, second = second, first
-        return datetime(year + 2000 if year < 100 else year, second, first, tzinfo=UTC)
+        return _numeric_day(*(int(part) for part in groups), slashed=pattern is _SLASHED)
     except ValueError:
         return None
 
 
-def _swap(groups: tuple[str, ...]) -> tuple[str, str, str]:
+def _numeric_day(first: int, second: int, year: int, *, slashed: bool) -> datetime | None:
+    """Day-first numerals; slashed ones only when the order is not in doubt."""
+    if slashed and first <= 12 and second <= 12 and first != second:
+        return None
+    if slashed and first <= 12 < second:
+        first, second = second, first
+    return datetime(year + 2000 if year < 100 else year, second, first, tzinfo=UTC)
+
+
+def _swap(groups: tuple[str, ...]) -> tuple[str, ...]:
     month, day, year = groups
     return day, month, year
 
