@@ -116,7 +116,10 @@ def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
         DateCandidate(source, parsed[0], kind, parsed[1])
         for source, value, kind in stated
         if value and (parsed := parse_stated_date(value))
-    ) + tuple(DateCandidate("text", value, kind) for value, kind in header_dates(tree))
+    ) + tuple(
+        DateCandidate("text", value, kind)
+        for value, kind in header_dates(tree, [*declared, _title_tag(tree)])
+    )
     authors = [name for obj in ld for name in _ld_names(obj.get("author"))]
     if not authors:
         authors = [v for key in _AUTHOR_META for v in meta.getall(key)]

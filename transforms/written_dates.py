@@ -8,8 +8,10 @@ text), with no markup; that line is also the day and the local time the outlet s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
+from typing import Any
 
 from lxml import html as lxml_html
 
@@ -55,8 +57,11 @@ _UPDATE_LABEL = re.compile(
     re.IGNORECASE,
 )
 _HEADER_CHARS = 300  # how much of the text after the headline is its header (byline, date)
+_ABOVE_CHARS = 100  # how much of the text just above the headline is read (kicker, byline)
 _LEAD_CHARS = 30  # a date that dates the article opens its line; later ones are in prose
 _TIME_REACH = 30  # how far after the date its time of day may follow
+_HEADINGS = ("h1", "h2", "h3")
+_HEADLINE_WORDS = 3  # a heading shorter than this ('News', a site name) names no article
 _NOT_SHOWN = frozenset({"script", "style", "noscript", "template", "button", "select"})
 
 
@@ -122,20 +127,35 @@ def _swap(groups: tuple[str, ...]) -> tuple[str, ...]:
     return day, month, year
 
 
-def header_dates(tree: lxml_html.HtmlElement) -> list[tuple[datetime, str]]:
+def header_dates(
+    tree: lxml_html.HtmlElement, titles: list[str | None]
+) -> list[tuple[datetime, str]]:
     """Dates the page shows under its headline, as (naive local time as UTC, kind): the first
     date opening a line of the header (byline, date line or the text's dateline) is the
     publication ('published'); dates labelled as updates before it are 'modified'.
 
-    The headline is the first <h1> of an <article>, else the page's first <h1>; a page
-    without one shows no header. Dates in the headline itself are part of its words.
+    The headline is the first <h1> (else <h2>, <h3>) the page's titles (<title>, og:title,
+    JSON-LD headline) name, else the first <h1> of an <article> or of the page; a page with none
+    shows no header. Dates in the headline itself are part of its words.
     """
-    headline = next(tree.iterfind(".//article//h1"), None)
-    if headline is None:
-        headline = next(tree.iter("h1"), None)
+    headline = _headline(tree, titles)
     if headline is None:
         return []
-    lines = _lines_after(headline)
+    found = _dated_lines(_shown_text(headline.xpath("following::text()"), _HEADER_CHARS))
+    if not any(kind == "published" for _value, kind in found):
+        # A kicker or byline above the headline, in the block that holds it.
+        block = headline.getparent()
+        if block is not None and block.getparent() is not None:
+            block = block.getparent()
+        above = [n for n in headline.xpath("preceding::text()") if _inside(n.getparent(), block)]
+        lines = _shown_text(reversed(above), _ABOVE_CHARS)[::-1]
+        found += [date for date in _dated_lines(lines) if date[1] == "published"][-1:]
+    return found
+
+
+def _dated_lines(lines: list[str]) -> list[tuple[datetime, str]]:
+    """The first date opening one of the lines that no label makes an update ('published'),
+    after the ones labelled as updates ('modified')."""
     found: list[tuple[datetime, str]] = []
     for i, line in enumerate(lines):
         written = find_written_date(line, within=_LEAD_CHARS)
@@ -152,11 +172,35 @@ def header_dates(tree: lxml_html.HtmlElement) -> list[tuple[datetime, str]]:
     return found
 
 
-def _lines_after(headline: lxml_html.HtmlElement) -> list[str]:
-    """The visible text lines (text nodes) that follow the headline, up to _HEADER_CHARS."""
+def _headline(
+    tree: lxml_html.HtmlElement, titles: list[str | None]
+) -> lxml_html.HtmlElement | None:
+    named = [_words(title) for title in titles if title]
+    for level in _HEADINGS:
+        for heading in tree.iter(level):
+            words = _words(heading.text_content())
+            if len(words.split()) >= _HEADLINE_WORDS and any(words in t for t in named):
+                return heading
+    headline = next(tree.iterfind(".//article//h1"), None)
+    return headline if headline is not None else next(tree.iter("h1"), None)
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _inside(element: lxml_html.HtmlElement | None, block: lxml_html.HtmlElement | None) -> bool:
+    if element is None or block is None:
+        return False
+    return element is block or any(a is block for a in element.iterancestors())
+
+
+def _shown_text(nodes: Iterable[Any], limit: int) -> list[str]:
+    """The visible lines (text nodes, whitespace tidied) of these nodes, up to `limit`
+    characters."""
     lines: list[str] = []
     total = 0
-    for node in headline.xpath("following::text()"):
+    for node in nodes:
         parent = node.getparent()
         if parent is None or not isinstance(parent.tag, str):
             continue
@@ -169,6 +213,6 @@ def _lines_after(headline: lxml_html.HtmlElement) -> list[str]:
         if line:
             lines.append(line)
             total += len(line)
-            if total >= _HEADER_CHARS:
+            if total >= limit:
                 break
     return lines
