@@ -6,10 +6,11 @@ code path `newslake run` takes on a local file without its URL: `extract_page` o
 then the day that would partition the article (`published_day`). htmldate's
 `find_date(original_date=True)` (full search, extensive mode) runs on the same bytes in the same
 run. Printed: both tools' scores, newslake's right/wrong/miss by `date_source` next to
-htmldate's on the same pages (so each rule is measured against htmldate alone), and the pages
-newslake gets wrong.
+htmldate's on the same pages (so each rule is measured against htmldate alone), both tools'
+accuracy on two random halves of the pages (a rule that helps one half only is suspect), and
+the pages newslake gets wrong.
 
-    .venv/bin/python benchmarks/date_quality.py [--worst N] [--pred-dir DIR]
+    .venv/bin/python benchmarks/date_quality.py [--worst N] [--pred-dir DIR] [--seed S]
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import gzip
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -35,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worst", type=int, default=0, help="list N pages newslake gets wrong")
     parser.add_argument("--pred-dir", help="keep both tools' prediction files here")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the two random halves")
     args = parser.parse_args(argv)
     if not (CORPUS / "expected.json").exists() or not SCORER.exists():
         print(f"skipped: no dates corpus at {CORPUS} (or no scorer at {SCORER})")
@@ -49,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(json.dumps(predictions, indent=1))
         print(f"== {name}")
         print(_score(path), end="")
+    print(halves(expected, ours, theirs, args.seed))
     print(by_source(expected, ours, sources, theirs))
     wrong = [n for n in sorted(expected) if ours[n] and ours[n] != expected[n]]
     for name in wrong[: args.worst]:
@@ -91,6 +95,26 @@ def run(names: list[str]) -> tuple[dict, dict, dict]:
         except Exception:  # a tool failing on a page scores as no date
             theirs[name] = None
     return ours, sources, theirs
+
+
+def halves(expected: dict, ours: dict, theirs: dict, seed: int) -> str:
+    """Both tools' accuracy and coverage on two random halves of the pages (the same for the
+    same seed), with newslake's margin over htmldate."""
+    names = sorted(expected)
+    random.Random(seed).shuffle(names)
+    lines = [f"== halves (seed {seed}): accuracy / coverage, newslake minus htmldate"]
+    for label, part in (("A", names[: len(names) // 2]), ("B", names[len(names) // 2 :])):
+        score = {}
+        for tool, predicted in (("newslake", ours), ("htmldate", theirs)):
+            right = sum(_verdict(expected[n], predicted[n]) == "right" for n in part)
+            dated = sum(bool(predicted[n]) for n in part)
+            score[tool] = (right / len(part), dated / len(part))
+        lines.append(
+            f"half {label} ({len(part)} pages): newslake {score['newslake'][0]:.4f} / "
+            f"{score['newslake'][1]:.4f}, htmldate {score['htmldate'][0]:.4f} / "
+            f"{score['htmldate'][1]:.4f}, margin {score['newslake'][0] - score['htmldate'][0]:+.4f}"
+        )
+    return "\n".join(lines)
 
 
 def by_source(expected: dict, ours: dict, sources: dict, theirs: dict) -> str:

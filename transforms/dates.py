@@ -31,6 +31,9 @@ _PRIORITY = list(SOURCES)
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-]([01]?\d)[/-]([0-3]?\d)(?:/|[-_.]|$)")
 _UPDATE_MARGIN = timedelta(hours=1)
 _MAX_OFFSET = 14 * 60  # minutes: UTC offsets in use run from -12:00 to +14:00
+_MIN_OFFSET = 12 * 60
+_DAY = 24 * 60
+_DAY_SOURCES = ("text", "url")  # sources that state the outlet's own calendar day
 
 
 @pickled_by_fields
@@ -100,16 +103,32 @@ def choose_date(candidates: Iterable[DateCandidate], now: datetime) -> DateChoic
         c.kind == "modified" and c.value > chosen.value + _UPDATE_MARGIN and c.value <= now
         for c in found
     )
-    offset = _outlet_offset(chosen, found)
-    return DateChoice(
-        chosen.value,
-        chosen.source,
-        offset,
-        local_day(chosen.value, offset),
-        confidence,
-        updated,
-        found,
-    )
+    offset: int | None = _outlet_offset(chosen, found)
+    day = local_day(chosen.value, offset)
+    if offset == 0 and (stated_day := _local_day_stated(chosen, found)) is not None:
+        day, offset = stated_day, None  # the outlet's day is known, its offset is not
+    return DateChoice(chosen.value, chosen.source, offset, day, confidence, updated, found)
+
+
+def _local_day_stated(chosen: DateCandidate, found: tuple[DateCandidate, ...]) -> date | None:
+    """The outlet's day for a date stated in UTC, from the day the page states for readers
+    (the date under its headline, else its URL path) when that is a neighbouring day the
+    instant falls on at some offset in use (-12:00 to +14:00). None when the page also
+    states the UTC day, or states two others."""
+    stated = [
+        other
+        for other in found
+        if other.source in _DAY_SOURCES and other.kind == "published" and other.offset is None
+    ]
+    if any(other.day == chosen.value.date() for other in stated):
+        return None
+    days = {
+        other.day
+        for other in stated
+        if other.value.time() == time()
+        and -_MAX_OFFSET <= (chosen.value - other.value).total_seconds() / 60 < _DAY + _MIN_OFFSET
+    }
+    return days.pop() if len(days) == 1 else None
 
 
 def _outlet_offset(chosen: DateCandidate, found: tuple[DateCandidate, ...]) -> int | None:
@@ -124,7 +143,14 @@ def _outlet_offset(chosen: DateCandidate, found: tuple[DateCandidate, ...]) -> i
             return other.offset
     for other in found:
         if other.offset is None and other.kind == "published" and other.value.time() != time():
-            minutes, rest = divmod((other.value - chosen.value).total_seconds(), 60)
+            # To the minute: a time written for readers ('4:38 PM') states no seconds.
+            minutes, rest = divmod(
+                (_minute(other.value) - _minute(chosen.value)).total_seconds(), 60
+            )
             if not rest and minutes and not minutes % 15 and abs(minutes) <= _MAX_OFFSET:
                 return int(minutes)
     return 0
+
+
+def _minute(instant: datetime) -> datetime:
+    return instant.replace(second=0, microsecond=0)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from email.utils import parsedate_to_datetime
@@ -14,6 +12,8 @@ from lxml import html as lxml_html
 
 from newslake.transforms.access import PaywallSigns, paywall_signs
 from newslake.transforms.dates import DateCandidate
+from newslake.transforms.jsonld import is_article, ld_objects, ld_types
+from newslake.transforms.written_dates import header_dates
 
 # Meta tags that carry the publication date, strongest first. The first three name the
 # article's publication outright; JSON-LD's datePublished is read after them and before the
@@ -31,6 +31,7 @@ _GENERIC_DATE_META = (
     "sailthru.date",
     "parsely-pub-date",
 )
+_MICRODATA_KINDS = {"datepublished": "published", "datemodified": "modified"}
 _AUTHOR_META = (
     "author",
     "article:author",
@@ -39,17 +40,6 @@ _AUTHOR_META = (
     "byl",
     "sailthru.author",
 )
-_NEWS_TYPES = {
-    "newsarticle",
-    "article",
-    "reportagenewsarticle",
-    "blogposting",
-    "analysisnewsarticle",
-    "opinionnewsarticle",
-    "report",
-    "webpage",
-    "liveblogposting",
-}
 _BYLINE_PREFIX = re.compile(r"^\s*(?:by|von|por|par|di|door|av)\s+", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\by\b|\bet\b|&|\|)\s*", re.IGNORECASE)
 # Desk credits ('Courier staff', 'Wire reports') name no person.
@@ -99,7 +89,7 @@ class PageMeta:
 def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
     """Metadata from meta tags, JSON-LD and markup; dates as stated (choose_date picks one)."""
     meta = _meta_tags(tree)
-    ld = list(_json_ld_articles(tree))
+    ld = _described_pieces(tree)
     site_name = _first(
         meta.get("og:site_name"), *(_publisher(obj) for obj in ld), meta.get("application-name")
     )
@@ -120,11 +110,15 @@ def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
     stated += [("meta:published", meta.get(name), "published") for name in _DATE_META]
     stated += [("meta:published", meta.get(name), "modified") for name in _MODIFIED_META]
     stated += [("meta:generic", meta.get(name), "published") for name in _GENERIC_DATE_META]
+    stated += [("meta:published", value, kind) for value, kind in _microdata_dates(tree)]
     stated += [("time", value, "published") for value in _article_times(tree)[:3]]
     dates = tuple(
         DateCandidate(source, parsed[0], kind, parsed[1])
         for source, value, kind in stated
         if value and (parsed := parse_stated_date(value))
+    ) + tuple(
+        DateCandidate("text", value, kind)
+        for value, kind in header_dates(tree, [*declared, _title_tag(tree)])
     )
     authors = [name for obj in ld for name in _ld_names(obj.get("author"))]
     if not authors:
@@ -175,6 +169,18 @@ def _article_times(tree: lxml_html.HtmlElement) -> list[str]:
         distance = next((chain[a] for a in ancestors if a in chain), len(chain))
         found.append((distance, order, value))
     return [value for _distance, _order, value in sorted(found)]
+
+
+def _microdata_dates(tree: lxml_html.HtmlElement) -> list[tuple[str, str]]:
+    """schema.org microdata dates on elements other than <meta> (`itemprop="datePublished"`
+    with a `content` or `datetime` value), outside comments, related items and navigation."""
+    found = []
+    for element in tree.xpath("//*[@itemprop][not(self::meta)][@content or @datetime]"):
+        kind = _MICRODATA_KINDS.get(element.get("itemprop", "").strip().lower())
+        value = element.get("content") or element.get("datetime")
+        if kind and value and not _in_other_item(list(element.iterancestors()), None):
+            found.append((value, kind))
+    return found
 
 
 def _in_other_item(
@@ -323,26 +329,12 @@ def _meta_tags(tree: lxml_html.HtmlElement) -> _Meta:
     return meta
 
 
-def _json_ld_articles(tree: lxml_html.HtmlElement) -> Iterator[dict[str, Any]]:
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text or "")
-        except ValueError:
-            continue
-        yield from _ld_objects(data)
-
-
-def _ld_objects(data: object) -> Iterator[dict[str, Any]]:
-    if isinstance(data, list):
-        for item in data:
-            yield from _ld_objects(item)
-    elif isinstance(data, dict):
-        if "@graph" in data:
-            yield from _ld_objects(data["@graph"])
-        kinds = data.get("@type")
-        kinds = kinds if isinstance(kinds, list) else [kinds]
-        if any(isinstance(k, str) and k.lower() in _NEWS_TYPES for k in kinds):
-            yield data
+def _described_pieces(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
+    """The JSON-LD objects that describe the article: Article types, then WebPage ones (the
+    page holding it, whose dates CMSs often fill with the page's own), and no other item."""
+    objects = list(ld_objects(tree))
+    pages = [obj for obj in objects if "webpage" in ld_types(obj) and not is_article(obj)]
+    return [*filter(is_article, objects), *pages]
 
 
 def _ld_names(value: object) -> list[str]:

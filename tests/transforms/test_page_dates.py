@@ -97,9 +97,10 @@ def test_teasers_of_other_articles_do_not_date_a_page_without_article_markup():
 
 
 def test_a_day_only_the_full_search_finds_comes_from_htmldate():
+    # Below the text, far from the headline: no header date.
     markup = (
         "<html><head><title>Budget grows</title></head><body><article><h1>Budget grows</h1>"
-        f"<p>Published on 4 March 2026</p>{BODY}</article></body></html>"
+        f"{BODY}<p>Published on 4 March 2026</p></article></body></html>"
     )
     article = extracted(markup)
     assert (article.date_source, article.published_day) == ("htmldate", date(2026, 3, 4))
