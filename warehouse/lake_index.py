@@ -20,7 +20,7 @@ from newslake.warehouse.engine import work_connection
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.schemas import ARTICLES, CLAIMS, FETCH_LOG, PAGES, STORY_INDEX
 
-MAX_KEY_SHARERS = 100
+MAX_BAND_KEY_SHARERS = 100  # band keys held by more articles are not used to find stories
 _STORY_SIGS = pa.schema(
     [
         ("article_id", pa.string()),
@@ -141,7 +141,7 @@ class LakeIndex:
     def story_candidates(self, keys: Iterable[str]) -> dict[str, list[Candidate]]:
         """Indexed articles sharing each of these band keys: candidates for story assignment.
 
-        Keys shared by more than MAX_KEY_SHARERS articles (stock openings, templates) are
+        Keys shared by more than MAX_BAND_KEY_SHARERS articles (stock openings, templates) are
         left out: they find nothing that a rarer key would not, at a cost growing with the lake.
         """
         self._keys(band_key=sorted(set(keys)))
@@ -150,7 +150,7 @@ class LakeIndex:
             "JOIN story_keys s USING (band_key)), "
             "rare AS (SELECT band_key FROM hits GROUP BY band_key HAVING count(*) <= ?) "
             "SELECT band_key, article_id FROM hits JOIN rare USING (band_key)",
-            [MAX_KEY_SHARERS],
+            [MAX_BAND_KEY_SHARERS],
         ).fetchall()
         # Each article once, however many keys it shares: a signature is hundreds of numbers,
         # and near-copies share most keys (measured: 700 MB for one batch of copies otherwise).
@@ -191,7 +191,7 @@ class LakeIndex:
     def claim_candidates(self, keys: Iterable[int]) -> dict[int, list[tuple[str, str, str]]]:
         """Stored claims sharing each of these match keys: (ref, claim_id, text) per key.
 
-        Keys shared by more than MAX_KEY_SHARERS claims are left out (see claim_groups).
+        Keys shared by more than claim_groups.MAX_KEY_SHARERS claims are left out.
         """
         self.con.register("keys", pa.table({"match_key": pa.array(sorted(set(keys)), pa.int64())}))
         rows = self.con.execute(

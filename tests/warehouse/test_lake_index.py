@@ -9,7 +9,7 @@ from newslake.transforms.placement import KnownPage
 from newslake.transforms.records import Article, ClaimRow, FetchLogRow, Page, StoryIndexRow, as_row
 from newslake.transforms.stories import Candidate
 from newslake.warehouse.lake import Lake
-from newslake.warehouse.lake_index import MAX_KEY_SHARERS, LakeIndex
+from newslake.warehouse.lake_index import MAX_BAND_KEY_SHARERS, LakeIndex
 
 AT = RUN1.started_at
 
@@ -99,7 +99,9 @@ def test_a_stored_page_says_what_became_of_it(lake):
 def test_story_candidates_share_a_band_key_unless_too_many_do(tmp_path):
     index = LakeIndex(None)
     row = StoryIndexRow("a", "s1", AT, ["k1", "k2"], [1, 2], AT, RUN1.run_id)
-    crowd = [replace(row, article_id=f"n{i}", band_keys=["busy"]) for i in range(MAX_KEY_SHARERS)]
+    crowd = [
+        replace(row, article_id=f"n{i}", band_keys=["busy"]) for i in range(MAX_BAND_KEY_SHARERS)
+    ]
     index.remember_stories([row, *crowd, replace(row, article_id="x", band_keys=["busy"])])
     found = index.story_candidates(["k2", "busy", "none"])
     assert found == {"k2": [Candidate("s1", [1, 2], AT, "a")]}
