@@ -36,8 +36,8 @@ from newslake.transforms.records import FetchLogRow, Page, RunInfo
 from newslake.transforms.topics import compile_topics
 from newslake.warehouse.failpoints import failpoint
 from newslake.warehouse.gold import GoldRefresh, refresh_gold
+from newslake.warehouse.lake_index import LakeIndex
 from newslake.warehouse.objectstore import local_root, writing
-from newslake.warehouse.state import LakeState
 
 IN_FLIGHT = 2  # batches extracting (or their claims being found) while one is staged
 # A batch also ends once its pages hold this many bytes, so a folder of very large pages
@@ -80,14 +80,14 @@ def discover_urls(
     settings: Settings,
     memory: FetchMemory,
     run: RunInfo,
-    state: LakeState,
+    index: LakeIndex,
 ) -> Discovery:
     """New article URLs listed by feed and sitemap sources; page sources fetched as they are."""
 
     def validators(urls: list[str]) -> dict[str, Validators]:
-        return {url: Validators(*pair) for url, pair in state.validators(urls).items()}
+        return {url: Validators(*pair) for url, pair in index.validators(urls).items()}
 
-    return discover_web(sources, settings.fetch, memory, run, state.known_urls, validators)
+    return discover_web(sources, settings.fetch, memory, run, index.known_urls, validators)
 
 
 @task(name="fetch-pages", cache_policy=NONE)
@@ -229,7 +229,7 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
             pipeline.push(*read_files(quote(items), run, settings.extract.max_file_bytes))
         if webs:
             memory = FetchMemory()
-            found = discover_urls(webs, settings, memory, run, recorder.state)
+            found = discover_urls(webs, settings, memory, run, recorder.index)
             pipeline.push(found.pages, found.log)
             for urls in batched(found.inputs, size):
                 # Only this batch's entries: Prefect walks every task parameter it is given.

@@ -119,18 +119,16 @@ def reprocess_lake(
             for pages in latest_pages(store, batch, after):
                 pipeline.push(pages, [], recheck=True)  # bronze stays as it is
             pipeline.drain()
-        elif stage is Stage.claims and recorder.claims is not None:
+        elif stage is Stage.claims and recorder.claims_enabled:
             if since is None:
-                commit.clear_table("claims")
-                recorder.state.forget_every_claim()
+                recorder.drop_every_claim()
             for articles in stored_articles(store, batch, after):
                 placed = [(a, since is not None) for a in articles]
                 claims = [article_claims(a.text, a.language, a.published_at) for a in articles]
                 summary.outcomes["claims_regrouped"] += len(articles)
                 recorder.record_claims(placed, claims)
         if stage in (Stage.claims, Stage.gold):
-            recorder.touched_dates |= article_dates(store, after)
-            recorder.claims_changed = True  # claim clusters are gold too
+            recorder.touch(article_dates(store, after), claims=True)  # claim clusters are gold too
         summary.inputs = sum(summary.outcomes.values())
         summary.rows_written = commit_run(recorder)
         refresh_gold_task(recorder)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from newslake.transforms.records import Article, Extracted, RunInfo, short_hash
+from newslake.transforms.records import Article, ArticleVersion, Extracted, RunInfo, short_hash
 from newslake.transforms.urls import canonical_url, resolve_canonical
 
 
@@ -106,17 +106,17 @@ def decide(
     return Decision("updated" if same_id else "ok", article_id, article)
 
 
-def earlier_version(old: dict[str, Any], *, replaced_at: datetime, run_id: str) -> dict[str, Any]:
+def earlier_version(old: dict[str, Any], *, replaced_at: datetime, run_id: str) -> ArticleVersion:
     """The article_versions row for a stored article row that a newer text replaces."""
-    return {
-        "article_id": old["article_id"],
-        "page_id": old["page_id"],
-        "content_hash": old["content_hash"],
-        "title": old["title"],
-        "text": old["text"],
-        "word_count": old["word_count"],
-        "seen_from": old["updated_at"],
-        "seen_to": replaced_at,
-        "run_id_from": old["run_id"],
-        "run_id_to": run_id,
-    }
+    return ArticleVersion(
+        article_id=old["article_id"],
+        page_id=old["page_id"],
+        content_hash=old["content_hash"],
+        title=old["title"],
+        text=old["text"],
+        word_count=old["word_count"],
+        seen_from=old["updated_at"],
+        seen_to=replaced_at,
+        run_id_from=old["run_id"],
+        run_id_to=run_id,
+    )

@@ -222,3 +222,56 @@ class Article:
     first_seen_at: datetime | None = None
     updated_at: datetime | None = None
     run_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoryIndexRow:
+    """An article's text indexed for near-duplicate search (a `silver/story_index` row)."""
+
+    article_id: str
+    story_id: str
+    published_at: datetime | None
+    band_keys: list[str]
+    signature: list[int]
+    indexed_at: datetime
+    run_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleVersion:
+    """An article's earlier text, replaced by a newer one (a `silver/article_versions` row)."""
+
+    article_id: str
+    page_id: str | None
+    content_hash: str
+    title: str | None
+    text: str
+    word_count: int
+    seen_from: datetime
+    seen_to: datetime
+    run_id_from: str
+    run_id_to: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRow:
+    """One claim sentence of an article, placed in a claim cluster (a `silver/claims` row)."""
+
+    claim_id: str
+    article_id: str
+    sentence_index: int
+    story_id: str
+    outlet: str | None
+    text: str
+    normalised: str
+    quantities: list[dict[str, object]]  # value, unit, kind, text, high
+    attributed_to: str | None
+    rule: str
+    published_at: datetime | None
+    match_keys: list[int]
+    run_id: str
+
+
+def as_row(record: object) -> dict[str, object]:
+    """A record as the dict of its fields, in field order: what a lake table stages."""
+    return {name: getattr(record, name) for name in record.__slots__}  # type: ignore[attr-defined]

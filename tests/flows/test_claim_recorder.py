@@ -6,7 +6,8 @@ from newslake.transforms.claims.clusters import MAX_CLAIMS_PER_KEY, exact_key
 from newslake.transforms.claims.finding import find_claims
 from newslake.transforms.records import Article
 from newslake.warehouse.lake import Lake
-from newslake.warehouse.state import LakeState
+from newslake.warehouse.lake_index import LakeIndex
+from newslake.warehouse.run_writer import RunWriter
 
 SENTENCE = "The lab said the model cost $5.6 million to train on 2,048 chips last year."
 
@@ -41,8 +42,8 @@ def test_a_copy_of_a_sentence_joins_its_cluster_however_many_copies_came_before(
     (claim,) = find_claims(SENTENCE, 2026)
     lake = Lake(tmp_path / "lake")
     with lake.writing(RUN1, timeout_s=1) as commit:
-        state = LakeState(lake, spill=commit.staging / "state.duckdb")
-        recorder = ClaimRecorder(commit, RUN1, state, ClaimSettings())
+        state = LakeIndex(lake, spill=commit.staging / "index.duckdb")
+        recorder = ClaimRecorder(RunWriter(commit, state, RUN1), RUN1, ClaimSettings())
         many = MAX_CLAIMS_PER_KEY + 5  # more copies than a key may have to find candidates
         recorder.record([(article(n), [claim], False) for n in range(many)])
         recorder.record([(article(many), [claim], False)])  # a later batch

@@ -10,18 +10,65 @@ import pytest
 from lake_rows import RUN1, RUN2, article, commit, read
 
 from newslake.transforms.errors import LakeBusy
-from newslake.transforms.records import Article, FetchLogRow, Page, RunInfo
+from newslake.transforms.records import (
+    Article,
+    ArticleVersion,
+    ClaimRow,
+    FetchLogRow,
+    Page,
+    RunInfo,
+    StoryIndexRow,
+    as_row,
+)
 from newslake.warehouse import lake as lake_module
 from newslake.warehouse.lake import JOURNAL, STAGING, Lake
 from newslake.warehouse.lock import lock_holder, writer_lock
-from newslake.warehouse.schemas import ARTICLES, FETCH_LOG, PAGES, TABLES
+from newslake.warehouse.schemas import ARTICLES, TABLES
 from newslake.warehouse.views import ANALYTIC_VIEWS, WAREHOUSE
 
+# Every table whose rows Python builds, with the record that builds them.
+RECORDS = {
+    "pages": Page,
+    "fetch_log": FetchLogRow,
+    "articles": Article,
+    "story_index": StoryIndexRow,
+    "article_versions": ArticleVersion,
+    "claims": ClaimRow,
+}
 
-def test_record_fields_match_table_schemas():
-    assert [f.name for f in fields(Page)] == PAGES.schema.names
-    assert [f.name for f in fields(FetchLogRow)] == FETCH_LOG.schema.names
-    assert [f.name for f in fields(Article)] == ARTICLES.schema.names
+
+@pytest.mark.parametrize("table", RECORDS)
+def test_record_fields_match_table_schemas(table):
+    assert [f.name for f in fields(RECORDS[table])] == TABLES[table].schema.names
+
+
+def one_of_each_record() -> dict[str, object]:
+    """A record of every kind Python stages, with a value in every field."""
+    at, run = RUN1.started_at, RUN1.run_id
+    page = Page.create(source="files:t", url="file:///a", body=b"<p>Body.</p>", run=RUN1)
+    return {
+        "pages": page,
+        "fetch_log": FetchLogRow.for_page(page, "ok", RUN1, article_id="a"),
+        "articles": Article(
+            **article("a", 5), published_offset_minutes=60, published_day=at.date()
+        ),
+        "story_index": StoryIndexRow("a", "s", at, ["k1", "k2"], [1, -2], at, run),
+        "article_versions": ArticleVersion("a", "p", "h", "T", "Old.", 1, at, at, run, run),
+        "claims": ClaimRow(
+            "c", "a", 3, "s", "Gazette", "Cost $5 million.", "cost <num>",
+            [{"value": 5e6, "unit": "USD", "kind": "money", "text": "$5 million", "high": None}],
+            "the board", "figure", at, [1, -7], run,
+        ),
+    }  # fmt: skip
+
+
+def test_every_record_converts_to_its_table_schema():
+    records = one_of_each_record()
+    assert sorted(records) == sorted(RECORDS)
+    for table, record in records.items():
+        assert isinstance(record, RECORDS[table])
+        rows = TABLES[table].to_table([as_row(record)]).to_pylist()
+        assert rows == [as_row(record)]
 
 
 def test_a_row_that_does_not_fit_the_schema_fails_at_the_boundary():

@@ -1,24 +1,26 @@
-"""What the lake already holds, loaded once per run and queried per batch (no article text)."""
+"""The lake index: what the lake already holds (ids, hashes, band and match keys, no article
+text), loaded once per run, answering the questions a batch's placement asks, and growing
+with what the run stages."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from newslake.transforms.claims.clusters import MAX_CLAIMS_PER_KEY as CLAIM_KEY_SHARERS
+from newslake.transforms.claims.clusters import claim_ref
 from newslake.transforms.dedup import KnownArticle
-from newslake.transforms.records import Article
+from newslake.transforms.placement import KnownArticles, KnownPage
+from newslake.transforms.records import Article, ClaimRow, StoryIndexRow
 from newslake.transforms.stories import Candidate
 from newslake.warehouse.engine import work_connection
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.schemas import ARTICLES, CLAIMS, FETCH_LOG, PAGES, STORY_INDEX
 
-MAX_KEY_SHARERS = 100
+MAX_BAND_KEY_SHARERS = 100  # band keys held by more articles are not used to find stories
 _STORY_SIGS = pa.schema(
     [
         ("article_id", pa.string()),
@@ -40,24 +42,15 @@ _RUN_ARTICLES = pa.schema(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class KnownPage:
-    """What became of a page the lake already stores."""
+class LakeIndex:
+    """Page ids, article identities, story and claim keys already in the lake, plus this
+    run's additions; `lake=None` is the index of an empty lake (a rebuild starts from one).
 
-    outcome: str
-    error: str | None
-    article_id: str | None
-    is_current: bool  # the page holds the current text of its article
-
-
-class LakeState:
-    """Page ids and article identities already in the lake, plus this run's additions.
-
-    With a `spill` path the state lives in a DuckDB file there, and memory stays within
+    With a `spill` path the index lives in a DuckDB file there, and memory stays within
     engine.MEMORY_LIMIT however large the lake grows (DuckDB pages the rest to that file).
     """
 
-    def __init__(self, lake: Lake, spill: Path | None = None) -> None:
+    def __init__(self, lake: Lake | None, spill: Path | None = None) -> None:
         if spill is not None:
             self.con = work_connection(spill.parent / "state.tmp", spill)
         else:
@@ -72,6 +65,23 @@ class LakeState:
             "outlet VARCHAR, story_id VARCHAR, first_seen_at TIMESTAMPTZ, file VARCHAR, "
             "this_run BOOLEAN)"
         )
+        self.con.execute("CREATE TABLE urls (url VARCHAR)")
+        self.con.execute(
+            "CREATE TABLE story_sigs (article_id VARCHAR, story_id VARCHAR, "
+            "published_at TIMESTAMPTZ, signature BIGINT[])"
+        )
+        self.con.execute("CREATE TABLE story_keys (band_key VARCHAR, article_id VARCHAR)")
+        self.con.execute(
+            "CREATE TABLE claim_info (ref VARCHAR, article_id VARCHAR, claim_id VARCHAR, "
+            "text VARCHAR, file VARCHAR)"
+        )
+        self.con.execute("CREATE TABLE claim_keys (match_key BIGINT, ref VARCHAR)")
+        self.pages_glob: str | None = None
+        if lake is not None:
+            self._load(lake)
+
+    def _load(self, lake: Lake) -> None:
+        """Fill the index from the lake's committed files."""
         if lake.data_files(FETCH_LOG):
             # Every stored page has log rows from the commit that stored it; the latest says
             # what became of it.
@@ -82,18 +92,12 @@ class LakeState:
                 [lake.file_glob(FETCH_LOG)],
             )
         self.pages_glob = lake.file_glob(PAGES) if lake.data_files(PAGES) else None
-        self.con.execute("CREATE TABLE urls (url VARCHAR)")
         if self.pages_glob:
             self.con.execute(
                 "INSERT INTO urls SELECT url FROM read_parquet(?) "
                 "UNION SELECT final_url FROM read_parquet(?)",
                 [self.pages_glob, self.pages_glob],
             )
-        self.con.execute(
-            "CREATE TABLE story_sigs (article_id VARCHAR, story_id VARCHAR, "
-            "published_at TIMESTAMPTZ, signature BIGINT[])"
-        )
-        self.con.execute("CREATE TABLE story_keys (band_key VARCHAR, article_id VARCHAR)")
         if lake.data_files(STORY_INDEX):
             # The latest indexing of each article counts (an updated text is indexed again).
             self.con.execute(
@@ -109,11 +113,6 @@ class LakeState:
                 "INSERT INTO story_keys SELECT unnest(band_keys), article_id FROM latest"
             )
             self.con.execute("DROP TABLE latest")
-        self.con.execute(
-            "CREATE TABLE claim_info (ref VARCHAR, article_id VARCHAR, claim_id VARCHAR, "
-            "text VARCHAR, file VARCHAR)"
-        )
-        self.con.execute("CREATE TABLE claim_keys (match_key BIGINT, ref VARCHAR)")
         if lake.data_files(CLAIMS):
             prefix = len(str(lake.table_dir(CLAIMS))) + 2
             self.con.execute(
@@ -142,7 +141,7 @@ class LakeState:
     def story_candidates(self, keys: Iterable[str]) -> dict[str, list[Candidate]]:
         """Indexed articles sharing each of these band keys: candidates for story assignment.
 
-        Keys shared by more than MAX_KEY_SHARERS articles (stock openings, templates) are
+        Keys shared by more than MAX_BAND_KEY_SHARERS articles (stock openings, templates) are
         left out: they find nothing that a rarer key would not, at a cost growing with the lake.
         """
         self._keys(band_key=sorted(set(keys)))
@@ -151,7 +150,7 @@ class LakeState:
             "JOIN story_keys s USING (band_key)), "
             "rare AS (SELECT band_key FROM hits GROUP BY band_key HAVING count(*) <= ?) "
             "SELECT band_key, article_id FROM hits JOIN rare USING (band_key)",
-            [MAX_KEY_SHARERS],
+            [MAX_BAND_KEY_SHARERS],
         ).fetchall()
         # Each article once, however many keys it shares: a signature is hundreds of numbers,
         # and near-copies share most keys (measured: 700 MB for one batch of copies otherwise).
@@ -167,16 +166,12 @@ class LakeState:
                 found.setdefault(key, []).append(candidates[article_id])
         return found
 
-    def remember_stories(self, rows: Sequence[dict[str, Any]]) -> None:
+    def remember_stories(self, rows: Sequence[StoryIndexRow]) -> None:
         """Index this batch's articles for the rest of the run (they are staged for the lake)."""
         if not rows:
             return
         sigs = pa.Table.from_pylist(
-            [
-                {k: r[k] for k in ("article_id", "story_id", "published_at", "signature")}
-                for r in rows
-            ],
-            schema=_STORY_SIGS,
+            [{k: getattr(r, k) for k in _STORY_SIGS.names} for r in rows], schema=_STORY_SIGS
         )
         self.con.register("batch", sigs)
         self.con.execute(
@@ -185,8 +180,8 @@ class LakeState:
         self.con.execute("INSERT INTO story_sigs SELECT * FROM batch")
         keys = pa.table(
             {
-                "band_key": [k for r in rows for k in r["band_keys"]],
-                "article_id": [r["article_id"] for r in rows for _ in r["band_keys"]],
+                "band_key": [k for r in rows for k in r.band_keys],
+                "article_id": [r.article_id for r in rows for _ in r.band_keys],
             }
         )
         self.con.register("batch", keys)
@@ -196,7 +191,7 @@ class LakeState:
     def claim_candidates(self, keys: Iterable[int]) -> dict[int, list[tuple[str, str, str]]]:
         """Stored claims sharing each of these match keys: (ref, claim_id, text) per key.
 
-        Keys shared by more than MAX_KEY_SHARERS claims are left out (see claim_groups).
+        Keys shared by more than claims.clusters.MAX_CLAIMS_PER_KEY claims are left out.
         """
         self.con.register("keys", pa.table({"match_key": pa.array(sorted(set(keys)), pa.int64())}))
         rows = self.con.execute(
@@ -256,25 +251,25 @@ class LakeState:
         self.con.execute("DELETE FROM claim_keys")
         self.con.execute("DELETE FROM claim_info")
 
-    def remember_claims(self, rows: Sequence[dict[str, Any]]) -> None:
+    def remember_claims(self, rows: Sequence[ClaimRow]) -> None:
         """Make this batch's claims candidates for the rest of the run."""
         if not rows:
             return
-        refs = [f"{r['article_id']}:{r['sentence_index']}" for r in rows]
+        refs = [claim_ref(r.article_id, r.sentence_index) for r in rows]
         info = pa.table(
             {
                 "ref": refs,
-                "article_id": [r["article_id"] for r in rows],
-                "claim_id": [r["claim_id"] for r in rows],
-                "text": [r["text"] for r in rows],
+                "article_id": [r.article_id for r in rows],
+                "claim_id": [r.claim_id for r in rows],
+                "text": [r.text for r in rows],
             }
         )
         self.con.register("batch", info)
         self.con.execute("INSERT INTO claim_info SELECT *, NULL FROM batch")
         keys = pa.table(
             {
-                "match_key": pa.array([k for r in rows for k in r["match_keys"]], pa.int64()),
-                "ref": [ref for ref, r in zip(refs, rows, strict=True) for _ in r["match_keys"]],
+                "match_key": pa.array([k for r in rows for k in r.match_keys], pa.int64()),
+                "ref": [ref for ref, r in zip(refs, rows, strict=True) for _ in r.match_keys],
             }
         )
         self.con.register("batch", keys)
@@ -310,9 +305,7 @@ class LakeState:
         ).fetchall()
         return {url: (etag, modified) for url, etag, modified in rows if etag or modified}
 
-    def find(
-        self, article_ids: Sequence[str], hashes: Sequence[str]
-    ) -> tuple[dict[str, KnownArticle], dict[str, list[KnownArticle]]]:
+    def find(self, article_ids: Sequence[str], hashes: Sequence[str]) -> KnownArticles:
         """Known articles by id, and by content hash (oldest first), for one batch."""
         self._keys(article_id=article_ids)
         by_id = {
@@ -324,7 +317,7 @@ class LakeState:
             "JOIN keys USING (content_hash) ORDER BY first_seen_at, article_id"
         ):
             by_hash.setdefault(known.content_hash, []).append(known)
-        return by_id, by_hash
+        return KnownArticles(by_id, by_hash)
 
     def file_of(self, article_id: str) -> str | None:
         """The committed file (relative to the articles table) holding an article, if any."""
@@ -341,7 +334,7 @@ class LakeState:
         self.con.execute("INSERT INTO articles SELECT *, NULL, true FROM keys")
 
     def close(self) -> None:
-        """Release the in-memory database."""
+        """Release the index's database."""
         self.con.close()
 
     def _keys(self, **column: Sequence[str]) -> None:

@@ -1,0 +1,69 @@
+from dataclasses import replace
+
+from lake_rows import RUN1
+
+from newslake.transforms.claims.clusters import PreparedCache, exact_key, new_claim_id
+from newslake.transforms.claims.finding import find_claims
+from newslake.transforms.claims.pairs import pair_model
+from newslake.transforms.claims.placement import (
+    ClaimRules,
+    claim_copies,
+    first_copies,
+    place_claims,
+)
+from newslake.transforms.records import Article
+
+SENTENCE = "The lab said the model cost $5.6 million to train on 2,048 chips last year."
+OTHER = "The port said 1,200 containers were unloaded in March, a record for the month."
+
+
+def article(n: int) -> Article:
+    return Article(
+        article_id=f"a{n}", page_id=f"p{n}", url=f"https://o{n}.example/s", canonical_url=None,
+        outlet=f"Outlet {n}", source="files:t", title="T", authors=[],
+        published_at=RUN1.started_at, published_offset_minutes=None, published_day=None,
+        date_source=None, date_confidence="none", is_updated=False, date_candidates=[],
+        language="en", text=SENTENCE, word_count=15, content_hash=f"h{n}", story_id=f"s{n}",
+        is_story_canonical=True,
+    )  # fmt: skip
+
+
+def rules() -> ClaimRules:
+    return ClaimRules(RUN1, pair_model(False), False, PreparedCache(10))
+
+
+def test_copies_of_a_sentence_in_a_batch_join_the_first_ones_cluster():
+    claim, other = find_claims(f"{SENTENCE} {OTHER}", 2026)
+    copies = claim_copies([(article(0), [claim, other]), (article(1), [claim])])
+    firsts = first_copies(copies, {}, semantic=False)
+    assert [key for key, _ in firsts.claims] == [
+        exact_key(claim.normalised),
+        exact_key(other.normalised),
+    ]
+    rows = place_claims(copies, {}, firsts, {}, {}, rules())
+    by_ref = {(r.article_id, r.sentence_index): r for r in rows}
+    first, copy = by_ref["a0", claim.sentence_index], by_ref["a1", claim.sentence_index]
+    assert first.claim_id == copy.claim_id == new_claim_id("a0", claim.sentence_index)
+    assert copy.match_keys == [exact_key(claim.normalised)]  # the first holds the rest
+    assert len(first.match_keys) > 1
+    assert by_ref["a0", other.sentence_index].claim_id != first.claim_id
+
+
+def test_a_sentence_the_lake_holds_joins_the_stored_cluster_without_being_prepared():
+    (claim,) = find_claims(SENTENCE, 2026)
+    copies = claim_copies([(article(2), [claim])])
+    stored = {exact_key(claim.normalised): "stored-cluster"}
+    firsts = first_copies(copies, stored, semantic=False)
+    assert firsts.claims == [] and firsts.match_keys() == []
+    (row,) = place_claims(copies, stored, firsts, {}, {}, rules())
+    assert (row.claim_id, row.article_id, row.run_id) == ("stored-cluster", "a2", RUN1.run_id)
+
+
+def test_a_claim_matching_a_stored_candidate_joins_its_cluster():
+    (claim,) = find_claims(SENTENCE, 2026)
+    copies = claim_copies([(article(3), [replace(claim, text=claim.text.replace("lab", "firm"))])])
+    firsts = first_copies(copies, {}, semantic=False)
+    candidates = {key: [("a0:0", "c-old", SENTENCE)] for key in firsts.match_keys()}
+    heads = {"c-old": ("a0:0", SENTENCE)}
+    (row,) = place_claims(copies, {}, firsts, candidates, heads, rules())
+    assert row.claim_id == "c-old"

@@ -1,0 +1,124 @@
+from dataclasses import replace
+
+import pytest
+from lake_rows import RUN1, RUN2, article
+
+from newslake.transforms.claims.clusters import exact_key
+from newslake.transforms.dedup import KnownArticle
+from newslake.transforms.placement import KnownPage
+from newslake.transforms.records import Article, ClaimRow, FetchLogRow, Page, StoryIndexRow, as_row
+from newslake.transforms.stories import Candidate
+from newslake.warehouse.lake import Lake
+from newslake.warehouse.lake_index import MAX_BAND_KEY_SHARERS, LakeIndex
+
+AT = RUN1.started_at
+
+
+def stored_article(article_id: str, content_hash: str, page_id: str) -> dict:
+    return {**article(article_id, 5), "content_hash": content_hash, "page_id": page_id}
+
+
+def claim(article_id: str, index: int, claim_id: str, keys: list[int]) -> ClaimRow:
+    return ClaimRow(
+        claim_id, article_id, index, "s", "Gazette", f"Claim {article_id}.", "claim",
+        [], None, "statement", AT, keys, RUN1.run_id,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def lake(tmp_path) -> Lake:
+    """A lake holding two articles (a, b: the same text), their pages, logs and claims."""
+    lake = Lake(tmp_path / "lake")
+    page = Page.create(source="files:t", url="file:///a", body=b"<p>A.</p>", run=RUN1)
+    failed = Page.create(source="files:t", url="file:///x", body=b"", run=RUN1)
+    with lake.writing(RUN1, timeout_s=1) as commit:
+        commit.add("pages", [as_row(page), as_row(failed)])
+        commit.add(
+            "fetch_log",
+            [
+                as_row(FetchLogRow.for_page(page, "ok", RUN1, article_id="a")),
+                as_row(FetchLogRow.for_page(failed, "parse_error", RUN1, error="no text")),
+            ],
+        )
+        commit.add(
+            "articles", [stored_article("a", "h1", page.page_id), stored_article("b", "h1", "p-b")]
+        )
+        commit.add("claims", [as_row(claim("a", 0, "c1", [7, 8]))])
+        commit.publish()
+    return lake
+
+
+def test_an_empty_lake_index_knows_nothing(tmp_path):
+    index = LakeIndex(None, spill=tmp_path / "index.duckdb")
+    known = index.find(["a"], ["h1"])
+    assert (known.by_id, known.by_hash) == ({}, {})
+    assert index.known_pages(["p"]) == {}
+    assert index.known_urls(["file:///a"]) == set()
+    assert index.validators(["file:///a"]) == {}
+    assert index.story_candidates(["k"]) == {}
+    assert index.claim_exact([7]) == {}
+    index.close()
+
+
+def test_stored_articles_are_found_by_id_and_by_hash_oldest_first(lake):
+    index = LakeIndex(lake)
+    known = index.find(["a", "zz"], ["h1"])
+    assert list(known.by_id) == ["a"]
+    assert known.by_id["a"] == KnownArticle("a", "h1", "Gazette", "a", AT)
+    assert [k.article_id for k in known.by_hash["h1"]] == ["a", "b"]
+    assert index.file_of("a").startswith("published_date=2026-03-05/")
+    index.close()
+
+
+def test_the_runs_own_articles_are_found_but_have_no_stored_file(lake):
+    index = LakeIndex(lake)
+    row = {**stored_article("c", "h2", "p-c"), "first_seen_at": RUN2.started_at}
+    new = Article(**row, published_offset_minutes=None, published_day=None)
+    index.remember([new])
+    known = index.find(["c"], ["h2"])
+    assert known.by_id["c"].is_from_this_run
+    assert [k.article_id for k in known.by_hash["h2"]] == ["c"]
+    assert index.file_of("c") is None
+    index.close()
+
+
+def test_a_stored_page_says_what_became_of_it(lake):
+    index = LakeIndex(lake)
+    pages = index.known_pages(
+        [Page.create(source="files:t", url=u, body=b, run=RUN1).page_id for u, b in
+         (("file:///a", b"<p>A.</p>"), ("file:///x", b""), ("file:///new", b"new"))]
+    )  # fmt: skip
+    assert sorted(pages.values(), key=lambda p: p.outcome) == [
+        KnownPage("ok", None, "a", True),
+        KnownPage("parse_error", "no text", None, False),
+    ]
+    assert index.known_urls(["file:///a", "file:///new"]) == {"file:///a"}
+    index.close()
+
+
+def test_story_candidates_share_a_band_key_unless_too_many_do(tmp_path):
+    index = LakeIndex(None)
+    row = StoryIndexRow("a", "s1", AT, ["k1", "k2"], [1, 2], AT, RUN1.run_id)
+    crowd = [
+        replace(row, article_id=f"n{i}", band_keys=["busy"]) for i in range(MAX_BAND_KEY_SHARERS)
+    ]
+    index.remember_stories([row, *crowd, replace(row, article_id="x", band_keys=["busy"])])
+    found = index.story_candidates(["k2", "busy", "none"])
+    assert found == {"k2": [Candidate("s1", [1, 2], AT, "a")]}
+    index.close()
+
+
+def test_claims_are_candidates_by_key_until_forgotten(lake):
+    index = LakeIndex(lake)
+    index.remember_claims([claim("b", 1, "c2", [8, exact_key("claim")])])
+    assert sorted(index.claim_candidates([8])[8]) == [
+        ("a:0", "c1", "Claim a."),
+        ("b:1", "c2", "Claim b."),
+    ]
+    assert index.claim_exact([exact_key("claim")]) == {exact_key("claim"): "c2"}
+    assert index.claim_heads(["c1"]) == {"c1": ("a:0", "Claim a.")}
+    assert index.claim_files("a")[0].endswith(".parquet")
+    assert index.claim_files("b") == []  # staged by this run, in no committed file yet
+    index.forget_claims("a")
+    assert [ref for ref, *_ in index.claim_candidates([8])[8]] == ["b:1"]
+    index.close()
