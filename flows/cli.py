@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from newslake.flows.settings import Settings
+from newslake.flows.sources import sources_help
 from newslake.transforms.errors import ConfigError, NewslakeError
 from newslake.warehouse.examples import EXAMPLES
 
@@ -98,8 +99,7 @@ def run(
         typer.Option(
             "--source",
             "-s",
-            help="File, folder (read recursively) or glob; page, feed or sitemap URL; "
-            "warc:PATH or a .warc(.gz) file. Repeatable.",
+            help=sources_help(),
         ),
     ] = None,
     lake: LakeOpt = None,

@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from prefect import flow, get_run_logger
-from prefect.task_runners import ThreadPoolTaskRunner
 
-from newslake.flows.ingest import IN_FLIGHT, Pipeline, commit_run, new_run, refresh_gold_task
+from newslake.flows.commits import commit_run, refresh_gold_task
+from newslake.flows.pipeline import Pipeline, new_run
 from newslake.flows.recorder import RunRecorder
 from newslake.flows.settings import Settings
+from newslake.flows.sources import Batch
 from newslake.flows.summary import RunSummary
 from newslake.flows.workers import extraction_pool
 from newslake.transforms.claims.finding import article_claims
@@ -49,12 +50,7 @@ def compact_lake(
     return merged
 
 
-# prefect's TaskRunner is invariant in its future type, so the runner its docs show here fails
-# mypy (PrefectHQ/prefect#16938): the ignore covers that stub error only.
-@flow(
-    name="reprocess",
-    task_runner=ThreadPoolTaskRunner(max_workers=IN_FLIGHT),  # type: ignore[arg-type]
-)
+@flow(name="reprocess")
 def reprocess_lake(
     lake: str | None = None,
     config_path: str | None = None,
@@ -117,7 +113,7 @@ def reprocess_lake(
                 clear_rebuilt(commit)
             pipeline = Pipeline(recorder, pool, lambda _n: None)
             for pages in latest_pages(store, batch, after):
-                pipeline.push(pages, [], recheck=True)  # bronze stays as it is
+                pipeline.push(Batch(pages, []), recheck=True)  # bronze stays as it is
             pipeline.drain()
         elif stage is Stage.claims and recorder.claims_enabled:
             if since is None:

@@ -10,15 +10,15 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from newslake.flows.sources import AUTO, kind_for, kind_named
 from newslake.transforms.errors import ConfigError
 from newslake.transforms.topics import Topic
 
 ENV_PREFIX = "NEWSLAKE__"
-SOURCE_KINDS = ("auto", "files", "web", "warc")
-WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 RUNNERS = ("local", "dask")
 
 
@@ -28,7 +28,7 @@ class SourceSettings:
 
     path: str  # a path or glob, an http(s) URL, or warc:PATH
     name: str | None = None  # shown as <kind>:<name> in the tables; default: the path
-    kind: str = "auto"  # files, web or warc; auto tells them apart by the path
+    kind: str = AUTO  # a registered kind (files, web, warc); auto: the kind its path shows
     outlet: str | None = None  # overrides the outlet found in the pages
     max_articles: int = 0  # 0: no limit; else at most this many new URLs per run
     since: str | None = None  # ISO date: skip feed, sitemap and WARC entries older than this
@@ -36,24 +36,33 @@ class SourceSettings:
     exclude: tuple[str, ...] = ()  # regexes: never URLs matching any of them
     hosts: tuple[str, ...] = ()  # WARC: only records of these hosts (and their subdomains)
 
+    def __post_init__(self) -> None:
+        if self.kind != AUTO:
+            try:
+                kind_named(self.kind)
+            except ConfigError as exc:
+                raise ConfigError(f"source {self.path}: {exc}") from None
+
     @property
     def source_kind(self) -> str:
-        """'files', 'web' or 'warc': the configured kind, else what the path looks like."""
-        if self.kind != "auto":
-            return self.kind
-        if self.path.startswith(("http://", "https://")):
-            return "web"
-        if self.path.startswith("warc:") or self.path.lower().endswith(WARC_SUFFIXES):
-            return "warc"
-        return "files"
+        """The configured kind, else the registered kind that recognises the path."""
+        return self.kind if self.kind != AUTO else kind_for(self.path).name
 
     @property
     def label(self) -> str:
-        """The source's name in the tables: '<kind>:<name>'; the path (file name of a WARC)
-        when it has no name."""
-        kind = self.source_kind
-        default = Path(self.path.removeprefix("warc:")).name if kind == "warc" else self.path
-        return f"{kind}:{self.name or default}"
+        """The source's name in the tables: '<kind>:<name>'; without a name, the kind's
+        default for the path (the path itself; a WARC's file name)."""
+        kind = kind_named(self.source_kind)
+        return f"{kind.name}:{self.name or kind.default_name(self.path)}"
+
+    def since_time(self) -> datetime | None:
+        """`since` as a UTC datetime; ConfigError if it is not an ISO date."""
+        if not self.since:
+            return None
+        try:
+            return datetime.fromisoformat(self.since).replace(tzinfo=UTC)
+        except ValueError:
+            raise ConfigError(f"source {self.path}: since = {self.since!r} is not a date") from None
 
 
 @dataclass(frozen=True, slots=True)

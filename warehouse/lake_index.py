@@ -209,7 +209,7 @@ class LakeIndex:
 
     def claim_exact(self, keys: Iterable[int]) -> dict[int, str]:
         """The cluster holding the stored claim of each of these exact keys (see
-        claim_groups.exact_key), however many claims share it: copies of a sentence join
+        claims.clusters.exact_key), however many claims share it: copies of a sentence join
         its cluster whatever their number. Where several clusters hold it, the lowest ref's.
         """
         self.con.register("keys", pa.table({"match_key": pa.array(sorted(set(keys)), pa.int64())}))

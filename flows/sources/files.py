@@ -75,6 +75,23 @@ def read_file(item: FileInput, run: RunInfo, max_bytes: int) -> Page | FetchLogR
     )
 
 
+def read_files(
+    items: Sequence[FileInput], run: RunInfo, max_bytes: int
+) -> tuple[list[Page], list[FetchLogRow]]:
+    """A batch of files read into pages, and log rows for those that could not be."""
+    results = [read_file(item, run, max_bytes) for item in items]
+    pages = [r for r in results if isinstance(r, Page)]
+    return pages, [r for r in results if isinstance(r, FetchLogRow)]
+
+
+def file_bytes(item: FileInput) -> int:
+    """The file's size, to weigh batches; 0 if it cannot be read (reading logs why)."""
+    try:
+        return item.path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _reading_order(path: Path) -> tuple:
     # By stem first, so 'story.html' comes before its variant 'story-copy.html' and the
     # original, not the copy, becomes the article when their texts are the same.

@@ -19,7 +19,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
 from newslake.flows.settings import SourceSettings
-from newslake.flows.sources.web import parse_since
+from newslake.flows.sources.kinds.warc import PREFIX
 from newslake.flows.summary import ArchiveCounts
 from newslake.transforms.errors import (
     BadContentType,
@@ -33,7 +33,6 @@ from newslake.transforms.errors import (
 from newslake.transforms.metadata import parse_date
 from newslake.transforms.records import FetchLogRow, Page, RunInfo
 
-PREFIX = "warc:"
 _HTML = ("text/html", "application/xhtml+xml")
 CAPTURES = ("response", "resource")  # records whose block is what a URL returned
 SNIFF_BYTES = 4096  # enough of a file's start to tell WARC, ARC and neither apart
@@ -124,7 +123,7 @@ class _ArchiveReader:
 
     def __init__(self, path: Path, source: SourceSettings, run: RunInfo, max_bytes: int) -> None:
         self.path, self.label, self.run, self.max_bytes = path, source.label, run, max_bytes
-        self.since = parse_since(source)
+        self.since = source.since_time()
         self.hosts = tuple(h.lower() for h in source.hosts)
 
     def records(self) -> Iterator[tuple[str, WarcItem | None]]:

@@ -7,7 +7,6 @@ import re
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 from newslake.flows.settings import FetchSettings, SourceSettings
@@ -213,16 +212,6 @@ def is_site(url: str) -> bool:
     return parts.path in ("", "/") and not parts.query
 
 
-def parse_since(source: SourceSettings) -> datetime | None:
-    """The source's `since` as a UTC datetime; ConfigError if it is not an ISO date."""
-    if not source.since:
-        return None
-    try:
-        return datetime.fromisoformat(source.since).replace(tzinfo=UTC)
-    except ValueError:
-        raise ConfigError(f"source {source.path}: since = {source.since!r} is not a date") from None
-
-
 def _select(entries: list[Entry], source: SourceSettings) -> list[Entry]:
     """Entries that pass the source's include/exclude patterns and `since` date, each once."""
     try:
@@ -230,7 +219,7 @@ def _select(entries: list[Entry], source: SourceSettings) -> list[Entry]:
         exclude = [re.compile(p) for p in source.exclude]
     except re.error as exc:
         raise ConfigError(f"source {source.path}: bad URL pattern: {exc}") from None
-    since = parse_since(source)
+    since = source.since_time()
     chosen: dict[str, Entry] = {}
     for entry in entries:
         if include and not any(p.search(entry.url) for p in include):

@@ -1,7 +1,7 @@
-"""How the ingest flow cuts its input into batches: by count, and by bytes."""
+"""How the ingest pipeline cuts its input into batches: by count, and by bytes."""
 
-from newslake.flows import ingest
-from newslake.flows.ingest import batched, take
+from newslake.flows import pipeline
+from newslake.flows.pipeline import batched, take
 
 
 def test_batches_hold_at_most_the_batch_size():
@@ -9,13 +9,13 @@ def test_batches_hold_at_most_the_batch_size():
 
 
 def test_a_batch_ends_once_its_items_reach_the_byte_budget(monkeypatch):
-    monkeypatch.setattr(ingest, "BATCH_BYTES", 100)
+    monkeypatch.setattr(pipeline, "BATCH_BYTES", 100)
     sizes = [10, 60, 50, 10, 200, 5, 5]
     assert list(batched(sizes, 4, weight=lambda size: size)) == [[10, 60, 50], [10, 200], [5, 5]]
 
 
 def test_take_leaves_the_rest_of_a_stream_for_the_next_batch(monkeypatch):
-    monkeypatch.setattr(ingest, "BATCH_BYTES", 100)
+    monkeypatch.setattr(pipeline, "BATCH_BYTES", 100)
     stream = iter([80, 30, 1, 2])
     assert take(stream, 10, weight=lambda size: size) == [80, 30]
     assert take(stream, 10, weight=lambda size: size) == [1, 2]

@@ -2,7 +2,7 @@ import gc
 
 import pytest
 
-from newslake.flows.ingest import rare_full_collections
+from newslake.flows.pipeline import rare_full_collections
 
 
 def test_full_collections_are_rarer_in_the_block_and_as_before_after_it():

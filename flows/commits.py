@@ -1,0 +1,32 @@
+"""The Prefect tasks that end a run (ingest and reprocess alike): publish what was staged,
+then refresh gold."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.cache_policies import NONE
+
+from newslake.flows.recorder import RunRecorder
+from newslake.warehouse.gold import GoldRefresh, refresh_gold
+
+
+@task(name="commit-run", cache_policy=NONE)
+def commit_run(recorder: RunRecorder) -> dict[str, int]:
+    """Publish everything staged in one atomic commit and rebuild the DuckDB views, then
+    release the run's lake state: its memory is gone before the gold refresh needs some."""
+    counts = recorder.commit.publish()
+    recorder.close()
+    return counts
+
+
+@task(name="refresh-gold", cache_policy=NONE, retries=1)
+def refresh_gold_task(recorder: RunRecorder) -> GoldRefresh:
+    """Settle story representatives and recompute the coverage table for the dates this run
+    touched (a second atomic commit)."""
+    return refresh_gold(
+        recorder.commit.lake,
+        recorder.run,
+        recorder.touched_dates,
+        recorder.min_stories,
+        claims_changed=recorder.claims_changed,
+    )
