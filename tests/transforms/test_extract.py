@@ -143,6 +143,21 @@ def test_text_after_an_empty_element_in_the_footer_stays_out():
     assert extract(markup).text.split("\n\n") == BODY
 
 
+# A body long enough for the precise pass to stand on its own (no fuller pass is asked).
+LONG_BODY = [
+    f"{part} {paragraph}" for part in ("First,", "Then,", "Later,", "And") for paragraph in BODY
+]
+STANDFIRST = "Six votes to two after a four-hour meeting: the channel will be dredged by autumn."
+
+
+def test_the_standfirst_in_the_article_header_is_kept_and_the_page_banner_is_not():
+    banner = "<header><p>Port Avery's own paper since 1887, on the quay every morning.</p></header>"
+    header = f"<header><h1>{TITLE}</h1><p class='standfirst'>{STANDFIRST}</p></header>"
+    markup = page_html(*paras(*LONG_BODY)).replace("<nav>", f"{banner}<nav>")
+    text = extract(markup.replace(f"<h1>{TITLE}</h1>", header)).text
+    assert text.split("\n\n") == [STANDFIRST, *LONG_BODY]
+
+
 # --- scripts without spaces and right-to-left scripts come out whole -----------------------------
 
 JA_TITLE = "港湾委員会が浚渫計画を承認"
