@@ -1,5 +1,6 @@
 """extract_page on small hand-written news pages: what the HTML path keeps and what it drops."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -271,6 +272,31 @@ def test_an_error_page_is_refused():
     body = "<p>Sorry, we could not find that page.</p><p><a href='/'>Back to the front</a></p>"
     with pytest.raises(ExtractError):
         extract(plain_page(body, title="Page not found"))
+
+
+def stated(body: str) -> str:
+    article = {"@type": "NewsArticle", "headline": TITLE, "articleBody": body}
+    return f'<script type="application/ld+json">{json.dumps(article)}</script>'
+
+
+# Under 40 words but long enough (250 characters) that trafilatura takes it for the text.
+CAPTION = (
+    "The harbour dredger Margarethe Vandersloot photographed alongside the northern breakwater "
+    "yesterday afternoon while awaiting authorisation from the Harbourmaster's Office, the "
+    "Maritime Administration's Environmental Monitoring Department and the Hydrographic "
+    "Surveying Directorate."
+)
+
+
+def test_a_page_showing_only_a_caption_keeps_the_body_its_json_ld_states():
+    caption = f"<img src='/dredger.jpg'><p class='caption'>{CAPTION}</p>"
+    result = extract(page_html(caption, head=stated("\n\n".join(BODY))))
+    assert result.text.split("\n\n") == BODY
+
+
+def test_a_shown_article_is_not_replaced_by_a_longer_stated_body():
+    result = extract(page_html(head=stated("\n\n".join([*BODY, *LONG_BODY]))))
+    assert result.text.split("\n\n") == BODY
 
 
 # --- characters a browser does not show do not cost the article -----------------------------------
