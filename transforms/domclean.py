@@ -1,4 +1,5 @@
-"""Page-tree fixes applied before trafilatura reads an article: widgets out, quoted posts in.
+"""Page-tree fixes applied before trafilatura reads an article: widgets out, quoted posts and
+the article's own header in.
 
 Each rule changes the parsed page in place and reads nothing but the page.
 """
@@ -40,6 +41,11 @@ _MAX_PROMO_CHARS = 1000  # a box this long is more likely an article with an odd
 
 _MAX_FOOTER_CHARS = 1500
 
+# A <header> inside <article> or <main> heads that content (HTML: only a header outside them is
+# the page's banner). trafilatura's precise pass deletes every <header>, and with it the
+# standfirst or lead paragraph an article header often holds; as a <div> it is read as body.
+_ARTICLE_HEADERS = etree.XPath("//header[ancestor::article or ancestor::main][.//p]")
+
 # Embedded social posts: the platforms' embed markup names them in the class.
 _EMBEDDED_POST = re.compile(
     r"twitter-tweet|twitter-video|instagram-media|tiktok-embed|bluesky-embed|threads-post"
@@ -68,13 +74,23 @@ _UNSHIELD = str.maketrans(_STAND_INS, _MARKS)
 
 
 def prepare_tree(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
-    """The page without inline cards, promo boxes, ruled-off footers, empty tags; posts freed."""
+    """The page without inline cards, promo boxes, ruled-off footers, empty tags; posts and
+    article headers freed."""
+    open_article_headers(tree)
     drop_inline_cards(tree)
     drop_promo_boxes(tree)
     drop_ruled_off_footers(tree)
     free_embedded_posts(tree)
     drop_empty_elements(tree)
     return tree
+
+
+def open_article_headers(tree: lxml_html.HtmlElement) -> None:
+    """Turn headers of an article or main content that hold a paragraph into plain blocks, so
+    the lead paragraph in them is read with the body (the headline is dropped later as a
+    repeat of the title)."""
+    for header in _ARTICLE_HEADERS(tree):
+        header.tag = "div"
 
 
 def drop_inline_cards(tree: lxml_html.HtmlElement) -> None:

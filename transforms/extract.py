@@ -24,6 +24,7 @@ from newslake.transforms.metadata import normalise_language, parse_date, read_pa
 from newslake.transforms.normalise import clean_text, clean_title, word_count
 from newslake.transforms.plaintext import article_paragraphs, parse_plain_text
 from newslake.transforms.records import Extracted, Page
+from newslake.transforms.stated_body import stated_body
 from newslake.transforms.stories import fingerprint_signature
 from newslake.transforms.tokens import fingerprint_hash, fingerprint_text
 
@@ -96,7 +97,11 @@ def _extract_html(page: Page, text: str) -> Extracted:
     # Read before trafilatura, which prunes the tree.
     links, headlines, sign = _page_links(tree), _headlines(tree), article_sign(tree)
     shield_marks(prepare_tree(tree))
-    lines = [unshield_marks(line) for line in _article_lines(tree, meta.canonical_url or page.url)]
+    lines = _article_lines(tree, meta.canonical_url or page.url)
+    if sum(map(_words, lines)) < MIN_WORDS:
+        # trafilatura found (almost) nothing: the body the page states in its JSON-LD, if longer.
+        lines = max(lines, stated_body(tree), key=lambda found: sum(map(_words, found)))
+    lines = [unshield_marks(line) for line in lines]
     if not lines:
         raise ExtractError("no main text found in the page")
     title = clean_title(meta.title, meta.site_name)

@@ -7,6 +7,7 @@ from newslake.transforms.domclean import (
     drop_promo_boxes,
     drop_ruled_off_footers,
     free_embedded_posts,
+    open_article_headers,
     prepare_tree,
     shield_marks,
     unshield_marks,
@@ -22,6 +23,35 @@ def tree_of(body: str):
 
 def text_of(tree) -> str:
     return " ".join(tree.text_content().split())
+
+
+# --- article headers --------------------------------------------------------------------------
+
+STANDFIRST = "<p class='dek'>Six votes to two after a four-hour meeting.</p>"
+
+
+def test_a_header_inside_the_article_with_a_lead_paragraph_becomes_a_block():
+    tree = tree_of(f"<header><h1>Dredging approved</h1>{STANDFIRST}</header>{LEDE}")
+    open_article_headers(tree)
+    assert tree.find(".//header") is None
+    assert tree.find(".//article/div/p").text == "Six votes to two after a four-hour meeting."
+
+
+def test_a_header_of_the_main_content_with_a_paragraph_becomes_a_block():
+    tree = html.document_fromstring(
+        f"<html><body><main><header>{STANDFIRST}</header>{LEDE}</main></body></html>"
+    )
+    open_article_headers(tree)
+    assert tree.find(".//header") is None
+
+
+def test_the_page_banner_and_a_headline_only_header_stay_headers():
+    tree = html.document_fromstring(
+        "<html><body><header><p>Port Avery's paper since 1887</p></header>"
+        f"<article><header><h1>Dredging approved</h1></header>{LEDE}</article></body></html>"
+    )
+    open_article_headers(tree)
+    assert len(tree.findall(".//header")) == 2
 
 
 # --- inline cards ------------------------------------------------------------------------------

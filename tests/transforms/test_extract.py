@@ -1,5 +1,6 @@
 """extract_page on small hand-written news pages: what the HTML path keeps and what it drops."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -143,6 +144,21 @@ def test_text_after_an_empty_element_in_the_footer_stays_out():
     assert extract(markup).text.split("\n\n") == BODY
 
 
+# A body long enough for the precise pass to stand on its own (no fuller pass is asked).
+LONG_BODY = [
+    f"{part} {paragraph}" for part in ("First,", "Then,", "Later,", "And") for paragraph in BODY
+]
+STANDFIRST = "Six votes to two after a four-hour meeting: the channel will be dredged by autumn."
+
+
+def test_the_standfirst_in_the_article_header_is_kept_and_the_page_banner_is_not():
+    banner = "<header><p>Port Avery's own paper since 1887, on the quay every morning.</p></header>"
+    header = f"<header><h1>{TITLE}</h1><p class='standfirst'>{STANDFIRST}</p></header>"
+    markup = page_html(*paras(*LONG_BODY)).replace("<nav>", f"{banner}<nav>")
+    text = extract(markup.replace(f"<h1>{TITLE}</h1>", header)).text
+    assert text.split("\n\n") == [STANDFIRST, *LONG_BODY]
+
+
 # --- scripts without spaces and right-to-left scripts come out whole -----------------------------
 
 JA_TITLE = "港湾委員会が浚渫計画を承認"
@@ -256,6 +272,31 @@ def test_an_error_page_is_refused():
     body = "<p>Sorry, we could not find that page.</p><p><a href='/'>Back to the front</a></p>"
     with pytest.raises(ExtractError):
         extract(plain_page(body, title="Page not found"))
+
+
+def stated(body: str) -> str:
+    article = {"@type": "NewsArticle", "headline": TITLE, "articleBody": body}
+    return f'<script type="application/ld+json">{json.dumps(article)}</script>'
+
+
+# Under 40 words but long enough (250 characters) that trafilatura takes it for the text.
+CAPTION = (
+    "The harbour dredger Margarethe Vandersloot photographed alongside the northern breakwater "
+    "yesterday afternoon while awaiting authorisation from the Harbourmaster's Office, the "
+    "Maritime Administration's Environmental Monitoring Department and the Hydrographic "
+    "Surveying Directorate."
+)
+
+
+def test_a_page_showing_only_a_caption_keeps_the_body_its_json_ld_states():
+    caption = f"<img src='/dredger.jpg'><p class='caption'>{CAPTION}</p>"
+    result = extract(page_html(caption, head=stated("\n\n".join(BODY))))
+    assert result.text.split("\n\n") == BODY
+
+
+def test_a_shown_article_is_not_replaced_by_a_longer_stated_body():
+    result = extract(page_html(head=stated("\n\n".join([*BODY, *LONG_BODY]))))
+    assert result.text.split("\n\n") == BODY
 
 
 # --- characters a browser does not show do not cost the article -----------------------------------
