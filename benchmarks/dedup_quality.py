@@ -44,7 +44,9 @@ from datetime import UTC, datetime, timedelta
 from functools import reduce
 from itertools import pairwise, product
 from math import comb
-from pathlib import Path
+
+import rensa
+import story_set_b
 
 from newslake.transforms.stories import (
     Candidate,
@@ -57,7 +59,7 @@ from newslake.transforms.stories import (
     signature,
 )
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "extraction-dev"
+CORPUS = story_set_b.SHARED / "corpus" / "extraction-dev"
 GROUND_TRUTH = CORPUS / "ground-truth.json"
 
 # --- furniture another outlet adds (written for this benchmark) -------------------------------
@@ -274,11 +276,14 @@ def build_docs(ids: list[str], corpus: dict[str, dict[str, str]], rng: random.Ra
     return docs
 
 
-def sketch(docs: list[Doc], settings: StorySettings) -> list[Doc]:
+Signer = Callable[[str, StorySettings], tuple[int, ...]]
+
+
+def sketch(docs: list[Doc], settings: StorySettings, signer: Signer = signature) -> list[Doc]:
     """Return the docs with signature and candidate keys computed."""
     out = []
     for d in docs:
-        sig = signature(d.text, settings)
+        sig = signer(d.text, settings)
         out.append(replace(d, sig=sig, keys=tuple(band_keys(sig, settings))))
     return out
 
@@ -404,16 +409,17 @@ def grid_cells() -> list[tuple[int, int]]:
     ]
 
 
-def choose(docs: list[Doc], seqs: list[list[Arrival]], base: StorySettings) -> StorySettings:
-    """Return the near-best grid setting farthest from any noticeably worse one."""
+def choose(sets: Sequence[Labelled], base: StorySettings) -> StorySettings:
+    """Return the near-best grid setting farthest from any noticeably worse one.
+
+    A setting's value is its worst F0.5 over the labelled sets (precision >= MIN_PRECISION
+    required on each): a setting must hold on both sets, not on the larger one.
+    """
     cells = grid_cells()
     value = {}
     for i, j in cells:
         setting = replace(base, threshold=THRESHOLDS[i], containment=CONTAINMENTS[j])
-        r = evaluate(docs, seqs, setting)[0]
-        # F0.5: a wrong join merges two stories for good, a missed one only splits a story.
-        f_half = 1.25 * r.precision * r.recall / (0.25 * r.precision + r.recall)
-        value[i, j] = f_half if r.precision >= MIN_PRECISION else 0.0
+        value[i, j] = min(_f_half(evaluate(s.docs, s.seqs, setting)[0]) for s in sets)
     best = max(value.values())
     # The scores are flat over a wide region and its best cell is noise; the cell deepest inside
     # the region (grid steps to the nearest worse or unmeasured cell) is likeliest to carry over.
@@ -431,6 +437,21 @@ def choose(docs: list[Doc], seqs: list[list[Arrival]], base: StorySettings) -> S
     good = [c for c in cells if value[c] >= best - TOLERANCE]
     i, j = max(good, key=lambda c: (margin(c), value[c], c))
     return replace(base, threshold=THRESHOLDS[i], containment=CONTAINMENTS[j])
+
+
+def _f_half(r: Scores) -> float:
+    # F0.5: a wrong join merges two stories for good, a missed one only splits a story.
+    f_half = 1.25 * r.precision * r.recall / (0.25 * r.precision + r.recall)
+    return f_half if r.precision >= MIN_PRECISION else 0.0
+
+
+def choose_threshold(sets: Sequence[Labelled], base: StorySettings) -> StorySettings:
+    """Return the Jaccard threshold with the best worst-set F0.5 (the containment rule off)."""
+    value = {
+        t: min(_f_half(evaluate(s.docs, s.seqs, replace(base, threshold=t))[0]) for s in sets)
+        for t in THRESHOLDS
+    }
+    return replace(base, threshold=max(THRESHOLDS, key=lambda t: (value[t], -t)))
 
 
 def orders(n: int, count: int, seed: int) -> list[list[int]]:
@@ -453,6 +474,29 @@ def per_kind(docs: list[Doc], story: dict[int, int]) -> dict[str, tuple[int, int
             out[d.kind][0] += story[i] == original[d.story]
             out[d.kind][1] += 1
     return {k: (v[0], v[1]) for k, v in sorted(out.items())}
+
+
+def kind_scores(
+    docs: list[Doc], story: dict[int, int], partners: dict[str, str]
+) -> dict[str, Scores]:
+    """Return pair scores per kind: over the originals and that kind's texts; for same-topic,
+    over every text of the stories that have a same-topic partner (which must stay apart)."""
+    truth = [d.story for d in docs]
+    kinds = sorted({d.kind for d in docs} - {"original"})
+    subsets = {k: [i for i, d in enumerate(docs) if d.kind in ("original", k)] for k in kinds}
+    if partners:
+        subsets["same-topic"] = [i for i, d in enumerate(docs) if d.story in partners]
+    return {
+        k: score([truth[i] for i in idx], [story[i] for i in idx]) for k, idx in subsets.items()
+    }
+
+
+def topic_pairs_joined(docs: list[Doc], story: dict[int, int], partners: dict[str, str]) -> int:
+    """Return how many same-topic pairs of stories share a predicted story anywhere."""
+    predicted: dict[str, set[int]] = defaultdict(set)
+    for i, d in enumerate(docs):
+        predicted[d.story].add(story[i])
+    return sum(bool(predicted[a] & predicted[b]) for a, b in partners.items() if a < b)
 
 
 def candidate_recall(docs: list[Doc]) -> dict[str, float]:
@@ -481,9 +525,11 @@ class Labelled:
         return Labelled(self.docs + other.docs, seqs)
 
 
-def prepare(raw: list[Doc], settings: StorySettings, n_orders: int, seed: int) -> Labelled:
+def prepare(
+    raw: list[Doc], settings: StorySettings, n_orders: int, seed: int, signer: Signer = signature
+) -> Labelled:
     """Return the docs sketched under the settings, with `n_orders` shuffled arrivals."""
-    docs = sketch(raw, settings)
+    docs = sketch(raw, settings, signer)
     seqs = [arrivals(docs, o, settings) for o in orders(len(docs), n_orders, seed)]
     return Labelled(docs, seqs)
 
@@ -492,14 +538,51 @@ def _describe(s: StorySettings) -> str:
     return f"threshold {s.threshold:.2f}, containment {s.containment:.2f}"
 
 
-# Structures compared: (shingle words, permutations); bands always have 4 rows. Listed cheapest
-# first: a later one is chosen only when its held-out F1 is higher by more than the margin.
-STRUCTURES = [(5, 128), (3, 128), (5, 256), (3, 256)]
+# Structures compared: (shingle words, permutations, rows per band). Listed in the order of
+# preference: a later one is chosen only when its held-out F1 is higher by more than the margin.
+STRUCTURES = [(5, 256, 4), (3, 256, 4), (4, 240, 3), (3, 240, 3)]
 STRUCTURE_MARGIN = 0.002
+# The check the issue compares with: MinHash of plain word 3-grams (case-folded \w+ tokens), 128
+# permutations in 32 bands, a Jaccard threshold only.
+PLAIN = StorySettings(shingle_words=3, num_perm=128, bands=32, lead_perm=0, containment=2.0)
 
 
-def quality(corpus: dict[str, dict[str, str]], args: argparse.Namespace) -> StorySettings:
-    """Print cross-validated quality on the labelled set; return the setting chosen on all of it."""
+def plain_signature(text: str, settings: StorySettings = PLAIN) -> tuple[int, ...]:
+    """Return the plain baseline's MinHash of the text's word 3-grams; () without words."""
+    words = re.findall(r"\w+", text.casefold())
+    if not words:
+        return ()
+    size = settings.shingle_words
+    grams = [" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1))]
+    hasher = rensa.RMinHash(num_perm=settings.num_perm, seed=settings.seed)
+    hasher.update(grams)
+    return tuple(hasher.digest())
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledSet:
+    """One labelled set: its name, its draws of texts per fold, and its same-topic partners."""
+
+    name: str
+    folds: list[list[list[Doc]]]  # fold -> draws -> texts
+    partners: dict[str, str]
+
+    def data(self, base: StorySettings, args: argparse.Namespace, signer: Signer) -> list:
+        """Return the set's two folds sketched under `base`, each with its arrival orders."""
+        return [
+            reduce(
+                operator.add,
+                (
+                    prepare(w, base, args.orders, args.seed + 10 + k + 100 * r, signer)
+                    for r, w in enumerate(self.folds[k])
+                ),
+            )
+            for k in (0, 1)
+        ]
+
+
+def set_a(corpus: dict[str, dict[str, str]], args: argparse.Namespace) -> LabelledSet:
+    """Return set A: edited copies of the extraction-dev bodies, in draws per fold."""
     ids = sorted(corpus)
     random.Random(args.seed).shuffle(ids)
     folds = [sorted(ids[::2]), sorted(ids[1::2])]
@@ -507,67 +590,135 @@ def quality(corpus: dict[str, dict[str, str]], args: argparse.Namespace) -> Stor
     # average out the luck of one draw.
     worlds = [
         [
-            [replace(d, story=f"{r}:{d.story}") for d in build_docs(f, corpus, random.Random(seed))]
+            [
+                replace(d, story=f"A{r}:{d.story}")
+                for d in build_docs(f, corpus, random.Random(seed))
+            ]
             for r in range(args.replicates)
             for seed in [args.seed + k + 100 * r]
         ]
         for k, f in enumerate(folds)
     ]
-    kinds = Counter(d.kind for w in worlds[0] + worlds[1] for d in w)
+    return LabelledSet("A (extraction-dev)", worlds, {})
+
+
+def set_b(articles: dict[str, list[str]], args: argparse.Namespace) -> LabelledSet:
+    """Return set B: wire copies and noisy text of the dates-dev articles, in draws per fold."""
+    ids = sorted(articles)
+    random.Random(args.seed).shuffle(ids)
+    folds = [sorted(ids[::2]), sorted(ids[1::2])]
+    worlds: list[list[list[Doc]]] = [[], []]
+    partners: dict[str, str] = {}
+    for k, fold in enumerate(folds):
+        for r in range(args.replicates_b):
+            items, pairs = story_set_b.build(
+                articles, fold, random.Random(args.seed + 50 + k + 100 * r)
+            )
+            worlds[k].append([Doc(f"B{r}:{i.story}", i.kind, i.text) for i in items])
+            for a, b in pairs:
+                partners[f"B{r}:{a}"], partners[f"B{r}:{b}"] = f"B{r}:{b}", f"B{r}:{a}"
+    return LabelledSet("B (dates-dev)", worlds, partners)
+
+
+def _pick_structure(results: list[tuple[StorySettings, list[Scores]]]) -> StorySettings:
+    """Return the first structure whose worst-set held-out F1 is within the margin of the best,
+    among those holding the precision floor on every set."""
+    eligible = [r for r in results if min(s.precision for s in r[1]) >= MIN_PRECISION] or results
+    top = max(min(s.f1 for s in r[1]) for r in eligible)
+    return next(r[0] for r in eligible if min(s.f1 for s in r[1]) >= top - STRUCTURE_MARGIN)
+
+
+def quality(sets: list[LabelledSet], args: argparse.Namespace) -> StorySettings:
+    """Print cross-validated quality on the labelled sets; return the setting chosen on all."""
+    for s in sets:
+        kinds = Counter(d.kind for fold in s.folds for w in fold for d in w)
+        print(
+            f"set {s.name}: {len(s.folds[0])} draws of edits, {sum(kinds.values())} texts: "
+            f"{dict(kinds)}"
+        )
     print(
-        f"labelled set: {args.replicates} independent draws of edits over {len(ids)} articles, "
-        f"{sum(kinds.values())} texts: {dict(kinds)}"
-    )
-    print(
-        f"2-fold cross-validation over the articles; {args.orders} shuffled arrival orders per "
-        f"draw; min_shared {StorySettings().min_shared}"
+        f"2-fold cross-validation over the articles of both sets at once (fold k = half of each "
+        f"set); {args.orders} shuffled arrival orders per draw; a setting is scored by its worse "
+        f"set; min_shared {StorySettings().min_shared}"
     )
     results = []
-    for words, perms in STRUCTURES:
-        base = StorySettings(shingle_words=words, num_perm=perms, bands=perms // 4)
-        data = [
-            reduce(
-                operator.add,
-                (
-                    prepare(w, base, args.orders, args.seed + 10 + k + 100 * r)
-                    for r, w in enumerate(worlds[k])
-                ),
-            )
-            for k in (0, 1)
-        ]
-        held_out, lines = [], []
+    cache = {}
+    for words, perms, rows in STRUCTURES:
+        base = StorySettings(shingle_words=words, num_perm=perms, bands=perms // rows)
+        data = [s.data(base, args, signature) for s in sets]  # set -> fold -> Labelled
+        cache[base] = data
+        held_out: list[list[Scores]] = [[] for _ in sets]
+        lines = []
         for k in (0, 1):
-            chosen = choose(data[k].docs, data[k].seqs, base)
-            test, _ = evaluate(data[1 - k].docs, data[1 - k].seqs, chosen)
-            held_out.append(test)
-            lines.append(f"  fold {k + 1} chose {_describe(chosen)}; on fold {2 - k}: {test}")
-        mean = mean_scores(held_out)
-        print(f"{words}-word shingles, {perms} perms, {perms // 4} bands: held-out mean {mean}")
+            chosen = choose([d[k] for d in data], base)
+            tests = [evaluate(d[1 - k].docs, d[1 - k].seqs, chosen)[0] for d in data]
+            for n, t in enumerate(tests):
+                held_out[n].append(t)
+            lines += [
+                f"  fold {k + 1} chose {_describe(chosen)}; on fold {2 - k}, set {s.name}: {t}"
+                for s, t in zip(sets, tests, strict=True)
+            ]
+        means = [mean_scores(h) for h in held_out]
+        print(f"{words}-word shingles, {perms} perms, {perms // rows} bands of {rows}: held-out")
+        for s, m in zip(sets, means, strict=True):
+            print(f"  set {s.name}: {m}")
         print("\n".join(lines))
-        results.append((base, data, mean))
-    eligible = [r for r in results if r[2].precision >= MIN_PRECISION] or results
-    top = max(r[2].f1 for r in eligible)
-    base, data, _ = next(r for r in eligible if r[2].f1 >= top - STRUCTURE_MARGIN)
-    both = data[0] + data[1]
-    final = choose(both.docs, both.seqs, base)
-    overall, story = evaluate(both.docs, both.seqs, final)
+        results.append((base, means))
+    base = _pick_structure(results)
+    data = cache[base]
+    wholes = [d[0] + d[1] for d in data]
+    final = choose(wholes, base)
     print(
-        f"chosen: {base.shingle_words}-word shingles, {base.num_perm} perms; on both folds "
-        f"{_describe(final)}: {overall}"
+        f"chosen: {base.shingle_words}-word shingles, {base.num_perm} perms in {base.bands} "
+        f"bands; on both folds of both sets {_describe(final)}"
     )
     defaults = StorySettings()
-    if (defaults.shingle_words, defaults.num_perm) == (base.shingle_words, base.num_perm):
-        at_defaults, _ = evaluate(both.docs, both.seqs, defaults)
-        print(f"module defaults ({_describe(defaults)}): {at_defaults}")
-    else:
+    same_structure = (defaults.shingle_words, defaults.num_perm, defaults.bands) == (
+        base.shingle_words,
+        base.num_perm,
+        base.bands,
+    )
+    for s, whole in zip(sets, wholes, strict=True):
+        overall, story = evaluate(whole.docs, whole.seqs, final)
+        print(f"set {s.name}: {overall}")
+        if same_structure:
+            print(
+                f"  module defaults ({_describe(defaults)}): "
+                f"{evaluate(whole.docs, whole.seqs, defaults)[0]}"
+            )
+        same = assign_with_module(whole.docs, whole.seqs[0], final) == story
+        print(f"  stories.assign_story makes the same assignment (first order): {same}")
+        for kind, sc in kind_scores(whole.docs, story, s.partners).items():
+            print(f"  {kind:<18} {sc}")
+        if s.partners:
+            joined = topic_pairs_joined(whole.docs, story, s.partners)
+            print(f"  same-topic pairs joined (first order): {joined}/{len(s.partners) // 2}")
+        placed = ", ".join(f"{k} {a}/{n}" for k, (a, n) in per_kind(whole.docs, story).items())
+        print(f"  copies placed with their original (first order): {placed}")
+        cand = ", ".join(f"{k} {v:.3f}" for k, v in candidate_recall(whole.docs).items())
+        print(f"  copies sharing a key with their original: {cand}")
+    if not same_structure:
         print("module defaults use another structure than the one chosen here")
-    same = assign_with_module(both.docs, both.seqs[0], final) == story
-    print(f"stories.assign_story makes the same assignment (first order): {same}")
-    joined = ", ".join(f"{k} {a}/{n}" for k, (a, n) in per_kind(both.docs, story).items())
-    print(f"copies placed with their original (first order): {joined}")
-    cand = ", ".join(f"{k} {v:.3f}" for k, v in candidate_recall(both.docs).items())
-    print(f"copies sharing a key with their original: {cand}")
+    plain_baseline(sets, args)
     return final
+
+
+def plain_baseline(sets: list[LabelledSet], args: argparse.Namespace) -> None:
+    """Print the plain word 3-gram MinHash check, its threshold cross-validated the same way."""
+    data = [s.data(PLAIN, args, plain_signature) for s in sets]
+    held_out: list[list[Scores]] = [[] for _ in sets]
+    for k in (0, 1):
+        chosen = choose_threshold([d[k] for d in data], PLAIN)
+        for n, d in enumerate(data):
+            held_out[n].append(evaluate(d[1 - k].docs, d[1 - k].seqs, chosen)[0])
+    final = choose_threshold([d[0] + d[1] for d in data], PLAIN)
+    print(f"plain MinHash, word 3-grams, Jaccard only (threshold {final.threshold:.2f} on all):")
+    for s, h, d in zip(sets, held_out, data, strict=True):
+        whole = d[0] + d[1]
+        overall, story = evaluate(whole.docs, whole.seqs, final)
+        print(f"  set {s.name}: held-out {mean_scores(h)}; at {final.threshold:.2f}: {overall}")
+        worst = sorted(kind_scores(whole.docs, story, s.partners).items(), key=lambda x: x[1].f1)
+        print("    lowest kinds: " + ", ".join(f"{k} F1 {v.f1:.3f}" for k, v in worst[:3]))
 
 
 # --- scale -----------------------------------------------------------------------------------
@@ -721,7 +872,8 @@ def main() -> int:
     """Run the quality and scale benchmarks; exit 0 with a message when the corpus is absent."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=3, help="arrival orders per draw")
-    parser.add_argument("--replicates", type=int, default=3, help="draws of the random edits")
+    parser.add_argument("--replicates", type=int, default=3, help="draws of set A's edits")
+    parser.add_argument("--replicates-b", type=int, default=1, help="draws of set B's edits")
     parser.add_argument("--scale", default="10000,100000", help="sizes ('' to skip)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--scale-child", type=int, help=argparse.SUPPRESS)
@@ -734,7 +886,13 @@ def main() -> int:
         return 0
     sizes = [int(s) for s in args.scale.split(",") if s.strip()]
     scaled = run_scale(sizes, args.seed)
-    quality(json.loads(GROUND_TRUTH.read_text(encoding="utf-8")), args)
+    sets = [set_a(json.loads(GROUND_TRUTH.read_text(encoding="utf-8")), args)]
+    articles = story_set_b.load_articles()
+    if articles is None:
+        print(f"set B skipped: no pages under {story_set_b.CORPUS_B}")
+    else:
+        sets.append(set_b(articles, args))
+    quality(sets, args)
     report_scale(scaled)
     return 0
 

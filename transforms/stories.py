@@ -4,8 +4,11 @@ Pure: no I/O, clock or environment. An article's signature and band keys are com
 its text and persisted; a later article finds candidates through shared keys and is verified
 against the candidates' signatures alone, so no stored text is re-read.
 
-A signature is two MinHash sketches of word 5-gram shingles: `num_perm` values over the whole
-text, then `lead_perm` values over its opening `lead_words` words. Two texts are one story when
+A signature is two MinHash sketches of word 4-gram shingles: `num_perm` values over the whole
+text, then `lead_perm` values over its opening `lead_words` words. The words are matching forms
+(case-folded tokens without punctuation, inner apostrophes or number separators: `matching_words`),
+so a copy lower-cased and stripped of punctuation, or reflowed into one line, shingles as its
+original does; the stored text keeps the page's characters. Two texts are one story when
 
 - their estimated Jaccard similarity reaches `threshold` (edited copies), or
 - nearly all of the smaller text lies in the larger (`containment`: a teaser, a copy with a
@@ -20,6 +23,7 @@ tells which, so counts of equal, smaller and larger values estimate the three pr
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -51,21 +55,25 @@ class StorySettings:
     """Shingling, hashing, banding and decision parameters (defaults measured, see below)."""
 
     # Signatures only compare under equal values of these five (keys also need equal bands and
-    # lead_rows): changing one means recomputing every stored signature.
-    shingle_words: int = 5
-    num_perm: int = 256
+    # lead_rows): changing one means recomputing every stored signature. A signature of other
+    # length is no candidate, so a change of num_perm keeps old signatures out of the matching.
+    shingle_words: int = 4
+    num_perm: int = 240
     seed: int = 20_240_517
     lead_words: int = 60
     lead_perm: int = 16
-    # 4 rows per band: candidates at Jaccard 0.5 share a key with p 0.98, at 0.35 with p 0.62
+    # 3 rows per band: candidates at Jaccard 0.3 share a key with p 0.89, at 0.4 with p 0.99
     # (the rest are mostly reached through a closer copy), unrelated texts practically never.
-    bands: int = 64
+    bands: int = 80
     # 2 rows per lead band: a teaser's opening is the article's, however little else it holds.
     lead_rows: int = 2
-    # Chosen by 2-fold cross-validation in benchmarks/dedup_quality.py (5-word shingles and 256
-    # permutations beat 3 words and 128 there: held-out F1 0.986 against 0.960-0.982).
-    threshold: float = 0.35
-    containment: float = 0.75
+    # Chosen by 2-fold cross-validation over two labelled sets at once in
+    # benchmarks/dedup_quality.py (edited copies of extraction-dev bodies; wire copies, typos,
+    # OCR errors, flattened and reordered text of dates-dev articles): 4-word shingles in 80
+    # bands of 3 rows hold on both sets, where 5 words lose typo-heavy copies and 3 words
+    # teasers.
+    threshold: float = 0.30
+    containment: float = 0.85
     # Containment is a ratio of row counts; with fewer equal rows a text sharing one passage
     # with another would pass by chance (8 of 8 rows at a true containment of 0.5: p 0.004).
     min_shared: int = 8
@@ -92,9 +100,19 @@ def _shingles_of(words: Sequence[str], size: int) -> list[str]:
     return [" ".join(gram) for gram in zip(*(words[i:] for i in range(size)), strict=False)]
 
 
+# Marks a copy drops when it strips punctuation but a token keeps: apostrophes inside words and
+# separators inside numbers ("isn't" and "isnt", "14.2" and "142" must be one word).
+_INNER_MARKS = re.compile(r"'|(?<=\d)[.,:](?=\d)")
+
+
+def matching_words(fingerprint: str) -> list[str]:
+    """Return the words shingles are made of: a fingerprint's tokens without inner marks."""
+    return _INNER_MARKS.sub("", fingerprint).split()
+
+
 def shingles(text: str, settings: StorySettings = DEFAULT_SETTINGS) -> list[str]:
     """Return the text's word shingles (casefolded, punctuation-free tokens), in text order."""
-    return _shingles_of(fingerprint_text(text).split(), settings.shingle_words)
+    return _shingles_of(matching_words(fingerprint_text(text)), settings.shingle_words)
 
 
 def _minhash(items: list[str], num_perm: int, seed: int) -> list[int]:
@@ -113,7 +131,7 @@ def fingerprint_signature(
     fingerprint: str, settings: StorySettings = DEFAULT_SETTINGS
 ) -> tuple[int, ...]:
     """`signature` of a text whose fingerprint_text is already at hand."""
-    words = fingerprint.split()
+    words = matching_words(fingerprint)
     if not words:
         return ()
     size = settings.shingle_words
