@@ -163,7 +163,10 @@ def _dated_lines(lines: list[str]) -> list[tuple[datetime, str]]:
             continue
         if not written.has_time:
             written = find_written_date(" ".join(lines[i : i + 3]), within=_LEAD_CHARS) or written
-        label = " ".join([*lines[max(0, i - 1) : i], line[: written.start]])
+        # The words before the date, and the line before when it is a bare label.
+        label = line[: written.start]
+        if i and find_written_date(lines[i - 1]) is None:
+            label = f"{lines[i - 1]} {label}"
         if _UPDATE_LABEL.search(label):
             found.append((written.value, "modified"))
             continue
