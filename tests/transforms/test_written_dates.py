@@ -69,6 +69,9 @@ def test_a_date_labelled_as_an_update_is_a_modified_date():
         "<p>Published 4 March 2026</p>"
     )
     assert dates_of(body) == [(at(6, 3, 2026), "modified"), (at(4, 3, 2026), "published")]
+    # Near miss: 'Stand:' ('as of') is a German outlet's date line, not an update.
+    body = "<h1>Harbour budget grows again</h1><p>Stand: 28.04.2020 18:00 Uhr</p>"
+    assert dates_of(body) == [(at(28, 4, 2020, 18), "published")]
 
 
 def test_the_headline_is_the_heading_the_title_names_not_a_logo_h1():
