@@ -16,13 +16,14 @@ from newslake.transforms.pickling import pickled_by_fields
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 # Strongest first. Families: sources in one family can repeat one CMS field, so agreement
-# within a family is no corroboration.
+# within a family is no corroboration. Generic meta names ('date', 'dc.date') come after the
+# dates the page shows readers: CMSs fill them with the page's build or review date.
 SOURCES = {
     "jsonld": "structured",
     "meta:published": "structured",
-    "meta:generic": "structured",
     "time": "markup",
     "text": "markup",
+    "meta:generic": "structured",
     "feed": "listing",
     "url": "url",
     "htmldate": "guess",

@@ -157,3 +157,10 @@ def test_of_two_structured_fields_that_disagree_the_one_the_page_shows_wins():
     # Near miss: a shown day that no structured field states leaves the strongest one.
     elsewhere = c("text", datetime(2023, 11, 5, tzinfo=UTC))
     assert choose_date([ld, meta, elsewhere], NOW).published_at == ld.value
+
+
+def test_the_day_the_page_shows_beats_a_generic_meta_date_but_not_a_published_one():
+    shown = c("text", datetime(2026, 3, 2, tzinfo=UTC))
+    assert choose_date([c("meta:generic", DAY), shown], NOW).source == "text"
+    # Near miss: a field that names the publication outright stays first.
+    assert choose_date([c("meta:published", DAY), shown], NOW).source == "meta:published"
