@@ -16,13 +16,14 @@ from newslake.transforms.pickling import pickled_by_fields
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 # Strongest first. Families: sources in one family can repeat one CMS field, so agreement
-# within a family is no corroboration.
+# within a family is no corroboration. Generic meta names ('date', 'dc.date') come after the
+# dates the page shows readers: CMSs fill them with the page's build or review date.
 SOURCES = {
     "jsonld": "structured",
     "meta:published": "structured",
-    "meta:generic": "structured",
     "time": "markup",
     "text": "markup",
+    "meta:generic": "structured",
     "feed": "listing",
     "url": "url",
     "htmldate": "guess",
@@ -91,6 +92,11 @@ def choose_date(candidates: Iterable[DateCandidate], now: datetime) -> DateChoic
     if not usable:
         return DateChoice(None, None, None, None, "none", False, found)
     chosen = min(usable, key=lambda c: _PRIORITY.index(c.source))
+    # Structured fields that disagree: the one whose day the page shows readers wins.
+    shown = {c.day for c in usable if SOURCES[c.source] == "markup"}
+    if SOURCES[chosen.source] == "structured" and shown and chosen.day not in shown:
+        backed = [c for c in usable if SOURCES[c.source] == "structured" and c.day in shown]
+        chosen = min(backed, key=lambda c: _PRIORITY.index(c.source), default=chosen)
     family = SOURCES[chosen.source]
     agreeing = {SOURCES[c.source] for c in usable if c.day == chosen.day}
     if len(agreeing) > 1:

@@ -50,9 +50,10 @@ _ISO = re.compile(r"(?<![\d-])(\d{4})-(\d\d)-(\d\d)(?![\d-])")
 _SLASHED = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/(\d{4})(?![\d/])")
 _TIME = re.compile(r"\b([01]?\d|2[0-3])(?::|h)([0-5]\d)(?!\d)\s*([ap])?\.?m?\b", re.IGNORECASE)
 # A label that makes the date an update, not the publication ('Updated', 'Aktualisiert am',
-# 'Stand:', 'mis à jour', 'actualizado', 'aggiornato', 'bijgewerkt', 'last modified').
+# 'mis à jour', 'actualizado', 'aggiornato', 'bijgewerkt', 'last modified'). German outlets'
+# 'Stand:' ('as of') is not one: it is their date line.
 _UPDATE_LABEL = re.compile(
-    r"updated|modified|aktualisiert|\bstand\b|mis à jour|mise à jour|actualizad|aggiornat"
+    r"updated|modified|aktualisiert|mis à jour|mise à jour|actualizad|aggiornat"
     r"|bijgewerkt|geändert",
     re.IGNORECASE,
 )
@@ -163,7 +164,10 @@ def _dated_lines(lines: list[str]) -> list[tuple[datetime, str]]:
             continue
         if not written.has_time:
             written = find_written_date(" ".join(lines[i : i + 3]), within=_LEAD_CHARS) or written
-        label = " ".join([*lines[max(0, i - 1) : i], line[: written.start]])
+        # The words before the date, and the line before when it is a bare label.
+        label = line[: written.start]
+        if i and find_written_date(lines[i - 1]) is None:
+            label = f"{lines[i - 1]} {label}"
         if _UPDATE_LABEL.search(label):
             found.append((written.value, "modified"))
             continue

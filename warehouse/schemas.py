@@ -173,7 +173,8 @@ ARTICLES = TableSpec(
             "published_offset_minutes",
             pa.int32(),
             "UTC offset the outlet states with published_at, in minutes (+540 for Tokyo); "
-            "null when it states a day or a local time without one",
+            "null when it states a day or a local time without one, or when a UTC date's day "
+            "comes from the day the page shows (its offset then unknown)",
         ),
         Column(
             "published_day",

@@ -107,3 +107,60 @@ def test_near_misses_of_a_local_time_leave_a_utc_date_in_utc(other):
     utc = DateCandidate("jsonld", datetime(2026, 3, 5, 1, 49, 9, tzinfo=UTC), offset=0)
     choice = choose_date([utc, other], NOW)
     assert (choice.offset, choice.day) == (0, date(2026, 3, 5))
+
+
+def test_a_local_time_written_to_the_minute_tells_the_offset_of_a_utc_date_with_seconds():
+    utc = DateCandidate("jsonld", datetime(2020, 2, 25, 2, 25, 54, tzinfo=UTC), offset=0)
+    shown = c("text", datetime(2020, 2, 24, 21, 25, tzinfo=UTC))  # '9:25pm' under the headline
+    choice = choose_date([utc, shown], NOW)
+    assert (choice.source, choice.offset, choice.day) == ("jsonld", -300, date(2020, 2, 24))
+    # Near miss: a time 7 minutes off is another event, not this instant at another offset.
+    other = c("text", datetime(2020, 2, 24, 21, 32, tzinfo=UTC))
+    assert choose_date([utc, other], NOW).day == date(2020, 2, 25)
+
+
+def test_a_utc_date_takes_the_neighbouring_day_the_page_states_for_readers():
+    # 23:01 UTC is 00:01 the next day in Rome; the URL path and the date line say so.
+    utc = DateCandidate("jsonld", datetime(2023, 11, 1, 23, 1, tzinfo=UTC), offset=0)
+    for source in ("url", "text"):
+        choice = choose_date([utc, c(source, datetime(2023, 11, 2, tzinfo=UTC))], NOW)
+        assert (choice.source, choice.offset, choice.day) == ("jsonld", None, date(2023, 11, 2))
+
+
+@pytest.mark.parametrize(
+    "others",
+    [
+        # the page also states the UTC day (a date line with its local time of day)
+        [
+            c("url", datetime(2023, 11, 2, tzinfo=UTC)),
+            c("text", datetime(2023, 11, 1, 19, 1, tzinfo=UTC)),
+        ],
+        # two days away: no offset in use gets there
+        [c("url", datetime(2023, 11, 3, tzinfo=UTC))],
+    ],
+)
+def test_a_utc_date_keeps_its_day_when_the_page_states_it_or_no_offset_reaches_another(others):
+    utc = DateCandidate("jsonld", datetime(2023, 11, 1, 23, 1, tzinfo=UTC), offset=0)
+    assert choose_date([utc, *others], NOW).day == date(2023, 11, 1)
+
+
+def test_a_stated_offset_is_the_outlets_own_whatever_the_url_says():
+    rome = DateCandidate("jsonld", datetime(2023, 11, 1, 23, 1, tzinfo=UTC), offset=60)
+    choice = choose_date([rome, c("url", datetime(2023, 11, 3, tzinfo=UTC))], NOW)
+    assert (choice.offset, choice.day) == (60, date(2023, 11, 2))
+
+
+def test_of_two_structured_fields_that_disagree_the_one_the_page_shows_wins():
+    ld, meta = c("jsonld", datetime(2023, 11, 3, 10, tzinfo=UTC)), c("meta:published", DAY)
+    shown = c("text", DAY.replace(hour=0))
+    assert choose_date([ld, meta, shown], NOW).published_at == DAY
+    # Near miss: a shown day that no structured field states leaves the strongest one.
+    elsewhere = c("text", datetime(2023, 11, 5, tzinfo=UTC))
+    assert choose_date([ld, meta, elsewhere], NOW).published_at == ld.value
+
+
+def test_the_day_the_page_shows_beats_a_generic_meta_date_but_not_a_published_one():
+    shown = c("text", datetime(2026, 3, 2, tzinfo=UTC))
+    assert choose_date([c("meta:generic", DAY), shown], NOW).source == "text"
+    # Near miss: a field that names the publication outright stays first.
+    assert choose_date([c("meta:published", DAY), shown], NOW).source == "meta:published"

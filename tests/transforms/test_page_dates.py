@@ -116,3 +116,51 @@ def test_a_stated_date_is_not_replaced_by_htmldates_guess():
     assert article.date_source == "meta:published"
     assert (article.published_offset_minutes, article.published_day) == (540, date(2026, 3, 15))
     assert article.published_at == datetime(2026, 3, 14, 23, 30, tzinfo=UTC)
+
+
+def dated(head: str, body: str) -> list[tuple[str, str, datetime]]:
+    """(source, kind, instant) of the dates read_page_meta reads from a page."""
+    meta = read_page_meta(html.document_fromstring(f"<html><head>{head}</head>{body}</html>"))
+    return [(c.source, c.kind, c.value) for c in meta.dates]
+
+
+def test_microdata_dates_on_any_element_are_read_outside_other_items():
+    body = (
+        '<h1>Budget grows</h1><span itemprop="datePublished" content="2026-03-04T09:00:00Z">'
+        '4 March</span><time itemprop="dateModified" datetime="2026-03-05T09:00:00Z">5 March'
+        '</time><div class="comments"><span itemprop="datePublished" '
+        'content="2026-03-09T09:00:00Z">9 March</span></div>'
+    )
+    assert dated("", body)[:2] == [
+        ("meta:published", "published", utc(4, 9)),
+        ("meta:published", "modified", utc(5, 9)),
+    ]
+    # Near miss: the comment's microdata date is not the article's.
+    assert utc(9, 9) not in [value for _s, _k, value in dated("", body)]
+
+
+def test_json_ld_dates_of_the_article_come_before_those_of_the_page_holding_it():
+    page = (
+        '{"@type": "WebPage", "datePublished": "2026-01-02T10:00:00Z"}',
+        '{"@type": "http://schema.org/NewsArticle", "datePublished": "2026-03-04T10:00:00Z"}',
+    )
+    head = "".join(f'<script type="application/ld+json">{obj}</script>' for obj in page)
+    assert [v for s, _k, v in dated(head, "") if s == "jsonld"] == [
+        utc(4, 10),
+        datetime(2026, 1, 2, 10, tzinfo=UTC),
+    ]
+    # Near miss: the date of another item (the publishing organisation) is no date of the page.
+    head = (
+        '<script type="application/ld+json">{"@type": "Organization", '
+        '"datePublished": "2001-01-01"}</script>'
+    )
+    assert dated(head, "") == []
+
+
+def test_the_date_line_under_the_headline_beats_htmldates_guess():
+    markup = (
+        "<html><head><title>Budget grows</title></head><body><article><h1>Budget grows</h1>"
+        f"<p>Jane Doe, 4. März 2026</p>{BODY}<p>Last seen 9 March 2026</p></article></body></html>"
+    )
+    article = extracted(markup)
+    assert (article.date_source, article.published_day) == ("text", date(2026, 3, 4))
