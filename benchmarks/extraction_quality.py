@@ -69,6 +69,7 @@ class PageResult:
     texts: dict[str, str | None] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     refusal: str | None = None
+    declared: str = ""
     expected_title: str | None = None
     title: str | None = None
     expected_date: date | None = None
@@ -214,6 +215,7 @@ def run(corpus: Corpus, ids: list[str], repeat: int) -> list[PageResult]:
                 result.published = extracted.published_at and extracted.published_at.date()
             tree = lxml_html.document_fromstring(body)
             result.expected_title, result.expected_date = stated_title(tree), stated_date(tree)
+            result.declared = declared_kind(tree)
         results.append(result)
     return results
 
@@ -275,6 +277,15 @@ def stated_date(tree) -> date | None:
         if found and found >= _EARLIEST:  # '0001-01-01' is a template's blank, not a date
             return found
     return None
+
+
+def declared_kind(tree) -> str:
+    """What the page says it is: its og:type and JSON-LD @types ('nothing' when silent)."""
+    kinds = [f"og:type {t.strip()}" for t in tree.xpath("//meta[@property='og:type']/@content")]
+    types = _json_ld_values(tree, "@type")
+    if types:
+        kinds.append("JSON-LD " + ", ".join(dict.fromkeys(types)))
+    return "; ".join(kinds) or "nothing"
 
 
 def _title_parts(text: str) -> list[str]:
@@ -354,7 +365,11 @@ def report(
             )
     lost = [r for r in results if r.texts["newslake"] is None and r.texts["trafilatura default"]]
     lines += ["", f"newslake stores no article where trafilatura default has text: {len(lost)}"]
-    lines += [f"- {r.page_id}: {r.refusal}" for r in lost]
+    lines += [
+        f"- {r.page_id}: {r.refusal} (the page declares: {r.declared}; trafilatura default:"
+        f" {len((r.texts['trafilatura default'] or '').split())} words)"
+        for r in lost
+    ]
     if args.worst:
         lines += ["", f"newslake's {args.worst} worst pages against trafilatura default:"]
         lines += _worst(corpus, results, args.worst)
