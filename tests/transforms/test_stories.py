@@ -121,7 +121,7 @@ def test_teaser_of_first_two_paragraphs_joins_and_is_found_by_its_opening():
     assert similarity(ORIGINAL, teaser) < StorySettings().threshold
     assert containment(ORIGINAL, teaser) == 1.0
     assert is_same_story(ORIGINAL, teaser)
-    # Whole-text bands match with p ~ 1 - (1 - 0.24**3)**80 ~ 0.67; the opening's bands always.
+    # Bands of the whole text match with p ~ 64 * 0.28**4 ~ 0.4; the opening's bands always do.
     n = StorySettings().bands
     assert band_keys(ORIGINAL)[n:] == band_keys(teaser)[n:]
 
@@ -155,7 +155,7 @@ def test_shingles_ignore_case_punctuation_and_quote_style():
     a = shingles("“Hello,” she said — ‘WORLD’ isn't ready!")
     b = shingles("\"hello\" She said: 'world' isn’t ready")
     # Inner apostrophes go too: a copy stripped of punctuation writes "isnt".
-    assert a == b == ["hello she said world", "she said world isnt", "said world isnt ready"]
+    assert a == b == ["hello she said world isnt", "she said world isnt ready"]
     assert shingles("hello she said world isnt ready") == a
     assert shingles("Two words") == ["two words"]
     assert shingles("  ... ") == []
@@ -194,8 +194,8 @@ def test_signature_values_are_pinned():
     assert band_keys(sig)[0] == PINNED_KEY
 
 
-PINNED_VALUES = (3254234946, 3382375292, 3222894789, 408350752, 1223461412)
-PINNED_KEY = "0:c1b0be404073ee59"
+PINNED_VALUES = (3273021431, 3445572421, 3315129091, 571736819, 1636140837)
+PINNED_KEY = "0:e72b41c88eb5b885"
 
 
 def test_empty_text_has_no_signature_keys_or_story():
@@ -236,9 +236,9 @@ def test_compare_estimates_jaccard_and_containment():
     words = [f"w{i}" for i in range(400)]
     a, b = signature(" ".join(words[:300])), signature(" ".join(words[100:]))
     est = compare(a, b)
-    exact = 197 / 397  # 4-word shingles: 297 each, 197 shared
+    exact = 196 / 396  # 5-word shingles: 296 each, 196 shared
     assert abs(est.jaccard - exact) < 0.1
-    assert abs(est.containment - 197 / 297) < 0.1
+    assert abs(est.containment - 196 / 296) < 0.1
     assert compare(a, a).jaccard == compare(a, a).containment == 1.0
     part = signature(" ".join(words[50:150]))
     assert containment(part, signature(" ".join(words))) == 1.0
