@@ -135,9 +135,10 @@ def test_settings_accept_exactly_the_registered_kinds():
     assert f"kind must be one of {', '.join(kind_names())}" in str(raised.value)
 
 
-def test_cli_help_for_source_lists_exactly_the_registered_kinds():
-    run = typer.main.get_command(app).commands["run"]  # type: ignore[attr-defined]
-    (option,) = [p for p in run.params if p.name == "source"]
+@pytest.mark.parametrize("command", ["run", "serve"])
+def test_cli_help_for_source_lists_exactly_the_registered_kinds(command):
+    click_command = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]
+    (option,) = [p for p in click_command.params if p.name == "source"]
     assert option.help == sources_help()
     listed = [kind.name for kind in source_kinds() if f"({kind.name})" in option.help]
     assert listed == BUILT_IN
