@@ -94,14 +94,7 @@ class OutputFormat(StrEnum):
 
 @app.command()
 def run(
-    source: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--source",
-            "-s",
-            help=sources_help(),
-        ),
-    ] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help=sources_help())] = None,
     lake: LakeOpt = None,
     config: Config = None,
     workers: Workers = None,
@@ -454,7 +447,7 @@ def init(
 @app.command()
 def serve(
     config: Config = None,
-    source: Annotated[list[str] | None, typer.Option("--source", "-s")] = None,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help=sources_help())] = None,
     lake: LakeOpt = None,
     interval: Annotated[
         int | None,

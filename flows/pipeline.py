@@ -18,7 +18,8 @@ from newslake.flows.recorder import FoundClaims, Placed, Result, RunRecorder
 from newslake.flows.sources import Batch, Source
 from newslake.flows.workers import extract_or_error
 from newslake.transforms.claims.finding import FoundClaim, article_claims
-from newslake.transforms.records import RunInfo
+from newslake.transforms.discovery import Entry
+from newslake.transforms.records import Page, RunInfo
 from newslake.warehouse.failpoints import failpoint
 
 IN_FLIGHT = 2  # batches extracting (or their claims being found) while one is staged
@@ -83,7 +84,9 @@ class Pipeline:
             self._stage_next()
         self.stage_found(self._found(keep=0))
 
-    def stage(self, pages: Sequence, results: Sequence[Result], entries: dict) -> list[Placed]:
+    def stage(
+        self, pages: Sequence[Page], results: Sequence[Result], entries: dict[str, Entry]
+    ) -> list[Placed]:
         """Stage the claims found for earlier batches, then decide identity for this batch and
         stage its pages, articles and log rows; returns the articles staged, whose claims are
         to be found."""

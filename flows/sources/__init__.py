@@ -10,6 +10,7 @@ readers) only when a run opens them.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from collections.abc import Iterator, Sequence
@@ -91,7 +92,6 @@ class SourceKind(Protocol):
 
 
 REGISTRY: dict[str, SourceKind] = {}
-_loaded: list[bool] = []
 
 
 def register(kind: SourceKind) -> SourceKind:
@@ -104,13 +104,17 @@ def register(kind: SourceKind) -> SourceKind:
 
 def source_kinds() -> list[SourceKind]:
     """Every registered kind, in the order a run reads them."""
-    if not _loaded:
-        from newslake.flows.sources import kinds
-
-        for module in pkgutil.iter_modules(kinds.__path__):
-            importlib.import_module(f"{kinds.__name__}.{module.name}")
-        _loaded.append(True)
+    _import_kind_modules()
     return sorted(REGISTRY.values(), key=lambda kind: (kind.order, kind.name))
+
+
+@functools.cache
+def _import_kind_modules() -> None:
+    """Import every module of `kinds` once: each registers its kind."""
+    from newslake.flows.sources import kinds
+
+    for module in pkgutil.iter_modules(kinds.__path__):
+        importlib.import_module(f"{kinds.__name__}.{module.name}")
 
 
 def kind_names() -> tuple[str, ...]:
