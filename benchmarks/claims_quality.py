@@ -15,6 +15,7 @@ import argparse
 import csv
 import json
 import math
+import os
 import random
 import re
 import sys
@@ -43,9 +44,11 @@ from newslake.transforms.claims import (
 from newslake.transforms.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
-MRPC = ROOT.parent / "shared" / "corpus" / "mrpc-train" / "msr_paraphrase_train.txt"
-SEEDS = ROOT.parent / "shared" / "seeds"
-ARTICLES = ROOT.parent / "shared" / "corpus" / "extraction-dev" / "ground-truth.json"
+# ../shared beside the repository, or where NEWSLAKE_SHARED says (a worktree elsewhere).
+SHARED = Path(os.environ.get("NEWSLAKE_SHARED") or ROOT.parent / "shared")
+MRPC = SHARED / "corpus" / "mrpc-train" / "msr_paraphrase_train.txt"
+SEEDS = SHARED / "seeds"
+ARTICLES = SHARED / "corpus" / "extraction-dev" / "ground-truth.json"
 MODEL = ROOT / "transforms" / "models" / "claim_pair.json"
 IDF = ROOT / "transforms" / "models" / IDF_FILE
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
