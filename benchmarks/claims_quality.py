@@ -15,6 +15,7 @@ import argparse
 import csv
 import json
 import math
+import os
 import random
 import re
 import sys
@@ -43,9 +44,11 @@ from newslake.transforms.claims.pairs import (
 from newslake.transforms.claims.sentences import split_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
-MRPC = ROOT.parent / "shared" / "corpus" / "mrpc-train" / "msr_paraphrase_train.txt"
-SEEDS = ROOT.parent / "shared" / "seeds"
-ARTICLES = ROOT.parent / "shared" / "corpus" / "extraction-dev" / "ground-truth.json"
+# ../shared beside the repository, or where NEWSLAKE_SHARED says (a worktree elsewhere).
+SHARED = Path(os.environ.get("NEWSLAKE_SHARED") or ROOT.parent / "shared")
+MRPC = SHARED / "corpus" / "mrpc-train" / "msr_paraphrase_train.txt"
+SEEDS = SHARED / "seeds"
+ARTICLES = SHARED / "corpus" / "extraction-dev" / "ground-truth.json"
 MODEL = ROOT / "transforms" / "models" / "claim_pair.json"
 IDF = ROOT / "transforms" / "models" / IDF_FILE
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -251,11 +254,15 @@ def main() -> int:
     # Articles split in two: one half gives training negatives, the other the unseen ones.
     articles = news_articles()
     background = feature_matrix(background_pairs(len(pairs), articles[::2], seed=1), FEATURES)
-    unseen = feature_matrix(background_pairs(2_000, articles[1::2], seed=2), FEATURES)
+    unseen_pairs = background_pairs(2_000, articles[1::2], seed=2)
+    unseen = feature_matrix(unseen_pairs, FEATURES)
     lexical_columns = [FEATURES.index(n) for n in LEXICAL]
     lexical = x[:, lexical_columns]
     anchored = anchored_pairs(pairs)
-    print(f"figure-anchored pairs: {anchored.sum()} ({y[anchored].mean():.3f} labelled same)")
+    print(
+        f"figure- or date-anchored pairs: {anchored.sum()} ({y[anchored].mean():.3f} labelled "
+        f"same); of the unrelated pairs, {anchored_pairs(unseen_pairs).mean():.1%} anchored"
+    )
     lex = cross_validate(
         lexical, y, LEXICAL, background[:, lexical_columns], unseen[:, lexical_columns], anchored
     )
@@ -268,8 +275,9 @@ def main() -> int:
     if SEEDS.exists():
         print(f"\nrecurring claims in {SEEDS.name}/ (claims stated by more than one article):")
         for cluster in seed_clusters():
+            print(f"  {len({article for article, _ in cluster})} articles:")
             for article, text in cluster:
-                print(f"  {article[:3]}  {text}")
+                print(f"    {article[:3]}  {text}")
             print()
     if args.write:
         models = {

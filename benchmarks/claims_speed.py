@@ -13,6 +13,7 @@ the same story told with other numbers, other people, other places. Grouping run
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import resource
@@ -25,7 +26,9 @@ from newslake.transforms.claims.finding import find_claims
 from newslake.transforms.claims.pairs import pair_model, prepare
 
 ROOT = Path(__file__).resolve().parents[1]
-MRPC = ROOT.parent / "shared" / "corpus" / "mrpc-train" / "msr_paraphrase_train.txt"
+# ../shared beside the repository, or where NEWSLAKE_SHARED says (a worktree elsewhere).
+SHARED = Path(os.environ.get("NEWSLAKE_SHARED") or ROOT.parent / "shared")
+MRPC = SHARED / "corpus" / "mrpc-train" / "msr_paraphrase_train.txt"
 _NAME = re.compile(r"\b[A-Z][a-z]{3,}\b")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 BATCH = 2_000  # claims grouped per batch, as a run's stage task would

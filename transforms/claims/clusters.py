@@ -1,8 +1,9 @@
 """Grouping claims into claim ids: blocking keys find candidates, `pairs` decides pairs.
 
-Each claim gets match keys of three kinds: its normalised text (copies match at once), pairs
-of its rarest content words, and bands of a random-hyperplane hash of its embedding (close
-paraphrases share a band). Only claims sharing a key are compared, so grouping grows with
+Each claim gets match keys of four kinds: its normalised text (copies match at once), pairs
+of its rarest content words, bands of a random-hyperplane hash of its embedding (close
+paraphrases share a band), and the calendar days it states (a date anchor, see
+figure_anchors). Only claims sharing a key are compared, so grouping grows with
 the number of claims, not with its square. A new claim joins the cluster of its best
 accepted match; a claim never moves, and clusters are never merged, so ids stay stable.
 """
@@ -27,6 +28,7 @@ from newslake.transforms.claims.pairs import (
     idf_of,
     prepare,
 )
+from newslake.transforms.claims.quantities import DATE
 from newslake.transforms.records import short_hash
 
 RARE_WORDS = 4  # the rarest content words of a claim whose pairs are keys
@@ -78,6 +80,9 @@ def match_keys(normalised: str, text: ClaimText) -> list[int]:
     keys = [exact_key(normalised)]
     rare = sorted(text.content, key=lambda stem: (-idf_of(stem), stem))[:RARE_WORDS]
     keys += [_key("w", *pair) for pair in combinations(sorted(rare), 2)]
+    # A calendar day anchors claims that may share no rare word (figure_anchors).
+    days = {anchor.value for anchor in text.anchors if anchor.kind == DATE}
+    keys += [_key("d", f"{day:.0f}") for day in sorted(days)]
     if text.vector is not None and text.vector.any():
         bits = (_hyperplanes(text.vector.shape[0]) @ text.vector) > 0
         for band in range(HASH_BITS // BAND_BITS):
@@ -204,15 +209,19 @@ class ClaimIndex:
 
     def _closest(self, text: ClaimText, refs: list[str]) -> list[str]:
         """The candidates worth scoring: sharing enough content words (or a figure anchor),
-        with an embedding cosine of at least MIN_COSINE (one matrix product for all); the
-        closest MAX_CANDIDATES of them."""
+        with an embedding cosine of at least MIN_COSINE (one matrix product for all) unless a
+        figure anchors them; the closest MAX_CANDIDATES of them."""
         prepared = self._prepared(refs)
         refs = [ref for ref in refs if _worth_scoring(text, prepared[ref])]
         if text.vector is None or not refs:
             return refs[:MAX_CANDIDATES]
         cosines = np.stack([embedding(prepared[ref]) for ref in refs]) @ text.vector
         order = np.argsort(-cosines, kind="stable")[:MAX_CANDIDATES]
-        return [refs[i] for i in order if cosines[i] >= MIN_COSINE]
+        return [
+            refs[i]
+            for i in order
+            if cosines[i] >= MIN_COSINE or figure_anchored(text, prepared[refs[i]]) is not None
+        ]
 
     def _scores(self, text: ClaimText, refs: list[str]) -> list[float]:
         prepared = self._prepared(refs)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from newslake.transforms.claims.figures import Anchor, anchored, find_anchors
-from newslake.transforms.claims.quantities import Quantity
+from newslake.transforms.claims.quantities import DATE, Quantity
 from newslake.transforms.embed import default_embedder
 from newslake.transforms.tokens import fold_chars
 
@@ -185,12 +185,15 @@ def content_stems(text: str) -> list[str]:
 
 def figure_anchored(a: ClaimText, b: ClaimText) -> tuple[Anchor, Anchor] | None:
     """The figures, if any, on which the two state one claim: a figure of one kind in clauses
-    saying the same thing, and a rare word or a name in common, whatever else each adds."""
+    saying the same thing, and a rare word or a name in common, whatever else each adds. A
+    calendar day stated by both is itself as specific as a name."""
     pair = anchored(a.anchors, b.anchors)
     if pair is None:
         return None
-    shares_rare = bool(a.entities & b.entities) or any(
-        idf_of(stem) >= RARE_IDF for stem in a.content & b.content
+    shares_rare = (
+        pair[0].kind == DATE
+        or bool(a.entities & b.entities)
+        or any(idf_of(stem) >= RARE_IDF for stem in a.content & b.content)
     )
     return pair if shares_rare else None
 

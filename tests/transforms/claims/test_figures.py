@@ -66,3 +66,54 @@ def test_figures_of_other_things_do_not_anchor(a, b):
 def test_the_figure_text_itself_does_not_count_as_shared_words():
     a = find_anchors("It cost $6 million dollars.", content)
     assert all("million" not in anchor.words for anchor in a)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # The day's own clause says little ("came on"); the clause beside it says what happened.
+        (
+            "The turning point came on March 3, when the lab released its reasoning model.",
+            "Released on March 3, the model matched its rivals at a fraction of the cost.",
+        ),
+        (
+            "Dittemore announced his resignation on April 23.",
+            "On April 23, Dittemore announced he would resign.",
+        ),
+        # A year stated by one sentence only: the day still agrees.
+        (
+            "The plant closed on 12 May 2025 after the fire, the company said.",
+            "The plant closed on May 12 following a fire.",
+        ),
+    ],
+)
+def test_the_same_day_stated_about_the_same_event_anchors_two_sentences(a, b):
+    assert same_figure(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # The same day, different events.
+        (
+            "The council voted on June 3 to raise parking fees downtown.",
+            "Striking nurses returned to work on June 3 after a deal.",
+        ),
+        # The same event, other days or other years.
+        (
+            "The plant closed on May 12 after the fire.",
+            "The plant closed on May 14 after the fire.",
+        ),
+        (
+            "The treaty was signed on June 3, 2019 in Geneva.",
+            "The treaty was signed on June 3, 2021 in Geneva.",
+        ),
+        # A month alone is no day.
+        (
+            "The plant closed in May 2024 after the fire.",
+            "The plant closed in May 2024 after a fire.",
+        ),
+    ],
+)
+def test_other_days_or_other_events_on_one_day_do_not_anchor(a, b):
+    assert not same_figure(a, b)
