@@ -92,11 +92,6 @@ def choose_date(candidates: Iterable[DateCandidate], now: datetime) -> DateChoic
     if not usable:
         return DateChoice(None, None, None, None, "none", False, found)
     chosen = min(usable, key=lambda c: _PRIORITY.index(c.source))
-    # Structured fields that disagree: the one whose day the page shows readers wins.
-    shown = {c.day for c in usable if SOURCES[c.source] == "markup"}
-    if SOURCES[chosen.source] == "structured" and shown and chosen.day not in shown:
-        backed = [c for c in usable if SOURCES[c.source] == "structured" and c.day in shown]
-        chosen = min(backed, key=lambda c: _PRIORITY.index(c.source), default=chosen)
     family = SOURCES[chosen.source]
     agreeing = {SOURCES[c.source] for c in usable if c.day == chosen.day}
     if len(agreeing) > 1:

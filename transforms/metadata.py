@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 from newslake.transforms.access import PaywallSigns, paywall_signs
 from newslake.transforms.dates import DateCandidate
 from newslake.transforms.jsonld import is_article, ld_objects, ld_types
-from newslake.transforms.written_dates import header_dates
+from newslake.transforms.written_dates import MONTHS, header_dates
 
 # Meta tags that carry the publication date, strongest first. The first three name the
 # article's publication outright; JSON-LD's datePublished is read after them and before the
@@ -239,27 +239,6 @@ def _rfc_2822(value: str) -> datetime | None:
         return None
 
 
-_MONTHS = {
-    name: i
-    for i, names in enumerate(
-        (
-            "jan january enero janvier januar",
-            "feb february febrero février februar",
-            "mar march marzo mars märz",
-            "apr april abril avril",
-            "may mayo mai",
-            "jun june junio juin juni",
-            "jul july julio juillet juli",
-            "aug august agosto août",
-            "sep sept september septiembre septembre",
-            "oct october octubre octobre oktober",
-            "nov november noviembre novembre",
-            "dec december diciembre décembre dezember",
-        ),
-        start=1,
-    )
-    for name in names.split()
-}
 _DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})\.?\s+(?:de\s+)?([^\W\d_]+)\.?,?\s+(?:de\s+)?(\d{4})\b")
 _MONTH_DAY_YEAR = re.compile(r"\b([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
 
@@ -269,7 +248,7 @@ def parse_written_date(text: str) -> datetime | None:
     for pattern, order in ((_DAY_MONTH_YEAR, (0, 1, 2)), (_MONTH_DAY_YEAR, (1, 0, 2))):
         for match in pattern.finditer(text):
             day, month, year = (match.group(i + 1) for i in order)
-            number = _MONTHS.get(month.casefold())
+            number = MONTHS.get(month.casefold())
             if number:
                 try:
                     return datetime(int(year), number, int(day), tzinfo=UTC)

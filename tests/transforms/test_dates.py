@@ -150,15 +150,6 @@ def test_a_stated_offset_is_the_outlets_own_whatever_the_url_says():
     assert (choice.offset, choice.day) == (60, date(2023, 11, 2))
 
 
-def test_of_two_structured_fields_that_disagree_the_one_the_page_shows_wins():
-    ld, meta = c("jsonld", datetime(2023, 11, 3, 10, tzinfo=UTC)), c("meta:published", DAY)
-    shown = c("text", DAY.replace(hour=0))
-    assert choose_date([ld, meta, shown], NOW).published_at == DAY
-    # Near miss: a shown day that no structured field states leaves the strongest one.
-    elsewhere = c("text", datetime(2023, 11, 5, tzinfo=UTC))
-    assert choose_date([ld, meta, elsewhere], NOW).published_at == ld.value
-
-
 def test_the_day_the_page_shows_beats_a_generic_meta_date_but_not_a_published_one():
     shown = c("text", datetime(2026, 3, 2, tzinfo=UTC))
     assert choose_date([c("meta:generic", DAY), shown], NOW).source == "text"
