@@ -305,10 +305,9 @@ COPY_EDITS: dict[str, Edit] = {
     "one-line": one_line,
     "reordered": reordered,
 }
-# Order matters for `mixed`: structural edits first would be undone by none of the rest.
+# The edits `mixed` stacks, in random order: every kind but itself.
 SINGLE_KINDS = list(COPY_EDITS)
 COPY_EDITS["mixed"] = mixed
-NEGATIVE_KINDS = ("same-topic", "shared-quote", "shared-boilerplate")
 
 
 @dataclass(frozen=True, slots=True)
