@@ -1,0 +1,54 @@
+"""The pair decision `same_claim`: paraphrases and restated figures or days are one claim;
+sentences of one topic that say other things are not."""
+
+import pytest
+
+from newslake.transforms.claims import same_claim
+
+SAME = [
+    # A paraphrase with the same figure.
+    (
+        "Shares of the chipmaker fell 12 percent in early trading on Tuesday.",
+        "The chipmaker's shares dropped 12 percent early on Tuesday.",
+    ),
+    # One figure, rounded by one outlet: a figure anchor.
+    (
+        "The cost to train the V3 model was about $6 million, a fraction of what rivals spend.",
+        "The lab said V3 cost only US$5.5 million to train.",
+    ),
+    # One day and one event, amid different material: a date anchor.
+    (
+        "The turning point came on March 3, when the lab released its reasoning model.",
+        "Released on March 3, the model matched its rivals at a fraction of the cost.",
+    ),
+]
+DIFFERENT = [
+    (
+        "The lab released its reasoning model on Monday.",
+        "The lab's founder studied mathematics at Zhejiang University.",
+    ),
+    # Figures of one kind about different things.
+    (
+        "The lab trained its model on 2,000 chips.",
+        "Rival systems often require up to 16,000 chips.",
+    ),
+    # One day, different events.
+    (
+        "The council voted on June 3 to raise parking fees downtown.",
+        "Striking nurses returned to work on June 3 after a deal.",
+    ),
+]
+
+
+@pytest.mark.parametrize("semantic", [True, False])
+@pytest.mark.parametrize(("a", "b"), SAME)
+def test_the_same_claim_is_recognised_with_or_without_embeddings(a, b, semantic):
+    assert same_claim(a, b, semantic)
+    assert same_claim(b, a, semantic)
+
+
+@pytest.mark.parametrize("semantic", [True, False])
+@pytest.mark.parametrize(("a", "b"), DIFFERENT)
+def test_sentences_of_one_topic_stating_other_things_are_different_claims(a, b, semantic):
+    assert not same_claim(a, b, semantic)
+    assert not same_claim(b, a, semantic)
