@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from newslake.transforms.claims.clusters import CLAIM_REF_SQL, claim_ref
 from newslake.transforms.claims.clusters import MAX_CLAIMS_PER_KEY as CLAIM_KEY_SHARERS
-from newslake.transforms.claims.clusters import claim_ref
 from newslake.transforms.dedup import KnownArticle
 from newslake.transforms.placement import KnownArticles, KnownPage
 from newslake.transforms.records import Article, ClaimRow, StoryIndexRow
@@ -116,13 +116,13 @@ class LakeIndex:
         if lake.data_files(CLAIMS):
             prefix = len(str(lake.table_dir(CLAIMS))) + 2
             self.con.execute(
-                "INSERT INTO claim_info SELECT article_id || ':' || sentence_index, article_id, "
+                f"INSERT INTO claim_info SELECT {CLAIM_REF_SQL}, article_id, "
                 "claim_id, text, substr(filename, ?) FROM read_parquet(?, filename = true)",
                 [prefix, lake.file_glob(CLAIMS)],
             )
             self.con.execute(
-                "INSERT INTO claim_keys SELECT unnest(match_keys), "
-                "article_id || ':' || sentence_index FROM read_parquet(?)",
+                f"INSERT INTO claim_keys SELECT unnest(match_keys), {CLAIM_REF_SQL} "
+                "FROM read_parquet(?)",
                 [lake.file_glob(CLAIMS)],
             )
         if lake.data_files(ARTICLES):

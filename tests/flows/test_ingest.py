@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from newslake.flows.ingest import ingest, run_ingest
+from newslake.transforms.claims.clusters import CLAIM_REF_SQL
 from newslake.warehouse.views import WAREHOUSE
 
 EXPECTED = json.loads((Path(__file__).parents[1] / "sample_expected.json").read_text())
@@ -328,7 +329,7 @@ def test_a_later_runs_syndicated_copy_joins_the_earlier_story(tmp_path, sample_d
     lake = tmp_path / "lake"
     run_ingest(sources=[str(originals)], lake=str(lake), workers=1)
     first = dict(rows(lake, "SELECT canonical_url, story_id FROM articles"))
-    claims_sql = "SELECT article_id || ':' || sentence_index, claim_id FROM claims"
+    claims_sql = f"SELECT {CLAIM_REF_SQL}, claim_id FROM claims"
     first_claims = dict(rows(lake, claims_sql))
     second = run_ingest(sources=[str(copies)], lake=str(lake), workers=1)
     after = dict(rows(lake, "SELECT canonical_url, story_id FROM articles"))

@@ -6,6 +6,7 @@ from lake_rows import article, commit, read, snapshot
 
 from newslake.flows.ingest import run_ingest
 from newslake.flows.maintenance import compact_lake, reprocess_lake
+from newslake.transforms.claims.clusters import CLAIM_REF_SQL
 from newslake.transforms.records import RunInfo
 from newslake.transforms.tokens import fold_chars
 from newslake.warehouse.lake import Lake
@@ -59,7 +60,7 @@ def test_reprocess_rebuilds_silver_and_gold_from_bronze_as_a_fresh_ingest(
 def claim_groups(lake) -> set[frozenset[str]]:
     """Claims as groups of sentences, whatever their ids."""
     rows = read_rows(
-        lake, "SELECT list(article_id || ':' || sentence_index) FROM claims GROUP BY claim_id"
+        lake, f"SELECT list({CLAIM_REF_SQL}) FROM claims GROUP BY claim_id"
     )
     return {frozenset(refs) for (refs,) in rows}
 
