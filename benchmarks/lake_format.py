@@ -65,12 +65,11 @@ def build_lake(root: Path) -> None:
     """Run `newslake demo` into root (the real CLI, Prefect included)."""
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     env.pop("PREFECT_API_URL", None)
-    subprocess.run(
-        [str(BIN / "newslake"), "demo", "--lake", str(root)],
-        check=True,
-        env=env,
-        stdout=subprocess.DEVNULL,
+    done = subprocess.run(
+        [str(BIN / "newslake"), "demo", "--lake", str(root)], env=env, capture_output=True
     )
+    if done.returncode:
+        sys.exit(f"newslake demo failed:\n{done.stderr.decode(errors='replace')[-3000:]}")
 
 
 def table_schema(spec: TableSpec) -> pa.Schema:
@@ -119,11 +118,11 @@ def run_batch(lake: dict[str, pa.Table], n: int, tag: str) -> dict[str, pa.Table
     }
 
 
-def updated_batch(lake: dict[str, pa.Table]) -> dict[str, pa.Table]:
+def updated_batch(lake: dict[str, pa.Table], edit: str) -> dict[str, pa.Table]:
     """UPDATED existing articles with a new title, and their claims as they are."""
     articles = lake["articles"].slice(0, UPDATED)
     keys = set(articles["article_id"].to_pylist())
-    titles = [f"{t} (updated)" for t in articles["title"].to_pylist()]
+    titles = [f"{t} ({edit})" for t in articles["title"].to_pylist()]
     claims = lake["claims"].filter(pa.compute.is_in(lake["claims"]["article_id"], pa.array(keys)))
     return {"articles": _with(articles, "title", titles), "claims": claims}
 
@@ -320,11 +319,13 @@ def workload(
     out["create (load the lake)"] = timed(lambda: [fmt.create(s, lake[s.name]) for s in SPECS])
     batch = run_batch(lake, run_articles, "r")
     out["run commit: 3 appends"] = timed(lambda: [fmt.append(s, batch[s.name]) for s in SPECS])
-    update = updated_batch(lake)
+    update = updated_batch(lake, "updated")
     out["replace 20 articles + claims"] = timed(
         lambda: [fmt.replace(s, update[s.name], "article_id") for s in (ARTICLES, CLAIMS)]
     )
-    out["merge 20 articles"] = timed(lambda: fmt.merge(ARTICLES, update["articles"], "article_id"))
+    out["merge 20 articles"] = timed(
+        lambda: fmt.merge(ARTICLES, updated_batch(lake, "merged")["articles"], "article_id")
+    )
     for k in range(SMALL_COMMITS):
         small = run_batch(lake, run_articles // 10, f"s{k}")
         for spec in SPECS:
