@@ -485,12 +485,8 @@ def installed_size(dists: list[str]) -> dict[str, float]:
             dist = importlib.metadata.distribution(name)
         except importlib.metadata.PackageNotFoundError:
             continue
-        total = sum(
-            (p := Path(str(dist.locate_file(f)))).stat().st_size
-            for f in dist.files or []
-            if Path(str(dist.locate_file(f))).is_file()
-        )
-        del p
+        paths = [Path(str(dist.locate_file(f))) for f in dist.files or []]
+        total = sum(path.stat().st_size for path in paths if path.is_file())
         sizes[f"{name} {dist.version}"] = round(total / 1e6, 1)
     return sizes
 
