@@ -2,8 +2,8 @@
 
 Each claim gets match keys of four kinds: its normalised text (copies match at once), pairs
 of its rarest content words, bands of a random-hyperplane hash of its embedding (close
-paraphrases share a band), and the calendar days it states (a date anchor, see
-figure_anchors). Only claims sharing a key are compared, so grouping grows with
+paraphrases share a band), and the calendar days it states, each with a word said of it (a
+date anchor, see figure_anchors). Only claims sharing a key are compared, so grouping grows with
 the number of claims, not with its square. A new claim joins the cluster of its best
 accepted match; a claim never moves, and clusters are never merged, so ids stay stable.
 """
@@ -80,9 +80,15 @@ def match_keys(normalised: str, text: ClaimText) -> list[int]:
     keys = [exact_key(normalised)]
     rare = sorted(text.content, key=lambda stem: (-idf_of(stem), stem))[:RARE_WORDS]
     keys += [_key("w", *pair) for pair in combinations(sorted(rare), 2)]
-    # A calendar day anchors claims that may share no rare word (figure_anchors).
-    days = {anchor.value for anchor in text.anchors if anchor.kind == DATE}
-    keys += [_key("d", f"{day:.0f}") for day in sorted(days)]
+    # A calendar day anchors claims that may share no rare word (figure_anchors): each day
+    # with each word of its clauses that is not a name (an anchor shares one such word).
+    days = {
+        (f"{anchor.value:.0f}", word)
+        for anchor in text.anchors
+        if anchor.kind == DATE
+        for word in anchor.words - anchor.names
+    }
+    keys += [_key("d", *day) for day in sorted(days)]
     if text.vector is not None and text.vector.any():
         bits = (_hyperplanes(text.vector.shape[0]) @ text.vector) > 0
         for band in range(HASH_BITS // BAND_BITS):
