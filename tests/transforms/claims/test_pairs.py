@@ -3,7 +3,7 @@ sentences of one topic that say other things are not."""
 
 import pytest
 
-from newslake.transforms.claims import same_claim
+from newslake.transforms.claims.pairs import same_claim
 
 SAME = [
     # A paraphrase with the same figure.
