@@ -254,9 +254,10 @@ def pair_features(a: ClaimText, b: ClaimText) -> dict[str, float]:
 
 
 def claim_score(a: ClaimText, b: ClaimText, model: PairModel | None = None) -> float:
-    """Probability that two prepared sentences state the same claim: the pair model's, or
-    ANCHORED_SCORE for a pair anchored on a figure (the model, fitted on whole-sentence
-    paraphrases, undervalues a shared figure amid different surroundings)."""
+    """Probability that two prepared sentences state the same claim: the pair model's, or at
+    least ANCHORED_SCORE for a pair anchored on a figure (the model, fitted on whole-sentence
+    paraphrases, undervalues a shared figure amid different surroundings). Above that floor
+    anchored pairs keep the model's order, so the closer of two anchored candidates wins."""
     return claim_scores(a, [b], model)[0]
 
 
@@ -273,7 +274,9 @@ def claim_scores(
         rows.append([values[name] for name in model.features])
     scores = model.probability(np.array(rows))
     return [
-        max(float(score), ANCHORED_SCORE) if figure_anchored(a, b) else float(score)
+        ANCHORED_SCORE + (1 - ANCHORED_SCORE) * float(score)
+        if figure_anchored(a, b)
+        else float(score)
         for score, b in zip(scores, others, strict=True)
     ]
 
