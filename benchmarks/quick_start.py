@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -41,16 +42,21 @@ def ten_pages(into: Path) -> Path:
     return into
 
 
-def timed(args: list[str], env: dict[str, str], cwd: Path) -> float:
+def timed(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds of the process and the children it reaped (on a loaded
+    machine the CPU figure is the steadier one)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True)
     took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         sys.exit(f"{' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return took
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return took, cpu
 
 
-def measure(mode: str, runs: int, work: Path, source: Path) -> list[float]:
+def measure(mode: str, runs: int, work: Path, source: Path) -> list[tuple[float, float]]:
     env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
     env.update(PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
     env["PREFECT_HOME"] = str(work / "prefect-home")
@@ -66,6 +72,7 @@ def measure(mode: str, runs: int, work: Path, source: Path) -> list[float]:
 
 
 def main() -> None:
+    print(f"newslake run over {PAGES} sample pages, a new lake each time; load {os.getloadavg()}")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per set-up (first + reuses)")
     parser.add_argument("--modes", default="ephemeral,server")
@@ -75,9 +82,11 @@ def main() -> None:
         for mode in args.modes.split(","):
             work = Path(tmp) / mode
             work.mkdir()
-            secs = measure(mode, args.runs, work, source)
-            later = ", ".join(f"{s:.1f}" for s in secs[1:])
-            print(f"{mode:>9}: first run {secs[0]:.1f} s; later runs {later} s ({PAGES} pages)")
+            runs = [
+                f"{wall:.1f} s (CPU {cpu:.1f} s)"
+                for wall, cpu in measure(mode, args.runs, work, source)
+            ]
+            print(f"{mode:>9}: first run {runs[0]}; later runs {', '.join(runs[1:])}")
 
 
 if __name__ == "__main__":
