@@ -38,6 +38,7 @@ class ServerInfo:
 
     pid: int
     port: int
+    prefect: str = ""  # the Prefect version it runs
     started: bool = False  # by this call, not reused
 
     @property
@@ -76,15 +77,22 @@ def ensure_running() -> ServerInfo:
     """The healthy local server, started here (once, under a lock) when there is none."""
     with _locked():
         info = _recorded()
-        if info is not None and _is_server(info.pid) and _healthy(info.url):
+        current = _prefect_version()
+        if (
+            info is not None
+            and info.prefect == current
+            and _is_server(info.pid)
+            and _healthy(info.url)
+        ):
             return info
-        if info is not None:  # stale: dead, a stranger's pid, or not answering
+        if info is not None:  # stale: dead, a stranger's pid, not answering, or upgraded
             if _is_server(info.pid):
                 _stop_group(info.pid)
             _pid_file().unlink(missing_ok=True)
         info = _start()
-        _pid_file().write_text(json.dumps({"pid": info.pid, "port": info.port}))
-        return ServerInfo(info.pid, info.port, started=True)
+        record = {"pid": info.pid, "port": info.port, "prefect": current}
+        _pid_file().write_text(json.dumps(record))
+        return ServerInfo(info.pid, info.port, current, started=True)
 
 
 def running() -> ServerInfo | None:
@@ -146,7 +154,7 @@ def _locked() -> Iterator[None]:
 def _recorded() -> ServerInfo | None:
     try:
         data = json.loads(_pid_file().read_text())
-        return ServerInfo(pid=int(data["pid"]), port=int(data["port"]))
+        return ServerInfo(int(data["pid"]), int(data["port"]), str(data.get("prefect", "")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -173,6 +181,12 @@ def _healthy(url: str) -> bool:
         return httpx.get(f"{url}/health", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def _prefect_version() -> str:
+    from importlib.metadata import version
+
+    return version("prefect")
 
 
 def _free_port() -> int:

@@ -112,6 +112,7 @@ def test_server_stop_leaves_no_process(first_run):
 
 
 def test_a_stale_pid_file_is_replaced_and_concurrent_starts_share_one_server(tmp_path):
+    """Stale: a live pid that is no Prefect server, then a server of another version."""
     env = cli_env(tmp_path / "cache")
     state = tmp_path / "cache" / "newslake" / "prefect-server"
     state.mkdir(parents=True)
@@ -132,6 +133,12 @@ def test_a_stale_pid_file_is_replaced_and_concurrent_starts_share_one_server(tmp
             assert said[1].startswith("local Prefect server started")
             assert all(f"pid {server['pid']}" in text for text in said)
             assert stranger.poll() is None  # the stale pid's process was not signalled
+            # A server of another Prefect version (an upgrade since) is replaced, not reused.
+            (state / "server.json").write_text(json.dumps({**server, "prefect": "0.0.1"}))
+            again = newslake(env, "server", "start", cwd=tmp_path)
+            assert again.stdout.startswith("local Prefect server started"), again.stderr
+            assert recorded(tmp_path / "cache")["pid"] != server["pid"]
+            assert local_server.group_members(server["pid"]) == []
         finally:
             stop_server(env, tmp_path)
     finally:
