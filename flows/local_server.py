@@ -17,12 +17,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
 
 from newslake.flows.prefect_api import PrefectServerError
 
@@ -177,9 +176,11 @@ def _is_server(pid: int) -> bool:
 
 
 def _healthy(url: str) -> bool:
+    """GET /api/health answers 200 (urllib: plain http needs no TLS context, httpx builds one)."""
     try:
-        return httpx.get(f"{url}/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            return response.status == 200
+    except (OSError, ValueError):
         return False
 
 
