@@ -584,8 +584,15 @@ def _prefect_env(local_server: bool = True) -> None:
         os.environ.setdefault(key, value)
     if local_server:
         from newslake.flows import local_server as server
+        from newslake.flows.prefect_api import PrefectServerError
 
-        info = server.use_for_run()
+        try:
+            info = server.use_for_run()
+        except (PrefectServerError, OSError) as exc:  # the run goes on, as before the server
+            typer.echo(
+                f"warning: no local Prefect server ({exc}); using an ephemeral one", err=True
+            )
+            info = None
         if info is not None and info.started:
             typer.echo(
                 f"started a local Prefect server for this and later runs: {info.url}"

@@ -146,6 +146,15 @@ def test_a_stale_pid_file_is_replaced_and_concurrent_starts_share_one_server(tmp
         stranger.wait()
 
 
+def test_a_server_that_cannot_start_leaves_the_run_on_an_ephemeral_one(tmp_path, pages):
+    (tmp_path / "cache").write_text("a file, so the state directory cannot be made")
+    env = {**cli_env(tmp_path / "cache"), "PREFECT_HOME": str(tmp_path / "prefect-home")}
+    result = newslake(env, "run", "--source", str(pages), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "warning: no local Prefect server" in result.stderr
+    assert (tmp_path / "lake" / "warehouse.duckdb").exists()
+
+
 def test_an_unknown_mode_is_a_one_line_error(tmp_path, pages):
     env = cli_env(tmp_path / "cache", NEWSLAKE_PREFECT="remote")
     result = newslake(env, "run", "--source", str(pages), "--lake", "lake", cwd=tmp_path)
