@@ -40,6 +40,7 @@ RUN_ENV = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     "PREFECT_LOGGING_LEVEL": "WARNING",
+    "NEWSLAKE_PREFECT": "ephemeral",  # its figures are ephemeral vs a given server (quick_start.py)
 }
 # Settings a caller's shell may hold that would change what is measured.
 DROPPED_ENV = ("PREFECT_API_URL", "PREFECT_API_KEY", "PREFECT_API_DATABASE_CONNECTION_URL")

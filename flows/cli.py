@@ -461,7 +461,7 @@ def serve(
     settings = Settings.load(config, lake=lake, sources=source)
     if not settings.sources:
         raise ConfigError("no sources: pass --source PATH or list [[sources]] in the config")
-    _prefect_env()
+    _prefect_env(local_server=False)  # serve brings its own server (prefect_api below)
     from newslake.flows.deployments import serve_all
     from newslake.flows.prefect_api import prefect_api
 
@@ -479,6 +479,45 @@ def serve(
             )
         except KeyboardInterrupt:
             typer.echo("stopped serving", err=True)
+
+
+server_app = typer.Typer(
+    help="The local Prefect server `run` starts once and reuses (NEWSLAKE_PREFECT=ephemeral:"
+    " none, Prefect's per-run API instead).",
+    no_args_is_help=True,
+)
+app.add_typer(server_app, name="server")
+
+
+@server_app.command("status")
+def server_status() -> None:
+    """Say whether the local Prefect server runs, its URL and pid."""
+    from newslake.flows import local_server as server
+
+    info = server.running()
+    if info is None:
+        typer.echo(f"no local Prefect server running (state in {server.state_dir()})")
+        raise typer.Exit(1)
+    typer.echo(f"local Prefect server running: {info.url} (pid {info.pid})")
+
+
+@server_app.command("start")
+def server_start() -> None:
+    """Start the local Prefect server now (runs start it when needed)."""
+    from newslake.flows import local_server as server
+
+    info = server.ensure_running()
+    verb = "started" if info.started else "already running:"
+    typer.echo(f"local Prefect server {verb} {info.url} (pid {info.pid})")
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the local Prefect server and all its processes."""
+    from newslake.flows import local_server as server
+
+    info = server.stop()
+    typer.echo(f"stopped the local Prefect server (pid {info.pid})" if info else "not running")
 
 
 def main() -> None:
@@ -533,14 +572,33 @@ def _run_ingest(
     _print_summary(summary.as_dict())
 
 
-def _prefect_env() -> None:
+def _prefect_env(local_server: bool = True) -> None:
     """Prefect's defaults for the CLI, and no second report of an error the CLI reports; and,
-    since every command calling this runs a flow that writes the lake, Arrow's allocator."""
+    since every command calling this runs a flow that writes the lake, Arrow's allocator.
+    With local_server, the API is the reused local server (flows/local_server.py) unless one
+    is configured or NEWSLAKE_PREFECT=ephemeral."""
     from newslake.warehouse.lake import prefer_jemalloc
 
     prefer_jemalloc()
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    if local_server:
+        from newslake.flows import local_server as server
+        from newslake.flows.prefect_api import PrefectServerError
+
+        try:
+            info = server.use_for_run()
+        except (PrefectServerError, OSError) as exc:  # the run goes on, as before the server
+            typer.echo(
+                f"warning: no local Prefect server ({exc}); using an ephemeral one", err=True
+            )
+            info = None
+        if info is not None and info.started:
+            typer.echo(
+                f"started a local Prefect server for this and later runs: {info.url}"
+                " (`newslake server stop` stops it)",
+                err=True,
+            )
     logging.getLogger("prefect.flow_runs").addFilter(_not_newslake_errors)
 
 

@@ -8,6 +8,7 @@ os.environ.update(
     DO_NOT_TRACK="1",
     PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="90",
     PREFECT_LOGGING_LEVEL="WARNING",
+    NEWSLAKE_PREFECT="ephemeral",  # no long-lived local server (test_local_server.py: one is)
 )
 
 from collections.abc import Iterator

@@ -45,6 +45,7 @@ def build_warehouse(lake: Lake) -> Path:
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
     try:
+        con.execute("BEGIN")  # one commit, not one per statement: the file is written once
         for spec in TABLES.values():
             con.execute(f"CREATE VIEW {spec.name} AS {_view_sql(lake, spec)}")
             con.execute(f"COMMENT ON VIEW {spec.name} IS {_quote(spec.path)}")
@@ -58,6 +59,7 @@ def build_warehouse(lake: Lake) -> Path:
         failpoint("mid-views")
         for name in ANALYTIC_VIEWS:
             con.execute(f"CREATE VIEW {name} AS {load_sql(name)}")
+        con.execute("COMMIT")
     finally:
         con.close()
     os.replace(tmp, target)
