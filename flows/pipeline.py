@@ -62,6 +62,7 @@ class Pipeline:
         """Log the batch's failures, and start extracting its pages that are not known
         already (with `recheck`, every page: they are stored already, and extracted again)."""
         self.recorder.log(batch.log, batch.entries)
+        self.recorder.hold(batch.repeats)
         if recheck:
             self.recorder.stored_pages.update(page.page_id for page in batch.pages)
             fresh = batch.pages
@@ -73,16 +74,17 @@ class Pipeline:
             if self.pool
             else [extract_or_error(p) for p in fresh]
         )
-        inputs = len(batch.pages) + len(batch.log)
+        inputs = len(batch.pages) + len(batch.log) + len(batch.repeats)
         self.in_flight.append((fresh, results, inputs, batch.entries))
         while len(self.in_flight) > IN_FLIGHT:
             self._stage_next()
 
     def drain(self) -> None:
-        """Stage everything still in flight."""
+        """Stage everything still in flight, then the rows of inputs that repeat a capture."""
         while self.in_flight:
             self._stage_next()
         self.stage_found(self._found(keep=0))
+        self.recorder.place_repeats()
 
     def stage(
         self, pages: Sequence[Page], results: Sequence[Result], entries: dict[str, Entry]

@@ -15,11 +15,13 @@ from newslake.transforms.discovery import Entry, fill_gaps
 from newslake.transforms.placement import (
     Placed,
     PlacementRules,
+    Repeat,
     Result,
     batch_keys,
     listed_stubs,
     place_batch,
     place_listed,
+    place_repeats,
     triage_pages,
 )
 from newslake.transforms.records import Extracted, FetchLogRow, Page, RunInfo
@@ -56,6 +58,7 @@ class RunRecorder:
         )
         self.writer = RunWriter(commit, self.index, run)
         self.rules = PlacementRules(run, outlets, topics, first_seen)
+        self.repeats: list[Repeat] = []  # held until the captures they repeat are placed
         self.claims = ClaimRecorder(self.writer, run, claims) if claims and claims.enabled else None
         self.min_stories = claims.min_stories if claims else 2
 
@@ -87,6 +90,20 @@ class RunRecorder:
             self.writer.stage_articles(articles)
         self.writer.log(rows)
         self.summary.outcomes.update(row.outcome for row in rows)
+
+    def hold(self, repeats: Sequence[Repeat]) -> None:
+        """Keep rows of inputs that repeat an earlier capture until `place_repeats`."""
+        self.repeats += repeats
+
+    def place_repeats(self) -> None:
+        """Stage the held repeats, each tied to the article its earlier capture became in
+        this run or the lake (call once every batch is staged: that capture may come later
+        in the run's reading order, or in a batch still in flight)."""
+        repeats, self.repeats = self.repeats, []
+        if not repeats:
+            return
+        articles = self.index.capture_articles(sorted({r.earlier for r in repeats}))
+        self.log(place_repeats(repeats, articles))
 
     def skip_known(self, pages: Sequence[Page]) -> list[Page]:
         """Pages that need extracting; known pages with a known fate are logged as such."""

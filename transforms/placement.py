@@ -179,6 +179,31 @@ def place_batch(
     return Placement(log, placed, stories)
 
 
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """The log row of an input that repeats an earlier capture of the URL `earlier` (a WARC
+    revisit): it belongs to the article that capture became."""
+
+    row: FetchLogRow
+    earlier: str
+
+
+UNKNOWN_EARLIER = "its earlier capture is in neither this run nor the lake"
+
+
+def place_repeats(repeats: Sequence[Repeat], articles: Mapping[str, str]) -> list[FetchLogRow]:
+    """Each repeat's row naming the article its earlier capture became (`articles`: by URL,
+    what the lake index knows); without one, the row stays unplaced and says why."""
+    rows = []
+    for repeat in repeats:
+        row, article_id = repeat.row, articles.get(repeat.earlier)
+        if article_id is not None:
+            rows.append(replace(row, article_id=article_id))
+        else:
+            rows.append(replace(row, error=f"{row.error}; {UNKNOWN_EARLIER}"))
+    return rows
+
+
 def listed_stubs(rows: Sequence[FetchLogRow], entries: Mapping[str, Entry]) -> dict[str, Extracted]:
     """Articles known only from their listing, by URL: a `blocked` URL that a feed or sitemap
     listed with a title is an article too (access `blocked`, text the listing's summary)."""

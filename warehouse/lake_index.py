@@ -14,7 +14,7 @@ from newslake.transforms.claims.clusters import CLAIM_REF_SQL, claim_ref
 from newslake.transforms.claims.clusters import MAX_CLAIMS_PER_KEY as CLAIM_KEY_SHARERS
 from newslake.transforms.dedup import KnownArticle
 from newslake.transforms.placement import KnownArticles, KnownPage
-from newslake.transforms.records import Article, ClaimRow, StoryIndexRow
+from newslake.transforms.records import Article, ClaimRow, FetchLogRow, StoryIndexRow
 from newslake.transforms.stories import Candidate
 from newslake.warehouse.engine import work_connection
 from newslake.warehouse.lake import Lake
@@ -66,6 +66,7 @@ class LakeIndex:
             "this_run BOOLEAN)"
         )
         self.con.execute("CREATE TABLE urls (url VARCHAR)")
+        self.con.execute("CREATE TABLE run_captures (url VARCHAR, article_id VARCHAR)")
         self.con.execute(
             "CREATE TABLE story_sigs (article_id VARCHAR, story_id VARCHAR, "
             "published_at TIMESTAMPTZ, signature BIGINT[])"
@@ -77,12 +78,14 @@ class LakeIndex:
         )
         self.con.execute("CREATE TABLE claim_keys (match_key BIGINT, ref VARCHAR)")
         self.pages_glob: str | None = None
+        self.log_glob: str | None = None
         if lake is not None:
             self._load(lake)
 
     def _load(self, lake: Lake) -> None:
         """Fill the index from the lake's committed files."""
         if lake.data_files(FETCH_LOG):
+            self.log_glob = lake.file_glob(FETCH_LOG)
             # Every stored page has log rows from the commit that stored it; the latest says
             # what became of it.
             self.con.execute(
@@ -292,6 +295,37 @@ class LakeIndex:
         self._keys(url=urls)
         rows = self.con.execute("SELECT url FROM keys WHERE url IN (SELECT url FROM urls)")
         return {url for (url,) in rows.fetchall()}
+
+    def capture_articles(self, urls: Sequence[str]) -> dict[str, str]:
+        """Of these URLs, those whose latest capture (this run's, else the lake's) became or
+        repeats an article, with that article's id."""
+        if not urls:
+            return {}
+        self._keys(url=urls)
+        found = {}
+        if self.log_glob:
+            found = dict(
+                self.con.execute(
+                    "SELECT url, arg_max(article_id, logged_at) FROM read_parquet(?) "
+                    "WHERE page_id IS NOT NULL AND article_id IS NOT NULL "
+                    "AND url IN (SELECT url FROM keys) GROUP BY url",
+                    [self.log_glob],
+                ).fetchall()
+            )
+        rows = self.con.execute(
+            "SELECT url, last(article_id ORDER BY rowid) FROM run_captures "
+            "WHERE url IN (SELECT url FROM keys) GROUP BY url"
+        ).fetchall()
+        return found | dict(rows)
+
+    def remember_captures(self, rows: Sequence[FetchLogRow]) -> None:
+        """Note the article each of this run's captures became, by URL."""
+        captures = [r for r in rows if r.page_id and r.article_id]
+        if captures:
+            urls = pa.array([r.url for r in captures], pa.string())
+            ids = pa.array([r.article_id for r in captures], pa.string())
+            self.con.register("keys", pa.table({"url": urls, "article_id": ids}))
+            self.con.execute("INSERT INTO run_captures SELECT url, article_id FROM keys")
 
     def validators(self, urls: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
         """ETag and Last-Modified of the latest stored page of each URL, for a conditional GET."""

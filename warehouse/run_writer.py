@@ -28,8 +28,9 @@ class RunWriter:
         self.claims_changed = False  # claims staged or removed: claim clusters need rebuilding
 
     def log(self, rows: Sequence[FetchLogRow]) -> None:
-        """Stage fetch_log rows."""
+        """Stage fetch_log rows; the index learns the article each capture became."""
         self.commit.add("fetch_log", map(as_row, rows))
+        self.index.remember_captures(rows)
 
     def stored(self, page_ids: Iterable[str]) -> None:
         """Note pages the lake stores already, so that staging them again is skipped."""

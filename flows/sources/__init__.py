@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from newslake.flows.settings import Settings, SourceSettings
     from newslake.flows.summary import RunSummary
     from newslake.transforms.discovery import Entry
+    from newslake.transforms.placement import Repeat
     from newslake.transforms.records import FetchLogRow, Page, RunInfo
     from newslake.warehouse.lake_index import LakeIndex
 
@@ -32,12 +33,14 @@ DEFAULT_KIND = "files"  # what `auto` means for a path no kind recognises: a loc
 
 @dataclass(slots=True)
 class Batch:
-    """Pages read together, the log rows of inputs that gave none, and what listings said
-    of the pages' URLs (feed and sitemap entries, by URL)."""
+    """Pages read together, the log rows of inputs that gave none, what listings said
+    of the pages' URLs (feed and sitemap entries, by URL), and the rows of inputs that repeat
+    an earlier capture (tied to its article once the run has placed it)."""
 
     pages: list[Page]
     log: list[FetchLogRow]
     entries: dict[str, Entry] = field(default_factory=dict)
+    repeats: list[Repeat] = field(default_factory=list)
 
 
 class RunContext:

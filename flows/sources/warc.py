@@ -60,10 +60,12 @@ class CorruptArchive(FetchError):
 
 @dataclass(frozen=True, slots=True)
 class WarcItem:
-    """One thing read from an archive: a page, or a log row saying why a record is none."""
+    """One thing read from an archive: a page, or a log row saying why a record is none
+    (for a revisit, with the URL of the `earlier` capture it repeats)."""
 
     page: Page | None = None
     log: FetchLogRow | None = None
+    earlier: str | None = None
 
 
 def warc_path(source: SourceSettings) -> Path:
@@ -186,10 +188,11 @@ class _ArchiveReader:
         if not self._wanted(url, captured):
             return "outside the source's hosts or since", None
         if kind == "revisit":
-            refers = (
-                record.rec_headers.get_header("WARC-Refers-To-Target-URI") or "an earlier capture"
-            )
-            return "revisit", self._row(url, RevisitRecord(f"WARC revisit of {refers}"))
+            # WARC 1.1 6.7: the capture repeated is named by WARC-Refers-To-Target-URI,
+            # or, absent it, is one of this record's own target URI.
+            earlier = record.rec_headers.get_header("WARC-Refers-To-Target-URI") or url
+            row = self._row(url, RevisitRecord(f"WARC revisit of {earlier}")).log
+            return "revisit", WarcItem(log=row, earlier=earlier)
         try:
             return "page", WarcItem(page=self._page(record, url, captured))
         except FetchError as exc:

@@ -68,11 +68,16 @@ class Crawl:
         )
         self.write(self.writer.create_warc_record(uri, "request", http_headers=http))
 
-    def revisit(self, uri: str) -> None:
-        first = self.responses[uri]
-        digest = first.rec_headers.get_header("WARC-Payload-Digest")
-        date = first.rec_headers.get_header("WARC-Date")
-        self.write(self.writer.create_revisit_record(uri, digest, uri, date))
+    def revisit(self, uri: str, target: str | None = None, refers: bool = True) -> None:
+        """A revisit of `uri`'s response, captured at `target` (default `uri`); without
+        `refers`, it names no WARC-Refers-To-Target-URI (the spec then means its own)."""
+        first = self.responses.get(uri)
+        digest = first.rec_headers.get_header("WARC-Payload-Digest") if first else "sha1:AAAA"
+        date = first.rec_headers.get_header("WARC-Date") if first else "2026-03-01T00:00:00Z"
+        record = self.writer.create_revisit_record(target or uri, digest, uri, date)
+        if not refers:
+            record.rec_headers.remove_header("WARC-Refers-To-Target-URI")
+        self.write(record)
 
     def warcinfo(self) -> None:
         self.write(self.writer.create_warcinfo_record(self.path.name, {"software": "tests"}))
@@ -355,6 +360,40 @@ def test_archive_lines_in_the_run_summary_markdown(tmp_path):
     text = summary_markdown(RunSummary("r", str(tmp_path), archives=counts))
     assert "4 read = 2 pages + 1 revisits + 1 skipped + 0 failed" in text
     assert "- skipped, request: 1" in text
+
+
+def test_a_revisit_carries_the_article_of_the_capture_it_repeats(tmp_path, prefect_backend):
+    one, lake = "https://a.example/one", tmp_path / "lake"
+    crawl = Crawl(tmp_path / "first.warc.gz")
+    crawl.revisit(one, target=one + "?from=feed")  # read before the capture it repeats
+    crawl.response(one, article(1))
+    crawl.revisit(one, target=one + "?from=home")
+    crawl.revisit(one, refers=False)  # no Refers-To-Target-URI: its own target URI
+    crawl.revisit("https://a.example/never")  # a capture in neither the archive nor the lake
+    run_ingest(sources=[f"warc:{crawl.close()}"], lake=str(lake), workers=1)
+    later = Crawl(tmp_path / "later.warc.gz")
+    later.revisit(one, target=one + "?from=later")  # the capture is in the lake by now
+    run_ingest(sources=[f"warc:{later.close()}"], lake=str(lake), workers=1)
+    con = duckdb.connect()
+    ((article_id,),) = con.execute(
+        f"SELECT article_id FROM read_parquet('{lake}/silver/articles/**/*.parquet')"
+    ).fetchall()
+    revisits = con.execute(
+        f"SELECT url, article_id, error FROM read_parquet('{lake}/bronze/fetch_log/**/*.parquet') "
+        "WHERE outcome = 'duplicate' AND page_id IS NULL ORDER BY url"
+    ).fetchall()
+    assert [(url, found) for url, found, _ in revisits] == [
+        ("https://a.example/never", None),
+        (one, article_id),
+        (one + "?from=feed", article_id),
+        (one + "?from=home", article_id),
+        (one + "?from=later", article_id),
+    ]
+    assert revisits[0][2] == (
+        "WARC revisit of https://a.example/never; "
+        "its earlier capture is in neither this run nor the lake"
+    )
+    assert all(error == f"WARC revisit of {one}" for _, _, error in revisits[1:])
 
 
 def test_a_run_over_archives_stores_no_bogus_page_and_reports_every_record(

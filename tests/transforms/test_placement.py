@@ -8,10 +8,12 @@ from newslake.transforms.placement import (
     KnownArticles,
     KnownPage,
     PlacementRules,
+    Repeat,
     batch_keys,
     listed_stubs,
     place_batch,
     place_listed,
+    place_repeats,
     triage_pages,
 )
 from newslake.transforms.records import Extracted, FetchLogRow, Page, RunInfo
@@ -139,3 +141,25 @@ def test_a_blocked_url_listed_with_a_title_becomes_an_article_once():
     stored = KnownArticle(articles[0].article_id, "h", None, "s", EARLIER)
     again = place_listed(rows, stubs, KnownArticles({stored.article_id: stored}), RULES)
     assert again[1] == []
+
+
+def test_a_repeat_names_the_article_its_earlier_capture_became_or_says_it_is_unknown():
+    row = FetchLogRow(
+        "https://a.example/one?r", "warc:a", "duplicate", None, "WARC revisit of x", 1, 0,
+        None, None, "r", RUN.started_at,
+    )  # fmt: skip
+    repeats = [
+        Repeat(row, "https://a.example/one"),
+        Repeat(replace(row, url="https://a.example/two"), "https://a.example/two"),
+    ]
+    known, unknown = place_repeats(repeats, {"https://a.example/one": "art-1"})
+    assert (known.article_id, known.error, known.url) == (
+        "art-1",
+        "WARC revisit of x",
+        "https://a.example/one?r",
+    )
+    assert unknown.article_id is None
+    assert (
+        unknown.error
+        == "WARC revisit of x; its earlier capture is in neither this run nor the lake"
+    )

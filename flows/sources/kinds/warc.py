@@ -60,12 +60,17 @@ class WarcSource:
         hold BATCH_BYTES."""
         from newslake.flows.pipeline import take
         from newslake.flows.sources.warc import read_warc
+        from newslake.transforms.placement import Repeat
 
         run, max_bytes = self.context.run, self.context.settings.fetch.max_body_bytes
         for source in self.sources:
             records = read_warc(source, run, max_bytes, self.context.summary.archives)
             while items := take(records, size, _page_bytes):
-                yield Batch([i.page for i in items if i.page], [i.log for i in items if i.log])
+                yield Batch(
+                    [i.page for i in items if i.page],
+                    [i.log for i in items if i.log and not i.earlier],
+                    repeats=[Repeat(i.log, i.earlier) for i in items if i.log and i.earlier],
+                )
 
 
 def _page_bytes(item: WarcItem) -> int:
