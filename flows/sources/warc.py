@@ -188,8 +188,8 @@ class _ArchiveReader:
         if not self._wanted(url, captured):
             return "outside the source's hosts or since", None
         if kind == "revisit":
-            # WARC 1.1 6.7: the capture repeated is named by WARC-Refers-To-Target-URI,
-            # or, absent it, is one of this record's own target URI.
+            # WARC 1.1 revisits: the capture repeated is the one WARC-Refers-To-Target-URI
+            # names, else an earlier capture of this record's own target URI.
             earlier = record.rec_headers.get_header("WARC-Refers-To-Target-URI") or url
             row = self._row(url, RevisitRecord(f"WARC revisit of {earlier}")).log
             return "revisit", WarcItem(log=row, earlier=earlier)
