@@ -7,6 +7,9 @@ import re
 from newslake.transforms.tokens import fingerprint_text, word_count
 
 _SENTENCE_END = re.compile(r"""[.!?。！？…]["'”’»)\]]*$""")
+_STOP = re.compile(r"[.!?。！？…]")
+_LONG_LINE_WORDS = 12  # a line this long is a run of text, longer than most headlines and links
+_MIN_LONG_LINES = 3
 _NAME = re.compile(r"^(?:[A-Z][\w'’.-]+\s){1,3}[A-Z][\w'’.-]+$")
 _MIN_DEK_WORDS = 8
 _TITLE_ZONE = 3  # a headline repeat sits above the lede, or under a lead photo or video
@@ -18,6 +21,22 @@ def is_prose(paragraph: str) -> bool:
     if words < 30:  # few spaces: maybe CJK, where words are not space-separated
         words = word_count(paragraph)
     return (bool(_SENTENCE_END.search(paragraph)) and words >= 6) or words >= 30
+
+
+def has_running_text(paragraphs: list[str]) -> bool:
+    """True when the paragraphs hold running text rather than only short lines.
+
+    Any prose paragraph will do. A text with no sentence-ending mark anywhere (a syndicated
+    copy with its punctuation stripped) is judged as a whole instead: most of its words must
+    sit in lines long for lines, so a list of links or menu items still reads as short lines.
+    """
+    if any(map(is_prose, paragraphs)):
+        return True
+    if any(_STOP.search(p) for p in paragraphs):
+        return False
+    counts = [len(line.split()) for p in paragraphs for line in p.splitlines()]
+    long_lines = [n for n in counts if n >= _LONG_LINE_WORDS]
+    return len(long_lines) >= _MIN_LONG_LINES and 2 * sum(long_lines) > sum(counts)
 
 
 def trim_edges(paragraphs: list[str]) -> list[str]:

@@ -18,7 +18,7 @@ from newslake.transforms.blocks import drop_author_notes, drop_teasers, link_key
 from newslake.transforms.dates import DateCandidate, DateChoice, choose_date, url_date
 from newslake.transforms.decode import decode_body, page_tld, without_xml_declaration
 from newslake.transforms.domclean import prepare_tree, shield_marks, unshield_marks
-from newslake.transforms.edges import drop_title_repeat, is_prose
+from newslake.transforms.edges import drop_title_repeat, has_running_text
 from newslake.transforms.errors import ExtractError
 from newslake.transforms.metadata import normalise_language, parse_date, read_page_meta
 from newslake.transforms.normalise import clean_text, clean_title, word_count
@@ -168,7 +168,7 @@ def _extracted(
             f"no article text ({words} words after cleaning; need {MIN_WORDS}, or"
             f" {MIN_BRIEF_WORDS} on a page marked as one article)"
         )
-    if not any(map(is_prose, paragraphs)):
+    if not has_running_text(paragraphs):
         raise ExtractError("no running text, only short lines (an index or navigation page?)")
     language = language or detect_language(body)
     fingerprint = fingerprint_text(body)  # for the exact and the near-duplicate keys

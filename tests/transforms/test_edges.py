@@ -1,4 +1,4 @@
-from newslake.transforms.edges import drop_title_repeat, is_prose, trim_edges
+from newslake.transforms.edges import drop_title_repeat, has_running_text, is_prose, trim_edges
 
 P1 = "The council voted on Tuesday to extend the emergency water programme by six weeks."
 P2 = "Residents in the northern districts will keep receiving bottled water until April."
@@ -63,3 +63,18 @@ def test_the_headline_words_deep_in_the_body_are_kept():
 
 def test_no_title_keeps_everything():
     assert drop_title_repeat([P1, P2], None) == [P1, P2]
+
+
+LONG = "the board voted six to two in favour of the plan after a long night of talks"
+
+
+def test_running_text_without_any_punctuation_is_judged_by_its_lines():
+    assert has_running_text([LONG, LONG, LONG, "what happens next"])
+    menu = ["local news and sport", "weather for the coast", "letters to the editor"] * 3
+    assert not has_running_text([LONG, *menu] * 3)
+    assert not has_running_text([LONG, LONG])  # too few long lines to tell
+
+
+def test_punctuated_text_is_judged_by_its_paragraphs_alone():
+    assert has_running_text([P1, "One"])
+    assert not has_running_text([LONG, LONG, LONG, "Photo: Reuters."])

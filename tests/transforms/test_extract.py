@@ -323,3 +323,73 @@ def test_a_precise_pass_that_dropped_only_furniture_is_kept():
 
 def test_nothing_from_either_pass_is_nothing():
     assert precise_or_fuller([], []) == []
+
+
+# A syndicated copy lower-cased with its punctuation stripped: no paragraph ends a sentence
+# and none reaches 30 words, yet the text runs on.
+STRIPPED = [
+    "the port avery harbour board approved the eastern channel dredging plan on tuesday night "
+    "after a long meeting",
+    "board members voted six to two in favour with both votes against coming from the fishing "
+    "cooperatives",
+    "work is due to start in may and should end before the autumn storms close the channel",
+    "the silt will be moved to the old gravel pits behind the industrial estate instead",
+]
+
+
+def extract_text(text: str):
+    page = Page.create(
+        source="test",
+        url="file:///news/dredging.txt",
+        body=text.encode("utf-8"),
+        run=RUN,
+        content_type="text/plain",
+    )
+    return extract_page(page)
+
+
+def test_a_punctuation_stripped_article_in_plain_text_is_kept():
+    result = extract_text("\n\n".join(STRIPPED) + "\n")
+    for paragraph in STRIPPED:
+        assert paragraph in result.text
+
+
+def test_a_punctuation_stripped_article_in_html_is_kept():
+    result = extract(page_html(*paras(*STRIPPED)))
+    assert result.text.split("\n\n") == STRIPPED
+
+
+def test_a_punctuation_free_list_of_short_lines_is_refused():
+    menu = [
+        "home",
+        "local news",
+        "harbour and shipping news",
+        "sport results and fixtures",
+        "weather for the coast",
+        "letters to the editor",
+        "obituaries and notices",
+        "jobs and property",
+        "what is on this week",
+        "contact the newsroom",
+        "subscribe to the weekly edition",
+        "advertise with us",
+        "terms of use and privacy",
+    ]
+    with pytest.raises(ExtractError, match="only short lines"):
+        extract_text("\n\n".join(menu) + "\n")
+
+
+def test_a_section_front_of_link_lines_is_refused():
+    headlines = [
+        "coast road at gull point closed after rockfall",
+        "ferry fares frozen for another year after board vote",
+        "storm closes the north pier for a week of repairs",
+        "new school opens on the harbour estate",
+        "fishing cooperatives ask for an independent survey of the channel",
+        "council extends water programme to the northern villages",
+        "harbour board approves dredging plan after long meeting",
+    ]
+    links = "".join(f"<p><a href='/news/{i}'>{h}</a></p>" for i, h in enumerate(headlines))
+    head = '<meta property="og:type" content="website">'
+    with pytest.raises(ExtractError):
+        extract(plain_page(links, head, title="Local news"))
