@@ -351,7 +351,10 @@ def status(
     console.print(runs)
     console.print(f"lock: {info.lock or 'free'}")
     if info.pending_commits:
-        console.print(f"{info.pending_commits} interrupted commit(s): the next run completes them")
+        console.print(
+            f"{info.pending_commits} table(s) committed by an interrupted run: "
+            "the next run undoes them"
+        )
 
 
 def _print_health(console: Any, root: str) -> None:
