@@ -318,12 +318,16 @@ class Commit:
                     self.lake.table_dir(spec), spec, added[name], removed[name], self.run.run_id
                 )
             failpoint("mid-commit")
-            append_run(
-                self.lake.root, RunPoint(self.run.run_id, datetime.now(UTC), self.kind, versions)
-            )
-            self.lake.pin(versions)
-            build_warehouse(self.lake)
+            self.record(versions)
         return {name: staged.rows for name, staged in self.tables.items()}
+
+    def record(self, versions: dict[str, int]) -> None:
+        """Append the run's `_runs` row naming these table versions (the commit point), read
+        the lake at them from now on and rebuild the views."""
+        point = RunPoint(self.run.run_id, datetime.now(UTC), self.kind, versions)
+        append_run(self.lake.root, point)
+        self.lake.pin(versions)
+        build_warehouse(self.lake)
 
     def discard(self) -> None:
         """Close this run's open files and drop its staging."""
