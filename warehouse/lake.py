@@ -27,7 +27,7 @@ from newslake.transforms.records import RunInfo
 from newslake.warehouse.delta import LOG, commit_files, is_table, open_table
 from newslake.warehouse.failpoints import failpoint
 from newslake.warehouse.lock import writer_lock
-from newslake.warehouse.runs import RunPoint, append_run, newest
+from newslake.warehouse.runs import RunPoint, append_run, head, newest
 from newslake.warehouse.schemas import NO_DATE, TABLES, TableSpec, conform
 from newslake.warehouse.views import build_warehouse
 
@@ -70,7 +70,8 @@ class Lake:
         self, root: str | os.PathLike[str], versions: dict[str, int] | None = None
     ) -> None:
         self.root = Path(root).expanduser().absolute()
-        self._versions = versions
+        self.fixed = versions
+        self._point: tuple[str | None, dict[str, int]] | None = None  # (`_runs` head, versions)
         self._files: dict[tuple[str, int], list[Path]] = {}
 
     def table_dir(self, spec: TableSpec) -> Path:
@@ -78,17 +79,17 @@ class Lake:
         return self.root / spec.path
 
     def versions(self) -> dict[str, int]:
-        """The Delta version of each table that readers see (a table not listed is empty)."""
-        if self._versions is None:
-            point = newest(self.root)
+        """The Delta version of each table that readers see (a table not listed is empty):
+        those given, or those of the newest `_runs` row, read again when `_runs` moves on."""
+        if self.fixed is not None:
+            return self.fixed
+        now = head(self.root)
+        if self._point is None or self._point[0] != now:
+            point = newest(self.root) if now else None
             if point is None:
                 refuse_old_format(self.root)
-            self._versions = point.versions if point else {}
-        return self._versions
-
-    def pin(self, versions: dict[str, int]) -> None:
-        """Read the tables at these versions from now on (after a commit)."""
-        self._versions = versions
+            self._point = (now, point.versions if point else {})
+        return self._point[1]
 
     def data_files(self, spec: TableSpec) -> list[Path]:
         """The Parquet files of a table at its pinned version, sorted."""
@@ -322,11 +323,10 @@ class Commit:
         return {name: staged.rows for name, staged in self.tables.items()}
 
     def record(self, versions: dict[str, int]) -> None:
-        """Append the run's `_runs` row naming these table versions (the commit point), read
-        the lake at them from now on and rebuild the views."""
+        """Append the run's `_runs` row naming these table versions (the commit point), and
+        rebuild the views over them."""
         point = RunPoint(self.run.run_id, datetime.now(UTC), self.kind, versions)
         append_run(self.lake.root, point)
-        self.lake.pin(versions)
         build_warehouse(self.lake)
 
     def discard(self) -> None:

@@ -13,7 +13,7 @@ import pyarrow as pa
 from deltalake import write_deltalake
 
 from newslake.transforms.errors import LakeError
-from newslake.warehouse.delta import is_table, open_table
+from newslake.warehouse.delta import LOG, is_table, open_table
 from newslake.warehouse.schemas import TS
 
 RUNS = "_runs"
@@ -52,6 +52,11 @@ def runs(root: Path) -> list[RunPoint]:
         RunPoint(r["run_id"], r["committed_at"], r["kind"], json.loads(r["versions"])) for r in rows
     ]
     return sorted(points, key=lambda p: p.committed_at)
+
+
+def head(root: Path) -> str | None:
+    """The newest entry of `_runs`'s Delta log (it changes with every row appended), or None."""
+    return max((p.name for p in (root / RUNS / LOG).glob("*.json")), default=None)
 
 
 def newest(root: Path) -> RunPoint | None:
