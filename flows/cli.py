@@ -167,6 +167,15 @@ def sql(
     explain: Annotated[
         bool, typer.Option("--explain", help="Print DuckDB's plan for the query, not its rows.")
     ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Read the lake as it was after this run (a run id, or an ISO timestamp: "
+            "the last run committed by then); runs within retention_hours only.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run read-only SQL against the views (articles, pages, fetch_log, …), or open a shell."""
     from newslake.flows import sqlshell
@@ -183,7 +192,7 @@ def sql(
     if text is None and not interactive:
         text = sys.stdin.read()
     settings = Settings.load(config, lake=lake)
-    with sqlshell.Warehouse(settings.reading_lake()) as warehouse:
+    with sqlshell.Warehouse(settings.reading_lake(), as_of, settings.retention_hours) as warehouse:
         if text is not None:
             warehouse.write(
                 text, fmt, output=output, explain=explain, stdout=sys.stdout, stderr=sys.stderr

@@ -123,12 +123,9 @@ class Lake:
 
 
 def refuse_old_format(root: Path) -> None:
-    """LakeError if `root` holds a lake written before its tables were Delta tables."""
-    old = (root / JOURNAL).is_dir() or any(
-        not is_table(root / spec.path) and any((root / spec.path).glob("*/*.parquet"))
-        for spec in TABLES.values()
-    )
-    if old:
+    """LakeError if `root` holds a lake written before its tables were Delta tables (it has the
+    commit journal's directory and no `_runs` yet)."""
+    if head(root) is None and (root / JOURNAL).is_dir():
         raise LakeError(
             f"lake {root} was written by an earlier newslake (plain Parquet): "
             "run `newslake migrate` to convert it to Delta tables"
