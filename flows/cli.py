@@ -236,6 +236,20 @@ def compact(
 
 
 @app.command()
+def migrate(lake: LakeOpt = None, config: Config = None) -> None:
+    """Convert a lake written by an earlier newslake (plain Parquet files) into Delta tables,
+    in place; safe to run again, and a no-op on a lake that is already Delta."""
+    from newslake.flows.pipeline import new_run
+    from newslake.warehouse.migrate import migrate_lake
+    from newslake.warehouse.objectstore import is_remote
+
+    settings = Settings.load(config, lake=lake)
+    if is_remote(settings.lake):
+        raise ConfigError("newslake migrate converts a local lake directory, not an object store")
+    typer.echo(migrate_lake(Path(settings.lake), new_run(), settings.lock_timeout_s))
+
+
+@app.command()
 def reprocess(
     lake: LakeOpt = None,
     config: Config = None,

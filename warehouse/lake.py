@@ -399,7 +399,8 @@ def uncommitted(lake: Lake) -> list[TableSpec]:
 def recover(lake: Lake) -> None:
     """Undo what a killed run committed past the lake's commit point: each such table is
     restored to its `_runs` version (a table the point does not know yet loses its log).
-    Drops staging; uncommitted data files are left for vacuum."""
+    Drops staging; uncommitted data files are left for vacuum. LakeError on an old lake."""
+    lake.versions()
     for spec in uncommitted(lake):
         version = lake.versions().get(spec.name)
         if version is None:
