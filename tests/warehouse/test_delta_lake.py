@@ -1,6 +1,7 @@
 """The lake's tables as Delta tables: one version per changed table and one `_runs` row per
 run, readers pinned to `_runs`, recovery, and time travel (`newslake sql --as-of`)."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -200,3 +201,16 @@ def test_column_comments_are_delta_field_metadata(tmp_path):
     assert json.loads(
         DeltaTable(str(lake.root / RUNS)).to_pyarrow_table()["versions"][0].as_py()
     ) == {"articles": 1}
+
+
+def test_a_column_added_to_the_schema_is_added_to_the_delta_table(tmp_path, monkeypatch):
+    lake = Lake(tmp_path / "lake")
+    narrow = dataclasses.replace(ARTICLES, columns=ARTICLES.columns[:-1])
+    lake_module.commit_files(lake.table_dir(ARTICLES), narrow, [], [], "old")
+    table = DeltaTable(str(lake.table_dir(ARTICLES)))
+    assert ARTICLES.columns[-1].name not in pa.schema(table.schema().to_arrow()).names
+    commit(lake, RUN1, [article("a", 5)])
+    field = pa.schema(DeltaTable(str(lake.table_dir(ARTICLES))).schema().to_arrow()).field(
+        ARTICLES.columns[-1].name
+    )
+    assert field.metadata[b"comment"] == ARTICLES.columns[-1].doc.encode()
