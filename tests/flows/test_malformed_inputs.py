@@ -12,6 +12,8 @@ import duckdb
 from malformed_cases import CASES, KNOWN_CRASHES, KNOWN_GAPS, write_archive
 from malformed_site import malformed_sites
 
+from newslake.warehouse.views import WAREHOUSE
+
 NEWSLAKE = str(Path(sys.executable).with_name("newslake"))
 REPO = Path(__file__).resolve().parents[2]
 FAST_FETCH = {
@@ -66,12 +68,8 @@ def test_malformed_inputs_end_as_rows_and_the_run_exits_cleanly(tmp_path):
     for package in ("flows", "transforms", "warehouse"):
         assert f'File "{REPO / package}' not in result.stderr, result.stderr[-3000:]
     assert "failed" in result.stdout  # the run summary was printed
-    log = str(tmp_path / "lake" / "bronze" / "fetch_log" / "**" / "*.parquet")
-    rows = (
-        duckdb.connect()
-        .execute(f"SELECT source, outcome, url, error FROM read_parquet('{log}')")
-        .fetchall()
-    )
+    warehouse = duckdb.connect(str(tmp_path / "lake" / WAREHOUSE), read_only=True)
+    rows = warehouse.execute("SELECT source, outcome, url, error FROM fetch_log").fetchall()
     by_case: dict[str, list] = {}
     for source, outcome, url, error in rows:
         by_case.setdefault(source.partition(":")[2], []).append((outcome, url, error))
@@ -79,13 +77,7 @@ def test_malformed_inputs_end_as_rows_and_the_run_exits_cleanly(tmp_path):
     assert not missing, f"no fetch_log row for: {missing}"
     offsets = [int(n) for _, _, _, error in rows for n in re.findall(r"byte (-?\d+)", error or "")]
     assert offsets and min(offsets) >= 0
-    pages = str(tmp_path / "lake" / "bronze" / "pages" / "**" / "*.parquet")
-    (bogus,) = (
-        duckdb.connect()
-        .execute(
-            f"SELECT count(*) FROM read_parquet('{pages}', hive_partitioning = true) "
-            "WHERE fetch_date > DATE '2100-01-01'"
-        )
-        .fetchone()
-    )
+    (bogus,) = warehouse.execute(
+        "SELECT count(*) FROM pages WHERE fetch_date > DATE '2100-01-01'"
+    ).fetchone()
     assert bogus == 0

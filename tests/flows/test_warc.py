@@ -15,6 +15,7 @@ from newslake.flows.ingest import new_run, run_ingest
 from newslake.flows.settings import SourceSettings
 from newslake.flows.sources.warc import archive_format, read_warc
 from newslake.flows.summary import ArchiveCounts, RunSummary
+from newslake.warehouse.views import WAREHOUSE
 
 RUN = new_run()
 HTML = "text/html; charset=utf-8"
@@ -374,12 +375,10 @@ def test_a_revisit_carries_the_article_of_the_capture_it_repeats(tmp_path, prefe
     later = Crawl(tmp_path / "later.warc.gz")
     later.revisit(one, target=one + "?from=later")  # the capture is in the lake by now
     run_ingest(sources=[f"warc:{later.close()}"], lake=str(lake), workers=1)
-    con = duckdb.connect()
-    ((article_id,),) = con.execute(
-        f"SELECT article_id FROM read_parquet('{lake}/silver/articles/**/*.parquet')"
-    ).fetchall()
+    con = duckdb.connect(str(lake / WAREHOUSE), read_only=True)
+    ((article_id,),) = con.execute("SELECT article_id FROM articles").fetchall()
     revisits = con.execute(
-        f"SELECT url, article_id, error FROM read_parquet('{lake}/bronze/fetch_log/**/*.parquet') "
+        "SELECT url, article_id, error FROM fetch_log "
         "WHERE outcome = 'duplicate' AND page_id IS NULL ORDER BY url"
     ).fetchall()
     assert [(url, found) for url, found, _ in revisits] == [
@@ -406,16 +405,12 @@ def test_a_run_over_archives_stores_no_bogus_page_and_reports_every_record(
     summary = run_ingest(sources=[f"warc:{good}", f"warc:{bogus}"], lake=str(lake), workers=1)
     archives = summary.archives
     assert archives.adds_up() and (archives.records, archives.pages) == (12, 2)
-    con = duckdb.connect()
-    pages = con.execute(
-        f"SELECT url, fetch_date FROM read_parquet('{lake}/bronze/pages/**/*.parquet', "
-        "hive_partitioning = true)"
-    ).fetchall()
+    con = duckdb.connect(str(lake / WAREHOUSE), read_only=True)
+    pages = con.execute("SELECT url, fetch_date FROM pages").fetchall()
     assert {url for url, _ in pages} == {"https://a.example/one", "https://a.example/two"}
     # The archives' own rows (revisits and failures) name no page; the pages' rows do.
     archive_rows = con.execute(
-        f"SELECT url, outcome FROM read_parquet('{lake}/bronze/fetch_log/**/*.parquet') "
-        "WHERE page_id IS NULL"
+        "SELECT url, outcome FROM fetch_log WHERE page_id IS NULL"
     ).fetchall()
     assert len(archive_rows) == archives.revisits + archives.failed
     assert (bogus.as_uri(), "parse_error") in archive_rows
