@@ -222,3 +222,41 @@ def test_two_processes_read_the_warehouse_at_once(lake, tmp_path):
     for proc, out, err in results:
         assert proc.returncode == 0, err
         assert out.replace("\r\n", "\n") == expected
+
+
+# The Delta tables (issue 23) as the engines' own Delta readers see them.
+
+
+def _delta_path(lake: Lake, spec) -> str:
+    return str(lake.table_dir(spec))
+
+
+def test_deltalake_and_pyarrow_read_every_table_with_its_declared_types(lake):
+    deltalake = pytest.importorskip("deltalake")
+    for spec in TABLES.values():
+        table = deltalake.DeltaTable(_delta_path(lake, spec))
+        assert table.metadata().partition_columns == [spec.partition], spec.name
+        data = table.to_pyarrow_table()
+        [(count,)] = view_rows(lake, f"SELECT count(*) FROM {spec.name}")
+        assert data.num_rows == count == ROWS, spec.name
+        for column in spec.columns:
+            assert data.schema.field(column.name).type == column.type, (spec.name, column.name)
+        assert data.schema.field(spec.partition).type == pa.date32(), spec.name
+        dataset = table.to_pyarrow_dataset()
+        assert dataset.to_table(columns=[c.name for c in spec.columns]).num_rows == ROWS
+        assert date(2026, 3, 6) in data.column(spec.partition).to_pylist(), spec.name
+
+
+def test_polars_reads_every_delta_table_with_its_declared_types(lake):
+    pytest.importorskip("deltalake")
+    for spec in TABLES.values():
+        expected = pl.from_arrow(spec.schema.empty_table()).schema
+        frame = pl.scan_delta(_delta_path(lake, spec)).collect()
+        assert frame.height == ROWS, spec.name
+        for name, dtype in expected.items():
+            assert frame.schema[name] == dtype, (spec.name, name)
+        assert frame.schema[spec.partition] == pl.Date, spec.name
+        eager = pl.read_delta(_delta_path(lake, spec))
+        assert eager.schema == frame.schema and eager.height == ROWS, spec.name
+    undated = pl.scan_delta(_delta_path(lake, ARTICLES)).filter(pl.col("published_date").is_null())
+    assert undated.collect().height == 1
