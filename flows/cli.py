@@ -207,24 +207,18 @@ def sql(
 def compact(
     lake: LakeOpt = None,
     config: Config = None,
-    min_files: Annotated[
-        int, typer.Option(min=2, help="Merge partitions holding at least this many small files.")
-    ] = 2,
     target_mb: Annotated[
         int, typer.Option(min=1, help="Size of the merged files, in MB (files this big are kept).")
     ] = 128,
 ) -> None:
-    """Merge each partition's small per-run Parquet files into files of a target size (an
-    atomic commit), and remove temp files a killed run left."""
+    """Merge each partition's small per-run Parquet files into files of a target size (one
+    Delta commit per table, visible at once), then vacuum what the retention no longer needs."""
     Settings.load(config, lake=lake)  # a bad config fails here, before Prefect starts
     _prefect_env()
     from newslake.flows.maintenance import compact_lake
 
     merged = compact_lake(
-        lake=lake,
-        config_path=str(config) if config else None,
-        min_files=min_files,
-        target_mb=target_mb,
+        lake=lake, config_path=str(config) if config else None, target_mb=target_mb
     )
     if not merged:
         typer.echo("nothing to compact")
@@ -351,7 +345,10 @@ def status(
     console.print(runs)
     console.print(f"lock: {info.lock or 'free'}")
     if info.pending_commits:
-        console.print(f"{info.pending_commits} interrupted commit(s): the next run completes them")
+        console.print(
+            f"{info.pending_commits} table(s) committed by an interrupted run: "
+            "the next run undoes them"
+        )
 
 
 def _print_health(console: Any, root: str) -> None:

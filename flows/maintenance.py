@@ -1,4 +1,4 @@
-"""Maintenance flows: `compact` merges each partition's per-run files into one; `reprocess`
+"""Maintenance flows: `compact` merges each partition's per-run files and vacuums; `reprocess`
 rebuilds silver and gold from the stored pages, without the network."""
 
 from __future__ import annotations
@@ -33,19 +33,16 @@ from newslake.warehouse.rebuild import (
 
 @flow(name="compact")
 def compact_lake(
-    lake: str | None = None,
-    config_path: str | None = None,
-    min_files: int = 2,
-    target_mb: int = TARGET_BYTES >> 20,
+    lake: str | None = None, config_path: str | None = None, target_mb: int = TARGET_BYTES >> 20
 ) -> dict[str, int]:
-    """Merge the small files of every partition holding at least `min_files` of them into
-    files of about `target_mb` MB, in one atomic commit under the writer lock (which also
-    clears temp files a killed run left); returns the files merged per table."""
+    """Compact every table into files of about `target_mb` MB through deltalake (one commit
+    per table, visible at once through a `_runs` row) under the writer lock, then vacuum what
+    the configured retention no longer needs; returns the files merged per table."""
     settings = Settings.load(config_path, lake=lake)
     run = new_run()
     with writing(settings.lake, run, settings.lock_timeout_s, settings.cache_dir) as commit:
-        merged = compact(commit, min_files, target_mb << 20)
-        commit.publish()
+        commit.kind = "compact"
+        merged = compact(commit, target_mb << 20, settings.retention_hours)
     get_run_logger().info("compacted %s", merged or "nothing")
     return merged
 

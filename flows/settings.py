@@ -120,6 +120,7 @@ class Settings:
     lake: str = "./lake"  # a directory, or an object store URL (s3://bucket/prefix)
     cache_dir: str = ""  # local mirror of an object-store lake [$XDG_CACHE_HOME/newslake]
     lock_timeout_s: float = 60.0  # how long a second writer waits for the lake
+    retention_hours: int = 168  # replaced files kept this long: time travel, `compact` vacuums
     sources: tuple[SourceSettings, ...] = ()
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)

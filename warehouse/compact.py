@@ -1,54 +1,58 @@
-"""Compaction: a partition's small Parquet files (one per run) merged into files of about a
-target size."""
+"""Compaction and vacuum through deltalake: each table's small files (one per run) binned into
+files of about a target size, then the files and log entries no retained version needs
+deleted."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow.parquet as pq
+from deltalake import WriterProperties
+from deltalake.transaction import CommitProperties
 
+from newslake.warehouse.delta import is_table, open_table
 from newslake.warehouse.lake import Commit
-from newslake.warehouse.schemas import TABLES, conform
+from newslake.warehouse.runs import RUNS
+from newslake.warehouse.schemas import TABLES
 
 TARGET_BYTES = 128 << 20  # large enough for few files per partition, small enough to prune
+RETENTION_HOURS = 168  # how long a replaced file stays for time travel and slow readers
 
 
-def compact(commit: Commit, min_files: int = 2, target_bytes: int = TARGET_BYTES) -> dict[str, int]:
-    """Stage the merge of the small files (under `target_bytes`) of every partition holding at
-    least `min_files` of them, into files of at most about `target_bytes`; returns the files
-    merged per table. Rows are kept as they are, in today's schema and sort order; readers see
-    the old files or the merged ones, never both (one journaled commit)."""
+def compact(
+    commit: Commit, target_bytes: int = TARGET_BYTES, retention_hours: int = RETENTION_HOURS
+) -> dict[str, int]:
+    """Compact every table (Delta `optimize.compact`: each partition's files under
+    `target_bytes` binned into files of about that size, one commit per table) and record the
+    new versions as a `_runs` row; then vacuum each table and `_runs`. Returns the files merged
+    per table. Rows are kept as they are; readers keep their snapshot until the `_runs` row."""
+    lake = commit.lake
+    versions = dict(lake.versions())
     merged: dict[str, int] = {}
-    for spec in TABLES.values():
-        table_dir = commit.lake.table_dir(spec)
-        staged = commit.tables[spec.name]
-        for partition in sorted(p for p in table_dir.glob("*") if p.is_dir()):
-            small = [f for f in sorted(partition.glob("*.parquet")) if _size(f) < target_bytes]
-            if len(small) < max(min_files, 2):
-                continue
-            for group in _groups(small, target_bytes):
-                for file in group:
-                    staged.add_arrow(partition.name, conform(pq.read_table(file), spec.schema))
-                    commit.drop(spec.name, f"{partition.name}/{file.name}")
-                staged.finish(partition.name)  # one group in memory, one file open, at a time
-                merged[spec.name] = merged.get(spec.name, 0) + len(group)
+    properties = CommitProperties(custom_metadata={"run_id": commit.run.run_id})
+    writer = WriterProperties(compression="ZSTD")
+    paths = {name: lake.table_dir(TABLES[name]) for name in versions}
+    for name, path in paths.items():
+        table = open_table(path)
+        metrics = table.optimize.compact(
+            target_size=target_bytes, writer_properties=writer, commit_properties=properties
+        )
+        if metrics["numFilesRemoved"]:
+            merged[name] = metrics["numFilesRemoved"]
+            table.update_incremental()
+            versions[name] = table.version()
+    if merged:
+        commit.record(versions)  # the commit point; only then may the old files go
+    for path in [*paths.values(), lake.root / RUNS]:
+        if is_table(path):
+            vacuum(path, retention_hours)
     return merged
 
 
-def _groups(files: list[Path], target_bytes: int) -> list[list[Path]]:
-    """Consecutive files packed into groups of at most `target_bytes` together; a file left
-    alone in its group is not worth rewriting."""
-    groups: list[list[Path]] = [[]]
-    total = 0
-    for file in files:
-        size = _size(file)
-        if groups[-1] and total + size > target_bytes:
-            groups.append([])
-            total = 0
-        groups[-1].append(file)
-        total += size
-    return [group for group in groups if len(group) > 1]
-
-
-def _size(file: Path) -> int:
-    return file.stat().st_size
+def vacuum(path: Path, retention_hours: int) -> None:
+    """Delete the files no version of the last `retention_hours` needs (and files no version
+    ever named, such as a killed run's), drop expired log entries, and write a checkpoint."""
+    table = open_table(path)
+    table.vacuum(retention_hours=retention_hours, dry_run=False, enforce_retention_duration=False)
+    table.cleanup_metadata()
+    table.update_incremental()
+    table.create_checkpoint()

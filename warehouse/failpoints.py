@@ -12,7 +12,7 @@ POINTS = (
     "after-fetch",  # a batch of pages fetched, nothing staged
     "after-extract",  # a batch extracted, about to be staged
     "mid-write",  # a row group written to a staged Parquet file
-    "mid-commit",  # the journal written and partly applied
+    "mid-commit",  # a table's Delta commit made, the run's `_runs` row (commit point) not yet
     "mid-views",  # warehouse.duckdb half rebuilt (its temporary file)
     "between-commits",  # articles committed, gold not yet refreshed
 )

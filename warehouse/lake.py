@@ -1,20 +1,20 @@
-"""The lake on disk: staged Parquet writes published all at once through a journal.
+"""The lake on disk: Delta tables whose files newslake writes, published run by run.
 
-A run writes every new or rewritten file under `_staging/<run_id>/`, then writes
-`_journal/<run_id>.json` naming each move and delete; renaming that journal into
-place is the commit point. Applying it is idempotent, so a run killed at any point
-leaves either nothing (staging is discarded) or a journal the next writer finishes.
+A run writes every new or rewritten file under `_staging/<run_id>/` (a rewritten file gets a
+new name), moves them into the table directories, commits each changed table once (Delta
+add/remove actions), then appends its row to `_runs`: that row is the commit point. Readers
+read each table at the versions of the newest `_runs` row, so a run killed before it is
+invisible, and the next writer restores the tables it had committed.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +24,15 @@ import pyarrow.parquet as pq
 
 from newslake.transforms.errors import LakeError
 from newslake.transforms.records import RunInfo
+from newslake.warehouse.delta import LOG, commit_files, is_table, open_table
 from newslake.warehouse.failpoints import failpoint
 from newslake.warehouse.lock import writer_lock
+from newslake.warehouse.runs import RunPoint, append_run, head, newest
 from newslake.warehouse.schemas import NO_DATE, TABLES, TableSpec, conform
 from newslake.warehouse.views import build_warehouse
 
 STAGING = "_staging"
-JOURNAL = "_journal"
+JOURNAL = "_journal"  # the commit journal of lakes written before Delta
 _ROW_GROUP_BYTES = 16 << 20  # flush a partition's buffer at this size (Arrow bytes)
 _BUFFER_BYTES = 64 << 20  # flush every table when all their buffers together pass this
 _WRITE_OPTIONS = {"compression": "zstd", "write_statistics": True}
@@ -61,26 +63,52 @@ def parquet_writer(path: Path, spec: TableSpec) -> pq.ParquetWriter:
 
 
 class Lake:
-    """A lake rooted at a local directory."""
+    """A lake rooted at a local directory, read at one commit point: the newest `_runs` row, or
+    the table versions given (`--as-of`)."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(
+        self, root: str | os.PathLike[str], versions: dict[str, int] | None = None
+    ) -> None:
         self.root = Path(root).expanduser().absolute()
+        self.fixed = versions
+        self._point: tuple[str | None, dict[str, int]] | None = None  # (`_runs` head, versions)
+        self._files: dict[tuple[str, int], list[Path]] = {}
 
     def table_dir(self, spec: TableSpec) -> Path:
-        """Directory holding a table's partitions."""
+        """Directory holding a table's partitions (and its `_delta_log/`)."""
         return self.root / spec.path
 
-    def data_files(self, spec: TableSpec) -> list[Path]:
-        """Committed Parquet files of a table, sorted."""
-        return sorted(self.table_dir(spec).glob("*/*.parquet"))
+    def versions(self) -> dict[str, int]:
+        """The Delta version of each table that readers see (a table not listed is empty):
+        those given, or those of the newest `_runs` row, read again when `_runs` moves on."""
+        if self.fixed is not None:
+            return self.fixed
+        now = head(self.root)
+        if self._point is None or self._point[0] != now:
+            point = newest(self.root) if now else None
+            if point is None:
+                refuse_old_format(self.root)
+            self._point = (now, point.versions if point else {})
+        return self._point[1]
 
-    def file_glob(self, spec: TableSpec) -> str:
-        """Glob over a table's committed files, for DuckDB's read_parquet."""
-        return str(self.table_dir(spec) / "*" / "*.parquet")
+    def data_files(self, spec: TableSpec) -> list[Path]:
+        """The Parquet files of a table at its pinned version, sorted."""
+        version = self.versions().get(spec.name)
+        if version is None:
+            return []
+        key = (spec.name, version)
+        if key not in self._files:
+            table = open_table(self.table_dir(spec), version)
+            self._files[key] = sorted(Path(uri) for uri in table.file_uris())
+        return self._files[key]
+
+    def file_list(self, spec: TableSpec) -> list[str]:
+        """A table's files at its pinned version, for DuckDB's read_parquet."""
+        return [str(path) for path in self.data_files(spec)]
 
     @contextmanager
     def writing(self, run: RunInfo, timeout_s: float) -> Iterator[Commit]:
-        """Hold the writer lock, finish any interrupted commit, and yield this run's Commit.
+        """Hold the writer lock, undo any interrupted commit, and yield this run's Commit.
 
         Nothing is visible to readers until `Commit.publish()`; leaving the block
         without publishing discards what was staged.
@@ -92,6 +120,19 @@ class Lake:
                 yield commit
             finally:
                 commit.discard()
+
+
+def refuse_old_format(root: Path) -> None:
+    """LakeError if `root` holds a lake written before its tables were Delta tables."""
+    old = (root / JOURNAL).is_dir() or any(
+        not is_table(root / spec.path) and any((root / spec.path).glob("*/*.parquet"))
+        for spec in TABLES.values()
+    )
+    if old:
+        raise LakeError(
+            f"lake {root} was written by an earlier newslake (plain Parquet): "
+            "run `newslake migrate` to convert it to Delta tables"
+        )
 
 
 @dataclass
@@ -192,13 +233,14 @@ def row_groups(table: pa.Table, sort_by: str | None = None) -> Iterator[pa.Table
 
 
 class Commit:
-    """Everything one run will publish: staged tables, row removals, then the journal."""
+    """Everything one run will publish: staged tables and removals, then one Delta commit per
+    changed table and the run's `_runs` row, the commit point."""
 
-    def __init__(self, lake: Lake, run: RunInfo) -> None:
+    def __init__(self, lake: Lake, run: RunInfo, kind: str = "run") -> None:
         self.lake = lake
         self.run = run
+        self.kind = kind
         self.staging = lake.root / STAGING / run.run_id
-        self.journal = lake.root / JOURNAL / f"{run.run_id}.json"
         self.tables = {
             name: StagedTable(spec, self.staging, run.run_id) for name, spec in TABLES.items()
         }
@@ -206,6 +248,7 @@ class Commit:
         self.cleared: set[tuple[str, str]] = set()
         self.dropped: set[tuple[str, str]] = set()
         self.archives: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
+        self._rewrites = 0
 
     def add(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
         """Stage rows for a table; all tables share one memory budget, so memory stays flat."""
@@ -231,66 +274,82 @@ class Commit:
             self.archives[table] = archive
 
     def clear(self, table: str, partition: str) -> None:
-        """Delete every committed file of one partition (e.g. before writing it anew)."""
+        """Remove every committed file of one partition (e.g. before writing it anew)."""
         self.cleared.add((table, partition))
 
     def drop(self, table: str, file: str) -> None:
-        """Delete one committed file (relative to the table), e.g. once merged into another."""
+        """Remove one committed file (relative to the table), e.g. once merged into another."""
         self.dropped.add((table, file))
 
     def clear_table(self, table: str) -> None:
-        """Delete every committed file of a table (before writing it whole anew)."""
+        """Remove every committed file of a table (before writing it whole anew)."""
         for path in self.lake.data_files(TABLES[table]):
             self.clear(table, path.parent.name)
 
     def publish(self) -> dict[str, int]:
-        """Write the journal (the commit point) and apply it; returns rows staged per table."""
-        ops: list[dict[str, str]] = []
-        for table, partition in sorted(self.cleared):
-            spec = TABLES[table]
-            for old in sorted((self.lake.table_dir(spec) / partition).glob("*.parquet")):
-                ops.append({"op": "delete", "path": f"{spec.path}/{partition}/{old.name}"})
-        for table, file in sorted(self.dropped):
-            ops.append({"op": "delete", "path": f"{TABLES[table].path}/{file}"})
+        """Commit what was staged: each changed table in one Delta commit, then the run's
+        `_runs` row, which makes them visible together. Returns rows staged per table."""
+        added: dict[str, list[str]] = {name: [] for name in TABLES}
+        removed: dict[str, set[str]] = {name: set() for name in TABLES}
+        for table, partition in self.cleared:
+            for rel in self._committed(TABLES[table]):
+                if rel.startswith(f"{partition}/"):
+                    removed[table].add(rel)
+        for table, file in self.dropped:
+            removed[table].add(file)
         for (table, file), keys in sorted(self.removals.items()):
-            ops.append(self._rewrite_without(TABLES[table], file, keys))
+            removed[table].add(file)
+            rewritten = self._rewrite_without(TABLES[table], file, keys)
+            if rewritten:
+                added[table].append(rewritten)
         for name, staged in self.tables.items():
-            for rel in staged.close():
-                if (name, rel) in self.removals:
-                    raise LakeError(f"run {self.run.run_id} would write {rel} twice")
-                ops.append(self._put(staged.spec, rel))
-        if ops:
-            self.journal.parent.mkdir(parents=True, exist_ok=True)
-            payload = {"run_id": self.run.run_id, "ops": ops}
-            _write_atomic(self.journal, json.dumps(payload).encode())
-            apply_journal(self.lake, self.journal)
+            added[name].extend(staged.close())
+        changed = [name for name in TABLES if added[name] or removed[name]]
+        if changed:
+            versions = dict(self.lake.versions())
+            for done, name in enumerate(changed):
+                if done:
+                    failpoint("mid-commit")
+                spec = TABLES[name]
+                for rel in added[name]:
+                    target = self.lake.table_dir(spec) / rel
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(self.staging / spec.path / rel, target)
+                versions[name] = commit_files(
+                    self.lake.table_dir(spec), spec, added[name], removed[name], self.run.run_id
+                )
+            failpoint("mid-commit")
+            self.record(versions)
         return {name: staged.rows for name, staged in self.tables.items()}
 
-    def discard(self) -> None:
-        """Drop this run's staging, unless a written journal still needs it.
+    def record(self, versions: dict[str, int]) -> None:
+        """Append the run's `_runs` row naming these table versions (the commit point), and
+        rebuild the views over them."""
+        point = RunPoint(self.run.run_id, datetime.now(UTC), self.kind, versions)
+        append_run(self.lake.root, point)
+        build_warehouse(self.lake)
 
-        A journal left behind (the run died while applying it) is finished by the next
-        writer's `recover`, which needs the staged files it names.
-        """
+    def discard(self) -> None:
+        """Close this run's open files and drop its staging."""
         for staged in self.tables.values():
             for part in staged.partitions.values():
                 if part.writer is not None and part.writer.is_open:
                     part.writer.close()
-        if not self.journal.exists():
-            shutil.rmtree(self.staging, ignore_errors=True)
+        shutil.rmtree(self.staging, ignore_errors=True)
 
-    def _put(self, spec: TableSpec, rel: str) -> dict[str, str]:
-        return {
-            "op": "put",
-            "src": f"{STAGING}/{self.run.run_id}/{spec.path}/{rel}",
-            "dst": f"{spec.path}/{rel}",
-        }
+    def _committed(self, spec: TableSpec) -> list[str]:
+        table_dir = self.lake.table_dir(spec)
+        return [path.relative_to(table_dir).as_posix() for path in self.lake.data_files(spec)]
 
-    def _rewrite_without(self, spec: TableSpec, rel: str, keys: set[str]) -> dict[str, str]:
+    def _rewrite_without(self, spec: TableSpec, rel: str, keys: set[str]) -> str | None:
+        """Stage a copy of a committed file without the rows of these keys, under a new name
+        (a path a version references is never overwritten); None if no row is left."""
         source = self.lake.table_dir(spec) / rel
         parquet = pq.ParquetFile(source)
         key_set = pa.array(sorted(keys), pa.string())
-        target = self.staging / spec.path / rel
+        self._rewrites += 1
+        new_rel = f"{rel.split('/', 1)[0]}/part-{self.run.run_id}-r{self._rewrites}.parquet"
+        target = self.staging / spec.path / new_rel
         target.parent.mkdir(parents=True, exist_ok=True)
         kept = 0
         archive = self.archives.get(spec.name)
@@ -307,8 +366,8 @@ class Commit:
                     kept += group.num_rows
         if not kept:
             target.unlink()
-            return {"op": "delete", "path": f"{spec.path}/{rel}"}
-        return self._put(spec, rel)
+            return None
+        return new_rel
 
 
 def partition_dir(spec: TableSpec, row: dict[str, Any]) -> str:
@@ -323,48 +382,31 @@ def partition_value(relative_file: str) -> date | None:
     return None if value == NO_DATE else date.fromisoformat(value)
 
 
-def apply_journal(lake: Lake, journal: Path) -> None:
-    """Carry out a committed journal's moves and deletes (safe to repeat), then drop it."""
-    ops = json.loads(journal.read_text())["ops"]
-    for done, op in enumerate(ops):
-        if done:
-            failpoint("mid-commit")
-        if op["op"] == "put":
-            src, dst = lake.root / op["src"], lake.root / op["dst"]
-            if src.exists():  # else a previous attempt already moved it
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, dst)
-        else:
-            (lake.root / op["path"]).unlink(missing_ok=True)
-    _fsync_dir(lake.root)
-    build_warehouse(lake)
-    journal.unlink()
+def uncommitted(lake: Lake) -> list[TableSpec]:
+    """Tables a killed run committed past the lake's commit point (their latest version holds
+    other files than the `_runs` version), or created before it."""
+    found = []
+    for spec in TABLES.values():
+        path = lake.table_dir(spec)
+        if not is_table(path):
+            continue
+        version = lake.versions().get(spec.name)
+        latest = open_table(path)
+        if version is None or (
+            latest.version() > version and set(latest.file_uris()) != set(lake.file_list(spec))
+        ):
+            found.append(spec)
+    return found
 
 
 def recover(lake: Lake) -> None:
-    """Finish commits a killed run left behind and drop staging no journal refers to."""
-    journals = sorted((lake.root / JOURNAL).glob("*.json"))
-    for journal in journals:
-        apply_journal(lake, journal)
+    """Undo what a killed run committed past the lake's commit point: each such table is
+    restored to its `_runs` version (a table the point does not know yet loses its log).
+    Drops staging; uncommitted data files are left for vacuum."""
+    for spec in uncommitted(lake):
+        version = lake.versions().get(spec.name)
+        if version is None:
+            shutil.rmtree(lake.table_dir(spec) / LOG)
+        else:
+            open_table(lake.table_dir(spec)).restore(version)
     shutil.rmtree(lake.root / STAGING, ignore_errors=True)
-    for spec in TABLES.values():
-        for tmp in lake.table_dir(spec).glob("*/.*.tmp"):
-            tmp.unlink(missing_ok=True)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

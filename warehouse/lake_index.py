@@ -77,36 +77,36 @@ class LakeIndex:
             "text VARCHAR, file VARCHAR)"
         )
         self.con.execute("CREATE TABLE claim_keys (match_key BIGINT, ref VARCHAR)")
-        self.pages_glob: str | None = None
-        self.log_glob: str | None = None
+        self.pages_files: list[str] | None = None
+        self.log_files: list[str] | None = None
         if lake is not None:
             self._load(lake)
 
     def _load(self, lake: Lake) -> None:
         """Fill the index from the lake's committed files."""
         if lake.data_files(FETCH_LOG):
-            self.log_glob = lake.file_glob(FETCH_LOG)
+            self.log_files = lake.file_list(FETCH_LOG)
             # Every stored page has log rows from the commit that stored it; the latest says
             # what became of it.
             self.con.execute(
                 "INSERT INTO pages SELECT page_id, arg_max(outcome, logged_at), "
                 "arg_max(error, logged_at), arg_max(article_id, logged_at) "
                 "FROM read_parquet(?) WHERE page_id IS NOT NULL GROUP BY page_id",
-                [lake.file_glob(FETCH_LOG)],
+                [lake.file_list(FETCH_LOG)],
             )
-        self.pages_glob = lake.file_glob(PAGES) if lake.data_files(PAGES) else None
-        if self.pages_glob:
+        self.pages_files = lake.file_list(PAGES) if lake.data_files(PAGES) else None
+        if self.pages_files:
             self.con.execute(
                 "INSERT INTO urls SELECT url FROM read_parquet(?) "
                 "UNION SELECT final_url FROM read_parquet(?)",
-                [self.pages_glob, self.pages_glob],
+                [self.pages_files, self.pages_files],
             )
         if lake.data_files(STORY_INDEX):
             # The latest indexing of each article counts (an updated text is indexed again).
             self.con.execute(
                 "CREATE TEMP TABLE latest AS SELECT arg_max(COLUMNS(*), indexed_at) "
                 "FROM read_parquet(?) GROUP BY article_id",
-                [lake.file_glob(STORY_INDEX)],
+                [lake.file_list(STORY_INDEX)],
             )
             self.con.execute(
                 "INSERT INTO story_sigs SELECT article_id, story_id, published_at, signature "
@@ -121,24 +121,24 @@ class LakeIndex:
             self.con.execute(
                 f"INSERT INTO claim_info SELECT {CLAIM_REF_SQL}, article_id, "
                 "claim_id, text, substr(filename, ?) FROM read_parquet(?, filename = true)",
-                [prefix, lake.file_glob(CLAIMS)],
+                [prefix, lake.file_list(CLAIMS)],
             )
             self.con.execute(
                 f"INSERT INTO claim_keys SELECT unnest(match_keys), {CLAIM_REF_SQL} "
                 "FROM read_parquet(?)",
-                [lake.file_glob(CLAIMS)],
+                [lake.file_list(CLAIMS)],
             )
         if lake.data_files(ARTICLES):
             self.con.execute(
                 "INSERT INTO urls SELECT canonical_url FROM read_parquet(?) "
                 "WHERE canonical_url IS NOT NULL",
-                [lake.file_glob(ARTICLES)],
+                [lake.file_list(ARTICLES)],
             )
             prefix = len(str(lake.table_dir(ARTICLES))) + 2
             self.con.execute(
                 "INSERT INTO articles SELECT article_id, page_id, content_hash, outlet, story_id, "
                 "first_seen_at, substr(filename, ?), false FROM read_parquet(?, filename = true)",
-                [prefix, lake.file_glob(ARTICLES)],
+                [prefix, lake.file_list(ARTICLES)],
             )
 
     def story_candidates(self, keys: Iterable[str]) -> dict[str, list[Candidate]]:
@@ -303,13 +303,13 @@ class LakeIndex:
             return {}
         self._keys(url=urls)
         found = {}
-        if self.log_glob:
+        if self.log_files:
             found = dict(
                 self.con.execute(
                     "SELECT url, arg_max(article_id, logged_at) FROM read_parquet(?) "
                     "WHERE page_id IS NOT NULL AND article_id IS NOT NULL "
                     "AND url IN (SELECT url FROM keys) GROUP BY url",
-                    [self.log_glob],
+                    [self.log_files],
                 ).fetchall()
             )
         rows = self.con.execute(
@@ -329,13 +329,13 @@ class LakeIndex:
 
     def validators(self, urls: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
         """ETag and Last-Modified of the latest stored page of each URL, for a conditional GET."""
-        if not self.pages_glob or not urls:
+        if not self.pages_files or not urls:
             return {}
         self._keys(url=urls)
         rows = self.con.execute(
             "SELECT url, arg_max(etag, fetched_at), arg_max(last_modified, fetched_at) "
             "FROM read_parquet(?) WHERE url IN (SELECT url FROM keys) GROUP BY url",
-            [self.pages_glob],
+            [self.pages_files],
         ).fetchall()
         return {url: (etag, modified) for url, etag, modified in rows if etag or modified}
 

@@ -1,12 +1,13 @@
 """A lake on an object store (s3:// or any remote fsspec URL), worked on through a local mirror.
 
 Commands run on a local cache directory laid out as a local lake. The store holds the same
-Parquet files plus `_manifest.json`, the commit point: a generation number and every live
-data file (relative path → object key, size, ETag). Readers only fetch what the manifest
-lists, so they never see a commit's files before its manifest. A writer holds the lease
-`_lock.json` (a conditional put), pulls, commits locally, uploads new files under keys no
-manifest names yet, writes the next manifest only if the store's is still the one it
-pulled, then deletes the objects no longer listed (and orphans a killed writer left).
+files (the tables' Parquet files and Delta logs, and `_runs`) plus `_manifest.json`, the
+commit point: a generation number and every file (relative path → object key, size, ETag).
+Readers only fetch what the manifest lists, so they never see a commit's files before its
+manifest. A writer holds the lease `_lock.json` (a conditional put), pulls, commits
+locally, uploads new files under keys no manifest names yet, writes the next manifest only
+if the store's is still the one it pulled, then deletes the objects no longer listed (and
+orphans a killed writer left).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from fsspec.utils import get_protocol
 
 from newslake.transforms.errors import LakeBusy, LakeError
 from newslake.transforms.records import RunInfo
-from newslake.warehouse.lake import JOURNAL, STAGING, Commit, Lake
+from newslake.warehouse.delta import LOG
+from newslake.warehouse.lake import STAGING, Commit, Lake
 from newslake.warehouse.lock import writer_lock
+from newslake.warehouse.runs import RUNS
 from newslake.warehouse.schemas import TABLES
 from newslake.warehouse.views import WAREHOUSE, build_warehouse
 
@@ -43,6 +46,7 @@ ORPHAN_AGE_S = 15 * 60  # unlisted objects older than this are a killed writer's
 _POLL_S = 0.5
 _PULL_TRIES = 3
 _LOCAL_PROTOCOLS = {"file", "local"}
+_TOPS = (*(spec.path for spec in TABLES.values()), RUNS)  # what the manifest carries
 
 
 def is_remote(lake: str) -> bool:
@@ -95,7 +99,6 @@ def writing(lake: str, run: RunInfo, timeout_s: float, cache_dir: str = "") -> I
     with Lease(mirror, run.run_id, timeout_s):
         with writer_lock(mirror.root, run.run_id, timeout_s):
             # Uncommitted local work of a killed run: the store, not the mirror, is the truth.
-            shutil.rmtree(mirror.root / JOURNAL, ignore_errors=True)
             shutil.rmtree(mirror.root / STAGING, ignore_errors=True)
             base, etag = mirror.pull()
         # Pushed under the mirror's lock: a reader's pull must not undo what is not pushed yet.
@@ -158,7 +161,7 @@ class Mirror:
             if known and seen.get(rel) == _stamp(known, stat):
                 files[rel] = known
                 continue
-            key = rel if known is None else f"{rel.removesuffix('.parquet')}.{run_id}.parquet"
+            key = _new_key(rel, run_id, known is not None)
             self.fs.put_file(str(path), self.key(key))
             info = self.fs.info(self.key(key))
             files[rel] = {"key": key, "size": stat.st_size, "etag": info["ETag"]}
@@ -203,11 +206,12 @@ class Mirror:
         return changed
 
     def _local_files(self) -> dict[str, Path]:
-        lake = Lake(self.root)
+        """Every file of the tables and of `_runs`: data files, Delta logs and checkpoints."""
         return {
             path.relative_to(self.root).as_posix(): path
-            for spec in TABLES.values()
-            for path in lake.data_files(spec)
+            for top in _TOPS
+            for path in (self.root / top).rglob("*")
+            if path.is_file() and not path.name.startswith(".")
         }
 
     def _seen(self) -> dict[str, tuple[Any, ...]]:
@@ -233,8 +237,8 @@ class Mirror:
 
     def _drop_orphans(self, live: set[str]) -> None:
         cutoff = time.time() - ORPHAN_AGE_S
-        for spec in TABLES.values():
-            found = self.fs.find(self.key(spec.path), detail=True)
+        for top in _TOPS:
+            found = self.fs.find(self.key(top), detail=True)
             for path, info in found.items():
                 key = path.removeprefix(f"{self.base}/")
                 modified = info.get("LastModified")
@@ -349,6 +353,15 @@ def _put_if(
     finally:
         fs.invalidate_cache(path)
     return out or {}
+
+
+def _new_key(rel: str, run_id: str, replaced: bool) -> str:
+    """The object key for a file a run uploads. A file replacing a listed one, and a Delta log
+    entry (its name is the next version, which a killed or overtaken writer may have uploaded
+    too), get a key naming the run, so no live object is ever overwritten."""
+    if f"/{LOG}/" in f"/{rel}":
+        return f"{rel}.{run_id}"
+    return f"{rel.removesuffix('.parquet')}.{run_id}.parquet" if replaced else rel
 
 
 def _stamp(entry: dict[str, Any], stat: os.stat_result) -> tuple[Any, ...]:

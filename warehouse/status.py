@@ -12,7 +12,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from newslake.transforms.errors import LakeError
-from newslake.warehouse.lake import JOURNAL, Lake
+from newslake.warehouse.lake import Lake, uncommitted
 from newslake.warehouse.lock import lock_holder
 from newslake.warehouse.schemas import FETCH_LOG, TABLES
 from newslake.warehouse.views import parquet_relation
@@ -51,7 +51,7 @@ class LakeStatus:
     tables: list[TableStatus] = field(default_factory=list)
     runs: list[tuple[str, int, dict[str, int]]] = field(default_factory=list)
     lock: str | None = None
-    pending_commits: int = 0
+    pending_commits: int = 0  # tables committed past the commit point by a killed run
 
 
 def lake_status(root: str | os.PathLike[str]) -> LakeStatus:
@@ -60,7 +60,7 @@ def lake_status(root: str | os.PathLike[str]) -> LakeStatus:
     if not lake.root.is_dir():
         raise LakeError(f"no lake at {lake.root}")
     status = LakeStatus(str(lake.root), lock=lock_holder(lake.root))
-    status.pending_commits = len(list((lake.root / JOURNAL).glob("*.json")))
+    status.pending_commits = len(uncommitted(lake))
     for spec in TABLES.values():
         files = lake.data_files(spec)
         parts = [_partition(name, list(group)) for name, group in _by_partition(files)]

@@ -46,24 +46,28 @@ def build_warehouse(lake: Lake) -> Path:
     con = duckdb.connect(str(tmp))
     try:
         con.execute("BEGIN")  # one commit, not one per statement: the file is written once
-        for spec in TABLES.values():
-            con.execute(f"CREATE VIEW {spec.name} AS {_view_sql(lake, spec)}")
-            con.execute(f"COMMENT ON VIEW {spec.name} IS {_quote(spec.path)}")
-            for column in spec.columns:
-                con.execute(
-                    f'COMMENT ON COLUMN {spec.name}."{column.name}" IS {_quote(column.doc)}'
-                )
-            con.execute(
-                f'COMMENT ON COLUMN {spec.name}."{spec.partition}" IS {_quote(spec.partition_doc)}'
-            )
-        failpoint("mid-views")
-        for name in ANALYTIC_VIEWS:
-            con.execute(f"CREATE VIEW {name} AS {load_sql(name)}")
+        create_views(con, lake)
         con.execute("COMMIT")
     finally:
         con.close()
     os.replace(tmp, target)
     return target
+
+
+def create_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
+    """A commented view per table over the files of the lake's pinned versions, and the
+    analytic views over them."""
+    for spec in TABLES.values():
+        con.execute(f"CREATE VIEW {spec.name} AS {_view_sql(lake, spec)}")
+        con.execute(f"COMMENT ON VIEW {spec.name} IS {_quote(spec.path)}")
+        for column in spec.columns:
+            con.execute(f'COMMENT ON COLUMN {spec.name}."{column.name}" IS {_quote(column.doc)}')
+        con.execute(
+            f'COMMENT ON COLUMN {spec.name}."{spec.partition}" IS {_quote(spec.partition_doc)}'
+        )
+    failpoint("mid-views")
+    for name in ANALYTIC_VIEWS:
+        con.execute(f"CREATE VIEW {name} AS {load_sql(name)}")
 
 
 def query(root: str | os.PathLike[str], sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -92,10 +96,11 @@ def load_sql(name: str, **relations: str) -> str:
 
 
 def parquet_relation(lake: Lake, spec: TableSpec, *, filename: bool = False) -> str:
-    """DuckDB read_parquet() over a table's committed files, with typed Hive partitions
-    (and each row's file path as `filename`, if asked)."""
+    """DuckDB read_parquet() over the files of a table's pinned version, with typed Hive
+    partitions (and each row's file path as `filename`, if asked)."""
+    files = ", ".join(_quote(file) for file in lake.file_list(spec))
     return (
-        f"read_parquet({_quote(lake.file_glob(spec))}, hive_partitioning = true, "
+        f"read_parquet([{files}], hive_partitioning = true, "
         f"hive_types = {{'{spec.partition}': DATE}}, union_by_name = true"
         f"{', filename = true' if filename else ''})"
     )

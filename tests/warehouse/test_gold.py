@@ -88,8 +88,10 @@ def test_a_day_whose_coverage_went_missing_is_recomputed_by_the_next_refresh(tmp
         commit.add("articles", [article("a", 5, "Gazette", []), article("b", 6, "Gazette", [])])
         commit.publish()
         refresh_gold(lake, RUN, {datetime(2026, 3, 5).date(), datetime(2026, 3, 6).date()})
-    (lost,) = (lake.table_dir(COVERAGE_DAILY) / "date=2026-03-06").glob("*.parquet")
-    lost.unlink()  # as if a run died between its article and gold commits
+    (lost,) = [f for f in lake.data_files(COVERAGE_DAILY) if f.parent.name == "date=2026-03-06"]
+    with lake.writing(RunInfo("r1-lost", RUN.started_at), timeout_s=1) as commit:
+        commit.drop(COVERAGE_DAILY.name, f"{lost.parent.name}/{lost.name}")  # the day's rows go
+        commit.publish()
     with lake.writing(RunInfo("r2", RUN.started_at), timeout_s=1):
         assert refresh_gold(lake, RunInfo("r2", RUN.started_at), set()).coverage_dates == 1
     assert [row[0] for row in coverage(lake)] == ["2026-03-05", "2026-03-06"]

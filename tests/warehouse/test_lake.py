@@ -2,11 +2,13 @@ import os
 import subprocess
 import sys
 from dataclasses import fields
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from deltalake import DeltaTable
 from lake_rows import RUN1, RUN2, article, commit, read
 
 from newslake.transforms.errors import LakeBusy
@@ -21,8 +23,9 @@ from newslake.transforms.records import (
     as_row,
 )
 from newslake.warehouse import lake as lake_module
-from newslake.warehouse.lake import JOURNAL, STAGING, Lake
+from newslake.warehouse.lake import STAGING, Lake
 from newslake.warehouse.lock import lock_holder, writer_lock
+from newslake.warehouse.runs import runs
 from newslake.warehouse.schemas import ARTICLES, TABLES
 from newslake.warehouse.views import ANALYTIC_VIEWS, WAREHOUSE
 
@@ -88,7 +91,6 @@ def test_published_rows_land_in_hive_partitions_with_a_null_partition_for_no_dat
         ("c", "None"),
     ]
     assert not (lake.root / STAGING).exists() or not any((lake.root / STAGING).iterdir())
-    assert not any((lake.root / JOURNAL).iterdir())
 
 
 def test_texts_are_written_without_a_dictionary_and_other_strings_with_one(tmp_path):
@@ -169,27 +171,35 @@ def test_failure_while_staging_leaves_nothing_visible_and_the_next_run_completes
     assert [r[0] for r in read(lake, "articles")] == ["a", "b"]
 
 
-def test_a_commit_interrupted_while_applying_is_finished_by_the_next_writer(tmp_path, monkeypatch):
+def test_a_commit_interrupted_between_tables_is_invisible_and_undone_by_the_next_writer(
+    tmp_path, monkeypatch
+):
     lake = Lake(tmp_path / "lake")
     commit(lake, RUN1, [article("a", 5), article("b", 6)])
-    moves = []
-    real_replace = os.replace
+    real_commit = lake_module.commit_files
 
-    def crash_after_first_move(src, dst):
-        if str(dst).endswith(".parquet") and moves:
-            raise KeyboardInterrupt  # the process dies between two files
-        moves.append(dst)
-        real_replace(src, dst)
+    def die_after_articles(path, spec, added, removed, run_id):
+        real_commit(path, spec, added, removed, run_id)
+        raise KeyboardInterrupt  # the process dies after the articles' Delta commit
 
-    monkeypatch.setattr(lake_module.os, "replace", crash_after_first_move)
-    with pytest.raises(KeyboardInterrupt):
-        commit(lake, RUN2, [article("c", 7, RUN2), article("d", 8, RUN2)])
-    assert (lake.root / JOURNAL / f"{RUN2.run_id}.json").exists()
+    monkeypatch.setattr(lake_module, "commit_files", die_after_articles)
+    with pytest.raises(KeyboardInterrupt), lake.writing(RUN2, timeout_s=1) as staged:
+        staged.add("articles", [article("c", 7, RUN2)])
+        staged.add("fetch_log", [])
+        staged.publish()
     monkeypatch.undo()
+    table = DeltaTable(str(lake.table_dir(ARTICLES)))
+    assert table.version() == 2  # committed past the `_runs` row, which still says 1
+    assert [p.run_id for p in runs(lake.root)] == [RUN1.run_id]
+    assert [r[0] for r in read(lake, "articles")] == ["a", "b"]
+    pinned = Lake(lake.root).data_files(ARTICLES)
+    assert sorted(p.name for p in pinned) == ["part-run-1.parquet"] * 2
     with lake.writing(RunInfo("run-3", RUN2.started_at), timeout_s=1):
         pass  # taking the lock recovers
-    assert [r[0] for r in read(lake, "articles")] == ["a", "b", "c", "d"]
-    assert not any((lake.root / JOURNAL).iterdir())
+    latest = DeltaTable(str(lake.table_dir(ARTICLES)))
+    assert sorted(Path(uri).name for uri in latest.file_uris()) == ["part-run-1.parquet"] * 2
+    commit(lake, RunInfo("run-4", RUN2.started_at), [article("d", 8, RUN2)])
+    assert [r[0] for r in read(lake, "articles")] == ["a", "b", "d"]
     assert not (lake.root / STAGING).exists() or not any((lake.root / STAGING).iterdir())
 
 

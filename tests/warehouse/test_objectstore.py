@@ -82,7 +82,10 @@ def test_a_commit_reaches_other_readers_through_the_manifest(url, tmp_path):
     commit(url, tmp_path / "writer", RUN1, [article("a1", 5), article("a2", None)])
     manifest, _ = Mirror(url).manifest()
     assert manifest["generation"] == 1
-    assert len(manifest["files"]) == 2
+    data = [rel for rel in manifest["files"] if rel.startswith("silver/articles/published")]
+    assert len(data) == 2
+    assert "silver/articles/_delta_log/00000000000000000001.json" in manifest["files"]
+    assert any(rel.startswith("_runs/") for rel in manifest["files"])
     assert stored(url) == {MANIFEST} | {f["key"] for f in manifest["files"].values()}
     other = tmp_path / "reader"
     assert [row[0] for row in articles(url, other)] == ["a1", "a2"]
@@ -92,17 +95,16 @@ def test_a_commit_reaches_other_readers_through_the_manifest(url, tmp_path):
     assert [row[0] for row in articles(url, other)] == ["a1", "a2", "a3"]
 
 
-def test_a_rewritten_file_gets_a_new_key_and_the_old_one_goes(url, tmp_path):
+def test_a_rewritten_file_gets_a_new_path_and_the_old_one_stays_for_older_versions(url, tmp_path):
     cache = tmp_path / "writer"
     commit(url, cache, RUN1, [article("a1", 5), article("a2", 5)])
     reader = tmp_path / "reader"
     assert len(articles(url, reader)) == 2
     rel = "published_date=2026-03-05/part-run-1.parquet"
     commit(url, cache, RUN2, [], remove={rel: {"a1"}})
-    entry = Mirror(url).manifest()[0]["files"][f"silver/articles/{rel}"]
-    assert entry["key"] == f"silver/articles/{rel.removesuffix('.parquet')}.run-2.parquet"
-    assert f"silver/articles/{rel}" not in stored(url)  # deleted once no manifest names it
-    # Same path in the reader's mirror, new content: fetched again because its ETag changed.
+    files = Mirror(url).manifest()[0]["files"]
+    assert files[f"silver/articles/{rel}"]["key"] == f"silver/articles/{rel}"  # never rewritten
+    assert "silver/articles/published_date=2026-03-05/part-run-2-r1.parquet" in files
     assert [row[0] for row in articles(url, reader)] == ["a2"]
 
 

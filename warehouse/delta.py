@@ -1,0 +1,122 @@
+"""Each lake table as a Delta Lake table (deltalake / delta-rs): its schema with the column docs
+as field comments, and commits that add and remove Parquet files newslake wrote itself."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from deltalake import DeltaTable
+from deltalake.transaction import AddAction, CommitProperties, RemoveAction
+
+from newslake.warehouse.schemas import NO_DATE, TableSpec
+
+LOG = "_delta_log"
+
+
+def delta_schema(spec: TableSpec) -> pa.Schema:
+    """The table's columns and its partition column (a date), each with its doc as `comment`."""
+    fields = [
+        pa.field(c.name, c.type, nullable=c.nullable, metadata={"comment": c.doc})
+        for c in spec.columns
+    ]
+    fields.append(pa.field(spec.partition, pa.date32(), metadata={"comment": spec.partition_doc}))
+    return pa.schema(fields)
+
+
+def is_table(path: Path) -> bool:
+    """Whether a directory holds a Delta table (a log with at least one version)."""
+    return any((path / LOG).glob("*.json"))
+
+
+def open_table(path: Path, version: int | None = None) -> DeltaTable:
+    """The Delta table at `path`, at `version` (default: its latest)."""
+    return DeltaTable(str(path), version=version)
+
+
+def commit_files(
+    path: Path, spec: TableSpec, added: Iterable[str], removed: Iterable[str], run_id: str
+) -> int:
+    """One Delta commit adding files already in the table directory and removing others (paths
+    relative to it); the table is created first if it is not one yet. Returns its new version."""
+    if not is_table(path):
+        schema = delta_schema(spec)
+        DeltaTable.create(str(path), schema, partition_by=[spec.partition], mode="ignore")
+    table = open_table(path)
+    now = int(time.time() * 1000)
+    actions: list[AddAction | RemoveAction] = [
+        RemoveAction(rel, True, now, None, {spec.partition: partition_value(rel)})
+        for rel in sorted(removed)
+    ]
+    actions.extend(add_action(path, rel, spec) for rel in sorted(added))
+    table.create_write_transaction(
+        actions,
+        mode="append",
+        schema=delta_schema(spec),
+        partition_by=[spec.partition],
+        commit_properties=CommitProperties(custom_metadata={"run_id": run_id}),
+    )
+    table.update_incremental()
+    return table.version()
+
+
+def add_action(path: Path, rel: str, spec: TableSpec) -> AddAction:
+    """The Delta `add` of one Parquet file, with the row count, null counts and integer bounds
+    read from its footer."""
+    file = path / rel
+    stat = file.stat()
+    meta = pq.read_metadata(file)
+    return AddAction(
+        rel,
+        stat.st_size,
+        {spec.partition: partition_value(rel)},
+        stat.st_mtime_ns // 1_000_000,
+        True,
+        json.dumps(file_stats(meta, spec)),
+    )
+
+
+def file_stats(meta: pq.FileMetaData, spec: TableSpec) -> dict[str, Any]:
+    """Delta statistics of a file: numRecords, and per flat column its nullCount (and, for
+    integers, its minValues and maxValues) where every row group recorded them."""
+    flat = {c.name for c in spec.columns if not pa.types.is_nested(c.type)}
+    integers = {c.name for c in spec.columns if pa.types.is_integer(c.type)}
+    nulls: dict[str, int] = {}
+    low: dict[str, int] = {}
+    high: dict[str, int] = {}
+    missing: set[str] = set()
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        for i in range(group.num_columns):
+            column = group.column(i)
+            name = column.path_in_schema
+            if name not in flat or name in missing:
+                continue
+            stats = column.statistics
+            if stats is None or not stats.has_null_count:
+                missing.add(name)
+                continue
+            nulls[name] = nulls.get(name, 0) + stats.null_count
+            if name in integers and stats.has_min_max:
+                low[name] = min(low.get(name, stats.min), stats.min)
+                high[name] = max(high.get(name, stats.max), stats.max)
+    for name in missing:
+        nulls.pop(name, None)
+        low.pop(name, None)
+        high.pop(name, None)
+    stats: dict[str, Any] = {"numRecords": meta.num_rows, "nullCount": nulls}
+    if low:
+        stats["minValues"], stats["maxValues"] = low, high
+    return stats
+
+
+def partition_value(rel: str) -> str | None:
+    """The partition value of a file ('published_date=2026-03-02/x.parquet' → '2026-03-02'),
+    None for Hive's null partition."""
+    value = rel.split("/", 1)[0].partition("=")[2]
+    return None if value == NO_DATE else value

@@ -1,0 +1,110 @@
+"""`<lake>/_runs`: the lake's commit points, a small Delta table with one row per published run
+naming each table's Delta version after it. Readers read the tables at the versions of a
+`_runs` row (the newest, or the one `--as-of` names), never at their latest."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+from deltalake import write_deltalake
+
+from newslake.transforms.errors import LakeError
+from newslake.warehouse.delta import LOG, is_table, open_table
+from newslake.warehouse.schemas import TS
+
+RUNS = "_runs"
+RUNS_SCHEMA = pa.schema(
+    [
+        pa.field("run_id", pa.string(), False, metadata={"comment": "run that committed"}),
+        pa.field("committed_at", TS, False, metadata={"comment": "when it committed (UTC)"}),
+        pa.field("kind", pa.string(), False, metadata={"comment": "run, gold, compact, migrate"}),
+        pa.field(
+            "versions",
+            pa.string(),
+            False,
+            metadata={"comment": "JSON object: each table's Delta version after the run"},
+        ),
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RunPoint:
+    """One `_runs` row: a run and the table versions it left."""
+
+    run_id: str
+    committed_at: datetime
+    kind: str
+    versions: dict[str, int]
+
+
+def runs(root: Path) -> list[RunPoint]:
+    """Every retained commit point of the lake, oldest first; empty for a new lake."""
+    path = root / RUNS
+    if not is_table(path):
+        return []
+    rows = open_table(path).to_pyarrow_table().to_pylist()
+    points = [
+        RunPoint(r["run_id"], r["committed_at"], r["kind"], json.loads(r["versions"])) for r in rows
+    ]
+    return sorted(points, key=lambda p: p.committed_at)
+
+
+def head(root: Path) -> str | None:
+    """The newest entry of `_runs`'s Delta log (it changes with every row appended), or None."""
+    return max((p.name for p in (root / RUNS / LOG).glob("*.json")), default=None)
+
+
+def newest(root: Path) -> RunPoint | None:
+    """The lake's current commit point, or None before the first run."""
+    found = runs(root)
+    return found[-1] if found else None
+
+
+def append_run(root: Path, point: RunPoint) -> None:
+    """Append a commit point: once it is written, readers see the run."""
+    row = {
+        "run_id": point.run_id,
+        "committed_at": point.committed_at,
+        "kind": point.kind,
+        "versions": json.dumps(point.versions, sort_keys=True),
+    }
+    write_deltalake(
+        str(root / RUNS), pa.Table.from_pylist([row], schema=RUNS_SCHEMA), mode="append"
+    )
+
+
+def as_of(root: Path, when: str, retention_hours: float, now: datetime) -> RunPoint:
+    """The commit point of run `when`, or the newest one at or before the ISO timestamp
+    `when`; LakeError if there is none, or if it is older than the retention horizon."""
+    points = runs(root)
+    if not points:
+        raise LakeError(f"no runs in {root}: nothing to read as of {when}")
+    found = [p for p in points if p.run_id == when]
+    if not found:
+        moment = _timestamp(when)
+        found = [p for p in points if p.committed_at <= moment]
+        if not found:
+            oldest = points[0]
+            raise LakeError(f"no run committed at or before {when} (the oldest is {oldest.run_id})")
+    point = found[-1]
+    if point is not points[-1] and point.committed_at < now - timedelta(hours=retention_hours):
+        raise LakeError(
+            f"run {point.run_id} ({point.committed_at:%Y-%m-%d %H:%M} UTC) is older than the "
+            f"retention of {retention_hours:g} h: its files may be vacuumed"
+        )
+    return point
+
+
+def _timestamp(text: str) -> datetime:
+    from datetime import UTC
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise LakeError(f"{text!r} is neither a run id of this lake nor an ISO timestamp") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
