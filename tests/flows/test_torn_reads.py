@@ -96,13 +96,6 @@ def assert_nothing_torn(seen: dict) -> None:
         assert len(reader_seen["counts"]) > 1, f"{name} read no commit while it was made"
 
 
-# Until the tables are Delta tables (issue 23), the views glob the table directories while
-# commits move files: the reader fails on files a commit just replaced (8 of 796 rounds).
-# An s3 lake's readers are already whole today: each pulls a manifest into a mirror of its own.
-TORN_TODAY = pytest.mark.xfail(strict=True, reason="no Delta log yet: the views read a glob")
-
-
-@TORN_TODAY
 @pytest.mark.slow
 def test_a_reader_sees_only_whole_commits_on_a_local_lake(tmp_path, prefect_backend):
     seen = ingest_while_reading(str(tmp_path / "lake"), tmp_path)
