@@ -5,6 +5,7 @@ run happened or which run it was; exit 1 when any table differs.
 
 Rows are compared as multisets (order and file layout aside), so two lakes built by the same
 input through different code, at different times, compare equal when every decision matched.
+A lake of Delta tables is read at its newest `_runs` row; a lake from before Delta, by glob.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from newslake.warehouse.lake import Lake
+from newslake.warehouse.runs import head
 from newslake.warehouse.schemas import TABLES, TableSpec
 
 # Values that come from the clock or the run id, not from the input: they differ between two
@@ -38,11 +41,19 @@ SHOWN = 3  # differing rows shown per side and table
 
 
 def table_source(lake: Path, spec: TableSpec) -> str | None:
-    """A DuckDB read_parquet expression over one table's files, or None when it has none."""
-    folder = lake / spec.path
-    if not any(folder.glob("*/*.parquet")):
-        return None
-    return f"read_parquet('{folder}/*/*.parquet', hive_partitioning = true, union_by_name = true)"
+    """A DuckDB read_parquet expression over one table's files, or None when it has none: a
+    Delta lake's files at the versions of its newest `_runs` row, an older lake's by glob."""
+    if head(lake) is None:
+        folder = lake / spec.path
+        if not any(folder.glob("*/*.parquet")):
+            return None
+        files = f"'{folder}/*/*.parquet'"
+    else:
+        listed = Lake(lake).file_list(spec)
+        if not listed:
+            return None
+        files = "[" + ", ".join(f"'{file}'" for file in listed) + "]"
+    return f"read_parquet({files}, hive_partitioning = true, union_by_name = true)"
 
 
 def compare_table(

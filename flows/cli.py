@@ -167,6 +167,15 @@ def sql(
     explain: Annotated[
         bool, typer.Option("--explain", help="Print DuckDB's plan for the query, not its rows.")
     ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Read the lake as it was after this run (a run id, or an ISO timestamp: "
+            "the last run committed by then); runs within retention_hours only.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run read-only SQL against the views (articles, pages, fetch_log, …), or open a shell."""
     from newslake.flows import sqlshell
@@ -183,7 +192,7 @@ def sql(
     if text is None and not interactive:
         text = sys.stdin.read()
     settings = Settings.load(config, lake=lake)
-    with sqlshell.Warehouse(settings.reading_lake()) as warehouse:
+    with sqlshell.Warehouse(settings.reading_lake(), as_of, settings.retention_hours) as warehouse:
         if text is not None:
             warehouse.write(
                 text, fmt, output=output, explain=explain, stdout=sys.stdout, stderr=sys.stderr
@@ -224,6 +233,20 @@ def compact(
         typer.echo("nothing to compact")
     for table, files in sorted(merged.items()):
         typer.echo(f"{table}: {files} files merged")
+
+
+@app.command()
+def migrate(lake: LakeOpt = None, config: Config = None) -> None:
+    """Convert a lake written by an earlier newslake (plain Parquet files) into Delta tables,
+    in place; safe to run again, and a no-op on a lake that is already Delta."""
+    from newslake.flows.pipeline import new_run
+    from newslake.warehouse.migrate import migrate_lake
+    from newslake.warehouse.objectstore import is_remote
+
+    settings = Settings.load(config, lake=lake)
+    if is_remote(settings.lake):
+        raise ConfigError("newslake migrate converts a local lake directory, not an object store")
+    typer.echo(migrate_lake(Path(settings.lake), new_run(), settings.lock_timeout_s))
 
 
 @app.command()

@@ -65,10 +65,18 @@ def read_sql_file(path: Path) -> str:
 
 
 class Warehouse:
-    """A read-only session on `<lake>/warehouse.duckdb`, kept open across queries."""
+    """A read-only session on `<lake>/warehouse.duckdb`, kept open across queries; with
+    `as_of` (a run id or timestamp), on views of the lake as it was after that run."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self._con = connect_read_only(root)
+    def __init__(
+        self, root: str | os.PathLike[str], as_of: str | None = None, retention_hours: int = 168
+    ) -> None:
+        if as_of is None:
+            self._con = connect_read_only(root)
+        else:
+            from newslake.warehouse.as_of import connect_as_of
+
+            self._con = connect_as_of(root, as_of, retention_hours)
 
     def __enter__(self) -> Warehouse:
         return self

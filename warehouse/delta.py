@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from deltalake import DeltaTable
+from deltalake import DeltaTable, Schema
 from deltalake.transaction import AddAction, CommitProperties, RemoveAction
 
 from newslake.warehouse.schemas import NO_DATE, TableSpec
@@ -48,6 +48,7 @@ def commit_files(
         schema = delta_schema(spec)
         DeltaTable.create(str(path), schema, partition_by=[spec.partition], mode="ignore")
     table = open_table(path)
+    add_new_columns(table, spec)
     now = int(time.time() * 1000)
     actions: list[AddAction | RemoveAction] = [
         RemoveAction(rel, True, now, None, {spec.partition: partition_value(rel)})
@@ -63,6 +64,15 @@ def commit_files(
     )
     table.update_incremental()
     return table.version()
+
+
+def add_new_columns(table: DeltaTable, spec: TableSpec) -> None:
+    """Add to a table's Delta schema the columns schemas.py has gained since it was created
+    (nullable: the files written before hold none of them)."""
+    known = set(pa.schema(table.schema().to_arrow()).names)
+    new = [field.with_nullable(True) for field in delta_schema(spec) if field.name not in known]
+    if new:
+        table.alter.add_columns(Schema.from_arrow(pa.schema(new)).fields)
 
 
 def add_action(path: Path, rel: str, spec: TableSpec) -> AddAction:

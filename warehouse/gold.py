@@ -75,7 +75,7 @@ def _refresh(
 ) -> GoldRefresh:
     """One attempt at `refresh_gold` within `memory_limit`; nothing is published if it fails."""
     has_articles = bool(lake.data_files(ARTICLES))
-    commit = Commit(lake, RunInfo(f"{run.run_id}-gold", run.started_at))
+    commit = Commit(lake, RunInfo(f"{run.run_id}-gold", run.started_at), kind="gold")
     con = work_connection(commit.staging / "spill", memory_limit=memory_limit)
     flips = days = clusters = 0
     try:

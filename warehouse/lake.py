@@ -123,12 +123,9 @@ class Lake:
 
 
 def refuse_old_format(root: Path) -> None:
-    """LakeError if `root` holds a lake written before its tables were Delta tables."""
-    old = (root / JOURNAL).is_dir() or any(
-        not is_table(root / spec.path) and any((root / spec.path).glob("*/*.parquet"))
-        for spec in TABLES.values()
-    )
-    if old:
+    """LakeError if `root` holds a lake written before its tables were Delta tables (it has the
+    commit journal's directory and no `_runs` yet)."""
+    if head(root) is None and (root / JOURNAL).is_dir():
         raise LakeError(
             f"lake {root} was written by an earlier newslake (plain Parquet): "
             "run `newslake migrate` to convert it to Delta tables"
@@ -402,7 +399,8 @@ def uncommitted(lake: Lake) -> list[TableSpec]:
 def recover(lake: Lake) -> None:
     """Undo what a killed run committed past the lake's commit point: each such table is
     restored to its `_runs` version (a table the point does not know yet loses its log).
-    Drops staging; uncommitted data files are left for vacuum."""
+    Drops staging; uncommitted data files are left for vacuum. LakeError on an old lake."""
+    lake.versions()
     for spec in uncommitted(lake):
         version = lake.versions().get(spec.name)
         if version is None:

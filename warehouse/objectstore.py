@@ -33,7 +33,7 @@ from fsspec.utils import get_protocol
 from newslake.transforms.errors import LakeBusy, LakeError
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.delta import LOG
-from newslake.warehouse.lake import STAGING, Commit, Lake
+from newslake.warehouse.lake import STAGING, Commit, Lake, refuse_old_format
 from newslake.warehouse.lock import writer_lock
 from newslake.warehouse.runs import RUNS
 from newslake.warehouse.schemas import TABLES
@@ -72,6 +72,7 @@ def local_lake(lake: str, cache_dir: str = "") -> str:
     While a writer on this machine holds the mirror, it is read as it stands.
     """
     if not is_remote(lake):
+        refuse_old_format(Lake(lake).root)
         return lake
     mirror = Mirror(lake, cache_dir)
     try:
