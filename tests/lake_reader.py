@@ -11,8 +11,8 @@ is read through a mirror of its own (CACHE_DIR), brought up to date every round,
 twice, claims a sentence twice, claims an article the articles lack (views only: they pin
 every table to one run), or if, against earlier rounds of the same reader, articles have
 fewer rows or lack a publication-date partition. A query that fails counts as torn too.
-It prints `ready` once its first round is done; the loop ends once STOP_FILE exists, and
-REPORT_FILE then gets a JSON summary.
+It prints `ready` once its first round is done; once STOP_FILE exists it reads one more round
+and writes a JSON summary to REPORT_FILE.
 """
 
 from __future__ import annotations
@@ -137,15 +137,16 @@ def main(argv: list[str] | None = None) -> int:
     readers = {"views": Reader("views")}
     if args.delta:
         readers["delta"] = Reader("delta")
-    while not args.stop.exists():
+    while True:
+        last = args.stop.exists()  # one more round after the stop, to see the last commit
         try:
-            root = Path(local_lake(args.lake, args.cache_dir))
+            root: Path | None = Path(local_lake(args.lake, args.cache_dir))
         except Exception as exc:  # a mirror that cannot be brought up to date is torn too
+            root = None
             for reader in readers.values():
                 reader.failed(exc)
-            continue
         for name, read in (("views", read_views), ("delta", read_delta)):
-            if name not in readers:
+            if root is None or name not in readers:
                 continue
             try:
                 readers[name].check(read(root))
@@ -153,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
                 readers[name].failed(exc)
         if sum(r.rounds for r in readers.values()) == len(readers):
             print("ready", flush=True)
+        if last:
+            break
         if is_remote(args.lake):
             time.sleep(0.05)  # leave the store's server some room between pulls
     report = {name: reader.summary() for name, reader in readers.items()}

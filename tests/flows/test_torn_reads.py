@@ -2,6 +2,7 @@
 in a loop, through warehouse.duckdb's views and through the Delta tables, while 20 ingest runs
 add and update articles and a compaction runs; it must find nothing torn."""
 
+import json
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -53,12 +54,12 @@ class Pages:
         return self.folder / f"article-{i:03d}.html"
 
 
-def reader(lake: str, tmp: Path, delta: bool) -> tuple[subprocess.Popen, Path, Path]:
+def reader(lake: str, tmp: Path) -> tuple[subprocess.Popen, Path, Path]:
     """Start the reader on `lake` and wait for its first round; returns it, its stop file
     and its report file."""
     stop, report = tmp / "stop", tmp / "report.json"
     args = [sys.executable, str(READER), lake, str(stop), str(report)]
-    args += ["--cache-dir", str(tmp / "reader-cache")] + (["--delta"] if delta else [])
+    args += ["--delta", "--cache-dir", str(tmp / "reader-cache")]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "ready", "the reader died before its first round"
     return proc, stop, report
@@ -66,14 +67,12 @@ def reader(lake: str, tmp: Path, delta: bool) -> tuple[subprocess.Popen, Path, P
 
 def ingest_while_reading(lake: str, tmp: Path) -> dict:
     """The first run, then the reader, then 20 runs and a compaction; the reader's report."""
-    import json
-
     pages = Pages(tmp / "pages")
     pages.add(8)
     params = {"sources": [str(pages.folder)], "lake": lake, "workers": 1}
     first = run_ingest(**params)
     assert first.count("new") == 8
-    proc, stop, report = reader(lake, tmp, delta=True)
+    proc, stop, report = reader(lake, tmp)
     try:
         for run in range(1, RUNS + 1):
             pages.add(2)
