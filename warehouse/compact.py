@@ -23,8 +23,9 @@ def compact(
 ) -> dict[str, int]:
     """Compact every table (Delta `optimize.compact`: each partition's files under
     `target_bytes` binned into files of about that size, one commit per table) and record the
-    new versions as a `_runs` row; then vacuum each table and `_runs`. Returns the files merged
-    per table. Rows are kept as they are; readers keep their snapshot until the `_runs` row."""
+    new versions as a `_runs` row; then compact `_runs`, and vacuum it and each table. Returns
+    the files merged per table. Rows are kept as they are; readers keep their snapshot until
+    the `_runs` row."""
     lake = commit.lake
     versions = dict(lake.versions())
     merged: dict[str, int] = {}
@@ -42,6 +43,8 @@ def compact(
             versions[name] = table.version()
     if merged:
         commit.record(versions)  # the commit point; only then may the old files go
+    if is_table(lake.root / RUNS):  # one file per run until now
+        open_table(lake.root / RUNS).optimize.compact(writer_properties=writer)
     for path in [*paths.values(), lake.root / RUNS]:
         if is_table(path):
             vacuum(path, retention_hours)

@@ -107,14 +107,14 @@ def file_stats(meta: pq.FileMetaData, spec: TableSpec) -> dict[str, Any]:
             name = column.path_in_schema
             if name not in flat or name in missing:
                 continue
-            stats = column.statistics
-            if stats is None or not stats.has_null_count:
+            found = column.statistics
+            if found is None or not found.has_null_count:
                 missing.add(name)
                 continue
-            nulls[name] = nulls.get(name, 0) + stats.null_count
-            if name in integers and stats.has_min_max:
-                low[name] = min(low.get(name, stats.min), stats.min)
-                high[name] = max(high.get(name, stats.max), stats.max)
+            nulls[name] = nulls.get(name, 0) + found.null_count
+            if name in integers and found.has_min_max:
+                low[name] = min(low.get(name, found.min), found.min)
+                high[name] = max(high.get(name, found.max), found.max)
     for name in missing:
         nulls.pop(name, None)
         low.pop(name, None)

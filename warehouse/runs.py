@@ -8,8 +8,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from deltalake import write_deltalake
 
 from newslake.transforms.errors import LakeError
@@ -48,10 +50,7 @@ def runs(root: Path) -> list[RunPoint]:
     if not is_table(path):
         return []
     rows = open_table(path).to_pyarrow_table().to_pylist()
-    points = [
-        RunPoint(r["run_id"], r["committed_at"], r["kind"], json.loads(r["versions"])) for r in rows
-    ]
-    return sorted(points, key=lambda p: p.committed_at)
+    return sorted(map(_point, rows), key=lambda p: p.committed_at)
 
 
 def head(root: Path) -> str | None:
@@ -60,9 +59,22 @@ def head(root: Path) -> str | None:
 
 
 def newest(root: Path) -> RunPoint | None:
-    """The lake's current commit point, or None before the first run."""
-    found = runs(root)
-    return found[-1] if found else None
+    """The lake's current commit point, or None before the first run.
+
+    Only the most recently written file of `_runs` is read: rows are appended one per file
+    under the writer lock, and a compaction's file holds every row before it, so the newest
+    row is in the newest file (reading every row costs a file per run until a compaction).
+    """
+    path = root / RUNS
+    if not is_table(path):
+        return None
+    table = open_table(path)
+    adds = pa.table(table.get_add_actions(flatten=True)).to_pylist()
+    if not adds:
+        return None
+    latest = max(adds, key=lambda add: add["modification_time"])
+    rows = pq.read_table(path / latest["path"]).to_pylist()
+    return max(map(_point, rows), key=lambda p: p.committed_at)
 
 
 def append_run(root: Path, point: RunPoint) -> None:
@@ -98,6 +110,10 @@ def as_of(root: Path, when: str, retention_hours: float, now: datetime) -> RunPo
             f"retention of {retention_hours:g} h: its files may be vacuumed"
         )
     return point
+
+
+def _point(row: dict[str, Any]) -> RunPoint:
+    return RunPoint(row["run_id"], row["committed_at"], row["kind"], json.loads(row["versions"]))
 
 
 def _timestamp(text: str) -> datetime:

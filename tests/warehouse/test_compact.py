@@ -47,6 +47,8 @@ def test_compaction_merges_each_partitions_files_keeps_every_row_and_vacuum_remo
     # Vacuumed with no retention: the merged files are gone from disk, not only from the log.
     assert on_disk(lake, "published_date=2026-03-05") == per_partition["published_date=2026-03-05"]
 
+    assert len(DeltaTable(str(lake.root / "_runs")).file_uris()) == 1  # `_runs` too
+    assert [p.run_id for p in runs(lake.root)] == ["run-1", "run-2", "run-3", "run-4"]
     assert compacted(lake, 5, retention_hours=0) == {}  # nothing left to merge: a no-op
     assert read(lake, "articles") == before
 
