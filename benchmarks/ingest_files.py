@@ -1,8 +1,9 @@
 """Benchmark newslake's file ingest on real news pages: throughput, start-up cost, peak RSS.
 
-Input is built in a temporary directory from ../shared/corpus/extraction-dev (skipped, exit 0,
-when that folder is absent): N copies of each page, each copy its own article. Every measured
-step runs the real CLI (or trafilatura) in a subprocess of the project's virtualenv.
+Input is built in a temporary directory from ../shared/corpus/extraction-dev (../shared, or
+$NEWSLAKE_SHARED; skipped, exit 0, when that folder is absent): N copies of each page, each copy
+its own article. Every measured step runs the real CLI (or trafilatura) in a subprocess of the
+project's virtualenv.
 
     .venv/bin/python benchmarks/ingest_files.py [--quick] [--copies N] [--scale S]
 """
@@ -28,7 +29,9 @@ from pathlib import Path
 from newslake.flows.prefect_api import stop_group
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "extraction-dev"
+# ../shared beside the repository, or where NEWSLAKE_SHARED says (a worktree elsewhere).
+SHARED = Path(os.environ.get("NEWSLAKE_SHARED") or REPO.parent / "shared")
+DEFAULT_CORPUS = SHARED / "corpus" / "extraction-dev"
 VENV_BIN = REPO / ".venv" / "bin"
 BIN = VENV_BIN if (VENV_BIN / "newslake").exists() else Path(sys.executable).parent
 PYTHON, NEWSLAKE, PREFECT = BIN / "python", BIN / "newslake", BIN / "prefect"

@@ -223,3 +223,76 @@ def test_two_processes_read_the_warehouse_at_once(lake, tmp_path):
     for proc, out, err in results:
         assert proc.returncode == 0, err
         assert out.replace("\r\n", "\n") == expected
+
+
+# The Delta tables (issue 23) as the engines' own Delta readers see them.
+
+
+def _delta_path(lake: Lake, spec) -> str:
+    return str(lake.table_dir(spec))
+
+
+def test_deltalake_and_pyarrow_read_every_table_with_its_declared_types(lake):
+    deltalake = pytest.importorskip("deltalake")
+    for spec in TABLES.values():
+        table = deltalake.DeltaTable(_delta_path(lake, spec))
+        assert table.metadata().partition_columns == [spec.partition], spec.name
+        data = table.to_pyarrow_table()
+        [(count,)] = view_rows(lake, f"SELECT count(*) FROM {spec.name}")
+        assert data.num_rows == count == ROWS, spec.name
+        for column in spec.columns:
+            assert data.schema.field(column.name).type == column.type, (spec.name, column.name)
+        assert data.schema.field(spec.partition).type == pa.date32(), spec.name
+        dataset = table.to_pyarrow_dataset()
+        assert dataset.to_table(columns=[c.name for c in spec.columns]).num_rows == ROWS
+        assert date(2026, 3, 6) in data.column(spec.partition).to_pylist(), spec.name
+
+
+def test_polars_reads_every_delta_table_with_its_declared_types(lake):
+    pytest.importorskip("deltalake")
+    for spec in TABLES.values():
+        expected = pl.from_arrow(spec.schema.empty_table()).schema
+        frame = pl.scan_delta(_delta_path(lake, spec)).collect()
+        assert frame.height == ROWS, spec.name
+        for name, dtype in expected.items():
+            assert frame.schema[name] == dtype, (spec.name, name)
+        assert frame.schema[spec.partition] == pl.Date, spec.name
+        eager = pl.read_delta(_delta_path(lake, spec))
+        assert eager.schema == frame.schema and eager.height == ROWS, spec.name
+    undated = pl.scan_delta(_delta_path(lake, ARTICLES)).filter(pl.col("published_date").is_null())
+    assert undated.collect().height == 1
+
+
+def test_delta_readers_equal_the_views_row_for_row_after_an_update(tmp_path):
+    deltalake = pytest.importorskip("deltalake")
+    lake = make_lake(tmp_path / "lake")
+    updated = {**row(ARTICLES, 1), "title": "updated", "run_id": "r2"}
+    [old] = [p for p in lake.data_files(ARTICLES) if "2026-03-06" in str(p)]
+    rel = old.relative_to(lake.table_dir(ARTICLES)).as_posix()
+    with lake.writing(RunInfo("r2", datetime(2026, 3, 11, tzinfo=UTC)), timeout_s=5) as commit:
+        commit.remove("articles", rel, {updated["article_id"]})
+        commit.add("articles", [updated])
+        commit.publish()
+    names = ", ".join(f'"{c.name}"' for c in ARTICLES.columns) + ', "published_date"'
+    con = duckdb.connect(str(lake.root / WAREHOUSE), read_only=True)
+    try:
+        con.register(
+            "via_deltalake", deltalake.DeltaTable(_delta_path(lake, ARTICLES)).to_pyarrow_table()
+        )
+        con.register("via_polars", pl.read_delta(_delta_path(lake, ARTICLES)).to_arrow())
+        for reader in ("via_deltalake", "via_polars"):
+            for a, b in ((reader, "articles"), ("articles", reader)):
+                only = f"SELECT {names} FROM {a} EXCEPT ALL SELECT {names} FROM {b}"
+                extra = con.execute(f"SELECT count(*) FROM ({only})").fetchone()
+                assert extra == (0,), (a, b)
+        assert con.execute("SELECT title FROM via_polars WHERE run_id = 'r2'").fetchall() == [
+            ("updated",)
+        ]
+    finally:
+        con.close()
+    # A glob still finds the replaced file, with the article's earlier version in it.
+    globbed = pl.scan_parquet(
+        lake.table_dir(ARTICLES) / "published_date=*" / "*.parquet", hive_partitioning=True
+    ).collect()
+    assert globbed.height == ROWS + 1
+    assert globbed.filter(pl.col("article_id") == updated["article_id"]).height == 2
