@@ -1,4 +1,5 @@
-"""Where extraction runs: a process pool or a Dask cluster, and the work each worker does.
+"""Where extraction runs: a process pool or a Dask cluster, and the work each worker does
+(extraction, finding claims with their match keys, ranking a batch's claims).
 
 Nothing here imports Prefect: workers unpickle `extract_or_error` by importing this module,
 and a worker that imported Prefect would spend seconds on it before its first page.
@@ -12,7 +13,10 @@ import multiprocessing.forkserver
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 
+from newslake.transforms.claims.finding import FoundClaim, article_claims
+from newslake.transforms.claims.placement import claim_keys
 from newslake.transforms.errors import ConfigError, ExtractError, FetchError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.records import Extracted, Page
@@ -27,6 +31,14 @@ def extract_or_error(page: Page) -> Extracted | ExtractError | FetchError:
         return extract_page(page)
     except (ExtractError, FetchError) as exc:
         return exc
+
+
+def keyed_claims(
+    text: str, language: str | None, published_at: datetime | None, semantic: bool
+) -> tuple[tuple[FoundClaim, ...], list[list[int]]]:
+    """An article's claims and the match keys of each (the lake index is asked about them)."""
+    claims = article_claims(text, language, published_at)
+    return claims, claim_keys(claims, semantic) if claims else []
 
 
 def quiet_extractors() -> None:
