@@ -86,7 +86,7 @@ def looked_up(semantic: bool):
     answer for it: (copies, stored, firsts, candidates, heads)."""
     found = [claim for n, text in enumerate(RELATED) for claim in find_claims(text, 2026)]
     batch = [(article(10 + n), [claim]) for n, claim in enumerate(found)]
-    copies = claim_copies(batch + [(article(30), [found[0]])])
+    copies = claim_copies([*batch, (article(30), [found[0]])])
     firsts = first_copies(copies, {}, semantic)
     stored_text = "The lab said the model cost about $5.6 million to train on 2,048 chips."
     candidates = {key: [("s0:0", "c-old", stored_text)] for key in firsts.keys[1]}
@@ -99,7 +99,8 @@ def test_rankings_from_workers_place_a_batch_as_the_serial_path_does():
         copies, stored, firsts, candidates, heads = looked_up(semantic)
         claim_rules = ClaimRules(RUN1, pair_model(semantic), semantic, PreparedCache(10))
         serial = place_claims(copies, stored, firsts, candidates, heads, claim_rules)
-        keyed = first_copies(copies, stored, semantic, dict(zip(refs(firsts), firsts.keys)))
+        found_keys = dict(zip(refs(firsts), firsts.keys, strict=True))
+        keyed = first_copies(copies, stored, semantic, found_keys)
         assert keyed.texts is None and keyed.keys == firsts.keys
         found = keyed.found()
         rankings = []
