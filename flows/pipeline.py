@@ -16,9 +16,9 @@ from typing import TypeVar
 
 from newslake.flows.recorder import Placed, Result, RunRecorder
 from newslake.flows.sources import Batch, Source
-from newslake.flows.workers import extract_or_error, keyed_claims
+from newslake.flows.workers import extract_or_error, keyed_claims, rank_sent, send
 from newslake.transforms.claims.finding import FoundClaim, article_claims
-from newslake.transforms.claims.placement import ClaimLookup, Ranked, rank_firsts
+from newslake.transforms.claims.placement import ClaimLookup, Ranked
 from newslake.transforms.discovery import Entry
 from newslake.transforms.records import Page, RunInfo
 from newslake.warehouse.failpoints import failpoint
@@ -120,15 +120,11 @@ class Pipeline:
     def _rank(self, lookup: ClaimLookup) -> list:
         """Start ranking a batch's first copies on the pool, RANK_CHUNK per task."""
         assert self.pool is not None
-        firsts, semantic = lookup.firsts, self.recorder.semantic_claims
-        found = firsts.found()
-        tasks = []
-        for start in range(0, len(found), RANK_CHUNK):
-            end = start + RANK_CHUNK
-            candidates = lookup.chunk_candidates(start, end)
-            args = (found[:end], firsts.keys[:end], candidates, semantic, start)
-            tasks.append(self.pool.submit(rank_firsts, *args))
-        return tasks
+        semantic = self.recorder.semantic_claims
+        return [
+            self.pool.submit(rank_sent, send((claims, keys, candidates, semantic, start)))
+            for claims, keys, candidates, start in lookup.chunks(RANK_CHUNK)
+        ]
 
     def _place_ranked(self) -> None:
         """Place the claims of the batch being ranked, once its rankings are in."""

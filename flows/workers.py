@@ -10,13 +10,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import multiprocessing.forkserver
+import pickle
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 
 from newslake.transforms.claims.finding import FoundClaim, article_claims
-from newslake.transforms.claims.placement import claim_keys
+from newslake.transforms.claims.placement import Ranked, claim_keys, rank_firsts
 from newslake.transforms.errors import ConfigError, ExtractError, FetchError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.records import Extracted, Page
@@ -39,6 +40,16 @@ def keyed_claims(
     """An article's claims and the match keys of each (the lake index is asked about them)."""
     claims = article_claims(text, language, published_at)
     return claims, claim_keys(claims, semantic) if claims else []
+
+
+def send(job: tuple) -> bytes:
+    """A task's arguments as one pickle: Dask would walk every list and dict of them."""
+    return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def rank_sent(job: bytes) -> list[Ranked]:
+    """`rank_firsts` on the arguments `send` packed."""
+    return rank_firsts(*pickle.loads(job))
 
 
 def quiet_extractors() -> None:

@@ -7,8 +7,9 @@ passes the answers in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from newslake.transforms.claims.clusters import (
     ClaimIndex,
@@ -67,10 +68,31 @@ class ClaimLookup:
     candidates: dict[int, list[StoredClaim]]
     heads: dict[str, tuple[str, str]]
 
-    def chunk_candidates(self, start: int, end: int) -> dict[int, list[StoredClaim]]:
-        """The candidates sharing a key with the first copies start:end."""
-        keys = {key for claim_keys in self.firsts.keys[start:end] for key in claim_keys}
-        return {key: found for key, found in self.candidates.items() if key in keys}
+    def chunks(self, size: int) -> Iterator[RankChunk]:
+        """The arguments of `rank_firsts` for each `size` first copies: the claims before them
+        and the candidates go only where they share a key with the chunk's claims (no other
+        can be compared with them), so the rankings are those of the whole batch."""
+        firsts = self.firsts
+        found = firsts.found()
+        for start in range(0, len(found), size):
+            keys = {key for claim_keys in firsts.keys[start : start + size] for key in claim_keys}
+            earlier = [n for n in range(start) if not keys.isdisjoint(firsts.keys[n])]
+            chosen = [*earlier, *range(start, min(start + size, len(found)))]
+            yield RankChunk(
+                [found[n] for n in chosen],
+                [firsts.keys[n] for n in chosen],
+                {key: self.candidates[key] for key in keys & self.candidates.keys()},
+                len(earlier),
+            )
+
+
+class RankChunk(NamedTuple):
+    """What `rank_firsts` needs for one chunk of a batch's first copies (but `semantic`)."""
+
+    claims: list[tuple[str, FoundClaim]]
+    keys: list[list[int]]
+    candidates: dict[int, list[StoredClaim]]
+    start: int  # claims before this are only candidates
 
 
 def claim_copies(batch: Sequence[tuple[Article, Sequence[FoundClaim]]]) -> Copies:

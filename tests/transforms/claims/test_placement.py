@@ -6,6 +6,7 @@ from newslake.transforms.claims.clusters import PreparedCache, exact_key, new_cl
 from newslake.transforms.claims.finding import find_claims
 from newslake.transforms.claims.pairs import pair_model
 from newslake.transforms.claims.placement import (
+    ClaimLookup,
     ClaimRules,
     claim_copies,
     first_copies,
@@ -102,12 +103,12 @@ def test_rankings_from_workers_place_a_batch_as_the_serial_path_does():
         found_keys = dict(zip(refs(firsts), firsts.keys, strict=True))
         keyed = first_copies(copies, stored, semantic, found_keys)
         assert keyed.texts is None and keyed.keys == firsts.keys
-        found = keyed.found()
+        lookup = ClaimLookup(copies, stored, keyed, candidates, heads)
         rankings = []
-        for start in range(0, len(found), 3):  # chunks, as workers rank them
-            chunk = {k: v for k, v in candidates.items() if k in chunk_keys(keyed, start)}
-            end = start + 3
-            rankings += rank_firsts(found[:end], keyed.keys[:end], chunk, semantic, start)
+        for chunk in lookup.chunks(3):  # as workers rank a batch
+            claims, keys, chunk_candidates, start = chunk
+            assert len(claims) <= 3 + start and set(chunk_candidates) <= set(candidates)
+            rankings += rank_firsts(claims, keys, chunk_candidates, semantic, start)
         fresh_rules = ClaimRules(RUN1, pair_model(semantic), semantic, PreparedCache(10))
         ranked = place_claims(copies, stored, keyed, candidates, heads, fresh_rules, rankings)
         assert ranked == serial
@@ -118,7 +119,3 @@ def test_rankings_from_workers_place_a_batch_as_the_serial_path_does():
 
 def refs(firsts):
     return [ref for ref, _ in firsts.found()]
-
-
-def chunk_keys(firsts, start):
-    return {key for keys in firsts.keys[start : start + 3] for key in keys}
