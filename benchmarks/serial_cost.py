@@ -16,6 +16,10 @@ cProfile of the measured run (which slows it; the CPU figures of a profiled run 
 ones to quote).
 
     .venv/bin/python benchmarks/serial_cost.py [--copies 1] [--workers 2] [--keep DIR]
+        [--pages DIR] [--python OTHER/.venv/bin/python] [--profile FILE]
+
+Lakes of two versions compare only if both read the same --pages (page ids hold the path);
+`--python` runs another checkout's newslake (its own virtualenv) on the same input.
 """
 
 from __future__ import annotations
@@ -33,13 +37,25 @@ from ingest_files import PYTHON, REPO, BenchError, base_env, log, make_copy, run
 CORPORA = ("dates-dev", "extraction-dev", "extraction-snippets-dev")
 # The measured runs, in a subprocess of the project's virtualenv.
 MEASURE = """
-import cProfile, json, os, sys
+import cProfile, json, os, sys, threading, time
 from pathlib import Path
 from newslake.flows.ingest import run_ingest
 
-def cpu():
-    fields = Path("/proc/self/stat").read_text().rpartition(")")[2].split()
+def cpu(stat="/proc/self/stat"):
+    fields = Path(stat).read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+threads = {}  # tid -> (name, CPU seconds last seen): which threads of this process spend it
+def sample():
+    while True:
+        for task in Path("/proc/self/task").iterdir():
+            try:
+                name = (task / "comm").read_text().strip()
+                threads[task.name] = (name, cpu(task / "stat"))
+            except OSError:
+                pass  # the thread ended
+        time.sleep(0.2)
+threading.Thread(target=sample, daemon=True).start()
 
 pages, empty, work, workers, profile = sys.argv[1:6]
 def measured(source, lake, profiler=None):
@@ -54,11 +70,16 @@ def measured(source, lake, profiler=None):
 measured(empty, f"{work}/warm")
 fixed, _ = measured(empty, f"{work}/empty")
 profiler = cProfile.Profile() if profile else None
+threads.clear()
 spent, summary = measured(pages, f"{work}/lake", profiler)
+by_name = {}
+for name, seconds in threads.values():
+    by_name[name] = by_name.get(name, 0.0) + seconds
 if profiler:
     profiler.dump_stats(profile)
 print(json.dumps({"cpu_s": spent, "fixed_s": fixed, "pages": summary.inputs,
-                  "flow_s": summary.seconds, "outcomes": dict(summary.outcomes)}))
+                  "flow_s": summary.seconds, "outcomes": dict(summary.outcomes),
+                  "threads": by_name}))
 """
 
 
@@ -93,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="Dask worker processes")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the measured run")
     parser.add_argument("--keep", type=Path, help="keep the measured lake at DIR/lake")
+    parser.add_argument("--pages", type=Path, help="write the input here once, and reuse it")
+    parser.add_argument(
+        "--python", type=Path, default=PYTHON, help="interpreter of the newslake measured"
+    )
     args = parser.parse_args(argv)
     corpus = shared_corpus()
     if not all((corpus / name / "html").is_dir() for name in CORPORA):
@@ -110,13 +135,15 @@ def main(argv: list[str] | None = None) -> int:
 def measure(args: argparse.Namespace, corpus: Path, tmp: Path) -> str:
     """One subprocess: a warm-up run, an empty run and the measured run; returns the report."""
     tmp.mkdir(parents=True, exist_ok=True)
-    pages, empty = tmp / "pages", tmp / "empty"
-    count = write_pages(corpus, args.copies, pages)
+    pages, empty = args.pages or tmp / "pages", tmp / "empty"
+    if not pages.is_dir():
+        write_pages(corpus, args.copies, pages)
     empty.mkdir(exist_ok=True)
-    log(f"input: {count} pages ({args.copies} cop{'ies' if args.copies > 1 else 'y'} each)")
+    count = sum(1 for _ in pages.glob("*.html"))
+    log(f"input: {count} pages in {pages}")
     env = {**base_env(tmp / "prefect-home"), "NEWSLAKE__EXTRACT__RUNNER": "dask"}
     profile = str(args.profile.resolve()) if args.profile else ""
-    cmd = [PYTHON, "-c", MEASURE, pages, empty, tmp, str(args.workers), profile]
+    cmd = [args.python, "-c", MEASURE, pages, empty, tmp, str(args.workers), profile]
     done = run(cmd, env, tmp, watch=True)
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     articles = sql(tmp / "lake", "select count(*) from articles", env, tmp)[1]
@@ -130,6 +157,8 @@ def measure(args: argparse.Namespace, corpus: Path, tmp: Path) -> str:
             f"outcomes: {figures['outcomes']}",
             f"flow process CPU: {figures['cpu_s']:.2f} s for the run, {figures['fixed_s']:.2f} s "
             "for an empty run",
+            "threads (CPU s seen while the run went, all since they started): "
+            + ", ".join(f"{name} {s:.1f}" for name, s in sorted(figures["threads"].items())),
             f"per page: {per_page:.2f} ms (ceiling {1000 / per_page:.0f} pages/s); beyond the "
             f"empty run: {beyond:.2f} ms (ceiling {1000 / beyond:.0f} pages/s)",
         ]

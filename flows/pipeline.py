@@ -122,8 +122,8 @@ class Pipeline:
         assert self.pool is not None
         semantic = self.recorder.semantic_claims
         return [
-            self.pool.submit(rank_sent, send((claims, keys, candidates, semantic, start)))
-            for claims, keys, candidates, start in lookup.chunks(RANK_CHUNK)
+            self.pool.submit(rank_sent, send((*chunk[:4], semantic, chunk.start)))
+            for chunk in lookup.chunks(RANK_CHUNK)
         ]
 
     def _place_ranked(self) -> None:

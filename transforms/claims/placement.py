@@ -78,10 +78,16 @@ class ClaimLookup:
             keys = {key for claim_keys in firsts.keys[start : start + size] for key in claim_keys}
             earlier = [n for n in range(start) if not keys.isdisjoint(firsts.keys[n])]
             chosen = [*earlier, *range(start, min(start + size, len(found)))]
+            shared = {key: self.candidates[key] for key in keys & self.candidates.keys()}
             yield RankChunk(
                 [found[n] for n in chosen],
                 [firsts.keys[n] for n in chosen],
-                {key: self.candidates[key] for key in keys & self.candidates.keys()},
+                {key: [ref for ref, _, _ in holders] for key, holders in shared.items()},
+                {
+                    ref: (claim_id, text)
+                    for holders in shared.values()
+                    for ref, claim_id, text in holders
+                },
                 len(earlier),
             )
 
@@ -91,7 +97,8 @@ class RankChunk(NamedTuple):
 
     claims: list[tuple[str, FoundClaim]]
     keys: list[list[int]]
-    candidates: dict[int, list[StoredClaim]]
+    candidates: dict[int, list[str]]  # the refs of the stored claims holding each key
+    stored: dict[str, tuple[str, str]]  # their claim_id and text, once each
     start: int  # claims before this are only candidates
 
 
@@ -115,18 +122,18 @@ def first_copies(
     copies: Copies,
     stored: Mapping[int, str],
     semantic: bool,
-    found_keys: Mapping[str, list[int]] | None = None,
+    holderskeys: Mapping[str, list[int]] | None = None,
 ) -> FirstCopies:
     """The first copy of each text whose exact key no stored cluster holds, prepared (with
-    `found_keys`, the keys `claim_keys` found per claim ref: nothing is prepared here).
+    `holderskeys`, the keys `claim_keys` found per claim ref: nothing is prepared here).
 
     Copies of a sentence (syndication) join its cluster on the exact text alone: only the
     first of a batch's copies is prepared and placed, unless the lake holds one already.
     """
     firsts = [(key, group[0]) for key, group in copies.items() if key not in stored]
-    if found_keys is not None:
+    if holderskeys is not None:
         refs = [claim_ref(a.article_id, c.sentence_index) for _, (a, c) in firsts]
-        return FirstCopies(firsts, None, [found_keys[ref] for ref in refs])
+        return FirstCopies(firsts, None, [holderskeys[ref] for ref in refs])
     texts = prepare(
         [claim.text for _, (_, claim) in firsts],
         semantic,
@@ -145,18 +152,20 @@ Ranked = Ranking | None  # a first copy's ranking; None: an exact copy, or not r
 def rank_firsts(
     claims: Sequence[tuple[str, FoundClaim]],
     keys: Sequence[list[int]],
-    candidates: Mapping[int, Sequence[StoredClaim]],
+    candidates: Mapping[int, Sequence[str]],
+    stored: Mapping[str, tuple[str, str]],
     semantic: bool,
     start: int = 0,
 ) -> list[Ranked]:
     """The rankings of the first copies claims[start:] ((ref, claim), with their match `keys`)
-    against the stored `candidates` and the first copies before them: the candidate search,
+    against the stored claims holding their keys (`candidates`: refs by key; `stored`: the
+    claim_id and text of each) and the first copies before them: the candidate search,
     preparing and pair scoring of `place_claims`. None of it needs a cluster id, so workers
     can rank a batch's chunks while the flow process resolves clusters in order."""
     index = ClaimIndex(pair_model(semantic), semantic)
-    for key, found in candidates.items():
-        for ref, claim_id, stored_text in found:
-            index.add_stored(key, ref, claim_id, stored_text)
+    for key, refs in candidates.items():
+        for ref in refs:
+            index.add_stored(key, ref, *stored[ref])
     rankings: list[Ranked] = []
     for n, ((ref, claim), claim_keys) in enumerate(zip(claims, keys, strict=True)):
         index.add_found(ref, claim.text, claim.quantities)

@@ -106,9 +106,9 @@ def test_rankings_from_workers_place_a_batch_as_the_serial_path_does():
         lookup = ClaimLookup(copies, stored, keyed, candidates, heads)
         rankings = []
         for chunk in lookup.chunks(3):  # as workers rank a batch
-            claims, keys, chunk_candidates, start = chunk
+            claims, keys, chunk_candidates, texts, start = chunk
             assert len(claims) <= 3 + start and set(chunk_candidates) <= set(candidates)
-            rankings += rank_firsts(claims, keys, chunk_candidates, semantic, start)
+            rankings += rank_firsts(claims, keys, chunk_candidates, texts, semantic, start)
         fresh_rules = ClaimRules(RUN1, pair_model(semantic), semantic, PreparedCache(10))
         ranked = place_claims(copies, stored, keyed, candidates, heads, fresh_rules, rankings)
         assert ranked == serial
