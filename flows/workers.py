@@ -16,12 +16,16 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 
+from newslake.transforms.claims.clusters import PreparedCache
 from newslake.transforms.claims.finding import FoundClaim, article_claims
 from newslake.transforms.claims.placement import Ranked, claim_keys, rank_firsts
 from newslake.transforms.errors import ConfigError, ExtractError, FetchError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.records import Extracted, Page
 
+# Stored claims this worker prepared, kept across ranking tasks: a story's claims are
+# candidates batch after batch (the flow process kept as many before ranking moved here).
+_PREPARED = PreparedCache(2_000)
 # Imported once by the fork server, so every worker forks with it loaded (see worker_preload).
 PRELOAD = "newslake.flows.worker_preload"
 
@@ -48,8 +52,8 @@ def send(job: tuple) -> bytes:
 
 
 def rank_sent(job: bytes) -> list[Ranked]:
-    """`rank_firsts` on the arguments `send` packed."""
-    return rank_firsts(*pickle.loads(job))
+    """`rank_firsts` on the arguments `send` packed, with this worker's prepared claims."""
+    return rank_firsts(*pickle.loads(job), cache=_PREPARED)
 
 
 def quiet_extractors() -> None:

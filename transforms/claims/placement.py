@@ -156,13 +156,15 @@ def rank_firsts(
     stored: Mapping[str, tuple[str, str]],
     semantic: bool,
     start: int = 0,
+    cache: PreparedCache | None = None,
 ) -> list[Ranked]:
     """The rankings of the first copies claims[start:] ((ref, claim), with their match `keys`)
     against the stored claims holding their keys (`candidates`: refs by key; `stored`: the
     claim_id and text of each) and the first copies before them: the candidate search,
     preparing and pair scoring of `place_claims`. None of it needs a cluster id, so workers
-    can rank a batch's chunks while the flow process resolves clusters in order."""
-    index = ClaimIndex(pair_model(semantic), semantic)
+    can rank a batch's chunks while the flow process resolves clusters in order. `cache`
+    keeps stored claims prepared across calls."""
+    index = ClaimIndex(pair_model(semantic), semantic, cache)
     for key, refs in candidates.items():
         for ref in refs:
             index.add_stored(key, ref, *stored[ref])
