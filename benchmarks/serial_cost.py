@@ -45,12 +45,12 @@ def cpu(stat="/proc/self/stat"):
     fields = Path(stat).read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-threads = {}  # tid -> (name, CPU seconds last seen): which threads of this process spend it
+threads = {}  # tid -> (main or other, CPU seconds last seen): which threads spend it
 def sample():
     while True:
         for task in Path("/proc/self/task").iterdir():
             try:
-                name = (task / "comm").read_text().strip()
+                name = "main" if task.name == str(os.getpid()) else "other"
                 threads[task.name] = (name, cpu(task / "stat"))
             except OSError:
                 pass  # the thread ended
@@ -70,11 +70,11 @@ def measured(source, lake, profiler=None):
 measured(empty, f"{work}/warm")
 fixed, _ = measured(empty, f"{work}/empty")
 profiler = cProfile.Profile() if profile else None
-threads.clear()
+before = {tid: seconds for tid, (_, seconds) in threads.items()}
 spent, summary = measured(pages, f"{work}/lake", profiler)
 by_name = {}
-for name, seconds in threads.values():
-    by_name[name] = by_name.get(name, 0.0) + seconds
+for tid, (name, seconds) in threads.items():
+    by_name[name] = by_name.get(name, 0.0) + seconds - before.get(tid, 0.0)
 if profiler:
     profiler.dump_stats(profile)
 print(json.dumps({"cpu_s": spent, "fixed_s": fixed, "pages": summary.inputs,
@@ -157,8 +157,11 @@ def measure(args: argparse.Namespace, corpus: Path, tmp: Path) -> str:
             f"outcomes: {figures['outcomes']}",
             f"flow process CPU: {figures['cpu_s']:.2f} s for the run, {figures['fixed_s']:.2f} s "
             "for an empty run",
-            "threads (CPU s seen while the run went, all since they started): "
-            + ", ".join(f"{name} {s:.1f}" for name, s in sorted(figures["threads"].items())),
+            "of which (sampled every 0.2 s): "
+            + ", ".join(
+                f"{name} thread {s:.1f} s" for name, s in sorted(figures["threads"].items())
+            )
+            + " (other: Dask's scheduler and client, Prefect's, DuckDB's and Arrow's)",
             f"per page: {per_page:.2f} ms (ceiling {1000 / per_page:.0f} pages/s); beyond the "
             f"empty run: {beyond:.2f} ms (ceiling {1000 / beyond:.0f} pages/s)",
         ]
