@@ -70,10 +70,10 @@ def measured(source, lake, profiler=None):
 measured(empty, f"{work}/warm")
 fixed, _ = measured(empty, f"{work}/empty")
 profiler = cProfile.Profile() if profile else None
-before = {tid: seconds for tid, (_, seconds) in threads.items()}
+before = {tid: seconds for tid, (_, seconds) in dict(threads).items()}
 spent, summary = measured(pages, f"{work}/lake", profiler)
 by_name = {}
-for tid, (name, seconds) in threads.items():
+for tid, (name, seconds) in dict(threads).items():
     by_name[name] = by_name.get(name, 0.0) + seconds - before.get(tid, 0.0)
 if profiler:
     profiler.dump_stats(profile)
