@@ -53,7 +53,8 @@ def send(job: tuple) -> bytes:
 
 def rank_sent(job: bytes) -> list[Ranked]:
     """`rank_firsts` on the arguments `send` packed, with this worker's prepared claims."""
-    return rank_firsts(*pickle.loads(job), cache=_PREPARED)
+    claims, keys, candidates, stored, semantic, start = pickle.loads(job)
+    return rank_firsts(claims, keys, candidates, stored, semantic, start, _PREPARED)
 
 
 def quiet_extractors() -> None:
