@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from newslake.flows.recorder import Placed, Result, RunRecorder
 from newslake.flows.sources import Batch, Source
-from newslake.flows.workers import extract_or_error, keyed_claims, rank_sent, send
+from newslake.flows.workers import extract_all, keyed_claims_all, rank_sent, send
 from newslake.transforms.claims.finding import FoundClaim, article_claims
 from newslake.transforms.claims.placement import ClaimLookup, Ranked
 from newslake.transforms.discovery import Entry
@@ -30,6 +30,9 @@ BATCH_BYTES = 32 << 20
 # Full garbage collections took 4.7 of the main process's 34 CPU-s on 3,640 pages (18 of
 # them); ten times rarer, 0.6 s, for a main-process peak RSS of 687 MB instead of 660.
 FULL_COLLECTIONS_RARER = 10
+# Pages per extraction task (and 8 articles per claim-finding task): each task costs the flow
+# process's Dask client and a LocalCluster's scheduler (which runs in this process) a few ms.
+PAGES_PER_TASK = 4
 # First copies of claims per ranking task: a batch of 128 articles has about a thousand, so a
 # batch's ranking is spread over several workers.
 RANK_CHUNK = 128
@@ -77,9 +80,9 @@ class Pipeline:
             fresh = self.recorder.skip_known(batch.pages)
         # Without a pool, extract here: threads would only share one core and the GIL.
         results: Iterable[Result] = (
-            self.pool.map(extract_or_error, fresh, chunksize=4)
+            _flat(self.pool.map(extract_all, batched(fresh, PAGES_PER_TASK)))
             if self.pool
-            else [extract_or_error(p) for p in fresh]
+            else extract_all(fresh)
         )
         inputs = len(batch.pages) + len(batch.log) + len(batch.repeats)
         self.in_flight.append((fresh, results, inputs, batch.entries))
@@ -148,15 +151,11 @@ class Pipeline:
         """Start finding the claims of a batch's staged articles, with their match keys, on
         the pool (found after staging, so a copy of a text already stored costs no claim
         search)."""
-        columns = (
-            [a.text for a, _ in placed],
-            [a.language for a, _ in placed],
-            [a.published_at for a, _ in placed],
-            [self.recorder.semantic_claims] * len(placed),
-        )
         if self.pool is None:
-            return [(claims, []) for claims in map(article_claims, *columns[:3])]
-        return self.pool.map(keyed_claims, *columns, chunksize=8)  # collected in _found
+            return [(article_claims(a.text, a.language, a.published_at), []) for a, _ in placed]
+        semantic = self.recorder.semantic_claims
+        chunks = batched(((a.text, a.language, a.published_at) for a, _ in placed), 8)
+        return _flat(self.pool.map(keyed_claims_all, chunks, [semantic] * len(placed)))
 
     def _found(self, keep: int) -> list[FoundClaims]:
         """The claims of the oldest batches still being found, all but the last `keep`
@@ -166,6 +165,12 @@ class Pipeline:
             placed, claims = self.finding.popleft()
             found.append((placed, list(claims)))
         return found
+
+
+def _flat(chunks: Iterable[list[T]]) -> Iterator[T]:
+    """The items of the chunks, in order, as each chunk arrives."""
+    for chunk in chunks:
+        yield from chunk
 
 
 @contextmanager
