@@ -80,7 +80,7 @@ class Pipeline:
             fresh = self.recorder.skip_known(batch.pages)
         # Without a pool, extract here: threads would only share one core and the GIL.
         results: Iterable[Result] = (
-            _flat(self.pool.map(extract_all, batched(fresh, PAGES_PER_TASK)))
+            _flat(self.pool.map(extract_all, list(batched(fresh, PAGES_PER_TASK))))
             if self.pool
             else extract_all(fresh)
         )
@@ -154,7 +154,7 @@ class Pipeline:
         if self.pool is None:
             return [(article_claims(a.text, a.language, a.published_at), []) for a, _ in placed]
         semantic = self.recorder.semantic_claims
-        chunks = batched(((a.text, a.language, a.published_at) for a, _ in placed), 8)
+        chunks = list(batched(((a.text, a.language, a.published_at) for a, _ in placed), 8))
         return _flat(self.pool.map(keyed_claims_all, chunks, [semantic] * len(placed)))
 
     def _found(self, keep: int) -> list[FoundClaims]:
