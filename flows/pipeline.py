@@ -30,9 +30,9 @@ BATCH_BYTES = 32 << 20
 # Full garbage collections took 4.7 of the main process's 34 CPU-s on 3,640 pages (18 of
 # them); ten times rarer, 0.6 s, for a main-process peak RSS of 687 MB instead of 660.
 FULL_COLLECTIONS_RARER = 10
-# Pages per extraction task (and 8 articles per claim-finding task): each task costs the flow
+# Pages per extraction task and articles per claim-finding task: each task costs the flow
 # process's Dask client and a LocalCluster's scheduler (which runs in this process) a few ms.
-PAGES_PER_TASK = 4
+PAGES_PER_TASK, ARTICLES_PER_TASK = 4, 8
 # First copies of claims per ranking task: a batch of 128 articles has about a thousand, so a
 # batch's ranking is spread over several workers.
 RANK_CHUNK = 128
@@ -154,7 +154,9 @@ class Pipeline:
         if self.pool is None:
             return [(article_claims(a.text, a.language, a.published_at), []) for a, _ in placed]
         semantic = self.recorder.semantic_claims
-        chunks = list(batched(((a.text, a.language, a.published_at) for a, _ in placed), 8))
+        chunks = list(
+            batched(((a.text, a.language, a.published_at) for a, _ in placed), ARTICLES_PER_TASK)
+        )
         return _flat(self.pool.map(keyed_claims_all, chunks, [semantic] * len(placed)))
 
     def _found(self, keep: int) -> list[FoundClaims]:
