@@ -4,14 +4,16 @@ clusters, the run writer stages them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from newslake.flows.settings import ClaimSettings
 from newslake.transforms.claims.clusters import PreparedCache
 from newslake.transforms.claims.finding import FoundClaim
 from newslake.transforms.claims.pairs import pair_model
 from newslake.transforms.claims.placement import (
+    ClaimLookup,
     ClaimRules,
+    Ranked,
     candidate_clusters,
     claim_copies,
     first_copies,
@@ -41,15 +43,39 @@ class ClaimRecorder:
         A replaced version's claims leave the lake and stop being candidates; returns the
         number of claims staged.
         """
+        lookup = self.look_up(placed)
+        return self.place(lookup) if lookup else 0
+
+    def look_up(
+        self,
+        placed: Sequence[tuple[Article, Sequence[FoundClaim], bool]],
+        found_keys: Mapping[str, list[int]] | None = None,
+    ) -> ClaimLookup | None:
+        """Drop the claims of replaced versions, then ask the lake index about a batch's
+        claims (None when it has none); with `found_keys` (match keys by claim ref, found with
+        the claims) nothing is prepared here. Call `place` on it before the next look-up."""
         self.writer.drop_claims(article.article_id for article, _, replaces in placed if replaces)
         copies = claim_copies([(article, claims) for article, claims, _ in placed])
         if not copies:
-            return 0
+            return None
         index = self.writer.index
         stored = index.claim_exact(copies)
-        firsts = first_copies(copies, stored, self.rules.semantic)
+        firsts = first_copies(copies, stored, self.rules.semantic, found_keys)
         candidates = index.claim_candidates(firsts.match_keys())
         heads = index.claim_heads(candidate_clusters(candidates))
-        rows = place_claims(copies, stored, firsts, candidates, heads, self.rules)
+        return ClaimLookup(copies, stored, firsts, candidates, heads)
+
+    def place(self, lookup: ClaimLookup, rankings: Sequence[Ranked] | None = None) -> int:
+        """Place and stage a looked-up batch's claims (see `place_claims` for `rankings`);
+        returns the number staged."""
+        rows = place_claims(
+            lookup.copies,
+            lookup.stored,
+            lookup.firsts,
+            lookup.candidates,
+            lookup.heads,
+            self.rules,
+            rankings,
+        )
         self.writer.stage_claims(rows)
         return len(rows)

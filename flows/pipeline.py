@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import TypeVar
 
-from newslake.flows.recorder import FoundClaims, Placed, Result, RunRecorder
+from newslake.flows.recorder import Placed, Result, RunRecorder
 from newslake.flows.sources import Batch, Source
-from newslake.flows.workers import extract_or_error
+from newslake.flows.workers import extract_all, keyed_claims_all, rank_sent, send
 from newslake.transforms.claims.finding import FoundClaim, article_claims
+from newslake.transforms.claims.placement import ClaimLookup, Ranked
 from newslake.transforms.discovery import Entry
 from newslake.transforms.records import Page, RunInfo
 from newslake.warehouse.failpoints import failpoint
@@ -29,8 +30,16 @@ BATCH_BYTES = 32 << 20
 # Full garbage collections took 4.7 of the main process's 34 CPU-s on 3,640 pages (18 of
 # them); ten times rarer, 0.6 s, for a main-process peak RSS of 687 MB instead of 660.
 FULL_COLLECTIONS_RARER = 10
+# Pages per extraction task and articles per claim-finding task: each task costs the flow
+# process's Dask client and a LocalCluster's scheduler (which runs in this process) a few ms.
+PAGES_PER_TASK, ARTICLES_PER_TASK = 4, 8
+# First copies of claims per ranking task: a batch of 128 articles has about a thousand, so a
+# batch's ranking is spread over several workers.
+RANK_CHUNK = 128
 
 T = TypeVar("T")
+Keyed = tuple[tuple[FoundClaim, ...], list[list[int]]]  # an article's claims, keys of each
+FoundClaims = tuple[list[Placed], list[Keyed]]  # a batch's, in placed order
 
 
 def new_run() -> RunInfo:
@@ -57,6 +66,7 @@ class Pipeline:
         self.claims = recorder.claims is not None  # find claims only if they are recorded
         self.in_flight: deque = deque()  # (pages, their results as extracted, inputs, entries)
         self.finding: deque = deque()  # (articles staged, their claims as found), in order
+        self.ranking: tuple[ClaimLookup, list] | None = None  # claims looked up, being ranked
 
     def push(self, batch: Batch, recheck: bool = False) -> None:
         """Log the batch's failures, and start extracting its pages that are not known
@@ -70,9 +80,9 @@ class Pipeline:
             fresh = self.recorder.skip_known(batch.pages)
         # Without a pool, extract here: threads would only share one core and the GIL.
         results: Iterable[Result] = (
-            self.pool.map(extract_or_error, fresh, chunksize=4)
+            _flat(self.pool.map(extract_all, list(batched(fresh, PAGES_PER_TASK))))
             if self.pool
-            else [extract_or_error(p) for p in fresh]
+            else extract_all(fresh)
         )
         inputs = len(batch.pages) + len(batch.log) + len(batch.repeats)
         self.in_flight.append((fresh, results, inputs, batch.entries))
@@ -84,6 +94,7 @@ class Pipeline:
         while self.in_flight:
             self._stage_next()
         self.stage_found(self._found(keep=0))
+        self._place_ranked()
         self.recorder.place_repeats()
 
     def stage(
@@ -97,9 +108,35 @@ class Pipeline:
 
     def stage_found(self, found: Sequence[FoundClaims]) -> None:
         """Match claims found for batches (in the order they were staged) to the lake's and the
-        run's, and stage them."""
-        for placed, claims in found:
-            self.recorder.record_claims(placed, claims)
+        run's, and stage them: each batch is looked up once the one before is placed, then
+        ranked on the pool while later batches stage, and placed at the next look-up."""
+        for placed, keyed in found:
+            claims = [claims for claims, _ in keyed]
+            if self.pool is None:
+                self.recorder.record_claims(placed, claims)
+                continue
+            self._place_ranked()
+            lookup = self.recorder.look_up_claims(placed, claims, [keys for _, keys in keyed])
+            if lookup is not None:
+                self.ranking = (lookup, self._rank(lookup))
+
+    def _rank(self, lookup: ClaimLookup) -> list:
+        """Start ranking a batch's first copies on the pool, RANK_CHUNK per task."""
+        assert self.pool is not None
+        semantic = self.recorder.semantic_claims
+        return [
+            self.pool.submit(rank_sent, send((*chunk[:4], semantic, chunk.start)))
+            for chunk in lookup.chunks(RANK_CHUNK)
+        ]
+
+    def _place_ranked(self) -> None:
+        """Place the claims of the batch being ranked, once its rankings are in."""
+        if self.ranking is None:
+            return
+        lookup, tasks = self.ranking
+        self.ranking = None
+        rankings: list[Ranked] = [ranked for task in tasks for ranked in task.result()]
+        self.recorder.place_claims(lookup, rankings)
 
     def _stage_next(self) -> None:
         pages, results, inputs, entries = self.in_flight.popleft()
@@ -110,17 +147,17 @@ class Pipeline:
             self.finding.append((placed, self._find_claims(placed)))
         self.advance(inputs)
 
-    def _find_claims(self, placed: list[Placed]) -> Iterable[tuple[FoundClaim, ...]]:
-        """Start finding the claims of a batch's staged articles on the pool (found after
-        staging, so a copy of a text already stored costs no claim search)."""
-        columns = (
-            [a.text for a, _ in placed],
-            [a.language for a, _ in placed],
-            [a.published_at for a, _ in placed],
-        )
+    def _find_claims(self, placed: list[Placed]) -> Iterable[Keyed]:
+        """Start finding the claims of a batch's staged articles, with their match keys, on
+        the pool (found after staging, so a copy of a text already stored costs no claim
+        search)."""
         if self.pool is None:
-            return list(map(article_claims, *columns))
-        return self.pool.map(article_claims, *columns, chunksize=8)  # collected in _found
+            return [(article_claims(a.text, a.language, a.published_at), []) for a, _ in placed]
+        semantic = self.recorder.semantic_claims
+        chunks = list(
+            batched(((a.text, a.language, a.published_at) for a, _ in placed), ARTICLES_PER_TASK)
+        )
+        return _flat(self.pool.map(keyed_claims_all, chunks, [semantic] * len(placed)))
 
     def _found(self, keep: int) -> list[FoundClaims]:
         """The claims of the oldest batches still being found, all but the last `keep`
@@ -130,6 +167,12 @@ class Pipeline:
             placed, claims = self.finding.popleft()
             found.append((placed, list(claims)))
         return found
+
+
+def _flat(chunks: Iterable[list[T]]) -> Iterator[T]:
+    """The items of the chunks, in order, as each chunk arrives."""
+    for chunk in chunks:
+        yield from chunk
 
 
 @contextmanager

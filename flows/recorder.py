@@ -9,7 +9,9 @@ from datetime import date, datetime
 from newslake.flows.claim_recorder import ClaimRecorder
 from newslake.flows.settings import ClaimSettings
 from newslake.flows.summary import RunSummary
+from newslake.transforms.claims.clusters import claim_ref
 from newslake.transforms.claims.finding import FoundClaim
+from newslake.transforms.claims.placement import ClaimLookup, Ranked
 from newslake.transforms.dedup import article_key
 from newslake.transforms.discovery import Entry, fill_gaps
 from newslake.transforms.placement import (
@@ -30,9 +32,7 @@ from newslake.warehouse.lake import Commit
 from newslake.warehouse.lake_index import LakeIndex
 from newslake.warehouse.run_writer import RunWriter
 
-__all__ = ["FoundClaims", "Placed", "Result", "RunRecorder"]
-
-FoundClaims = tuple[list[Placed], list[tuple[FoundClaim, ...]]]  # a batch's, in placed order
+__all__ = ["Placed", "Result", "RunRecorder"]
 
 
 class RunRecorder:
@@ -148,6 +148,36 @@ class RunRecorder:
             ]
             self.claims.record(rows)
             self.writer.touch((), claims=True)
+
+    def look_up_claims(
+        self,
+        placed: Sequence[Placed],
+        claims: Sequence[Sequence[FoundClaim]],
+        keys: Sequence[Sequence[list[int]]],
+    ) -> ClaimLookup | None:
+        """`record_claims` up to its look-up, with the match keys found with the claims: what
+        the lake index answers for them (None: no claims); then `place_claims`, before the
+        next batch's look-up."""
+        if not self.claims or not placed:
+            return None
+        rows = [(a, found, replaces) for (a, replaces), found in zip(placed, claims, strict=True)]
+        found_keys = {
+            claim_ref(a.article_id, claim.sentence_index): claim_keys
+            for (a, _), found, article_keys in zip(placed, claims, keys, strict=True)
+            for claim, claim_keys in zip(found, article_keys, strict=True)
+        }
+        self.writer.touch((), claims=True)
+        return self.claims.look_up(rows, found_keys)
+
+    def place_claims(self, lookup: ClaimLookup, rankings: Sequence[Ranked] | None) -> None:
+        """Place and stage the claims of a `look_up_claims`, ranked on the workers."""
+        assert self.claims is not None  # a look-up is made only when claims are recorded
+        self.claims.place(lookup, rankings)
+
+    @property
+    def semantic_claims(self) -> bool:
+        """Whether claims are compared by meaning too (their keys depend on it)."""
+        return self.claims is not None and self.claims.rules.semantic
 
     @property
     def claims_enabled(self) -> bool:

@@ -1,6 +1,7 @@
-"""Where extraction runs: a process pool or a Dask cluster, and the work each worker does.
+"""Where extraction runs: a process pool or a Dask cluster, and the work each worker does
+(extraction, finding claims with their match keys, ranking a batch's claims).
 
-Nothing here imports Prefect: workers unpickle `extract_or_error` by importing this module,
+Nothing here imports Prefect: workers unpickle `extract_all` by importing this module,
 and a worker that imported Prefect would spend seconds on it before its first page.
 """
 
@@ -9,14 +10,23 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import multiprocessing.forkserver
-from collections.abc import Iterator
+import pickle
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
+from datetime import datetime
 
+from newslake.transforms.claims.clusters import PreparedCache
+from newslake.transforms.claims.finding import FoundClaim, article_claims
+from newslake.transforms.claims.placement import Ranked, claim_keys, rank_firsts
 from newslake.transforms.errors import ConfigError, ExtractError, FetchError
 from newslake.transforms.extract import extract_page
+from newslake.transforms.placement import Result
 from newslake.transforms.records import Extracted, Page
 
+# Stored claims this worker prepared, kept across ranking tasks: a story's claims are
+# candidates batch after batch (the flow process kept as many before ranking moved here).
+_PREPARED = PreparedCache(2_000)
 # Imported once by the fork server, so every worker forks with it loaded (see worker_preload).
 PRELOAD = "newslake.flows.worker_preload"
 
@@ -27,6 +37,38 @@ def extract_or_error(page: Page) -> Extracted | ExtractError | FetchError:
         return extract_page(page)
     except (ExtractError, FetchError) as exc:
         return exc
+
+
+def extract_all(pages: Sequence[Page]) -> list[Result]:
+    """`extract_or_error` of each page: one task for a few pages, since each task costs the
+    scheduler and the flow process's client."""
+    return [extract_or_error(page) for page in pages]
+
+
+def keyed_claims(
+    text: str, language: str | None, published_at: datetime | None, semantic: bool
+) -> tuple[tuple[FoundClaim, ...], list[list[int]]]:
+    """An article's claims and the match keys of each (the lake index is asked about them)."""
+    claims = article_claims(text, language, published_at)
+    return claims, claim_keys(claims, semantic) if claims else []
+
+
+def keyed_claims_all(
+    articles: Sequence[tuple[str, str | None, datetime | None]], semantic: bool
+) -> list[tuple[tuple[FoundClaim, ...], list[list[int]]]]:
+    """`keyed_claims` of each (text, language, published_at): a few articles per task."""
+    return [keyed_claims(*article, semantic) for article in articles]
+
+
+def send(job: tuple) -> bytes:
+    """A task's arguments as one pickle: Dask would walk every list and dict of them."""
+    return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def rank_sent(job: bytes) -> list[Ranked]:
+    """`rank_firsts` on the arguments `send` packed, with this worker's prepared claims."""
+    claims, keys, candidates, stored, semantic, start = pickle.loads(job)
+    return rank_firsts(claims, keys, candidates, stored, semantic, start, _PREPARED)
 
 
 def quiet_extractors() -> None:

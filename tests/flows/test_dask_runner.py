@@ -65,7 +65,7 @@ def test_an_existing_cluster_runs_the_extraction_and_is_left_running(
             runner="dask",
             dask_address=cluster.scheduler_address,
         )
-        assert "extract_or_error" in cluster.scheduler.task_prefixes  # extracted there
+        assert "extract_all" in cluster.scheduler.task_prefixes  # extracted there
         assert len(cluster.scheduler.workers) == 2  # and the run did not close it
     assert (sorted(summary.outcomes.items()), snapshot(lake)) == reference
 

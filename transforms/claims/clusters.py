@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
@@ -28,7 +28,7 @@ from newslake.transforms.claims.pairs import (
     idf_of,
     prepare,
 )
-from newslake.transforms.claims.quantities import DATE
+from newslake.transforms.claims.quantities import DATE, Quantity
 from newslake.transforms.records import short_hash
 
 RARE_WORDS = 4  # the rarest content words of a claim whose pairs are keys
@@ -124,12 +124,24 @@ class PreparedCache:
         self.items.clear()
 
 
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """The candidates a new claim is scored against first (the closest of those sharing most
+    keys, in order) and their scores: what `ClaimIndex.rank` finds without cluster ids, so a
+    worker can find it for a batch while the flow process only resolves clusters."""
+
+    refs: tuple[str, ...]
+    scores: tuple[float, ...]
+
+
 class ClaimIndex:
     """Placed claims by match key, with each cluster's head: what new claims are matched
     against, in order, each joining a cluster or opening one.
 
     Claims from the lake come as text and are prepared only when a new claim's shortlist
-    reaches them: copies match on their exact key and need no preparing at all.
+    reaches them: copies match on their exact key and need no preparing at all. A stored
+    claim is prepared from its text alone; a claim of the batch with the figures found in it
+    (`add_found`), whichever process prepares it and whatever a cache holds.
     """
 
     def __init__(
@@ -139,76 +151,128 @@ class ClaimIndex:
         self.cache = cache or PreparedCache(0)
         self.candidates: dict[int, list[KnownClaim]] = {}
         self.heads: dict[str, KnownClaim] = {}
+        self.known: dict[str, KnownClaim] = {}  # every claim placed or stored, by ref
         self.texts: dict[str, ClaimText] = {}  # prepared, by ref
-        self.raw: dict[str, str] = {}  # not prepared yet, by ref
+        # not prepared yet, by ref: the text, and the figures found in it (None: find them)
+        self.raw: dict[str, tuple[str, Sequence[Quantity] | None]] = {}
 
     def add_stored(self, key: int, ref: str, claim_id: str, text: str) -> None:
         """A claim from the lake that holds this key."""
-        self.candidates.setdefault(key, []).append(KnownClaim(ref, claim_id))
+        known = self.known.setdefault(ref, KnownClaim(ref, claim_id))
+        self.candidates.setdefault(key, []).append(known)
         self._add_text(ref, text)
 
     def add_head(self, claim_id: str, ref: str, text: str) -> None:
         """The head of a stored cluster."""
-        self.heads.setdefault(claim_id, KnownClaim(ref, claim_id))
+        self.heads.setdefault(claim_id, self.known.setdefault(ref, KnownClaim(ref, claim_id)))
         self._add_text(ref, text)
+
+    def add_found(self, ref: str, text: str, quantities: Sequence[Quantity]) -> None:
+        """A claim of the batch about to be placed or ranked, prepared only if needed."""
+        if ref not in self.texts:
+            self.raw[ref] = (text, quantities)
 
     def _add_text(self, ref: str, text: str) -> None:
         if ref in self.texts:
             return
         prepared = self.cache.get(text)
         if prepared is None:
-            self.raw[ref] = text
+            self.raw[ref] = (text, None)
         else:
             self.texts[ref] = prepared
 
     def place(self, article_id: str, sentence_index: int, text: ClaimText, keys: list[int]) -> str:
         """The claim_id of one claim (`keys` from match_keys), which later claims can join."""
-        match = self.assign(text, keys)
+        self.texts[claim_ref(article_id, sentence_index)] = text
+        return self.place_found(article_id, sentence_index, keys)
+
+    def place_found(
+        self, article_id: str, sentence_index: int, keys: list[int], ranking: Ranking | None = None
+    ) -> str:
+        """`place` for a claim whose text is held already (`add_found`); with its `ranking`
+        (found by `rank` against the same claims), only the clusters are resolved here."""
+        ref = claim_ref(article_id, sentence_index)
+        match = self._assign(lambda: self._prepared([ref])[ref], keys, ranking)
         claim_id = match[0] if match else new_claim_id(article_id, sentence_index)
-        placed = KnownClaim(claim_ref(article_id, sentence_index), claim_id)
-        self.texts[placed.ref] = text
+        self.add_placed(ref, claim_id, keys)
+        return claim_id
+
+    def add_placed(self, ref: str, claim_id: str, keys: list[int]) -> None:
+        """A claim just placed in `claim_id`: a candidate for the claims after it."""
+        placed = self.known[ref] = KnownClaim(ref, claim_id)
         for key in keys:
             self.candidates.setdefault(key, []).append(placed)
         self.heads.setdefault(claim_id, placed)
-        return claim_id
 
     def assign(self, text: ClaimText, keys: Sequence[int]) -> tuple[str, float] | None:
         """The cluster a claim joins and the match score, or None if no candidate is the
         same claim; the first key is the exact text's."""
-        if keys and (exact := self.candidates.get(keys[0])):
-            return exact[0].claim_id, 1.0  # the same normalised sentence
+        return self._assign(lambda: text, keys)
+
+    def exact(self, keys: Sequence[int]) -> KnownClaim | None:
+        """The first claim holding a claim's exact key (the first of its keys), if any."""
+        found = self.candidates.get(keys[0]) if keys else None
+        return found[0] if found else None
+
+    def rank(self, ref: str, keys: Sequence[int]) -> Ranking:
+        """The closest candidates of a claim held by `add_found` (among those sharing most of
+        its keys) with their scores; cluster ids play no part."""
+        return self._rank(lambda: self._prepared([ref])[ref], keys)
+
+    def _rank(self, text_of: Callable[[], ClaimText], keys: Sequence[int]) -> Ranking:
         shared: dict[str, int] = {}
-        by_ref: dict[str, KnownClaim] = {}
         for key in keys:
             holders = self.candidates.get(key, ())
             if len(holders) > MAX_CLAIMS_PER_KEY:
                 continue  # a stock phrase or a crowded hash band: a rarer key finds as much
             for known in holders:
                 shared[known.ref] = shared.get(known.ref, 0) + 1
-                by_ref[known.ref] = known
         if not shared:
-            return None
+            return Ranking((), ())
+        text = text_of()
         shortlist = sorted(shared, key=lambda ref: (-shared[ref], ref))[:MAX_SHORTLIST]
         ranked = self._closest(text, shortlist)
-        scored = dict(zip(ranked, self._scores(text, ranked), strict=True))
+        return Ranking(tuple(ranked), tuple(self._scores(text, ranked)))
+
+    def _members(self, keys: Sequence[int]) -> dict[str, list[str]]:
+        """The refs of each cluster among the candidates sharing a claim's keys."""
+        members: dict[str, list[str]] = {}
+        seen: set[str] = set()
+        for key in keys:
+            holders = self.candidates.get(key, ())
+            if len(holders) > MAX_CLAIMS_PER_KEY:
+                continue
+            for known in holders:
+                if known.ref not in seen:
+                    seen.add(known.ref)
+                    members.setdefault(known.claim_id, []).append(known.ref)
+        return members
+
+    def _assign(
+        self, text_of: Callable[[], ClaimText], keys: Sequence[int], ranking: Ranking | None = None
+    ) -> tuple[str, float] | None:
+        if (exact := self.exact(keys)) is not None:
+            return exact.claim_id, 1.0  # the same normalised sentence
+        if ranking is None:
+            ranking = self._rank(text_of, keys)
+        scored = dict(zip(ranking.refs, ranking.scores, strict=True))
         best: dict[str, float] = {}
         for ref, score in scored.items():
-            claim_id = by_ref[ref].claim_id
+            claim_id = self.known[ref].claim_id
             best[claim_id] = max(score, best.get(claim_id, 0.0))
-        members: dict[str, list[str]] = {}
-        for known in by_ref.values():
-            members.setdefault(known.claim_id, []).append(known.ref)
         link = max(self.model.threshold, LINK_SCORE)
+        members: dict[str, list[str]] | None = None
         # Complete linkage: a claim joins a cluster only if it is the same claim as every
         # member found (up to MAX_VERIFIED) and as its head, so chains cannot grow a cluster.
         for claim_id, score in sorted(best.items(), key=lambda item: (-item[1], item[0])):
             if score < link:
                 break
+            members = members if members is not None else self._members(keys)
             others = sorted(members[claim_id])[:MAX_VERIFIED]
             if claim_id in self.heads:
                 others.append(self.heads[claim_id].ref)
             fresh = [ref for ref in dict.fromkeys(others) if ref not in scored]
-            scored |= dict(zip(fresh, self._scores(text, fresh), strict=True))
+            scored |= dict(zip(fresh, self._scores(text_of(), fresh), strict=True))
             if all(scored[ref] >= self.model.threshold for ref in others):
                 return claim_id, score
         return None
@@ -238,10 +302,12 @@ class ClaimIndex:
         missing = [ref for ref in refs if ref not in self.texts]
         if missing:
             raw = [self.raw.pop(ref) for ref in missing]
-            texts = prepare(raw, self.semantic)
+            figures = [quantities for _, quantities in raw]
+            texts = prepare([text for text, _ in raw], self.semantic, figures)
             self.texts.update(zip(missing, texts, strict=True))
-            for text, prepared in zip(raw, texts, strict=True):
-                self.cache.put(text, prepared)
+            for (text, quantities), prepared in zip(raw, texts, strict=True):
+                if quantities is None:  # the cache holds texts prepared from their text alone
+                    self.cache.put(text, prepared)
         return {ref: self.texts[ref] for ref in refs}
 
 

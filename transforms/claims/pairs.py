@@ -152,11 +152,11 @@ def expand(values: np.ndarray) -> np.ndarray:
 def prepare(
     sentences: Sequence[str],
     semantic: bool = True,
-    quantities: Sequence[Sequence[Quantity]] | None = None,
+    quantities: Sequence[Sequence[Quantity] | None] | None = None,
 ) -> list[ClaimText]:
     """Sentences ready for `claim_score`, read with their characters folded; embeddings are
     computed in one batch. `quantities` (one sequence per sentence, found in the folded
-    sentence) saves finding the figures again."""
+    sentence; None for one whose figures are to be found) saves finding the figures again."""
     sentences = [fold_chars(s) for s in sentences]
     tokens = [_tokens(s) for s in sentences]
     vectors: np.ndarray | None = None

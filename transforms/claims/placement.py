@@ -7,12 +7,20 @@ passes the answers in.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from newslake.transforms.claims.clusters import ClaimIndex, PreparedCache, exact_key, match_keys
+from newslake.transforms.claims.clusters import (
+    ClaimIndex,
+    PreparedCache,
+    Ranking,
+    claim_ref,
+    exact_key,
+    match_keys,
+)
 from newslake.transforms.claims.finding import FoundClaim
-from newslake.transforms.claims.pairs import ClaimText, PairModel, prepare
+from newslake.transforms.claims.pairs import ClaimText, PairModel, pair_model, prepare
 from newslake.transforms.records import Article, ClaimRow, RunInfo
 
 ArticleClaim = tuple[Article, FoundClaim]
@@ -36,12 +44,62 @@ class FirstCopies:
     """The first claim of each exact text the lake does not hold yet, prepared for matching."""
 
     claims: list[tuple[int, ArticleClaim]]  # (exact key, the claim)
-    texts: list[ClaimText]
+    texts: list[ClaimText] | None  # None: keys came with the claims, texts are prepared later
     keys: list[list[int]]  # match keys of each
 
     def match_keys(self) -> list[int]:
         """Every match key of these claims (repeats included)."""
         return [key for claim_keys in self.keys for key in claim_keys]
+
+    def found(self) -> list[tuple[str, FoundClaim]]:
+        """Each claim's ref and what was found of it (what `rank_firsts` reads)."""
+        return [(claim_ref(a.article_id, c.sentence_index), c) for _, (a, c) in self.claims]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimLookup:
+    """A batch's claims with what the lake index answered for them: the stored clusters of
+    their exact texts, the first copies, the stored claims sharing their keys and the heads
+    of those claims' clusters."""
+
+    copies: Copies
+    stored: dict[int, str]
+    firsts: FirstCopies
+    candidates: dict[int, list[StoredClaim]]
+    heads: dict[str, tuple[str, str]]
+
+    def chunks(self, size: int) -> Iterator[RankChunk]:
+        """The arguments of `rank_firsts` for each `size` first copies: the claims before them
+        and the candidates go only where they share a key with the chunk's claims (no other
+        can be compared with them), so the rankings are those of the whole batch."""
+        firsts = self.firsts
+        found = firsts.found()
+        for start in range(0, len(found), size):
+            keys = {key for claim_keys in firsts.keys[start : start + size] for key in claim_keys}
+            earlier = [n for n in range(start) if not keys.isdisjoint(firsts.keys[n])]
+            chosen = [*earlier, *range(start, min(start + size, len(found)))]
+            shared = {key: self.candidates[key] for key in keys & self.candidates.keys()}
+            yield RankChunk(
+                [found[n] for n in chosen],
+                [firsts.keys[n] for n in chosen],
+                {key: [ref for ref, _, _ in holders] for key, holders in shared.items()},
+                {
+                    ref: (claim_id, text)
+                    for holders in shared.values()
+                    for ref, claim_id, text in holders
+                },
+                len(earlier),
+            )
+
+
+class RankChunk(NamedTuple):
+    """What `rank_firsts` needs for one chunk of a batch's first copies (but `semantic`)."""
+
+    claims: list[tuple[str, FoundClaim]]
+    keys: list[list[int]]
+    candidates: dict[int, list[str]]  # the refs of the stored claims holding each key
+    stored: dict[str, tuple[str, str]]  # their claim_id and text, once each
+    start: int  # claims before this are only candidates
 
 
 def claim_copies(batch: Sequence[tuple[Article, Sequence[FoundClaim]]]) -> Copies:
@@ -53,13 +111,29 @@ def claim_copies(batch: Sequence[tuple[Article, Sequence[FoundClaim]]]) -> Copie
     return copies
 
 
-def first_copies(copies: Copies, stored: Mapping[int, str], semantic: bool) -> FirstCopies:
-    """The first copy of each text whose exact key no stored cluster holds, prepared.
+def claim_keys(claims: Sequence[FoundClaim], semantic: bool) -> list[list[int]]:
+    """The match keys of each of an article's claims (prepared with their figures), as
+    `first_copies` would find them: a worker finds them with the claims."""
+    texts = prepare([c.text for c in claims], semantic, [c.quantities for c in claims])
+    return [match_keys(c.normalised, text) for c, text in zip(claims, texts, strict=True)]
+
+
+def first_copies(
+    copies: Copies,
+    stored: Mapping[int, str],
+    semantic: bool,
+    holderskeys: Mapping[str, list[int]] | None = None,
+) -> FirstCopies:
+    """The first copy of each text whose exact key no stored cluster holds, prepared (with
+    `holderskeys`, the keys `claim_keys` found per claim ref: nothing is prepared here).
 
     Copies of a sentence (syndication) join its cluster on the exact text alone: only the
     first of a batch's copies is prepared and placed, unless the lake holds one already.
     """
     firsts = [(key, group[0]) for key, group in copies.items() if key not in stored]
+    if holderskeys is not None:
+        refs = [claim_ref(a.article_id, c.sentence_index) for _, (a, c) in firsts]
+        return FirstCopies(firsts, None, [holderskeys[ref] for ref in refs])
     texts = prepare(
         [claim.text for _, (_, claim) in firsts],
         semantic,
@@ -72,6 +146,37 @@ def first_copies(copies: Copies, stored: Mapping[int, str], semantic: bool) -> F
     return FirstCopies(firsts, texts, keys)
 
 
+Ranked = Ranking | None  # a first copy's ranking; None: an exact copy, or not ranked apart
+
+
+def rank_firsts(
+    claims: Sequence[tuple[str, FoundClaim]],
+    keys: Sequence[list[int]],
+    candidates: Mapping[int, Sequence[str]],
+    stored: Mapping[str, tuple[str, str]],
+    semantic: bool,
+    start: int = 0,
+    cache: PreparedCache | None = None,
+) -> list[Ranked]:
+    """The rankings of the first copies claims[start:] ((ref, claim), with their match `keys`)
+    against the stored claims holding their keys (`candidates`: refs by key; `stored`: the
+    claim_id and text of each) and the first copies before them: the candidate search,
+    preparing and pair scoring of `place_claims`. None of it needs a cluster id, so workers
+    can rank a batch's chunks while the flow process resolves clusters in order. `cache`
+    keeps stored claims prepared across calls."""
+    index = ClaimIndex(pair_model(semantic), semantic, cache)
+    for key, refs in candidates.items():
+        for ref in refs:
+            index.add_stored(key, ref, *stored[ref])
+    rankings: list[Ranked] = []
+    for n, ((ref, claim), claim_keys) in enumerate(zip(claims, keys, strict=True)):
+        index.add_found(ref, claim.text, claim.quantities)
+        if n >= start:
+            rankings.append(None if index.exact(claim_keys) else index.rank(ref, claim_keys))
+        index.add_placed(ref, "", claim_keys)  # its cluster is for the flow process to resolve
+    return rankings
+
+
 def place_claims(
     copies: Copies,
     stored: Mapping[int, str],
@@ -79,11 +184,16 @@ def place_claims(
     candidates: Mapping[int, Sequence[StoredClaim]],
     heads: Mapping[str, tuple[str, str]],
     rules: ClaimRules,
+    rankings: Sequence[Ranked] | None = None,
 ) -> list[ClaimRow]:
     """The claims rows of a batch: each first copy joins a cluster of the stored claims
     sharing its match keys (`candidates`, with their clusters' `heads` as (ref, text)) or of
     the batch's earlier claims, or opens one; the other copies join their first's cluster
-    (or the stored one, `stored` by exact key) and keep only the exact key."""
+    (or the stored one, `stored` by exact key) and keep only the exact key.
+
+    With `rankings` (from `rank_firsts`, one per first copy) only clusters are resolved here;
+    the result is the same as without.
+    """
     index = ClaimIndex(rules.model, rules.semantic, rules.prepared)
     for key, found in candidates.items():
         for ref, claim_id, stored_text in found:
@@ -92,11 +202,18 @@ def place_claims(
         index.add_head(claim_id, ref, head_text)
     claim_of = dict(stored)
     rows = []
-    for (key, (article, claim)), text, claim_keys in zip(
-        firsts.claims, firsts.texts, firsts.keys, strict=True
+    for n, ((key, (article, claim)), claim_keys) in enumerate(
+        zip(firsts.claims, firsts.keys, strict=True)
     ):
-        claim_of[key] = index.place(article.article_id, claim.sentence_index, text, claim_keys)
-        rules.prepared.put(claim.text, text)
+        ref = claim_ref(article.article_id, claim.sentence_index)
+        if firsts.texts is None:
+            index.add_found(ref, claim.text, claim.quantities)
+        else:
+            index.texts[ref] = firsts.texts[n]
+        ranking = rankings[n] if rankings is not None else None
+        claim_of[key] = index.place_found(
+            article.article_id, claim.sentence_index, claim_keys, ranking
+        )
         rows.append(claim_row(article, claim, claim_of[key], claim_keys, rules.run))
     for key, group in copies.items():
         rest = group if key in stored else group[1:]

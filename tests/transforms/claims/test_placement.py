@@ -6,10 +6,12 @@ from newslake.transforms.claims.clusters import PreparedCache, exact_key, new_cl
 from newslake.transforms.claims.finding import find_claims
 from newslake.transforms.claims.pairs import pair_model
 from newslake.transforms.claims.placement import (
+    ClaimLookup,
     ClaimRules,
     claim_copies,
     first_copies,
     place_claims,
+    rank_firsts,
 )
 from newslake.transforms.records import Article
 
@@ -67,3 +69,53 @@ def test_a_claim_matching_a_stored_candidate_joins_its_cluster():
     heads = {"c-old": ("a0:0", SENTENCE)}
     (row,) = place_claims(copies, {}, firsts, candidates, heads, rules())
     assert row.claim_id == "c-old"
+
+
+RELATED = [
+    SENTENCE,
+    "The lab said the model cost $5.6 million to train on 2,048 chips in 2025.",
+    "Training the model cost the lab $5.6 million on 2,048 chips last year, it said.",
+    OTHER,
+    "The port said 1,200 containers were unloaded in March, the most for any month.",
+    "Officials said 1,200 containers came off ships at the port in March.",
+    "The union said its members voted to ratify the agreement on Thursday.",
+]
+
+
+def looked_up(semantic: bool):
+    """A batch of related claims, half of one story stored already, as the lake index would
+    answer for it: (copies, stored, firsts, candidates, heads)."""
+    found = [claim for n, text in enumerate(RELATED) for claim in find_claims(text, 2026)]
+    batch = [(article(10 + n), [claim]) for n, claim in enumerate(found)]
+    copies = claim_copies([*batch, (article(30), [found[0]])])
+    firsts = first_copies(copies, {}, semantic)
+    stored_text = "The lab said the model cost about $5.6 million to train on 2,048 chips."
+    candidates = {key: [("s0:0", "c-old", stored_text)] for key in firsts.keys[1]}
+    heads = {"c-old": ("s0:0", stored_text)}
+    return copies, {}, firsts, candidates, heads
+
+
+def test_rankings_from_workers_place_a_batch_as_the_serial_path_does():
+    for semantic in (False, True):
+        copies, stored, firsts, candidates, heads = looked_up(semantic)
+        claim_rules = ClaimRules(RUN1, pair_model(semantic), semantic, PreparedCache(10))
+        serial = place_claims(copies, stored, firsts, candidates, heads, claim_rules)
+        found_keys = dict(zip(refs(firsts), firsts.keys, strict=True))
+        keyed = first_copies(copies, stored, semantic, found_keys)
+        assert keyed.texts is None and keyed.keys == firsts.keys
+        lookup = ClaimLookup(copies, stored, keyed, candidates, heads)
+        rankings = []
+        for chunk in lookup.chunks(3):  # as workers rank a batch
+            claims, keys, chunk_candidates, texts, start = chunk
+            assert len(claims) <= 3 + start and set(chunk_candidates) <= set(candidates)
+            rankings += rank_firsts(claims, keys, chunk_candidates, texts, semantic, start)
+        fresh_rules = ClaimRules(RUN1, pair_model(semantic), semantic, PreparedCache(10))
+        ranked = place_claims(copies, stored, keyed, candidates, heads, fresh_rules, rankings)
+        assert ranked == serial
+        cluster = {row.article_id: row.claim_id for row in serial}
+        assert cluster["a12"] == "c-old"  # a rewording joined the stored cluster
+        assert cluster["a14"] == cluster["a13"] != cluster["a16"]  # and one of the batch's
+
+
+def refs(firsts):
+    return [ref for ref, _ in firsts.found()]
