@@ -378,11 +378,15 @@ def sample(table, column, n=64, unnest=False):
     value = f"unnest({column})" if unnest else column
     rows = con.execute(f"SELECT {value} FROM read_parquet(?) USING SAMPLE {n} ROWS", [glob])
     return [v for (v,) in rows.fetchall()]
-pages = sample("bronze/fetch_log", "page_id") + [f"{i:016x}" for i in range(64)]
+fresh = [f"{i:016x}" for i in range(64)]  # half of each batch's keys are new to the lake
+pages = sample("bronze/fetch_log", "page_id") + fresh
 urls = sample("bronze/pages", "url") + [f"https://new.example/{i}" for i in range(64)]
-ids, hashes = sample("silver/articles", "article_id"), sample("silver/articles", "content_hash")
-bands = sample("silver/story_index", "band_keys", 128 * 72, True)
-keys = sample("silver/claims", "match_keys", 3000, True)
+ids = sample("silver/articles", "article_id") + fresh
+hashes = sample("silver/articles", "content_hash") + fresh
+bands = sample("silver/story_index", "band_keys", 64, True)  # 64 articles' keys
+bands += [f"{i % 72}:{i:016x}" for i in range(len(bands))]
+keys = sample("silver/claims", "match_keys", 1600, True)  # claims of 64 articles
+keys += list(range(-len(keys), 0))
 clusters = sample("silver/claims", "claim_id", 200)
 times = {}
 def timed(name, call):
