@@ -367,12 +367,13 @@ import json, resource, sys, time
 from datetime import UTC, datetime
 from pathlib import Path
 import duckdb
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.gold import refresh_gold
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.lake_index import LakeIndex
 lake, work = Lake(sys.argv[1]), Path(sys.argv[2])
-con = duckdb.connect()
 def sample(table, column, n=64, unnest=False):
     glob = str(lake.root / table / "*" / "*.parquet")
     value = f"unnest({column})" if unnest else column
@@ -387,6 +388,7 @@ bands = sample("silver/story_index", "band_keys", 64, True)  # 64 articles' keys
 bands += [f"{i % 72}:{i:016x}" for i in range(len(bands))]
 keys = sample("silver/claims", "match_keys", 1600, True)  # claims of 64 articles
 keys += list(range(-len(keys), 0))
+exact = sample("silver/claims", "match_keys[1]", 1600) + list(range(-1600, 0))
 clusters = sample("silver/claims", "claim_id", 200)
 times = {}
 def timed(name, call):
@@ -402,12 +404,15 @@ timed("known_pages", lambda: index.known_pages(pages))
 timed("known_urls", lambda: index.known_urls(urls))
 timed("find", lambda: index.find(ids, hashes))
 timed("story_candidates", lambda: index.story_candidates(bands))
-timed("claim_exact", lambda: index.claim_exact(keys))
+timed("claim_exact", lambda: index.claim_exact(exact))
 timed("claim_candidates", lambda: index.claim_candidates(keys))
 timed("claim_heads", lambda: index.claim_heads(clusters))
 index.close()
 times["batch"] = round(sum(v for k, v in times.items() if k != "open"), 3)
 times["index_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+if sys.argv[3:] != ["gold"]:
+    print(json.dumps(times))
+    sys.exit()
 run = RunInfo("probe", datetime.now(UTC))
 timed("gold_idle", lambda: refresh_gold(lake, run, touched=[]))
 timed("gold_claims", lambda: refresh_gold(lake, run, touched=[], claims_changed=True))
@@ -415,10 +420,11 @@ print(json.dumps(times))
 """
 
 
-def probe(lake: Path, work: Path) -> dict[str, float]:
-    """The lake index's and the gold refresh's own costs on `lake` (see PROBE)."""
+def probe(lake: Path, work: Path, gold: bool = True) -> dict[str, float]:
+    """The lake index's and (with `gold`) the gold refresh's own costs on `lake` (see PROBE)."""
     work.mkdir(parents=True, exist_ok=True)
-    done = run([PYTHON, "-c", PROBE, lake, work], dict(os.environ), work)
+    cmd = [PYTHON, "-c", PROBE, lake, work, *(["gold"] if gold else [])]
+    done = run(cmd, dict(os.environ), work)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -451,9 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--claims", type=int, default=25_000_000)
     parser.add_argument("--pages", type=int, default=1000, help="new real pages to ingest")
     parser.add_argument("--keep", type=Path, help="keep (or reuse) the synthetic lake here")
-    parser.add_argument(
-        "--probe-only", action="store_true", help="only the lake index and gold on their own"
-    )
+    parser.add_argument("--probe-only", action="store_true", help="only the lake index on its own")
     args = parser.parse_args(argv)
     if not (SHARED / "corpus" / "extraction-dev" / "html").is_dir():
         print(f"skipped: corpus not found under {SHARED}")
@@ -479,7 +483,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> str:
     lake = tmp / "lake-big"
     shutil.copytree(big, lake)
     if args.probe_only:
-        return f"{size}: {probe(lake, tmp / 'probe-big')}"
+        return f"{size}: {probe(lake, tmp / 'probe-big', gold=False)}"
     pages, env = new_pages(args.pages, tmp / "pages"), base_env(tmp / "prefect-home")
     empty = ingest(pages, tmp / "lake-empty", env, None, logs=tmp)
     log(f"empty lake: flow {empty.flow_s:.1f} s, peak RSS {empty.peak_rss / MB:.0f} MB")

@@ -187,15 +187,22 @@ class LakeIndex:
 
         Keys shared by more than claims.clusters.MAX_CLAIMS_PER_KEY claims are left out.
         """
-        self._claim_hits(keys)
-        rows = self.con.execute(
-            "WITH rare AS (SELECT match_key FROM hits GROUP BY match_key HAVING count(*) <= ?), "
-            "found AS (SELECT match_key, ref, article_id FROM hits JOIN rare USING (match_key)), "
-            f"info AS (SELECT {CLAIM_REF_SQL} AS ref, claim_id, text FROM {self.stored_claims} "
-            "AND article_id IN (SELECT article_id FROM found) "
-            "UNION ALL SELECT ref, claim_id, text FROM run_claims) "
-            "SELECT f.match_key, f.ref, i.claim_id, i.text FROM found f JOIN info i USING (ref)",
+        # Which keys are rare is counted first, so that keys every claim shares (an embedding
+        # band has 256 values) never bring their crowds of claims out of the files.
+        self._claim_keys(keys)
+        rare = self.con.execute(
+            "SELECT match_key FROM (SELECT s.match_key FROM (SELECT unnest(match_keys) "
+            f"AS match_key FROM {self.stored_claims}) s JOIN keys USING (match_key) "
+            "UNION ALL SELECT r.match_key FROM run_claim_keys r JOIN keys USING (match_key)) "
+            "GROUP BY match_key HAVING count(*) <= ?",
             [CLAIM_KEY_SHARERS],
+        ).fetchall()
+        self._claim_hits(key for (key,) in rare)
+        rows = self.con.execute(
+            f"WITH info AS (SELECT {CLAIM_REF_SQL} AS ref, claim_id, text "
+            f"FROM {self.stored_claims} AND article_id IN (SELECT article_id FROM hits) "
+            "UNION ALL SELECT ref, claim_id, text FROM run_claims) "
+            "SELECT h.match_key, h.ref, i.claim_id, i.text FROM hits h JOIN info i USING (ref)"
         ).fetchall()
         found: dict[int, list[tuple[str, str, str]]] = {}
         for key, *claim in rows:
@@ -219,7 +226,7 @@ class LakeIndex:
     def _claim_hits(self, keys: Iterable[int]) -> None:
         """Table `hits`: (match_key, ref, article_id, claim_id) of every claim, stored or this
         run's, holding one of these keys (article_id and claim_id null for this run's)."""
-        self.con.register("keys", pa.table({"match_key": pa.array(sorted(set(keys)), pa.int64())}))
+        self._claim_keys(keys)
         self.con.execute(
             "CREATE OR REPLACE TEMP TABLE hits AS "
             f"SELECT s.match_key, s.ref, s.article_id, s.claim_id FROM (SELECT {CLAIM_REF_SQL} "
@@ -228,6 +235,9 @@ class LakeIndex:
             "UNION ALL SELECT r.match_key, r.ref, NULL, NULL FROM run_claim_keys r "
             "JOIN keys USING (match_key)"
         )
+
+    def _claim_keys(self, keys: Iterable[int]) -> None:
+        self.con.register("keys", pa.table({"match_key": pa.array(sorted(set(keys)), pa.int64())}))
 
     def claim_heads(self, claim_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """The head of each of these claim clusters: its member with the lowest ref, as
