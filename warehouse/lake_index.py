@@ -131,14 +131,21 @@ class LakeIndex:
         A stored article counts by its latest indexing (an updated text is indexed again).
         """
         self._keys(band_key=sorted(set(keys)))
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE stored AS SELECT s.band_key, s.article_id, s.indexed_at "
+            "FROM (SELECT article_id, indexed_at, unnest(band_keys) AS band_key "
+            "FROM lake_stories) s JOIN keys USING (band_key)"
+        )
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE latest AS SELECT article_id, "
+            "max(indexed_at) AS indexed_at, arg_max(story_id, indexed_at) AS story_id, "
+            "arg_max(signature, indexed_at) AS signature, "
+            "arg_max(published_at, indexed_at) AS published_at FROM lake_stories "
+            "WHERE article_id IN (SELECT article_id FROM stored) GROUP BY article_id"
+        )
         hits = self.con.execute(
-            "WITH stored AS (SELECT s.band_key, s.article_id, s.indexed_at FROM "
-            "(SELECT article_id, indexed_at, unnest(band_keys) AS band_key FROM lake_stories) s "
-            "JOIN keys USING (band_key)), "
-            "latest AS (SELECT article_id, max(indexed_at) AS indexed_at FROM lake_stories "
-            "WHERE article_id IN (SELECT article_id FROM stored) GROUP BY article_id), "
-            "hits AS (SELECT band_key, article_id FROM stored JOIN latest "
-            "USING (article_id, indexed_at) UNION ALL "
+            "WITH hits AS (SELECT band_key, article_id FROM stored "
+            "JOIN latest USING (article_id, indexed_at) UNION ALL "
             "SELECT r.band_key, r.article_id FROM run_keys r JOIN keys USING (band_key)), "
             "rare AS (SELECT band_key FROM hits GROUP BY band_key HAVING count(*) <= ?) "
             "SELECT band_key, article_id FROM hits JOIN rare USING (band_key) ORDER BY ALL",
@@ -150,10 +157,9 @@ class LakeIndex:
         rows = self.con.execute(
             "SELECT story_id, signature, published_at, article_id FROM run_sigs "
             "JOIN keys USING (article_id) UNION ALL "
-            "SELECT arg_max(story_id, indexed_at), arg_max(signature, indexed_at), "
-            "arg_max(published_at, indexed_at), article_id FROM lake_stories "
+            "SELECT story_id, signature, published_at, article_id FROM latest "
             "WHERE article_id IN (SELECT article_id FROM keys) "
-            "AND article_id NOT IN (SELECT article_id FROM run_sigs) GROUP BY article_id"
+            "AND article_id NOT IN (SELECT article_id FROM run_sigs)"
         ).fetchall()
         candidates = {row[3]: Candidate(*row) for row in rows}
         found: dict[str, list[Candidate]] = {}
@@ -371,11 +377,19 @@ class LakeIndex:
 
     def find(self, article_ids: Sequence[str], hashes: Sequence[str]) -> KnownArticles:
         """Known articles by id, and by content hash (oldest first), for one batch."""
-        self._keys(article_id=article_ids)
-        by_id = {a.article_id: a for a in self._known("article_id", "this_run")}
-        self._keys(content_hash=hashes)
+        self.con.register("ids", pa.table({"article_id": pa.array(article_ids, pa.string())}))
+        self.con.register("hashes", pa.table({"content_hash": pa.array(hashes, pa.string())}))
+        columns = _KNOWN_COLUMNS.removesuffix(", this_run")
+        self.con.execute(  # one pass over the stored articles for both questions
+            f"CREATE OR REPLACE TEMP TABLE found AS SELECT {columns}, false AS this_run "
+            "FROM lake_articles WHERE article_id IN (SELECT article_id FROM ids) "
+            "OR content_hash IN (SELECT content_hash FROM hashes) "
+            f"UNION ALL SELECT {columns}, true FROM run_articles"
+        )
+        by_id = {a.article_id: a for a in self._known("ids", "article_id", "this_run")}
         by_hash: dict[str, list[KnownArticle]] = {}
-        for known in self._known("content_hash", "first_seen_at, article_id, this_run"):
+        order = "first_seen_at, article_id, this_run"
+        for known in self._known("hashes", "content_hash", order):
             by_hash.setdefault(known.content_hash, []).append(known)
         return KnownArticles(by_id, by_hash)
 
@@ -401,14 +415,9 @@ class LakeIndex:
         ((name, values),) = column.items()
         self.con.register("keys", pa.table({name: pa.array(values, pa.string())}))
 
-    def _known(self, key: str, order: str) -> list[KnownArticle]:
-        """Known articles, stored or this run's, whose `key` column is among the keys."""
-        columns = _KNOWN_COLUMNS.removesuffix(", this_run")
+    def _known(self, keys: str, key: str, order: str) -> list[KnownArticle]:
         rows = self.con.execute(
-            f"SELECT {_KNOWN_COLUMNS} FROM (SELECT {columns}, false AS this_run "
-            f"FROM lake_articles WHERE {key} IN (SELECT {key} FROM keys) "
-            f"UNION ALL SELECT {columns}, true FROM run_articles) JOIN keys USING ({key}) "
-            f"ORDER BY {order}"
+            f"SELECT {_KNOWN_COLUMNS} FROM found JOIN {keys} USING ({key}) ORDER BY {order}"
         ).fetchall()
         return [KnownArticle(*row) for row in rows]
 
