@@ -1,6 +1,10 @@
-"""The lake index: what the lake already holds (ids, hashes, band and match keys, no article
-text), loaded once per run, answering the questions a batch's placement asks, and growing
-with what the run stages."""
+"""The lake index: what the lake already holds (ids, hashes, band and match keys), asked
+per batch about only the keys that batch brings, plus what the run has staged.
+
+Nothing is loaded at start: each question is a DuckDB query over the key columns of the
+lake's Parquet files (the snapshot of files listed when the run began), joined with the keys
+asked, so a run's memory and start-up do not grow with the lake (benchmarks/lake_scale.py).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from newslake.transforms.records import Article, ClaimRow, FetchLogRow, StoryInd
 from newslake.transforms.stories import Candidate
 from newslake.warehouse.engine import work_connection
 from newslake.warehouse.lake import Lake
-from newslake.warehouse.schemas import ARTICLES, CLAIMS, FETCH_LOG, PAGES, STORY_INDEX
+from newslake.warehouse.schemas import ARTICLES, CLAIMS, FETCH_LOG, PAGES, STORY_INDEX, TableSpec
 
 MAX_BAND_KEY_SHARERS = 100  # band keys held by more articles are not used to find stories
 _STORY_SIGS = pa.schema(
@@ -40,14 +44,43 @@ _RUN_ARTICLES = pa.schema(
         ("first_seen_at", pa.timestamp("us", tz="UTC")),
     ]
 )
+# The columns of each lake table that the questions read (`file`: the file relative to the
+# table, for tables whose rows a run may remove), as views over the table's files.
+_LAKE_VIEWS: dict[str, tuple[TableSpec, str]] = {
+    "lake_log": (
+        FETCH_LOG,
+        "url VARCHAR, page_id VARCHAR, outcome VARCHAR, error VARCHAR, article_id VARCHAR, "
+        "logged_at TIMESTAMPTZ",
+    ),
+    "lake_pages": (
+        PAGES,
+        "url VARCHAR, final_url VARCHAR, etag VARCHAR, last_modified VARCHAR, "
+        "fetched_at TIMESTAMPTZ",
+    ),
+    "lake_articles": (
+        ARTICLES,
+        "article_id VARCHAR, page_id VARCHAR, content_hash VARCHAR, outlet VARCHAR, "
+        "story_id VARCHAR, first_seen_at TIMESTAMPTZ, canonical_url VARCHAR, file VARCHAR",
+    ),
+    "lake_stories": (
+        STORY_INDEX,
+        "article_id VARCHAR, story_id VARCHAR, published_at TIMESTAMPTZ, "
+        "band_keys VARCHAR[], signature BIGINT[], indexed_at TIMESTAMPTZ",
+    ),
+    "lake_claims": (
+        CLAIMS,
+        "article_id VARCHAR, sentence_index INTEGER, claim_id VARCHAR, text VARCHAR, "
+        "match_keys BIGINT[], file VARCHAR",
+    ),
+}
 
 
 class LakeIndex:
     """Page ids, article identities, story and claim keys already in the lake, plus this
     run's additions; `lake=None` is the index of an empty lake (a rebuild starts from one).
 
-    With a `spill` path the index lives in a DuckDB file there, and memory stays within
-    engine.MEMORY_LIMIT however large the lake grows (DuckDB pages the rest to that file).
+    With a `spill` path the run's additions live in a DuckDB file there, and memory stays
+    within engine.MEMORY_LIMIT however large the run (DuckDB pages the rest to that file).
     """
 
     def __init__(self, lake: Lake | None, spill: Path | None = None) -> None:
@@ -56,89 +89,38 @@ class LakeIndex:
         else:
             self.con = duckdb.connect(":memory:")
             self.con.execute("SET TimeZone = 'UTC'")
+        # The lake's files do not change during a run: read each footer once, not per question.
+        self.con.execute("SET parquet_metadata_cache = true")
         self.con.execute(
-            "CREATE TABLE pages (page_id VARCHAR, outcome VARCHAR, error VARCHAR, "
-            "article_id VARCHAR)"
+            "CREATE TABLE run_articles (article_id VARCHAR, page_id VARCHAR, "
+            "content_hash VARCHAR, outlet VARCHAR, story_id VARCHAR, first_seen_at TIMESTAMPTZ)"
         )
-        self.con.execute(
-            "CREATE TABLE articles (article_id VARCHAR, page_id VARCHAR, content_hash VARCHAR, "
-            "outlet VARCHAR, story_id VARCHAR, first_seen_at TIMESTAMPTZ, file VARCHAR, "
-            "this_run BOOLEAN)"
-        )
-        self.con.execute("CREATE TABLE urls (url VARCHAR)")
         self.con.execute("CREATE TABLE run_captures (url VARCHAR, article_id VARCHAR)")
         self.con.execute(
-            "CREATE TABLE story_sigs (article_id VARCHAR, story_id VARCHAR, "
+            "CREATE TABLE run_sigs (article_id VARCHAR, story_id VARCHAR, "
             "published_at TIMESTAMPTZ, signature BIGINT[])"
         )
-        self.con.execute("CREATE TABLE story_keys (band_key VARCHAR, article_id VARCHAR)")
+        self.con.execute("CREATE TABLE run_keys (band_key VARCHAR, article_id VARCHAR)")
         self.con.execute(
-            "CREATE TABLE claim_info (ref VARCHAR, article_id VARCHAR, claim_id VARCHAR, "
-            "text VARCHAR, file VARCHAR)"
+            "CREATE TABLE run_claims (ref VARCHAR, article_id VARCHAR, claim_id VARCHAR, "
+            "text VARCHAR)"
         )
-        self.con.execute("CREATE TABLE claim_keys (match_key BIGINT, ref VARCHAR)")
-        self.pages_files: list[str] | None = None
-        self.log_files: list[str] | None = None
-        if lake is not None:
-            self._load(lake)
-
-    def _load(self, lake: Lake) -> None:
-        """Fill the index from the lake's committed files."""
-        if lake.data_files(FETCH_LOG):
-            self.log_files = lake.file_list(FETCH_LOG)
-            # Every stored page has log rows from the commit that stored it; the latest says
-            # what became of it.
+        self.con.execute("CREATE TABLE run_claim_keys (match_key BIGINT, ref VARCHAR)")
+        # Articles whose stored claims no longer count (their text was replaced).
+        self.con.execute("CREATE TABLE forgotten (article_id VARCHAR)")
+        self.stored_claims = "lake_claims WHERE article_id NOT IN (SELECT * FROM forgotten)"
+        for view, (spec, columns) in _LAKE_VIEWS.items():
+            if lake is None or not (files := lake.data_files(spec)):
+                self.con.execute(f"CREATE TABLE {view} ({columns})")
+                continue
+            names = [column.split()[0] for column in columns.split(", ")]
+            if names[-1] == "file":
+                prefix = len(str(lake.table_dir(spec))) + 2
+                names[-1] = f"substr(filename, {prefix}) AS file"
+            paths = ", ".join(_literal(str(path)) for path in files)
             self.con.execute(
-                "INSERT INTO pages SELECT page_id, arg_max(outcome, logged_at), "
-                "arg_max(error, logged_at), arg_max(article_id, logged_at) "
-                "FROM read_parquet(?) WHERE page_id IS NOT NULL GROUP BY page_id",
-                [lake.file_list(FETCH_LOG)],
-            )
-        self.pages_files = lake.file_list(PAGES) if lake.data_files(PAGES) else None
-        if self.pages_files:
-            self.con.execute(
-                "INSERT INTO urls SELECT url FROM read_parquet(?) "
-                "UNION SELECT final_url FROM read_parquet(?)",
-                [self.pages_files, self.pages_files],
-            )
-        if lake.data_files(STORY_INDEX):
-            # The latest indexing of each article counts (an updated text is indexed again).
-            self.con.execute(
-                "CREATE TEMP TABLE latest AS SELECT arg_max(COLUMNS(*), indexed_at) "
-                "FROM read_parquet(?) GROUP BY article_id",
-                [lake.file_list(STORY_INDEX)],
-            )
-            self.con.execute(
-                "INSERT INTO story_sigs SELECT article_id, story_id, published_at, signature "
-                "FROM latest"
-            )
-            self.con.execute(
-                "INSERT INTO story_keys SELECT unnest(band_keys), article_id FROM latest"
-            )
-            self.con.execute("DROP TABLE latest")
-        if lake.data_files(CLAIMS):
-            prefix = len(str(lake.table_dir(CLAIMS))) + 2
-            self.con.execute(
-                f"INSERT INTO claim_info SELECT {CLAIM_REF_SQL}, article_id, "
-                "claim_id, text, substr(filename, ?) FROM read_parquet(?, filename = true)",
-                [prefix, lake.file_list(CLAIMS)],
-            )
-            self.con.execute(
-                f"INSERT INTO claim_keys SELECT unnest(match_keys), {CLAIM_REF_SQL} "
-                "FROM read_parquet(?)",
-                [lake.file_list(CLAIMS)],
-            )
-        if lake.data_files(ARTICLES):
-            self.con.execute(
-                "INSERT INTO urls SELECT canonical_url FROM read_parquet(?) "
-                "WHERE canonical_url IS NOT NULL",
-                [lake.file_list(ARTICLES)],
-            )
-            prefix = len(str(lake.table_dir(ARTICLES))) + 2
-            self.con.execute(
-                "INSERT INTO articles SELECT article_id, page_id, content_hash, outlet, story_id, "
-                "first_seen_at, substr(filename, ?), false FROM read_parquet(?, filename = true)",
-                [prefix, lake.file_list(ARTICLES)],
+                f"CREATE VIEW {view} AS SELECT {', '.join(names)} "
+                f"FROM read_parquet([{paths}], filename = true)"
             )
 
     def story_candidates(self, keys: Iterable[str]) -> dict[str, list[Candidate]]:
@@ -146,21 +128,38 @@ class LakeIndex:
 
         Keys shared by more than MAX_BAND_KEY_SHARERS articles (stock openings, templates) are
         left out: they find nothing that a rarer key would not, at a cost growing with the lake.
+        A stored article counts by its latest indexing (an updated text is indexed again).
         """
         self._keys(band_key=sorted(set(keys)))
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE stored AS SELECT s.band_key, s.article_id, s.indexed_at "
+            "FROM (SELECT article_id, indexed_at, unnest(band_keys) AS band_key "
+            "FROM lake_stories) s JOIN keys USING (band_key)"
+        )
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE latest AS SELECT article_id, "
+            "max(indexed_at) AS indexed_at, arg_max(story_id, indexed_at) AS story_id, "
+            "arg_max(signature, indexed_at) AS signature, "
+            "arg_max(published_at, indexed_at) AS published_at FROM lake_stories "
+            "WHERE article_id IN (SELECT article_id FROM stored) GROUP BY article_id"
+        )
         hits = self.con.execute(
-            "WITH hits AS (SELECT k.band_key, s.article_id FROM keys k "
-            "JOIN story_keys s USING (band_key)), "
+            "WITH hits AS (SELECT band_key, article_id FROM stored "
+            "JOIN latest USING (article_id, indexed_at) UNION ALL "
+            "SELECT r.band_key, r.article_id FROM run_keys r JOIN keys USING (band_key)), "
             "rare AS (SELECT band_key FROM hits GROUP BY band_key HAVING count(*) <= ?) "
-            "SELECT band_key, article_id FROM hits JOIN rare USING (band_key)",
+            "SELECT band_key, article_id FROM hits JOIN rare USING (band_key) ORDER BY ALL",
             [MAX_BAND_KEY_SHARERS],
         ).fetchall()
         # Each article once, however many keys it shares: a signature is hundreds of numbers,
         # and near-copies share most keys (measured: 700 MB for one batch of copies otherwise).
         self._keys(article_id=sorted({article_id for _, article_id in hits}))
         rows = self.con.execute(
-            "SELECT i.story_id, i.signature, i.published_at, i.article_id "
-            "FROM story_sigs i JOIN keys USING (article_id)"
+            "SELECT story_id, signature, published_at, article_id FROM run_sigs "
+            "JOIN keys USING (article_id) UNION ALL "
+            "SELECT story_id, signature, published_at, article_id FROM latest "
+            "WHERE article_id IN (SELECT article_id FROM keys) "
+            "AND article_id NOT IN (SELECT article_id FROM run_sigs)"
         ).fetchall()
         candidates = {row[3]: Candidate(*row) for row in rows}
         found: dict[str, list[Candidate]] = {}
@@ -177,10 +176,8 @@ class LakeIndex:
             [{k: getattr(r, k) for k in _STORY_SIGS.names} for r in rows], schema=_STORY_SIGS
         )
         self.con.register("batch", sigs)
-        self.con.execute(
-            "DELETE FROM story_sigs WHERE article_id IN (SELECT article_id FROM batch)"
-        )
-        self.con.execute("INSERT INTO story_sigs SELECT * FROM batch")
+        self.con.execute("DELETE FROM run_sigs WHERE article_id IN (SELECT article_id FROM batch)")
+        self.con.execute("INSERT INTO run_sigs SELECT * FROM batch")
         keys = pa.table(
             {
                 "band_key": [k for r in rows for k in r.band_keys],
@@ -188,7 +185,7 @@ class LakeIndex:
             }
         )
         self.con.register("batch", keys)
-        self.con.execute("INSERT INTO story_keys SELECT band_key, article_id FROM batch")
+        self.con.execute("INSERT INTO run_keys SELECT band_key, article_id FROM batch")
         self.con.unregister("batch")
 
     def claim_candidates(self, keys: Iterable[int]) -> dict[int, list[tuple[str, str, str]]]:
@@ -196,14 +193,22 @@ class LakeIndex:
 
         Keys shared by more than claims.clusters.MAX_CLAIMS_PER_KEY claims are left out.
         """
-        self.con.register("keys", pa.table({"match_key": pa.array(sorted(set(keys)), pa.int64())}))
-        rows = self.con.execute(
-            "WITH hits AS (SELECT k.match_key, c.ref FROM keys k JOIN claim_keys c "
-            "USING (match_key)), "
-            "rare AS (SELECT match_key FROM hits GROUP BY match_key HAVING count(*) <= ?) "
-            "SELECT hits.match_key, i.ref, i.claim_id, i.text "
-            "FROM hits JOIN rare USING (match_key) JOIN claim_info i USING (ref)",
+        # Which keys are rare is counted first, so that keys every claim shares (an embedding
+        # band has 256 values) never bring their crowds of claims out of the files.
+        self._claim_keys(keys)
+        rare = self.con.execute(
+            "SELECT match_key FROM (SELECT s.match_key FROM (SELECT unnest(match_keys) "
+            f"AS match_key FROM {self.stored_claims}) s JOIN keys USING (match_key) "
+            "UNION ALL SELECT r.match_key FROM run_claim_keys r JOIN keys USING (match_key)) "
+            "GROUP BY match_key HAVING count(*) <= ?",
             [CLAIM_KEY_SHARERS],
+        ).fetchall()
+        self._claim_hits(key for (key,) in rare)
+        rows = self.con.execute(
+            f"WITH info AS (SELECT {CLAIM_REF_SQL} AS ref, claim_id, text "
+            f"FROM {self.stored_claims} AND article_id IN (SELECT article_id FROM hits) "
+            "UNION ALL SELECT ref, claim_id, text FROM run_claims) "
+            "SELECT h.match_key, h.ref, i.claim_id, i.text FROM hits h JOIN info i USING (ref)"
         ).fetchall()
         found: dict[int, list[tuple[str, str, str]]] = {}
         for key, *claim in rows:
@@ -215,44 +220,67 @@ class LakeIndex:
         claims.clusters.exact_key), however many claims share it: copies of a sentence join
         its cluster whatever their number. Where several clusters hold it, the lowest ref's.
         """
-        self.con.register("keys", pa.table({"match_key": pa.array(sorted(set(keys)), pa.int64())}))
+        self._claim_hits(keys)
         rows = self.con.execute(
-            "SELECT k.match_key, arg_min(i.claim_id, i.ref) FROM keys k "
-            "JOIN claim_keys c USING (match_key) JOIN claim_info i USING (ref) GROUP BY ALL"
+            "WITH info AS (SELECT DISTINCT ref, claim_id FROM hits WHERE article_id IS NOT NULL "
+            "UNION ALL SELECT ref, claim_id FROM run_claims) "
+            "SELECT h.match_key, arg_min(i.claim_id, i.ref) FROM hits h "
+            "JOIN info i USING (ref) GROUP BY ALL"
         ).fetchall()
         return dict(rows)
+
+    def _claim_hits(self, keys: Iterable[int]) -> None:
+        """Table `hits`: (match_key, ref, article_id, claim_id) of every claim, stored or this
+        run's, holding one of these keys (article_id and claim_id null for this run's)."""
+        self._claim_keys(keys)
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE hits AS "
+            f"SELECT s.match_key, s.ref, s.article_id, s.claim_id FROM (SELECT {CLAIM_REF_SQL} "
+            "AS ref, article_id, claim_id, unnest(match_keys) AS match_key "
+            f"FROM {self.stored_claims}) s JOIN keys USING (match_key) "
+            "UNION ALL SELECT r.match_key, r.ref, NULL, NULL FROM run_claim_keys r "
+            "JOIN keys USING (match_key)"
+        )
+
+    def _claim_keys(self, keys: Iterable[int]) -> None:
+        self.con.register("keys", pa.table({"match_key": pa.array(sorted(set(keys)), pa.int64())}))
 
     def claim_heads(self, claim_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """The head of each of these claim clusters: its member with the lowest ref, as
         (ref, text)."""
         self._keys(claim_id=sorted(set(claim_ids)))
         rows = self.con.execute(
-            "SELECT claim_id, min(ref), arg_min(text, ref) FROM claim_info "
-            "WHERE claim_id IN (SELECT claim_id FROM keys) GROUP BY claim_id"
+            f"WITH info AS (SELECT claim_id, {CLAIM_REF_SQL} AS ref, text "
+            f"FROM {self.stored_claims} AND claim_id IN (SELECT claim_id FROM keys) "
+            "UNION ALL SELECT claim_id, ref, text FROM run_claims "
+            "WHERE claim_id IN (SELECT claim_id FROM keys)) "
+            "SELECT claim_id, min(ref), arg_min(text, ref) FROM info GROUP BY claim_id"
         ).fetchall()
         return {claim_id: (ref, text) for claim_id, ref, text in rows}
 
     def claim_files(self, article_id: str) -> list[str]:
         """Committed claims files (relative to the table) holding an article's claims."""
         rows = self.con.execute(
-            "SELECT DISTINCT file FROM claim_info WHERE article_id = ? AND file IS NOT NULL "
-            "ORDER BY file",
+            f"SELECT DISTINCT file FROM {self.stored_claims} AND article_id = ? ORDER BY file",
             [article_id],
         ).fetchall()
         return [file for (file,) in rows]
 
     def forget_claims(self, article_id: str) -> None:
         """Drop an article's claims (its text was replaced) from matching."""
+        self.con.execute("INSERT INTO forgotten VALUES (?)", [article_id])
         self.con.execute(
-            "DELETE FROM claim_keys WHERE ref IN (SELECT ref FROM claim_info WHERE article_id = ?)",
+            "DELETE FROM run_claim_keys WHERE ref IN "
+            "(SELECT ref FROM run_claims WHERE article_id = ?)",
             [article_id],
         )
-        self.con.execute("DELETE FROM claim_info WHERE article_id = ?", [article_id])
+        self.con.execute("DELETE FROM run_claims WHERE article_id = ?", [article_id])
 
     def forget_every_claim(self) -> None:
         """Drop every stored claim from matching (they are being grouped anew)."""
-        self.con.execute("DELETE FROM claim_keys")
-        self.con.execute("DELETE FROM claim_info")
+        self.stored_claims = "lake_claims WHERE false"
+        self.con.execute("DELETE FROM run_claim_keys")
+        self.con.execute("DELETE FROM run_claims")
 
     def remember_claims(self, rows: Sequence[ClaimRow]) -> None:
         """Make this batch's claims candidates for the rest of the run."""
@@ -268,7 +296,7 @@ class LakeIndex:
             }
         )
         self.con.register("batch", info)
-        self.con.execute("INSERT INTO claim_info SELECT *, NULL FROM batch")
+        self.con.execute("INSERT INTO run_claims SELECT * FROM batch")
         keys = pa.table(
             {
                 "match_key": pa.array([k for r in rows for k in r.match_keys], pa.int64()),
@@ -276,13 +304,20 @@ class LakeIndex:
             }
         )
         self.con.register("batch", keys)
-        self.con.execute("INSERT INTO claim_keys SELECT * FROM batch")
+        self.con.execute("INSERT INTO run_claim_keys SELECT * FROM batch")
         self.con.unregister("batch")
 
     def known_pages(self, page_ids: Sequence[str]) -> dict[str, KnownPage]:
-        """Of these page ids, those already stored, with what became of each."""
+        """Of these page ids, those already stored, with what became of each (its latest
+        log row says)."""
         self._keys(page_id=page_ids)
         rows = self.con.execute(
+            "WITH pages AS (SELECT page_id, arg_max(outcome, logged_at) AS outcome, "
+            "arg_max(error, logged_at) AS error, arg_max(article_id, logged_at) AS article_id "
+            "FROM lake_log WHERE page_id IN (SELECT page_id FROM keys) GROUP BY page_id), "
+            "articles AS (SELECT article_id, page_id FROM lake_articles "
+            "WHERE page_id IN (SELECT page_id FROM keys) "
+            "UNION ALL SELECT article_id, page_id FROM run_articles) "
             "SELECT k.page_id, p.outcome, p.error, coalesce(any_value(a.article_id), "
             "any_value(p.article_id)), count(a.article_id) > 0 FROM keys k "
             "JOIN pages p USING (page_id) LEFT JOIN articles a ON a.page_id = k.page_id "
@@ -293,7 +328,12 @@ class LakeIndex:
     def known_urls(self, urls: Sequence[str]) -> set[str]:
         """Of these URLs, those fetched before or declared canonical by a stored article."""
         self._keys(url=urls)
-        rows = self.con.execute("SELECT url FROM keys WHERE url IN (SELECT url FROM urls)")
+        rows = self.con.execute(
+            "SELECT url FROM keys WHERE url IN (SELECT url FROM lake_pages "
+            "WHERE url IN (SELECT url FROM keys) UNION ALL SELECT final_url FROM lake_pages "
+            "WHERE final_url IN (SELECT url FROM keys) UNION ALL SELECT canonical_url "
+            "FROM lake_articles WHERE canonical_url IN (SELECT url FROM keys))"
+        )
         return {url for (url,) in rows.fetchall()}
 
     def capture_articles(self, urls: Sequence[str]) -> dict[str, str]:
@@ -302,16 +342,13 @@ class LakeIndex:
         if not urls:
             return {}
         self._keys(url=urls)
-        found = {}
-        if self.log_files:
-            found = dict(
-                self.con.execute(
-                    "SELECT url, arg_max(article_id, logged_at) FROM read_parquet(?) "
-                    "WHERE page_id IS NOT NULL AND article_id IS NOT NULL "
-                    "AND url IN (SELECT url FROM keys) GROUP BY url",
-                    [self.log_files],
-                ).fetchall()
-            )
+        found = dict(
+            self.con.execute(
+                "SELECT url, arg_max(article_id, logged_at) FROM lake_log "
+                "WHERE page_id IS NOT NULL AND article_id IS NOT NULL "
+                "AND url IN (SELECT url FROM keys) GROUP BY url"
+            ).fetchall()
+        )
         rows = self.con.execute(
             "SELECT url, last(article_id ORDER BY rowid) FROM run_captures "
             "WHERE url IN (SELECT url FROM keys) GROUP BY url"
@@ -329,27 +366,30 @@ class LakeIndex:
 
     def validators(self, urls: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
         """ETag and Last-Modified of the latest stored page of each URL, for a conditional GET."""
-        if not self.pages_files or not urls:
+        if not urls:
             return {}
         self._keys(url=urls)
         rows = self.con.execute(
             "SELECT url, arg_max(etag, fetched_at), arg_max(last_modified, fetched_at) "
-            "FROM read_parquet(?) WHERE url IN (SELECT url FROM keys) GROUP BY url",
-            [self.pages_files],
+            "FROM lake_pages WHERE url IN (SELECT url FROM keys) GROUP BY url"
         ).fetchall()
         return {url: (etag, modified) for url, etag, modified in rows if etag or modified}
 
     def find(self, article_ids: Sequence[str], hashes: Sequence[str]) -> KnownArticles:
         """Known articles by id, and by content hash (oldest first), for one batch."""
-        self._keys(article_id=article_ids)
-        by_id = {
-            a.article_id: a for a in self._known("JOIN keys USING (article_id) ORDER BY this_run")
-        }
-        self._keys(content_hash=hashes)
+        self.con.register("ids", pa.table({"article_id": pa.array(article_ids, pa.string())}))
+        self.con.register("hashes", pa.table({"content_hash": pa.array(hashes, pa.string())}))
+        columns = _KNOWN_COLUMNS.removesuffix(", this_run")
+        self.con.execute(  # one pass over the stored articles for both questions
+            f"CREATE OR REPLACE TEMP TABLE found AS SELECT {columns}, false AS this_run "
+            "FROM lake_articles WHERE article_id IN (SELECT article_id FROM ids) "
+            "OR content_hash IN (SELECT content_hash FROM hashes) "
+            f"UNION ALL SELECT {columns}, true FROM run_articles"
+        )
+        by_id = {a.article_id: a for a in self._known("ids", "article_id", "this_run")}
         by_hash: dict[str, list[KnownArticle]] = {}
-        for known in self._known(
-            "JOIN keys USING (content_hash) ORDER BY first_seen_at, article_id"
-        ):
+        order = "first_seen_at, article_id, this_run"
+        for known in self._known("hashes", "content_hash", order):
             by_hash.setdefault(known.content_hash, []).append(known)
         return KnownArticles(by_id, by_hash)
 
@@ -357,7 +397,7 @@ class LakeIndex:
         """The committed file (relative to the articles table) holding an article, if any."""
         # fetchall: DuckDB 2 refuses new work while a result is only partly fetched.
         rows = self.con.execute(
-            "SELECT file FROM articles WHERE article_id = ? AND NOT this_run LIMIT 1", [article_id]
+            "SELECT file FROM lake_articles WHERE article_id = ? LIMIT 1", [article_id]
         ).fetchall()
         return rows[0][0] if rows else None
 
@@ -365,7 +405,7 @@ class LakeIndex:
         """Add this run's articles, so that later batches see them."""
         rows = [{name: getattr(a, name) for name in _RUN_ARTICLES.names} for a in articles]
         self.con.register("keys", pa.Table.from_pylist(rows, schema=_RUN_ARTICLES))
-        self.con.execute("INSERT INTO articles SELECT *, NULL, true FROM keys")
+        self.con.execute("INSERT INTO run_articles SELECT * FROM keys")
 
     def close(self) -> None:
         """Release the index's database."""
@@ -375,6 +415,13 @@ class LakeIndex:
         ((name, values),) = column.items()
         self.con.register("keys", pa.table({name: pa.array(values, pa.string())}))
 
-    def _known(self, clause: str) -> list[KnownArticle]:
-        rows = self.con.execute(f"SELECT {_KNOWN_COLUMNS} FROM articles {clause}").fetchall()
+    def _known(self, keys: str, key: str, order: str) -> list[KnownArticle]:
+        rows = self.con.execute(
+            f"SELECT {_KNOWN_COLUMNS} FROM found JOIN {keys} USING ({key}) ORDER BY {order}"
+        ).fetchall()
         return [KnownArticle(*row) for row in rows]
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"

@@ -50,7 +50,7 @@ def test_a_copy_of_a_sentence_joins_its_cluster_however_many_copies_came_before(
         many = MAX_CLAIMS_PER_KEY + 5  # more copies than a key may have to find candidates
         recorder.record([(article(n), [claim], False) for n in range(many)])
         recorder.record([(article(many), [claim], False)])  # a later batch
-        rows = state.con.execute("SELECT DISTINCT claim_id FROM claim_info").fetchall()
+        rows = state.con.execute("SELECT DISTINCT claim_id FROM run_claims").fetchall()
         key = exact_key(claim.normalised)
         crowded = state.claim_candidates([key])  # too many holders to be a candidate key
         exact = state.claim_exact([key])  # but a copy is a copy

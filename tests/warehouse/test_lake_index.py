@@ -3,6 +3,7 @@ from dataclasses import replace
 import pytest
 from lake_rows import RUN1, RUN2, article
 
+from newslake.transforms.claims.clusters import MAX_CLAIMS_PER_KEY as CLAIM_KEY_SHARERS
 from newslake.transforms.claims.clusters import exact_key
 from newslake.transforms.dedup import KnownArticle
 from newslake.transforms.placement import KnownPage
@@ -121,4 +122,110 @@ def test_claims_are_candidates_by_key_until_forgotten(lake):
     assert index.claim_files("b") == []  # staged by this run, in no committed file yet
     index.forget_claims("a")
     assert [ref for ref, *_ in index.claim_candidates([8])[8]] == ["b:1"]
+    index.close()
+
+
+# The lake answered per batch, against the same rows held as a run's own: every question must
+# come out the same whether the rows are committed files or remembered by the run.
+
+STORIES = [
+    StoryIndexRow("a", "s1", AT, ["0:x", "1:y"], [1, 2], AT, RUN1.run_id),
+    StoryIndexRow("b", "s1", AT, ["0:x", "1:z"], [1, 3], AT, RUN1.run_id),
+    StoryIndexRow("c", "s3", None, ["1:z", "2:w"], [4, 5], AT, RUN1.run_id),
+    *(
+        StoryIndexRow(f"n{i}", f"t{i}", AT, ["9:busy", f"3:{i}"], [i, i], AT, RUN1.run_id)
+        for i in range(MAX_BAND_KEY_SHARERS + 1)
+    ),
+]
+CLAIMS = [
+    claim("a", 0, "c1", [exact_key("one"), 11, 12]),
+    claim("a", 10, "c1", [exact_key("one"), 12]),
+    claim("a", 2, "c2", [exact_key("two"), 13]),
+    claim("b", 1, "c1", [exact_key("one"), 14]),
+    *(claim(f"n{i}", 0, f"k{i}", [99, 100 + i]) for i in range(CLAIM_KEY_SHARERS + 1)),
+]
+STORED = [stored_article("a", "h1", "p-a"), stored_article("b", "h1", "p-b")]
+
+
+def answers(index: LakeIndex) -> dict:
+    """Every question a batch asks, about keys that hit and keys that miss."""
+    known = index.find(["a", "b", "zz"], ["h1", "h9"])
+    stories = index.story_candidates(["0:x", "1:z", "2:w", "9:busy", "3:4", "none"])
+    keys = [exact_key("one"), exact_key("two"), 11, 12, 13, 14, 99, 100, 5]
+    return {
+        "by_id": {k: replace(v, is_from_this_run=False) for k, v in known.by_id.items()},
+        "by_hash": {
+            k: [replace(v, is_from_this_run=False) for v in found]
+            for k, found in known.by_hash.items()
+        },
+        "stories": {k: sorted(v, key=lambda c: c.article_id) for k, v in stories.items()},
+        "claims": {k: sorted(v) for k, v in index.claim_candidates(keys).items()},
+        "exact": index.claim_exact(keys),
+        "heads": index.claim_heads(["c1", "c2", "k3", "none"]),
+    }
+
+
+def test_the_lake_answers_each_question_as_the_same_rows_held_by_the_run(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    with lake.writing(RUN1, timeout_s=1) as commit:
+        commit.add("articles", STORED)
+        commit.add("story_index", map(as_row, STORIES))
+        commit.add("claims", map(as_row, CLAIMS))
+        commit.publish()
+    from_lake = LakeIndex(lake, spill=tmp_path / "a" / "index.duckdb")
+    from_run = LakeIndex(None, spill=tmp_path / "b" / "index.duckdb")
+    from_run.remember(
+        [Article(**row, published_offset_minutes=None, published_day=None) for row in STORED]
+    )
+    from_run.remember_stories(STORIES)
+    from_run.remember_claims(CLAIMS)
+    expected = answers(from_run)
+    assert expected["stories"]["0:x"] and "9:busy" not in expected["stories"]
+    assert expected["claims"][12] and 99 not in expected["claims"]
+    assert expected["heads"]["c1"] == ("a:0", "Claim a.")
+    assert answers(from_lake) == expected
+    from_lake.forget_claims("a")
+    from_run.forget_claims("a")
+    assert answers(from_lake) == answers(from_run)
+    from_lake.forget_every_claim()
+    from_run.forget_every_claim()
+    assert answers(from_lake) == answers(from_run)
+    from_lake.close()
+    from_run.close()
+
+
+def test_a_stored_article_counts_by_its_latest_indexing(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    old = StoryIndexRow("a", "s1", AT, ["0:old"], [1], AT, RUN1.run_id)
+    with lake.writing(RUN1, timeout_s=1) as commit:
+        commit.add("story_index", [as_row(old)])
+        commit.publish()
+    later = replace(old, story_id="s2", band_keys=["0:new"], signature=[2])
+    later = replace(later, indexed_at=RUN2.started_at, run_id=RUN2.run_id)
+    with lake.writing(RUN2, timeout_s=1) as commit:
+        commit.add("story_index", [as_row(later)])
+        commit.publish()
+    index = LakeIndex(lake)
+    assert index.story_candidates(["0:old", "0:new"]) == {"0:new": [Candidate("s2", [2], AT, "a")]}
+    index.remember_stories([replace(later, story_id="s3", band_keys=["0:run"], signature=[3])])
+    found = index.story_candidates(["0:new", "0:run"])
+    assert found == {k: [Candidate("s3", [3], AT, "a")] for k in ("0:new", "0:run")}
+    index.close()
+
+
+def test_stored_pages_urls_and_captures_are_found_by_their_latest_log_row(lake):
+    page = Page.create(source="files:t", url="file:///a", body=b"<p>A.</p>", run=RUN1)
+    with lake.writing(RUN2, timeout_s=1) as commit:
+        commit.add("fetch_log", [as_row(FetchLogRow.for_page(page, "duplicate", RUN2,
+                                                             article_id="b"))])  # fmt: skip
+        commit.publish()
+    index = LakeIndex(lake)
+    assert index.known_pages([page.page_id]) == {
+        page.page_id: KnownPage("duplicate", None, "a", True)
+    }
+    assert index.capture_articles(["file:///a", "file:///zz"]) == {"file:///a": "b"}
+    index.remember_captures([FetchLogRow.for_page(page, "ok", RUN2, article_id="c")])
+    assert index.capture_articles(["file:///a"]) == {"file:///a": "c"}
+    assert index.file_of("b").startswith("published_date=2026-03-05/")
+    assert index.file_of("zz") is None
     index.close()
