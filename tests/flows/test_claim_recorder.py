@@ -105,8 +105,8 @@ def claims_placed(tmp_path, ranked_on_workers: bool) -> list[tuple]:
             ]
             recorder.place(lookup, rankings)
         rows = state.con.execute(
-            "SELECT i.ref, i.claim_id, list_sort(list(k.match_key)) FROM claim_info i "
-            "JOIN claim_keys k USING (ref) GROUP BY ALL ORDER BY ref"
+            "SELECT i.ref, i.claim_id, list_sort(list(k.match_key)) FROM run_claims i "
+            "JOIN run_claim_keys k USING (ref) GROUP BY ALL ORDER BY ref"
         ).fetchall()
         state.close()
     return rows
