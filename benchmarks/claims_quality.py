@@ -58,6 +58,7 @@ _AUXILIARY = re.compile(
 _NEGATION = re.compile(r"\b(?:not|no|never|n't|cannot)\b|n't\b", re.IGNORECASE)
 FOLDS = 10
 BACKGROUND_WEIGHT = 0.2  # weight of an unrelated pair against a labelled one
+NEGATION_WEIGHT = 1.0  # of a negated paraphrase: rare in MRPC, so it must weigh fully
 L2 = 10.0  # strong: the expanded features are many and correlated
 
 
@@ -131,16 +132,16 @@ def negated(sentence: str) -> str | None:
 
 
 def negation_pairs(n: int, seed: int) -> list[tuple[str, str, int]]:
-    """Up to n paraphrase pairs with one side negated (label 0: the same words, the opposite
-    claim). The paraphrases are MRPC pairs whose numbers disagree, which cross-validation
-    never scores."""
+    """Up to n pairs of a sentence, or its paraphrase, and the sentence negated (label 0: the
+    same words, the opposite claim). The paraphrases are MRPC pairs whose numbers disagree,
+    which cross-validation never scores."""
     rng = random.Random(seed)
     same = [(a, b) for a, b, y in load_pairs(agreeing=False) if y and numbers(a) != numbers(b)]
     out = []
     for a, b in rng.sample(same, len(same)):
         flipped = negated(b)
         if flipped is not None:
-            out.append((a, flipped, 0))
+            out.append((rng.choice((a, b)), flipped, 0))
     return out[:n]
 
 
@@ -162,20 +163,31 @@ def anchored_pairs(pairs: list[tuple[str, str, int]]) -> np.ndarray:
     return np.array([pair is not None for pair in found])
 
 
+Background = tuple[np.ndarray, np.ndarray]  # feature rows of label-0 pairs, their weights
+
+
+def background_rows(unrelated: np.ndarray, negations: np.ndarray) -> Background:
+    """Unrelated pairs and negated paraphrases as weighted label-0 training rows."""
+    weights = [np.full(len(unrelated), BACKGROUND_WEIGHT), np.full(len(negations), NEGATION_WEIGHT)]
+    return np.vstack([unrelated, negations]), np.concatenate(weights)
+
+
 def fit(
-    x: np.ndarray, y: np.ndarray, names: tuple[str, ...], background: np.ndarray | None = None
+    x: np.ndarray, y: np.ndarray, names: tuple[str, ...], background: Background | None = None
 ) -> PairModel:
     """L2-regularised logistic regression by Newton's method, threshold for best accuracy.
 
-    `background` rows are unrelated pairs, trained on as label 0 so the model stays sane
-    outside the paraphrase corpus; the threshold is chosen on the labelled pairs alone.
+    `background` rows are unrelated pairs and negated paraphrases, trained on as label 0 so
+    the model stays sane outside the paraphrase corpus; the threshold is chosen on the
+    labelled pairs alone.
     """
     labelled_x, labelled_y = x, y
     weight = np.ones(len(x))
     if background is not None:
-        x = np.vstack([x, background])
-        y = np.concatenate([y, np.zeros(len(background))])
-        weight = np.concatenate([weight, np.full(len(background), BACKGROUND_WEIGHT)])
+        rows, weights = background
+        x = np.vstack([x, rows])
+        y = np.concatenate([y, np.zeros(len(rows))])
+        weight = np.concatenate([weight, weights])
     wide = expand(x)
     mean, scale = wide.mean(axis=0), wide.std(axis=0) + 1e-9
     z = np.hstack([(wide - mean) / scale, np.ones((len(x), 1))])
@@ -212,7 +224,7 @@ def cross_validate(
     x: np.ndarray,
     y: np.ndarray,
     names: tuple[str, ...],
-    background: np.ndarray,
+    background: Background,
     unseen: list[np.ndarray],
     anchored: np.ndarray,
 ) -> tuple[float, float, list[float]]:
@@ -282,8 +294,9 @@ def main() -> int:
     # Articles split in two: one half gives training negatives, the other the unseen ones.
     articles = news_articles()
     negations = negation_pairs(400, seed=3)
-    background = feature_matrix(
-        background_pairs(len(pairs), articles[::2], seed=1) + negations[::2], FEATURES
+    background = background_rows(
+        feature_matrix(background_pairs(len(pairs), articles[::2], seed=1), FEATURES),
+        feature_matrix(negations[::2], FEATURES),
     )
     unseen_negations = feature_matrix(negations[1::2], FEATURES)  # trained on the others
     unseen_pairs = background_pairs(2_000, articles[1::2], seed=2)
@@ -299,7 +312,7 @@ def main() -> int:
         lexical,
         y,
         LEXICAL,
-        background[:, lexical_columns],
+        (background[0][:, lexical_columns], background[1]),
         [unseen[:, lexical_columns], unseen_negations[:, lexical_columns]],
         anchored,
     )
@@ -322,7 +335,9 @@ def main() -> int:
     if args.write:
         models = {
             "semantic": fit(x, y, FEATURES, background).as_dict(),
-            "lexical": fit(lexical, y, LEXICAL, background[:, lexical_columns]).as_dict(),
+            "lexical": fit(
+                lexical, y, LEXICAL, (background[0][:, lexical_columns], background[1])
+            ).as_dict(),
         }
         MODEL.write_text(json.dumps(models, indent=1) + "\n")
         print(f"wrote {MODEL.relative_to(ROOT)}")
