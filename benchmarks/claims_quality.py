@@ -52,8 +52,13 @@ ARTICLES = SHARED / "corpus" / "extraction-dev" / "ground-truth.json"
 MODEL = ROOT / "transforms" / "models" / "claim_pair.json"
 IDF = ROOT / "transforms" / "models" / IDF_FILE
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_AUXILIARY = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|will|would|can|could|should|may|might|must)\b"
+)
+_NEGATION = re.compile(r"\b(?:not|no|never|n't|cannot)\b|n't\b", re.IGNORECASE)
 FOLDS = 10
 BACKGROUND_WEIGHT = 0.2  # weight of an unrelated pair against a labelled one
+NEGATION_WEIGHT = 1.0  # of a negated paraphrase: rare in MRPC, so it must weigh fully
 L2 = 10.0  # strong: the expanded features are many and correlated
 
 
@@ -117,6 +122,29 @@ def background_pairs(n: int, articles: list[str], seed: int) -> list[tuple[str, 
     return out
 
 
+def negated(sentence: str) -> str | None:
+    """The sentence with "not" after its first auxiliary verb ("was" -> "was not"); None if
+    it has none or already negates something."""
+    match = _AUXILIARY.search(sentence)
+    if match is None or _NEGATION.search(sentence):
+        return None
+    return f"{sentence[: match.end()]} not{sentence[match.end() :]}"
+
+
+def negation_pairs(n: int, seed: int) -> list[tuple[str, str, int]]:
+    """Up to n pairs of a sentence, or its paraphrase, and the sentence negated (label 0: the
+    same words, the opposite claim). The paraphrases are MRPC pairs whose numbers disagree,
+    which cross-validation never scores."""
+    rng = random.Random(seed)
+    same = [(a, b) for a, b, y in load_pairs(agreeing=False) if y and numbers(a) != numbers(b)]
+    out = []
+    for a, b in rng.sample(same, len(same)):
+        flipped = negated(b)
+        if flipped is not None:
+            out.append((rng.choice((a, b)), flipped, 0))
+    return out[:n]
+
+
 def news_articles() -> list[str]:
     """Article texts of ../shared/corpus/extraction-dev (empty if absent)."""
     if not ARTICLES.exists():
@@ -135,20 +163,31 @@ def anchored_pairs(pairs: list[tuple[str, str, int]]) -> np.ndarray:
     return np.array([pair is not None for pair in found])
 
 
+Background = tuple[np.ndarray, np.ndarray]  # feature rows of label-0 pairs, their weights
+
+
+def background_rows(unrelated: np.ndarray, negations: np.ndarray) -> Background:
+    """Unrelated pairs and negated paraphrases as weighted label-0 training rows."""
+    weights = [np.full(len(unrelated), BACKGROUND_WEIGHT), np.full(len(negations), NEGATION_WEIGHT)]
+    return np.vstack([unrelated, negations]), np.concatenate(weights)
+
+
 def fit(
-    x: np.ndarray, y: np.ndarray, names: tuple[str, ...], background: np.ndarray | None = None
+    x: np.ndarray, y: np.ndarray, names: tuple[str, ...], background: Background | None = None
 ) -> PairModel:
     """L2-regularised logistic regression by Newton's method, threshold for best accuracy.
 
-    `background` rows are unrelated pairs, trained on as label 0 so the model stays sane
-    outside the paraphrase corpus; the threshold is chosen on the labelled pairs alone.
+    `background` rows are unrelated pairs and negated paraphrases, trained on as label 0 so
+    the model stays sane outside the paraphrase corpus; the threshold is chosen on the
+    labelled pairs alone.
     """
     labelled_x, labelled_y = x, y
     weight = np.ones(len(x))
     if background is not None:
-        x = np.vstack([x, background])
-        y = np.concatenate([y, np.zeros(len(background))])
-        weight = np.concatenate([weight, np.full(len(background), BACKGROUND_WEIGHT)])
+        rows, weights = background
+        x = np.vstack([x, rows])
+        y = np.concatenate([y, np.zeros(len(rows))])
+        weight = np.concatenate([weight, weights])
     wide = expand(x)
     mean, scale = wide.mean(axis=0), wide.std(axis=0) + 1e-9
     z = np.hstack([(wide - mean) / scale, np.ones((len(x), 1))])
@@ -185,12 +224,13 @@ def cross_validate(
     x: np.ndarray,
     y: np.ndarray,
     names: tuple[str, ...],
-    background: np.ndarray,
-    unseen: np.ndarray,
+    background: Background,
+    unseen: list[np.ndarray],
     anchored: np.ndarray,
-) -> tuple[float, float, float]:
+) -> tuple[float, float, list[float]]:
     """Accuracy and F1 of the whole decision (the fold's model, or a figure anchor) over FOLDS
-    folds (a fixed shuffle), and the share of `unseen` unrelated pairs the models accept."""
+    folds (a fixed shuffle), and the share of each `unseen` set of different-claim pairs that
+    the models accept."""
     order = np.random.default_rng(7).permutation(len(y))
     folds = np.array_split(order, FOLDS)
     predicted = np.zeros(len(y), dtype=bool)
@@ -200,8 +240,8 @@ def cross_validate(
         model = fit(x[train], y[train], names, background)
         probability = model.probability(x[held])
         predicted[held] = (probability >= model.threshold) | anchored[held]
-        accepted.append((model.probability(unseen) >= model.threshold).mean())
-    return (*scores(predicted, y), float(np.mean(accepted)))
+        accepted.append([(model.probability(rows) >= model.threshold).mean() for rows in unseen])
+    return (*scores(predicted, y), [float(rate) for rate in np.mean(accepted, axis=0)])
 
 
 def jaccard_baseline(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -253,7 +293,12 @@ def main() -> int:
     print(f"word Jaccard, tuned:       accuracy {base[0]:.3f}  F1 {base[1]:.3f}")
     # Articles split in two: one half gives training negatives, the other the unseen ones.
     articles = news_articles()
-    background = feature_matrix(background_pairs(len(pairs), articles[::2], seed=1), FEATURES)
+    negations = negation_pairs(400, seed=3)
+    background = background_rows(
+        feature_matrix(background_pairs(len(pairs), articles[::2], seed=1), FEATURES),
+        feature_matrix(negations[::2], FEATURES),
+    )
+    unseen_negations = feature_matrix(negations[1::2], FEATURES)  # trained on the others
     unseen_pairs = background_pairs(2_000, articles[1::2], seed=2)
     unseen = feature_matrix(unseen_pairs, FEATURES)
     lexical_columns = [FEATURES.index(n) for n in LEXICAL]
@@ -264,13 +309,21 @@ def main() -> int:
         f"same); of the unrelated pairs, {anchored_pairs(unseen_pairs).mean():.1%} anchored"
     )
     lex = cross_validate(
-        lexical, y, LEXICAL, background[:, lexical_columns], unseen[:, lexical_columns], anchored
+        lexical,
+        y,
+        LEXICAL,
+        (background[0][:, lexical_columns], background[1]),
+        [unseen[:, lexical_columns], unseen_negations[:, lexical_columns]],
+        anchored,
     )
-    full = cross_validate(x, y, FEATURES, background, unseen, anchored)
-    for label, (accuracy, f1, accepted) in (("lexical only", lex), ("+ embeddings", full)):
+    full = cross_validate(x, y, FEATURES, background, [unseen, unseen_negations], anchored)
+    for label, (accuracy, f1, (unrelated, negations)) in (
+        ("lexical only", lex),
+        ("+ embeddings", full),
+    ):
         print(
             f"pair model, {label}: accuracy {accuracy:.3f}  F1 {f1:.3f}  ({FOLDS}-fold CV); "
-            f"accepts {accepted:.1%} of unrelated pairs"
+            f"accepts {unrelated:.1%} of unrelated pairs, {negations:.1%} of negated paraphrases"
         )
     if SEEDS.exists():
         print(f"\nrecurring claims in {SEEDS.name}/ (claims stated by more than one article):")
@@ -282,7 +335,9 @@ def main() -> int:
     if args.write:
         models = {
             "semantic": fit(x, y, FEATURES, background).as_dict(),
-            "lexical": fit(lexical, y, LEXICAL, background[:, lexical_columns]).as_dict(),
+            "lexical": fit(
+                lexical, y, LEXICAL, (background[0][:, lexical_columns], background[1])
+            ).as_dict(),
         }
         MODEL.write_text(json.dumps(models, indent=1) + "\n")
         print(f"wrote {MODEL.relative_to(ROOT)}")

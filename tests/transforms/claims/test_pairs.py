@@ -21,6 +21,11 @@ SAME = [
         "The turning point came on March 3, when the lab released its reasoning model.",
         "Released on March 3, the model matched its rivals at a fraction of the cost.",
     ),
+    # A negation both sides make: one claim (the near miss of the negated pair below).
+    (
+        "The lab will not release the model next week.",
+        "The model will not be released by the lab next week.",
+    ),
 ]
 DIFFERENT = [
     (
@@ -37,6 +42,8 @@ DIFFERENT = [
         "The council voted on June 3 to raise parking fees downtown.",
         "Striking nurses returned to work on June 3 after a deal.",
     ),
+    # The same words, one side negated: the opposite claim.
+    ("The lab will release the model next week.", "The lab will not release the model next week."),
 ]
 
 
