@@ -29,4 +29,5 @@ def refresh_gold_task(recorder: RunRecorder) -> GoldRefresh:
         recorder.touched_dates,
         recorder.min_stories,
         claims_changed=recorder.claims_changed,
+        changed_claims=recorder.changed_claims,
     )

@@ -74,8 +74,13 @@ class RunRecorder:
 
     @property
     def claims_changed(self) -> bool:
-        """Whether claims were staged or removed: claim clusters need rebuilding."""
+        """Whether every claim was regrouped: every claim cluster needs rebuilding."""
         return self.writer.claims_changed
+
+    @property
+    def changed_claims(self) -> set[str]:
+        """Claim ids staged or removed: the claim clusters to recompute."""
+        return self.writer.changed_claims
 
     def log(self, rows: Sequence[FetchLogRow], entries: dict[str, Entry] | None = None) -> None:
         """Stage fetch_log rows and count their outcomes.
@@ -147,7 +152,6 @@ class RunRecorder:
                 (a, found, replaces) for (a, replaces), found in zip(placed, claims, strict=True)
             ]
             self.claims.record(rows)
-            self.writer.touch((), claims=True)
 
     def look_up_claims(
         self,
@@ -166,7 +170,6 @@ class RunRecorder:
             for (a, _), found, article_keys in zip(placed, claims, keys, strict=True)
             for claim, claim_keys in zip(found, article_keys, strict=True)
         }
-        self.writer.touch((), claims=True)
         return self.claims.look_up(rows, found_keys)
 
     def place_claims(self, lookup: ClaimLookup, rankings: Sequence[Ranked] | None) -> None:

@@ -17,6 +17,7 @@ from newslake.transforms.records import RunInfo
 from newslake.warehouse.engine import LARGER_LIMITS, MEMORY_LIMIT, work_connection
 from newslake.warehouse.health import threshold_literals
 from newslake.warehouse.lake import Commit, Lake, partition_dir
+from newslake.warehouse.runs import runs
 from newslake.warehouse.schemas import (
     ARTICLES,
     CLAIM_CLUSTERS,
@@ -49,20 +50,22 @@ def refresh_gold(
     touched: Iterable[date | None],
     min_stories: int = 2,
     claims_changed: bool = False,
+    changed_claims: Iterable[str] = (),
 ) -> GoldRefresh:
     """Settle `is_story_canonical`, recompute gold/coverage_daily for the touched dates,
-    rebuild gold/claim_clusters if the run changed claims (or it is stale), and bring
-    gold/outlet_health up to date, in one atomic commit. A run that changed nothing rewrites
-    nothing."""
+    recompute the gold/claim_clusters rows of `changed_claims` (every row if
+    `claims_changed`, or if the table may be out of step), and bring gold/outlet_health up to
+    date, in one atomic commit. A run that changed nothing rewrites nothing."""
     if not lake.data_files(ARTICLES) and not lake.data_files(FETCH_LOG):
         return GoldRefresh(0, 0)
+    claims = None if claims_changed else frozenset(changed_claims)
     *bounded, last = (MEMORY_LIMIT, *LARGER_LIMITS)
     for limit in bounded:
         try:
-            return _refresh(lake, run, touched, min_stories, claims_changed, limit)
+            return _refresh(lake, run, touched, min_stories, claims, limit)
         except duckdb.OutOfMemoryException:
             continue  # nothing was published: try again with more memory
-    return _refresh(lake, run, touched, min_stories, claims_changed, last)
+    return _refresh(lake, run, touched, min_stories, claims, last)
 
 
 def _refresh(
@@ -70,10 +73,11 @@ def _refresh(
     run: RunInfo,
     touched: Iterable[date | None],
     min_stories: int,
-    claims_changed: bool,
+    claims: frozenset[str] | None,
     memory_limit: str | None,
 ) -> GoldRefresh:
-    """One attempt at `refresh_gold` within `memory_limit`; nothing is published if it fails."""
+    """One attempt at `refresh_gold` within `memory_limit`; nothing is published if it fails.
+    `claims`: the claim ids whose clusters to recompute (None: every cluster)."""
     has_articles = bool(lake.data_files(ARTICLES))
     commit = Commit(lake, RunInfo(f"{run.run_id}-gold", run.started_at), kind="gold")
     con = work_connection(commit.staging / "spill", memory_limit=memory_limit)
@@ -82,11 +86,10 @@ def _refresh(
         if has_articles:
             flips = _settle_canonicals(con, lake, commit)
             days = _stage_coverage(con, lake, commit, touched)
-            clusters = (
-                _stage_claim_clusters(con, lake, commit, min_stories)
-                if claims_changed or _clusters_stale(con, lake, min_stories)
-                else 0
-            )
+            if claims is None or _clusters_stale(con, lake, run, min_stories):
+                clusters = _stage_claim_clusters(con, lake, commit, min_stories)
+            elif claims:
+                clusters = _restage_claim_clusters(con, lake, commit, min_stories, claims)
         health = _stage_outlet_health(con, lake, commit)
         commit.publish()
     finally:
@@ -95,17 +98,29 @@ def _refresh(
     return GoldRefresh(flips, days, clusters, health)
 
 
-def _clusters_stale(con: duckdb.DuckDBPyConnection, lake: Lake, min_stories: int) -> bool:
+def _clusters_stale(
+    con: duckdb.DuckDBPyConnection, lake: Lake, run: RunInfo, min_stories: int
+) -> bool:
+    """Whether gold/claim_clusters may not match the claims before `run`'s own changes (a run
+    that died between its two commits, a compaction, a changed claims.min_stories)."""
     if not lake.data_files(CLAIMS):
         return bool(lake.data_files(CLAIM_CLUSTERS))
-    if not lake.data_files(CLAIM_CLUSTERS):
+    if not lake.data_files(CLAIM_CLUSTERS) or not _claims_in_step(lake, run):
         return True
-    sql = load_sql(
-        "claim_clusters_stale",
-        claims=parquet_relation(lake, CLAIMS),
-        clusters=parquet_relation(lake, CLAIM_CLUSTERS),
-    )
+    sql = load_sql("claim_clusters_stale", clusters=parquet_relation(lake, CLAIM_CLUSTERS))
     return bool(con.execute(sql, [min_stories]).fetchall()[0][0])
+
+
+def _claims_in_step(lake: Lake, run: RunInfo) -> bool:
+    """Whether no commit but `run`'s own changed the claims since the last gold commit (which
+    left gold/claim_clusters in step with them)."""
+    points = runs(lake.root)
+    golds = [i for i, point in enumerate(points) if point.kind == "gold"]
+    if not golds:
+        return False
+    last = points[golds[-1]]
+    since = [point for point in points[golds[-1] + 1 :] if point.run_id != run.run_id]
+    return all(point.versions.get(CLAIMS.name) == last.versions.get(CLAIMS.name) for point in since)
 
 
 def _stage_claim_clusters(
@@ -125,6 +140,41 @@ def _stage_claim_clusters(
         while batch := result.fetchmany(10_000):
             commit.add(CLAIM_CLUSTERS.name, (dict(zip(names, row, strict=True)) for row in batch))
             count += len(batch)
+    return count
+
+
+def _restage_claim_clusters(
+    con: duckdb.DuckDBPyConnection,
+    lake: Lake,
+    commit: Commit,
+    min_stories: int,
+    claim_ids: frozenset[str],
+) -> int:
+    """Stage the gold/claim_clusters rows of these claim ids anew, from all their claims (a
+    row is an aggregate of its claim id's claims only); every other row stays in its file."""
+    con.execute("CREATE OR REPLACE TEMP TABLE changed_claims (claim_id VARCHAR PRIMARY KEY)")
+    con.executemany("INSERT INTO changed_claims VALUES (?)", [[c] for c in sorted(claim_ids)])
+    clusters = parquet_relation(lake, CLAIM_CLUSTERS, filename=True)
+    stored = con.execute(
+        f"SELECT filename, claim_id FROM {clusters} SEMI JOIN changed_claims USING (claim_id)"
+    ).fetchall()
+    table_dir = lake.table_dir(CLAIM_CLUSTERS)
+    by_file: dict[str, list[str]] = {}
+    for filename, claim_id in stored:
+        by_file.setdefault(Path(filename).relative_to(table_dir).as_posix(), []).append(claim_id)
+    for rel, ids in by_file.items():
+        commit.remove(CLAIM_CLUSTERS.name, rel, ids)
+    claims = parquet_relation(lake, CLAIMS)
+    sql = load_sql(
+        "claim_clusters",
+        claims=f"(SELECT * FROM {claims} SEMI JOIN changed_claims USING (claim_id))",
+    )
+    result = con.execute(sql, [min_stories])
+    names = [column[0] for column in result.description]
+    count = 0
+    while batch := result.fetchmany(10_000):
+        commit.add(CLAIM_CLUSTERS.name, (dict(zip(names, row, strict=True)) for row in batch))
+        count += len(batch)
     return count
 
 

@@ -258,13 +258,14 @@ class LakeIndex:
         ).fetchall()
         return {claim_id: (ref, text) for claim_id, ref, text in rows}
 
-    def claim_files(self, article_id: str) -> list[str]:
-        """Committed claims files (relative to the table) holding an article's claims."""
+    def stored_claims_of(self, article_id: str) -> list[tuple[str, str]]:
+        """(committed claims file relative to the table, claim_id) of an article's claims."""
         rows = self.con.execute(
-            f"SELECT DISTINCT file FROM {self.stored_claims} AND article_id = ? ORDER BY file",
+            f"SELECT DISTINCT file, claim_id FROM {self.stored_claims} AND article_id = ? "
+            "ORDER BY file, claim_id",
             [article_id],
         ).fetchall()
-        return [file for (file,) in rows]
+        return [(file, claim_id) for file, claim_id in rows]
 
     def forget_claims(self, article_id: str) -> None:
         """Drop an article's claims (its text was replaced) from matching."""

@@ -25,7 +25,8 @@ class RunWriter:
         self.commit, self.index, self.run = commit, index, run
         self.stored_pages: set[str] = set()  # pages the lake stores already: never staged again
         self.touched_dates: set[date | None] = set()  # article partitions this run changes
-        self.claims_changed = False  # claims staged or removed: claim clusters need rebuilding
+        self.claims_changed = False  # every claim regrouped: claim clusters need rebuilding
+        self.changed_claims: set[str] = set()  # claim ids staged or removed: their clusters
 
     def log(self, rows: Sequence[FetchLogRow]) -> None:
         """Stage fetch_log rows; the index learns the article each capture became."""
@@ -68,23 +69,26 @@ class RunWriter:
         """Remove the stored claims of articles whose text was replaced, from the lake and
         from matching."""
         for article_id in article_ids:
-            for file in self.index.claim_files(article_id):
+            for file, claim_id in self.index.stored_claims_of(article_id):
                 self.commit.remove("claims", file, [article_id])
+                self.changed_claims.add(claim_id)
             self.index.forget_claims(article_id)
 
     def drop_every_claim(self) -> None:
         """Remove every stored claim (they are being grouped anew)."""
         self.commit.clear_table("claims")
         self.index.forget_every_claim()
+        self.claims_changed = True
 
     def stage_claims(self, rows: Sequence[ClaimRow]) -> None:
         """Stage claims rows and make them candidates for the rest of the run."""
         self.commit.add("claims", map(as_row, rows))
         self.index.remember_claims(rows)
+        self.changed_claims.update(row.claim_id for row in rows)
 
     def touch(self, dates: Iterable[date | None], claims: bool = False) -> None:
-        """Have the gold refresh redo these article dates (and, with `claims`, the claim
-        clusters)."""
+        """Have the gold refresh redo these article dates (and, with `claims`, every claim
+        cluster)."""
         self.touched_dates.update(dates)
         self.claims_changed = self.claims_changed or claims
 

@@ -118,8 +118,9 @@ def test_claims_are_candidates_by_key_until_forgotten(lake):
     ]
     assert index.claim_exact([exact_key("claim")]) == {exact_key("claim"): "c2"}
     assert index.claim_heads(["c1"]) == {"c1": ("a:0", "Claim a.")}
-    assert index.claim_files("a")[0].endswith(".parquet")
-    assert index.claim_files("b") == []  # staged by this run, in no committed file yet
+    [(file, claim_id)] = index.stored_claims_of("a")
+    assert file.endswith(".parquet") and claim_id == "c1"
+    assert index.stored_claims_of("b") == []  # staged by this run, in no committed file yet
     index.forget_claims("a")
     assert [ref for ref, *_ in index.claim_candidates([8])[8]] == ["b:1"]
     index.close()
