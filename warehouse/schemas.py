@@ -476,6 +476,7 @@ CLAIM_CLUSTERS = TableSpec(
     partition_of=_utc_date("first_seen"),
     partition_doc="UTC date the claim first appeared; undated claims are under " + NO_DATE,
     sort_by="claim_id",
+    key="claim_id",
     columns=(
         Column("claim_id", pa.string(), "the claim", False),
         Column("representative", pa.string(), "its earliest published wording", False),

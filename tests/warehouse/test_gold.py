@@ -7,7 +7,8 @@ from newslake.warehouse import gold as gold_module
 from newslake.warehouse.engine import LARGER_LIMITS, MEMORY_LIMIT
 from newslake.warehouse.gold import refresh_gold
 from newslake.warehouse.lake import Lake
-from newslake.warehouse.schemas import COVERAGE_DAILY
+from newslake.warehouse.lake_index import LakeIndex
+from newslake.warehouse.schemas import CLAIM_CLUSTERS, COVERAGE_DAILY
 from newslake.warehouse.views import WAREHOUSE
 
 RUN = RunInfo("r1", datetime(2026, 3, 10, tzinfo=UTC))
@@ -262,3 +263,84 @@ def test_a_refresh_that_runs_out_of_memory_runs_again_with_more(tmp_path, monkey
     assert done.coverage_dates == 1
     assert [row[1] for row in coverage(lake)] == ["Gazette", "Wire"]
     assert not any((lake.root / "_staging").iterdir())  # the failed attempt left nothing
+
+
+def cluster_rows(lake: Lake) -> list[tuple]:
+    con = duckdb.connect(str(lake.root / WAREHOUSE), read_only=True)
+    try:
+        return con.execute("SELECT * FROM claim_clusters ORDER BY claim_id").fetchall()
+    finally:
+        con.close()
+
+
+def cluster_files(lake: Lake) -> set[str]:
+    table_dir = lake.table_dir(CLAIM_CLUSTERS)
+    return {path.relative_to(table_dir).as_posix() for path in lake.data_files(CLAIM_CLUSTERS)}
+
+
+FIRST_CLAIMS = [
+    claim("x", "a", "s1", "Post", 5, ("$6 million", 6e6)),
+    claim("y", "c", "s2", "Herald", 5, index=1),
+    claim("z", "d", "s3", "Wire", 7, ("$2 million", 2e6)),
+]
+LATER_CLAIM = claim("x", "b", "s4", "Wire", 3, ("$7 million", 7e6))  # x now first seen on the 3rd
+
+
+def second_run(lake: Lake, run: RunInfo) -> None:
+    """A run that adds a claim to cluster x and removes article c's claims (all of y)."""
+    index = LakeIndex(lake)
+    [(claims_file, _)] = index.stored_claims_of("c")
+    index.close()
+    with lake.writing(run, timeout_s=1) as commit:
+        commit.add("claims", [LATER_CLAIM])
+        commit.remove("claims", claims_file, ["c"])
+        commit.publish()
+
+
+def from_scratch(tmp_path) -> list[tuple]:
+    lake = Lake(tmp_path / "scratch")
+    with lake.writing(RUN, timeout_s=1) as commit:
+        commit.add("articles", [article("a", 5, "Post", [])])
+        commit.add("claims", [LATER_CLAIM, *(c for c in FIRST_CLAIMS if c["article_id"] != "c")])
+        commit.publish()
+    refresh_gold(lake, RUN, set(), claims_changed=True)
+    return cluster_rows(lake)
+
+
+def first_run(tmp_path) -> Lake:
+    lake = Lake(tmp_path / "lake")
+    with lake.writing(RUN, timeout_s=1) as commit:
+        commit.add("articles", [article("a", 5, "Post", [])])
+        commit.add("claims", FIRST_CLAIMS)
+        commit.publish()
+    assert refresh_gold(lake, RUN, set(), changed_claims={"x", "y", "z"}).claim_clusters == 3
+    return lake
+
+
+def test_a_run_recomputes_only_the_claim_clusters_it_changed_as_a_full_rebuild_would(tmp_path):
+    lake = first_run(tmp_path)
+    before = cluster_files(lake)
+    z_file = next(f for f in before if "2026-03-07" in f)
+    second = RunInfo("r2", RUN.started_at)
+    second_run(lake, second)
+    done = refresh_gold(lake, second, set(), changed_claims={"x", "y"})
+    assert done.claim_clusters == 1  # x anew; y has no claim left
+    assert z_file in cluster_files(lake)  # z's row was not rewritten
+    assert [row[0] for row in cluster_rows(lake)] == ["x", "z"]
+    assert cluster_rows(lake) == from_scratch(tmp_path)
+    assert refresh_gold(lake, RunInfo("r3", RUN.started_at), set()).claim_clusters == 0
+
+
+def test_claims_changed_since_the_last_gold_commit_rebuild_every_cluster(tmp_path):
+    lake = first_run(tmp_path)
+    second_run(lake, RunInfo("r2", RUN.started_at))  # died before its gold refresh
+    third = RunInfo("r3", RUN.started_at)
+    assert refresh_gold(lake, third, set(), changed_claims=set()).claim_clusters == 2
+    assert cluster_rows(lake) == from_scratch(tmp_path)
+
+
+def test_a_changed_min_stories_rebuilds_every_cluster(tmp_path):
+    lake = first_run(tmp_path)
+    again = RunInfo("r2", RUN.started_at)
+    assert refresh_gold(lake, again, set(), min_stories=1).claim_clusters == 3
+    assert all(row[-1] for row in cluster_rows(lake))  # is_recurring with one story
