@@ -21,8 +21,9 @@ def commit_run(recorder: RunRecorder) -> dict[str, int]:
 
 @task(name="refresh-gold", cache_policy=NONE, retries=1)
 def refresh_gold_task(recorder: RunRecorder) -> GoldRefresh:
-    """Settle story representatives and recompute the coverage table for the dates this run
-    touched (a second atomic commit)."""
+    """Settle the representatives of the stories this run touched and recompute the gold rows
+    it touched (a second atomic commit); a reprocess (every claim regrouped) settles every
+    story."""
     return refresh_gold(
         recorder.commit.lake,
         recorder.run,
@@ -30,4 +31,5 @@ def refresh_gold_task(recorder: RunRecorder) -> GoldRefresh:
         recorder.min_stories,
         claims_changed=recorder.claims_changed,
         changed_claims=recorder.changed_claims,
+        stories=None if recorder.claims_changed else recorder.touched_stories,
     )

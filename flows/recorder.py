@@ -78,6 +78,11 @@ class RunRecorder:
         return self.writer.claims_changed
 
     @property
+    def touched_stories(self) -> set[str]:
+        """Stories an article joined or left: their representatives are settled."""
+        return self.writer.touched_stories
+
+    @property
     def changed_claims(self) -> set[str]:
         """Claim ids staged or removed: the claim clusters to recompute."""
         return self.writer.changed_claims

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.engine import LARGER_LIMITS, MEMORY_LIMIT, work_connection
@@ -51,21 +52,24 @@ def refresh_gold(
     min_stories: int = 2,
     claims_changed: bool = False,
     changed_claims: Iterable[str] = (),
+    stories: Iterable[str] | None = None,
 ) -> GoldRefresh:
-    """Settle `is_story_canonical`, recompute gold/coverage_daily for the touched dates,
-    recompute the gold/claim_clusters rows of `changed_claims` (every row if
-    `claims_changed`, or if the table may be out of step), and bring gold/outlet_health up to
-    date, in one atomic commit. A run that changed nothing rewrites nothing."""
+    """Settle `is_story_canonical` in `stories` (None: every story), recompute
+    gold/coverage_daily for the touched dates, recompute the gold/claim_clusters rows of
+    `changed_claims` (every row if `claims_changed`), all of them if the table may be out of
+    step, and bring gold/outlet_health up to date, in one atomic commit. A run that changed
+    nothing rewrites nothing."""
     if not lake.data_files(ARTICLES) and not lake.data_files(FETCH_LOG):
         return GoldRefresh(0, 0)
     claims = None if claims_changed else frozenset(changed_claims)
+    settle = None if stories is None else frozenset(stories)
     *bounded, last = (MEMORY_LIMIT, *LARGER_LIMITS)
     for limit in bounded:
         try:
-            return _refresh(lake, run, touched, min_stories, claims, limit)
+            return _refresh(lake, run, touched, min_stories, claims, settle, limit)
         except duckdb.OutOfMemoryException:
             continue  # nothing was published: try again with more memory
-    return _refresh(lake, run, touched, min_stories, claims, last)
+    return _refresh(lake, run, touched, min_stories, claims, settle, last)
 
 
 def _refresh(
@@ -74,17 +78,22 @@ def _refresh(
     touched: Iterable[date | None],
     min_stories: int,
     claims: frozenset[str] | None,
+    stories: frozenset[str] | None,
     memory_limit: str | None,
 ) -> GoldRefresh:
     """One attempt at `refresh_gold` within `memory_limit`; nothing is published if it fails.
-    `claims`: the claim ids whose clusters to recompute (None: every cluster)."""
+    `claims`, `stories`: the claim ids whose clusters to recompute, the stories to settle
+    (None: all); all of them too if a commit other than `run`'s changed the table since the
+    last gold commit."""
     has_articles = bool(lake.data_files(ARTICLES))
     commit = Commit(lake, RunInfo(f"{run.run_id}-gold", run.started_at), kind="gold")
     con = work_connection(commit.staging / "spill", memory_limit=memory_limit)
     flips = days = clusters = 0
     try:
         if has_articles:
-            flips = _settle_canonicals(con, lake, commit)
+            if stories is not None and not _in_step(lake, run, ARTICLES.name):
+                stories = None
+            flips = _settle_canonicals(con, lake, commit, stories)
             days = _stage_coverage(con, lake, commit, touched)
             if claims is None or _clusters_stale(con, lake, run, min_stories):
                 clusters = _stage_claim_clusters(con, lake, commit, min_stories)
@@ -105,22 +114,22 @@ def _clusters_stale(
     that died between its two commits, a compaction, a changed claims.min_stories)."""
     if not lake.data_files(CLAIMS):
         return bool(lake.data_files(CLAIM_CLUSTERS))
-    if not lake.data_files(CLAIM_CLUSTERS) or not _claims_in_step(lake, run):
+    if not lake.data_files(CLAIM_CLUSTERS) or not _in_step(lake, run, CLAIMS.name):
         return True
     sql = load_sql("claim_clusters_stale", clusters=parquet_relation(lake, CLAIM_CLUSTERS))
     return bool(con.execute(sql, [min_stories]).fetchall()[0][0])
 
 
-def _claims_in_step(lake: Lake, run: RunInfo) -> bool:
-    """Whether no commit but `run`'s own changed the claims since the last gold commit (which
-    left gold/claim_clusters in step with them)."""
+def _in_step(lake: Lake, run: RunInfo, table: str) -> bool:
+    """Whether no commit but `run`'s own changed `table` since the last gold commit (which
+    left gold in step with it: claim clusters, story representatives)."""
     points = runs(lake.root)
     golds = [i for i, point in enumerate(points) if point.kind == "gold"]
     if not golds:
         return False
     last = points[golds[-1]]
     since = [point for point in points[golds[-1] + 1 :] if point.run_id != run.run_id]
-    return all(point.versions.get(CLAIMS.name) == last.versions.get(CLAIMS.name) for point in since)
+    return all(point.versions.get(table) == last.versions.get(table) for point in since)
 
 
 def _stage_claim_clusters(
@@ -152,8 +161,7 @@ def _restage_claim_clusters(
 ) -> int:
     """Stage the gold/claim_clusters rows of these claim ids anew, from all their claims (a
     row is an aggregate of its claim id's claims only); every other row stays in its file."""
-    con.execute("CREATE OR REPLACE TEMP TABLE changed_claims (claim_id VARCHAR PRIMARY KEY)")
-    con.executemany("INSERT INTO changed_claims VALUES (?)", [[c] for c in sorted(claim_ids)])
+    _register_ids(con, "changed_claims", "claim_id", claim_ids)
     clusters = parquet_relation(lake, CLAIM_CLUSTERS, filename=True)
     stored = con.execute(
         f"SELECT filename, claim_id FROM {clusters} SEMI JOIN changed_claims USING (claim_id)"
@@ -178,6 +186,14 @@ def _restage_claim_clusters(
     return count
 
 
+def _register_ids(
+    con: duckdb.DuckDBPyConnection, name: str, column: str, ids: frozenset[str]
+) -> None:
+    """Make a set of ids a one-column relation `name` of the connection."""
+    schema = pa.schema([(column, pa.string())])
+    con.register(name, pa.table({column: sorted(ids)}, schema=schema))
+
+
 def claim_id_ranges(parts: int) -> list[str]:
     """Conditions that split claim ids (16 hex digits) into `parts` ranges of about equal
     size, in order; together they hold every id once, hex or not."""
@@ -188,13 +204,21 @@ def claim_id_ranges(parts: int) -> list[str]:
     return [f"claim_id < {bounds[0]}", *middle, f"claim_id >= {bounds[-1]}"]
 
 
-def _settle_canonicals(con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit) -> int:
-    """Stage the rewrite of every article row whose story-representative flag is wrong.
+def _settle_canonicals(
+    con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit, stories: frozenset[str] | None
+) -> int:
+    """Stage the rewrite of every article row of `stories` (None: of every story) whose
+    story-representative flag is wrong.
 
     A run marks the first article of a new story as its representative; a later article
     published earlier (or as early and longer) takes that role here, whichever run brought it.
     """
+    if stories is not None and not stories:
+        return 0
     articles = parquet_relation(lake, ARTICLES, filename=True)
+    if stories is not None:
+        _register_ids(con, "touched_stories", "story_id", stories)
+        articles = f"(SELECT * FROM {articles} SEMI JOIN touched_stories USING (story_id))"
     rows = con.execute(load_sql("story_canonical_fixes", articles=articles)).fetchall()
     table_dir = lake.table_dir(ARTICLES)
     by_file: dict[str, list[str]] = {}

@@ -27,6 +27,7 @@ class RunWriter:
         self.touched_dates: set[date | None] = set()  # article partitions this run changes
         self.claims_changed = False  # every claim regrouped: claim clusters need rebuilding
         self.changed_claims: set[str] = set()  # claim ids staged or removed: their clusters
+        self.touched_stories: set[str] = set()  # stories an article joined or left: settle them
 
     def log(self, rows: Sequence[FetchLogRow]) -> None:
         """Stage fetch_log rows; the index learns the article each capture became."""
@@ -44,6 +45,7 @@ class RunWriter:
     def stage_articles(self, articles: Sequence[Article]) -> None:
         """Stage new articles that replace nothing (listing stubs)."""
         self.touched_dates.update(a.published_day for a in articles)
+        self.touched_stories.update(a.story_id for a in articles)
         self.commit.add("articles", map(as_row, articles))
         self.index.remember(articles)
 
@@ -59,6 +61,7 @@ class RunWriter:
                     self.touched_dates.add(partition_value(old_file))
             self.touched_dates.add(article.published_day)
         articles = placement.articles
+        self.touched_stories.update(a.story_id for a in articles)
         self.commit.add("articles", map(as_row, articles))
         self.commit.add("story_index", map(as_row, placement.stories))
         self.index.remember_stories(placement.stories)
@@ -97,6 +100,8 @@ class RunWriter:
         return self.commit.publish()
 
     def _version_row(self, old: dict[str, Any]) -> dict[str, Any]:
-        """The article_versions row for an article version this run replaces."""
+        """The article_versions row for an article version this run replaces (called as the
+        commit publishes); the story it leaves is settled too."""
+        self.touched_stories.add(old["story_id"])
         version = earlier_version(old, replaced_at=self.run.started_at, run_id=self.run.run_id)
         return as_row(version)

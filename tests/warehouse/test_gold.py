@@ -344,3 +344,35 @@ def test_a_changed_min_stories_rebuilds_every_cluster(tmp_path):
     again = RunInfo("r2", RUN.started_at)
     assert refresh_gold(lake, again, set(), min_stories=1).claim_clusters == 3
     assert all(row[-1] for row in cluster_rows(lake))  # is_recurring with one story
+
+
+def settled_lake(tmp_path) -> Lake:
+    lake = Lake(tmp_path / "lake")
+    with lake.writing(RUN, timeout_s=1) as commit:
+        commit.add(
+            "articles",
+            [article("a", 6, "Gazette", [], story="s1"), article("z", 8, "Post", [], story="s2")],
+        )
+        commit.publish()
+    assert refresh_gold(lake, RUN, set(), stories={"s1", "s2"}).canonical_flips == 0
+    return lake
+
+
+def test_a_run_settles_only_the_stories_it_touched_as_settling_every_story_would(tmp_path):
+    lake = settled_lake(tmp_path)
+    second = RunInfo("r2", RUN.started_at)
+    with lake.writing(second, timeout_s=1) as commit:
+        commit.add("articles", [article("b", 5, "Wire", [], story="s1", canonical=False)])
+        commit.publish()
+    assert refresh_gold(lake, second, set(), stories={"s1"}).canonical_flips == 2
+    assert canonical_flags(lake) == {"a": False, "b": True, "z": True}
+
+
+def test_articles_changed_since_the_last_gold_commit_settle_every_story(tmp_path):
+    lake = settled_lake(tmp_path)
+    with lake.writing(RunInfo("r2", RUN.started_at), timeout_s=1) as commit:  # died before gold
+        commit.add("articles", [article("y", 7, "Wire", [], story="s2", canonical=False)])
+        commit.publish()
+    third = RunInfo("r3", RUN.started_at)
+    assert refresh_gold(lake, third, set(), stories=set()).canonical_flips == 2
+    assert canonical_flags(lake) == {"a": True, "y": True, "z": False}
