@@ -361,7 +361,8 @@ def partitions(spec: TableSpec, table: pa.Table) -> list[tuple[str, pa.Table]]:
 
 # The lake index's cost on its own, in a fresh process: opening it, then the questions one
 # batch asks (keys sampled from the lake beforehand, half of them known), and the gold refresh
-# a run ends with. Prints JSON: seconds per step and peak RSS.
+# a run ends with: with nothing new, after a run's new claims, and recomputing everything.
+# Prints JSON: seconds per step and peak RSS (of the index's steps).
 PROBE = """
 import json, resource, sys, time
 from datetime import UTC, datetime
@@ -373,6 +374,7 @@ from newslake.transforms.records import RunInfo
 from newslake.warehouse.gold import refresh_gold
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.lake_index import LakeIndex
+from newslake.warehouse.schemas import CLAIMS
 lake, work = Lake(sys.argv[1]), Path(sys.argv[2])
 def sample(table, column, n=64, unnest=False):
     glob = str(lake.root / table / "*" / "*.parquet")
@@ -410,20 +412,34 @@ timed("claim_heads", lambda: index.claim_heads(clusters))
 index.close()
 times["batch"] = round(sum(v for k, v in times.items() if k != "open"), 3)
 times["index_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-if sys.argv[3:] != ["gold"]:
-    print(json.dumps(times))
-    sys.exit()
-run = RunInfo("probe", datetime.now(UTC))
-timed("gold_idle", lambda: refresh_gold(lake, run, touched=[]))
-timed("gold_claims", lambda: refresh_gold(lake, run, touched=[], claims_changed=True))
+idle = RunInfo("probe-idle", datetime.now(UTC))
+timed("gold_idle", lambda: refresh_gold(lake, idle, [], stories=()))
+# A run's new claims: 64 new articles of 25 claims (copies of stored ones), half of them joining
+# a stored cluster, half starting one; the run touched 64 stories.
+columns = ", ".join(f'"{name}"' for name in CLAIMS.schema.names)
+glob = str(lake.root / CLAIMS.path / "*" / "*.parquet")
+added = con.execute(f"SELECT {columns} FROM read_parquet(?) USING SAMPLE 1600 ROWS", [glob])
+added = added.fetch_arrow_table().to_pylist()
+for n, row in enumerate(added):
+    row["article_id"], row["sentence_index"] = f"probe{n // 25:011d}", n % 25
+    if n % 2:
+        row["claim_id"] = f"{n:016x}"
+run = RunInfo("probe-claims", datetime.now(UTC))
+with lake.writing(run, timeout_s=60) as commit:
+    commit.add("claims", added)
+    commit.publish()
+changed, stories = {row["claim_id"] for row in added}, sample("silver/articles", "story_id")
+timed("gold_claims", lambda: refresh_gold(lake, run, [], changed_claims=changed, stories=stories))
+full = RunInfo("probe-full", datetime.now(UTC))  # every cluster and story, as before issue 24
+timed("gold_full", lambda: refresh_gold(lake, full, [], claims_changed=True))
 print(json.dumps(times))
 """
 
 
-def probe(lake: Path, work: Path, gold: bool = True) -> dict[str, float]:
-    """The lake index's and (with `gold`) the gold refresh's own costs on `lake` (see PROBE)."""
+def probe(lake: Path, work: Path) -> dict[str, float]:
+    """The lake index's and the gold refresh's own costs on `lake` (see PROBE)."""
     work.mkdir(parents=True, exist_ok=True)
-    cmd = [PYTHON, "-c", PROBE, lake, work, *(["gold"] if gold else [])]
+    cmd = [PYTHON, "-c", PROBE, lake, work]
     done = run(cmd, dict(os.environ), work)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -457,7 +473,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--claims", type=int, default=25_000_000)
     parser.add_argument("--pages", type=int, default=1000, help="new real pages to ingest")
     parser.add_argument("--keep", type=Path, help="keep (or reuse) the synthetic lake here")
-    parser.add_argument("--probe-only", action="store_true", help="only the lake index on its own")
+    parser.add_argument(
+        "--probe-only", action="store_true", help="only the lake index and gold on their own"
+    )
     args = parser.parse_args(argv)
     if not (SHARED / "corpus" / "extraction-dev" / "html").is_dir():
         print(f"skipped: corpus not found under {SHARED}")
@@ -483,7 +501,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> str:
     lake = tmp / "lake-big"
     shutil.copytree(big, lake)
     if args.probe_only:
-        return f"{size}: {probe(lake, tmp / 'probe-big', gold=False)}"
+        return f"{size}: {probe(lake, tmp / 'probe-big')}"
     pages, env = new_pages(args.pages, tmp / "pages"), base_env(tmp / "prefect-home")
     empty = ingest(pages, tmp / "lake-empty", env, None, logs=tmp)
     log(f"empty lake: flow {empty.flow_s:.1f} s, peak RSS {empty.peak_rss / MB:.0f} MB")
