@@ -419,7 +419,7 @@ timed("gold_idle", lambda: refresh_gold(lake, idle, [], stories=()))
 columns = ", ".join(f'"{name}"' for name in CLAIMS.schema.names)
 glob = str(lake.root / CLAIMS.path / "*" / "*.parquet")
 added = con.execute(f"SELECT {columns} FROM read_parquet(?) USING SAMPLE 1600 ROWS", [glob])
-added = added.fetch_arrow_table().to_pylist()
+added = added.to_arrow_table().to_pylist()
 for n, row in enumerate(added):
     row["article_id"], row["sentence_index"] = f"probe{n // 25:011d}", n % 25
     if n % 2:
