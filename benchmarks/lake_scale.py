@@ -414,14 +414,16 @@ times["batch"] = round(sum(v for k, v in times.items() if k != "open"), 3)
 times["index_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 idle = RunInfo("probe-idle", datetime.now(UTC))
 timed("gold_idle", lambda: refresh_gold(lake, idle, [], stories=()))
-# A run's new claims: 64 new articles of 25 claims (copies of stored ones), half of them joining
-# a stored cluster, half starting one; the run touched 64 stories.
+# A run's new claims: 64 new articles of 25 claims (copies of stored ones) published on the
+# lake's last day, half of them joining a stored cluster, half starting one; 64 stories touched.
 columns = ", ".join(f'"{name}"' for name in CLAIMS.schema.names)
 glob = str(lake.root / CLAIMS.path / "*" / "*.parquet")
 added = con.execute(f"SELECT {columns} FROM read_parquet(?) USING SAMPLE 1600 ROWS", [glob])
 added = added.to_arrow_table().to_pylist()
+(latest,) = con.execute("SELECT max(published_at) FROM read_parquet(?)", [glob]).fetchone()
 for n, row in enumerate(added):
     row["article_id"], row["sentence_index"] = f"probe{n // 25:011d}", n % 25
+    row["published_at"] = latest
     if n % 2:
         row["claim_id"] = f"{n:016x}"
 run = RunInfo("probe-claims", datetime.now(UTC))
