@@ -18,7 +18,7 @@ from newslake.transforms.records import RunInfo
 from newslake.warehouse.engine import LARGER_LIMITS, MEMORY_LIMIT, work_connection
 from newslake.warehouse.health import threshold_literals
 from newslake.warehouse.lake import Commit, Lake, partition_dir
-from newslake.warehouse.runs import runs
+from newslake.warehouse.runs import RunPoint, runs
 from newslake.warehouse.schemas import (
     ARTICLES,
     CLAIM_CLUSTERS,
@@ -91,11 +91,12 @@ def _refresh(
     flips = days = clusters = 0
     try:
         if has_articles:
-            if stories is not None and not _in_step(lake, run, ARTICLES.name):
+            since_gold = _commits_since_gold(lake, run)
+            if stories is not None and not _in_step(since_gold, ARTICLES.name):
                 stories = None
             flips = _settle_canonicals(con, lake, commit, stories)
             days = _stage_coverage(con, lake, commit, touched)
-            if claims is None or _clusters_stale(con, lake, run, min_stories):
+            if claims is None or _clusters_stale(con, lake, since_gold, min_stories):
                 clusters = _stage_claim_clusters(con, lake, commit, min_stories)
             elif claims:
                 clusters = _restage_claim_clusters(con, lake, commit, min_stories, claims)
@@ -108,27 +109,34 @@ def _refresh(
 
 
 def _clusters_stale(
-    con: duckdb.DuckDBPyConnection, lake: Lake, run: RunInfo, min_stories: int
+    con: duckdb.DuckDBPyConnection, lake: Lake, since_gold: list[RunPoint] | None, min_stories: int
 ) -> bool:
-    """Whether gold/claim_clusters may not match the claims before `run`'s own changes (a run
+    """Whether gold/claim_clusters may not match the claims before the run's own changes (a run
     that died between its two commits, a compaction, a changed claims.min_stories)."""
     if not lake.data_files(CLAIMS):
         return bool(lake.data_files(CLAIM_CLUSTERS))
-    if not lake.data_files(CLAIM_CLUSTERS) or not _in_step(lake, run, CLAIMS.name):
+    if not lake.data_files(CLAIM_CLUSTERS) or not _in_step(since_gold, CLAIMS.name):
         return True
     sql = load_sql("claim_clusters_stale", clusters=parquet_relation(lake, CLAIM_CLUSTERS))
     return bool(con.execute(sql, [min_stories]).fetchall()[0][0])
 
 
-def _in_step(lake: Lake, run: RunInfo, table: str) -> bool:
-    """Whether no commit but `run`'s own changed `table` since the last gold commit (which
-    left gold in step with it: claim clusters, story representatives)."""
+def _commits_since_gold(lake: Lake, run: RunInfo) -> list[RunPoint] | None:
+    """The last gold commit and every commit after it but `run`'s own; None if gold was
+    never committed."""
     points = runs(lake.root)
     golds = [i for i, point in enumerate(points) if point.kind == "gold"]
     if not golds:
+        return None
+    return [points[golds[-1]], *(p for p in points[golds[-1] + 1 :] if p.run_id != run.run_id)]
+
+
+def _in_step(since_gold: list[RunPoint] | None, table: str) -> bool:
+    """Whether no commit but the run's own changed `table` since the last gold commit (which
+    left gold in step with it: claim clusters, story representatives)."""
+    if since_gold is None:
         return False
-    last = points[golds[-1]]
-    since = [point for point in points[golds[-1] + 1 :] if point.run_id != run.run_id]
+    last, *since = since_gold
     return all(point.versions.get(table) == last.versions.get(table) for point in since)
 
 
