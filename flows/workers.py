@@ -11,10 +11,13 @@ import logging
 import multiprocessing
 import multiprocessing.forkserver
 import pickle
+import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newslake.transforms.claims.clusters import PreparedCache
 from newslake.transforms.claims.finding import FoundClaim, article_claims
@@ -23,6 +26,9 @@ from newslake.transforms.errors import ConfigError, ExtractError, FetchError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.placement import Result
 from newslake.transforms.records import Extracted, Page
+
+if TYPE_CHECKING:
+    from distributed import SpecCluster
 
 # Stored claims this worker prepared, kept across ranking tasks: a story's claims are
 # candidates batch after batch (the flow process kept as many before ranking moved here).
@@ -112,10 +118,9 @@ def _forkserver() -> multiprocessing.context.BaseContext:
 
 @contextmanager
 def dask_pool(workers: int, address: str) -> Iterator[Executor]:
-    """An executor on the Dask scheduler at `address`; without one, on a local cluster of
-    `workers` single-threaded processes on loopback, no dashboard. Closed on exit, the local
-    cluster too; a remote cluster's workers need newslake installed."""
-    from distributed import Client, LocalCluster
+    """An executor on the Dask scheduler at `address`; without one, on a local cluster (see
+    `local_cluster`) closed on exit. A remote cluster's workers need newslake installed."""
+    from distributed import Client
 
     logging.getLogger("distributed").setLevel(logging.WARNING)  # its INFO would reach Prefect's
     with ExitStack() as stack:
@@ -125,14 +130,29 @@ def dask_pool(workers: int, address: str) -> Iterator[Executor]:
             except OSError as exc:
                 raise ConfigError(f"no Dask scheduler at {address}: {exc}") from None
         else:
-            cluster = LocalCluster(
-                n_workers=max(workers, 1),
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
-            stack.enter_context(cluster)
-            client = stack.enter_context(Client(cluster))
+            client = stack.enter_context(Client(stack.enter_context(local_cluster(workers))))
         client.run(quiet_extractors)  # the workers there now; ones joining later log more
         yield client.get_executor(pure=False)
+
+
+@contextmanager
+def local_cluster(workers: int) -> Iterator[SpecCluster]:
+    """A Dask scheduler and `workers` single-threaded workers, each in a child process on
+    loopback, no dashboard; killed with their children on exit.
+
+    Not a LocalCluster: its scheduler runs in the process that starts it, and there it cost
+    the flow process about as much CPU per page as the flow's own work.
+    """
+    from distributed.deploy.subprocess import SubprocessCluster
+
+    with tempfile.TemporaryDirectory(prefix="newslake-dask-") as folder:
+        cluster = SubprocessCluster(
+            host="127.0.0.1",
+            dashboard_address=None,
+            n_workers=max(workers, 1),
+            threads_per_worker=1,
+            # Where the scheduler says its address (by default a file left in /tmp).
+            scheduler_kwargs={"scheduler_file": str(Path(folder) / "scheduler.json")},
+        )
+        with cluster:
+            yield cluster
