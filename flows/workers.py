@@ -28,7 +28,7 @@ from newslake.transforms.placement import Result
 from newslake.transforms.records import Extracted, Page
 
 if TYPE_CHECKING:
-    from distributed import SpecCluster
+    from distributed import Client, SpecCluster
 
 # Stored claims this worker prepared, kept across ranking tasks: a story's claims are
 # candidates batch after batch (the flow process kept as many before ranking moved here).
@@ -132,7 +132,28 @@ def dask_pool(workers: int, address: str) -> Iterator[Executor]:
         else:
             client = stack.enter_context(Client(stack.enter_context(local_cluster(workers))))
         client.run(quiet_extractors)  # the workers there now; ones joining later log more
-        yield client.get_executor(pure=False)
+        yield DaskExecutor(client)
+
+
+class DaskExecutor(Executor):
+    """A Dask client as an executor whose `map` gathers its results in one request, as they
+    are first needed (the client's own executor asks for them one task at a time). Every
+    call is a new task (`pure=False`): the same arguments may be sent again."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def submit(self, fn, /, *args, **kwargs):
+        """`fn(*args, **kwargs)` as a task; its Dask future (`.result()` waits for it)."""
+        return self.client.submit(fn, *args, pure=False, **kwargs)
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):
+        """Every call submitted now; the results, in order, gathered at the first `next`."""
+        return _gathered(self.client, self.client.map(fn, *iterables, pure=False))
+
+
+def _gathered(client: Client, futures: list) -> Iterator:
+    yield from client.gather(futures)
 
 
 @contextmanager
@@ -148,7 +169,7 @@ def local_cluster(workers: int) -> Iterator[SpecCluster]:
     with tempfile.TemporaryDirectory(prefix="newslake-dask-") as folder:
         cluster = SubprocessCluster(
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=None,  # type: ignore[arg-type]  # None: no dashboard (its docs)
             n_workers=max(workers, 1),
             threads_per_worker=1,
             # Where the scheduler says its address (by default a file left in /tmp).
