@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 _PREPARED = PreparedCache(2_000)
 # Imported once by the fork server, so every worker forks with it loaded (see worker_preload).
 PRELOAD = "newslake.flows.worker_preload"
+# Loaded by a run's own scheduler and worker nannies: they close when the flow process is gone.
+GUARD = "newslake.flows.cluster_guard"
 
 
 def extract_or_error(page: Page) -> Extracted | ExtractError | FetchError:
@@ -159,7 +161,8 @@ def _gathered(client: Client, futures: list) -> Iterator:
 @contextmanager
 def local_cluster(workers: int) -> Iterator[SpecCluster]:
     """A Dask scheduler and `workers` single-threaded workers, each in a child process on
-    loopback, no dashboard; killed with their children on exit.
+    loopback, no dashboard; killed with their children on exit, and closing themselves if this
+    process dies first (`cluster_guard`).
 
     Not a LocalCluster: its scheduler runs in the process that starts it, and there it cost
     the flow process about as much CPU per page as the flow's own work.
@@ -173,7 +176,11 @@ def local_cluster(workers: int) -> Iterator[SpecCluster]:
             n_workers=max(workers, 1),
             threads_per_worker=1,
             # Where the scheduler says its address (by default a file left in /tmp).
-            scheduler_kwargs={"scheduler_file": str(Path(folder) / "scheduler.json")},
+            scheduler_kwargs={
+                "scheduler_file": str(Path(folder) / "scheduler.json"),
+                "preload": [GUARD],
+            },
+            worker_kwargs={"preload_nanny": [GUARD]},
         )
         with cluster:
             yield cluster

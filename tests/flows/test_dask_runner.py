@@ -82,6 +82,37 @@ def test_the_local_cluster_runs_in_child_processes_none_of_which_outlives_the_ru
     assert [p.pid for p in cluster if _alive(p)] == []
 
 
+# A flow process that starts its own cluster, then waits to be killed.
+STARTS_A_CLUSTER = """
+import sys
+from newslake.flows.workers import dask_pool
+with dask_pool(2, "") as pool:
+    assert list(pool.map(abs, [-1, -2])) == [1, 2]
+    print("ready", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_the_cluster_of_a_killed_run_closes_itself():
+    flow = subprocess.Popen(
+        [sys.executable, "-c", STARTS_A_CLUSTER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert flow.stdout is not None and flow.stdout.readline() == "ready\n"
+        cluster = psutil.Process(flow.pid).children(recursive=True)
+    finally:
+        flow.kill()  # SIGKILL: the run cannot close its cluster
+        flow.wait()
+    assert len(cluster) >= 3  # a scheduler and two workers (with their nannies)
+    _, alive = psutil.wait_procs(cluster, timeout=120)  # a bound on waiting, not a speed test
+    for process in alive:
+        process.kill()
+    assert alive == []
+
+
 def _cmdline(process: psutil.Process) -> list[str]:
     try:
         return process.cmdline()
