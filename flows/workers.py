@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 _PREPARED = PreparedCache(2_000)
 # Imported once by the fork server, so every worker forks with it loaded (see worker_preload).
 PRELOAD = "newslake.flows.worker_preload"
-# Loaded by a run's own scheduler and worker nannies: they close when the flow process is gone.
+# Loaded by a run's own scheduler: it closes the cluster when the flow process is gone.
 GUARD = "newslake.flows.cluster_guard"
 
 
@@ -133,6 +133,7 @@ def dask_pool(workers: int, address: str) -> Iterator[Executor]:
                 raise ConfigError(f"no Dask scheduler at {address}: {exc}") from None
         else:
             client = stack.enter_context(Client(stack.enter_context(local_cluster(workers))))
+            client.wait_for_workers(max(workers, 1))  # started, not yet connected
         client.run(quiet_extractors)  # the workers there now; ones joining later log more
         yield DaskExecutor(client)
 
@@ -161,8 +162,8 @@ def _gathered(client: Client, futures: list) -> Iterator:
 @contextmanager
 def local_cluster(workers: int) -> Iterator[SpecCluster]:
     """A Dask scheduler and `workers` single-threaded workers, each in a child process on
-    loopback, no dashboard; killed with their children on exit, and closing themselves if this
-    process dies first (`cluster_guard`).
+    loopback, no dashboard; killed with their children on exit. The scheduler closes itself
+    and the workers if this process dies first (`cluster_guard`).
 
     Not a LocalCluster: its scheduler runs in the process that starts it, and there it cost
     the flow process about as much CPU per page as the flow's own work.
@@ -180,7 +181,6 @@ def local_cluster(workers: int) -> Iterator[SpecCluster]:
                 "scheduler_file": str(Path(folder) / "scheduler.json"),
                 "preload": [GUARD],
             },
-            worker_kwargs={"preload_nanny": [GUARD]},
         )
         with cluster:
             yield cluster

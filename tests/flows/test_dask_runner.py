@@ -106,7 +106,7 @@ def test_the_cluster_of_a_killed_run_closes_itself():
     finally:
         flow.kill()  # SIGKILL: the run cannot close its cluster
         flow.wait()
-    assert len(cluster) >= 3  # a scheduler and two workers (with their nannies)
+    assert len(cluster) >= 3  # a scheduler, two nannies and their workers
     _, alive = psutil.wait_procs(cluster, timeout=120)  # a bound on waiting, not a speed test
     for process in alive:
         process.kill()
