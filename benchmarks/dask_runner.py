@@ -3,8 +3,8 @@
 The same input as benchmarks/ingest_files.py (N copies of every page of
 ../shared/corpus/extraction-dev; skipped, exit 0, when that folder is absent) ingested by the
 real CLI into fresh lakes, with 2 workers each way: `--runner local` (a process pool) and
-`--runner dask` (a LocalCluster of 2 single-threaded worker processes, started and closed by
-the run). Prints pages/s of the flow's own time and of the whole command, and whether both
+`--runner dask` (a scheduler and 2 single-threaded workers in child processes, started and
+closed by the run). Prints pages/s of the flow's own time and of the whole command, and whether both
 lakes hold the same articles. A third run (local runner) times the work that stays in the
 flow process whatever the runner: staging each batch, the commit and the gold refresh. Its
 pages/s is the ceiling that adding extraction workers cannot pass.
@@ -113,7 +113,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> str:
     lines = [
         f"pages: {local.pages} ({local.articles} articles), {args.workers} workers each way",
         f"local process pool: {_rates(local)}",
-        f"dask LocalCluster:  {_rates(dask)}",
+        f"dask cluster:       {_rates(dask)}",
         f"dask / local (flow): {dask.flow_rate / local.flow_rate:.2f}x",
         f"same outcomes and articles: {_outcomes(local) == _outcomes(dask) and same}",
         f"flow process, local runner: stage_batch {staged:.1f} s, commit and gold "

@@ -5,11 +5,12 @@ Input: every real page of ../shared/corpus/{dates-dev,extraction-dev,extraction-
 written once as .html files, or `--copies N` marked copies of each (benchmarks/ingest_files.py
 `make_copy`: each its own article, copies of one page near-duplicates in one story).
 
-One subprocess runs `run_ingest` three times with `[extract] runner = "dask"` (a LocalCluster
-of `--workers` single-threaded processes, started and closed by each run): an empty folder to
-warm up, an empty folder again (the fixed cost of a run), then the pages. Around each run it
-reads its own CPU time (utime + stime from /proc/self/stat): the Dask workers are other
-processes and are left out; the scheduler, Prefect's client and all staging are in. Printed:
+One subprocess runs `run_ingest` three times with `[extract] runner = "dask"` (a scheduler and
+`--workers` single-threaded workers in child processes, started and closed by each run): an
+empty folder to warm up, an empty folder again (the fixed cost of a run), then the pages.
+Around each run it reads its own CPU time (utime + stime from /proc/self/stat): the Dask
+scheduler and workers are other processes and are left out (in code up to 8af98c4, a
+LocalCluster's scheduler is in); Dask's client, Prefect's and all staging are in. Printed:
 CPU-ms per page of the whole run and beyond the empty run's, and the ceiling that sets
 (pages/s = 1000 / ms per page) whatever the number of workers. `--profile FILE` also writes a
 cProfile of the measured run (which slows it; the CPU figures of a profiled run are not the
@@ -151,7 +152,7 @@ def measure(args: argparse.Namespace, corpus: Path, tmp: Path) -> str:
     beyond = 1000 * (figures["cpu_s"] - figures["fixed_s"]) / figures["pages"]
     return "\n".join(
         [
-            f"pages: {figures['pages']} ({articles} articles), Dask LocalCluster of "
+            f"pages: {figures['pages']} ({articles} articles), Dask cluster of "
             f"{args.workers} workers, flow {figures['flow_s']:.1f} s, other load "
             f"{done.background:.2f} cores",
             f"outcomes: {figures['outcomes']}",
@@ -161,7 +162,7 @@ def measure(args: argparse.Namespace, corpus: Path, tmp: Path) -> str:
             + ", ".join(
                 f"{name} thread {s:.1f} s" for name, s in sorted(figures["threads"].items())
             )
-            + " (other: Dask's scheduler and client, Prefect's, DuckDB's and Arrow's)",
+            + " (other: Dask's client, Prefect's, DuckDB's and Arrow's)",
             f"per page: {per_page:.2f} ms (ceiling {1000 / per_page:.0f} pages/s); beyond the "
             f"empty run: {beyond:.2f} ms (ceiling {1000 / beyond:.0f} pages/s)",
         ]

@@ -31,8 +31,8 @@ BATCH_BYTES = 32 << 20
 # them); ten times rarer, 0.6 s, for a main-process peak RSS of 687 MB instead of 660.
 FULL_COLLECTIONS_RARER = 10
 # Pages per extraction task and articles per claim-finding task: each task costs the flow
-# process's Dask client and a LocalCluster's scheduler (which runs in this process) a few ms.
-PAGES_PER_TASK, ARTICLES_PER_TASK = 4, 8
+# process's Dask client a few ms. A batch of 128 pages is still 8 tasks, for several workers.
+PAGES_PER_TASK, ARTICLES_PER_TASK = 16, 16
 # First copies of claims per ranking task: a batch of 128 articles has about a thousand, so a
 # batch's ranking is spread over several workers.
 RANK_CHUNK = 128

@@ -11,10 +11,13 @@ import logging
 import multiprocessing
 import multiprocessing.forkserver
 import pickle
+import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newslake.transforms.claims.clusters import PreparedCache
 from newslake.transforms.claims.finding import FoundClaim, article_claims
@@ -24,11 +27,16 @@ from newslake.transforms.extract import extract_page
 from newslake.transforms.placement import Result
 from newslake.transforms.records import Extracted, Page
 
+if TYPE_CHECKING:
+    from distributed import Client, SpecCluster
+
 # Stored claims this worker prepared, kept across ranking tasks: a story's claims are
 # candidates batch after batch (the flow process kept as many before ranking moved here).
 _PREPARED = PreparedCache(2_000)
 # Imported once by the fork server, so every worker forks with it loaded (see worker_preload).
 PRELOAD = "newslake.flows.worker_preload"
+# Loaded by a run's own scheduler: it closes the cluster when the flow process is gone.
+GUARD = "newslake.flows.cluster_guard"
 
 
 def extract_or_error(page: Page) -> Extracted | ExtractError | FetchError:
@@ -112,10 +120,9 @@ def _forkserver() -> multiprocessing.context.BaseContext:
 
 @contextmanager
 def dask_pool(workers: int, address: str) -> Iterator[Executor]:
-    """An executor on the Dask scheduler at `address`; without one, on a local cluster of
-    `workers` single-threaded processes on loopback, no dashboard. Closed on exit, the local
-    cluster too; a remote cluster's workers need newslake installed."""
-    from distributed import Client, LocalCluster
+    """An executor on the Dask scheduler at `address`; without one, on a local cluster (see
+    `local_cluster`) closed on exit. A remote cluster's workers need newslake installed."""
+    from distributed import Client
 
     logging.getLogger("distributed").setLevel(logging.WARNING)  # its INFO would reach Prefect's
     with ExitStack() as stack:
@@ -125,14 +132,55 @@ def dask_pool(workers: int, address: str) -> Iterator[Executor]:
             except OSError as exc:
                 raise ConfigError(f"no Dask scheduler at {address}: {exc}") from None
         else:
-            cluster = LocalCluster(
-                n_workers=max(workers, 1),
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            )
-            stack.enter_context(cluster)
-            client = stack.enter_context(Client(cluster))
+            client = stack.enter_context(Client(stack.enter_context(local_cluster(workers))))
+            client.wait_for_workers(max(workers, 1))  # started, not yet connected
         client.run(quiet_extractors)  # the workers there now; ones joining later log more
-        yield client.get_executor(pure=False)
+        yield DaskExecutor(client)
+
+
+class DaskExecutor(Executor):
+    """A Dask client as an executor whose `map` gathers its results in one request, as they
+    are first needed (the client's own executor asks for them one task at a time). Every
+    call is a new task (`pure=False`): the same arguments may be sent again."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def submit(self, fn, /, *args, **kwargs):
+        """`fn(*args, **kwargs)` as a task; its Dask future (`.result()` waits for it)."""
+        return self.client.submit(fn, *args, pure=False, **kwargs)
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):
+        """Every call submitted now; the results, in order, gathered at the first `next`."""
+        return _gathered(self.client, self.client.map(fn, *iterables, pure=False))
+
+
+def _gathered(client: Client, futures: list) -> Iterator:
+    yield from client.gather(futures)
+
+
+@contextmanager
+def local_cluster(workers: int) -> Iterator[SpecCluster]:
+    """A Dask scheduler and `workers` single-threaded workers, each in a child process on
+    loopback, no dashboard; killed with their children on exit. The scheduler closes itself
+    and the workers if this process dies first (`cluster_guard`).
+
+    Not a LocalCluster: its scheduler runs in the process that starts it, and there it cost
+    the flow process about as much CPU per page as the flow's own work.
+    """
+    from distributed.deploy.subprocess import SubprocessCluster
+
+    with tempfile.TemporaryDirectory(prefix="newslake-dask-") as folder:
+        cluster = SubprocessCluster(
+            host="127.0.0.1",
+            dashboard_address=None,  # type: ignore[arg-type]  # None: no dashboard (its docs)
+            n_workers=max(workers, 1),
+            threads_per_worker=1,
+            # Where the scheduler says its address (by default a file left in /tmp).
+            scheduler_kwargs={
+                "scheduler_file": str(Path(folder) / "scheduler.json"),
+                "preload": [GUARD],
+            },
+        )
+        with cluster:
+            yield cluster

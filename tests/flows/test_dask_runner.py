@@ -3,13 +3,16 @@
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import dask
+import psutil
 import pytest
-from distributed import LocalCluster
+from distributed import LocalCluster, Scheduler
 from lake_rows import snapshot
 
+from newslake.flows import workers
 from newslake.flows.ingest import run_ingest
 from newslake.flows.maintenance import reprocess_lake
 from newslake.flows.settings import Settings
@@ -49,6 +52,79 @@ def test_a_local_dask_cluster_writes_the_same_lake_and_reprocesses_it(
     after = snapshot(lake)
     for table in ("pages", "articles", "story_index", "coverage_daily"):
         assert after[table] == tables[table], table
+
+
+def test_the_local_cluster_runs_in_child_processes_none_of_which_outlives_the_run(
+    tmp_path, sample_dir, monkeypatch, prefect_backend
+):
+    started = workers.local_cluster
+    processes: list[tuple[psutil.Process, str]] = []  # with their command lines
+
+    @contextmanager
+    def watched(count):
+        with started(count) as cluster:
+            for child in psutil.Process().children(recursive=True):
+                processes.append((child, " ".join(_cmdline(child))))
+            yield cluster
+
+    monkeypatch.setattr(workers, "local_cluster", watched)
+    schedulers = {id(scheduler) for scheduler in Scheduler._instances}
+    summary = run_ingest(
+        sources=[str(sample_dir / "byteharbor")],
+        lake=str(tmp_path / "lake"),
+        workers=2,
+        runner="dask",
+    )
+    assert summary.count("new") > 0
+    assert {id(scheduler) for scheduler in Scheduler._instances} <= schedulers  # none here
+    cluster = [child for child, cmdline in processes if "distributed." in cmdline]
+    assert len(cluster) >= 3  # a scheduler and two workers
+    assert [p.pid for p in cluster if _alive(p)] == []
+
+
+# A flow process that starts its own cluster, then waits to be killed.
+STARTS_A_CLUSTER = """
+import sys
+from newslake.flows.workers import dask_pool
+with dask_pool(2, "") as pool:
+    assert list(pool.map(abs, [-1, -2])) == [1, 2]
+    print("ready", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_the_cluster_of_a_killed_run_closes_itself():
+    flow = subprocess.Popen(
+        [sys.executable, "-c", STARTS_A_CLUSTER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert flow.stdout is not None and flow.stdout.readline() == "ready\n"
+        cluster = psutil.Process(flow.pid).children(recursive=True)
+    finally:
+        flow.kill()  # SIGKILL: the run cannot close its cluster
+        flow.wait()
+    assert len(cluster) >= 3  # a scheduler, two nannies and their workers
+    _, alive = psutil.wait_procs(cluster, timeout=120)  # a bound on waiting, not a speed test
+    for process in alive:
+        process.kill()
+    assert alive == []
+
+
+def _cmdline(process: psutil.Process) -> list[str]:
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def test_an_existing_cluster_runs_the_extraction_and_is_left_running(
