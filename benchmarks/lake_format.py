@@ -33,7 +33,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newslake.warehouse.lake import partition_value
+from newslake.warehouse.lake import partition_date
 from newslake.warehouse.schemas import ARTICLES, CLAIMS, FETCH_LOG, TableSpec, conform
 
 try:
@@ -89,7 +89,7 @@ def read_lake_table(root: Path, spec: TableSpec) -> pa.Table:
     for path in sorted(base.rglob("*.parquet")):
         rel = path.relative_to(base).as_posix()
         data = conform(pq.read_table(path), spec.schema)
-        value: date | None = partition_value(rel)
+        value: date | None = partition_date(rel)
         parts.append(data.append_column(spec.partition, pa.array([value] * len(data), pa.date32())))
     return pa.concat_tables(parts).cast(table_schema(spec))
 

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from newslake.transforms.errors import LakeError
 from newslake.transforms.records import RunInfo
-from newslake.warehouse.delta import LOG, commit_files, is_table, open_table
+from newslake.warehouse.delta import LOG, commit_files, is_table, open_table, partition_value
 from newslake.warehouse.failpoints import failpoint
 from newslake.warehouse.lock import writer_lock
 from newslake.warehouse.runs import RunPoint, append_run, head, newest
@@ -373,10 +373,10 @@ def partition_dir(spec: TableSpec, row: dict[str, Any]) -> str:
     return f"{spec.partition}={value.isoformat() if value else NO_DATE}"
 
 
-def partition_value(relative_file: str) -> date | None:
+def partition_date(relative_file: str) -> date | None:
     """The date in a file's Hive partition directory ('published_date=2026-03-02/x.parquet')."""
-    value = relative_file.split("/", 1)[0].partition("=")[2]
-    return None if value == NO_DATE else date.fromisoformat(value)
+    value = partition_value(relative_file)
+    return None if value is None else date.fromisoformat(value)
 
 
 def uncommitted(lake: Lake) -> list[TableSpec]:

@@ -14,7 +14,7 @@ from typing import Any
 from newslake.transforms.dedup import earlier_version
 from newslake.transforms.placement import Placement
 from newslake.transforms.records import Article, ClaimRow, FetchLogRow, Page, RunInfo, as_row
-from newslake.warehouse.lake import Commit, partition_value
+from newslake.warehouse.lake import Commit, partition_date
 from newslake.warehouse.lake_index import LakeIndex
 
 
@@ -58,7 +58,7 @@ class RunWriter:
                 if old_file:
                     archive = ("article_versions", self._version_row)
                     self.commit.remove("articles", old_file, [article.article_id], archive)
-                    self.touched_dates.add(partition_value(old_file))
+                    self.touched_dates.add(partition_date(old_file))
             self.touched_dates.add(article.published_day)
         articles = placement.articles
         self.touched_stories.update(a.story_id for a in articles)
