@@ -6,6 +6,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import deltalake
 import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -233,7 +234,6 @@ def _delta_path(lake: Lake, spec) -> str:
 
 
 def test_deltalake_and_pyarrow_read_every_table_with_its_declared_types(lake):
-    deltalake = pytest.importorskip("deltalake")
     for spec in TABLES.values():
         table = deltalake.DeltaTable(_delta_path(lake, spec))
         assert table.metadata().partition_columns == [spec.partition], spec.name
@@ -249,7 +249,6 @@ def test_deltalake_and_pyarrow_read_every_table_with_its_declared_types(lake):
 
 
 def test_polars_reads_every_delta_table_with_its_declared_types(lake):
-    pytest.importorskip("deltalake")
     for spec in TABLES.values():
         expected = pl.from_arrow(spec.schema.empty_table()).schema
         frame = pl.scan_delta(_delta_path(lake, spec)).collect()
@@ -264,7 +263,6 @@ def test_polars_reads_every_delta_table_with_its_declared_types(lake):
 
 
 def test_delta_readers_equal_the_views_row_for_row_after_an_update(tmp_path):
-    deltalake = pytest.importorskip("deltalake")
     lake = make_lake(tmp_path / "lake")
     updated = {**row(ARTICLES, 1), "title": "updated", "run_id": "r2"}
     [old] = [p for p in lake.data_files(ARTICLES) if "2026-03-06" in str(p)]
