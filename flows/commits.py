@@ -3,11 +3,15 @@ then refresh gold."""
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
+
 from prefect import task
 from prefect.cache_policies import NONE
 
 from newslake.flows.recorder import RunRecorder
+from newslake.flows.workers import beside
 from newslake.warehouse.gold import GoldRefresh, refresh_gold
+from newslake.warehouse.lake import Lake
 
 
 @task(name="commit-run", cache_policy=NONE)
@@ -20,16 +24,19 @@ def commit_run(recorder: RunRecorder) -> dict[str, int]:
 
 
 @task(name="refresh-gold", cache_policy=NONE, retries=1)
-def refresh_gold_task(recorder: RunRecorder) -> GoldRefresh:
+def refresh_gold_task(recorder: RunRecorder, pool: Executor | None = None) -> GoldRefresh:
     """Settle the representatives of the stories this run touched and recompute the gold rows
     it touched (a second atomic commit); a reprocess (every claim regrouped) settles every
-    story."""
-    return refresh_gold(
-        recorder.commit.lake,
+    story. On one of `pool`'s workers when they run on this machine (`workers.beside`): this
+    process holds the lake's lock meanwhile."""
+    return beside(
+        pool,
+        refresh_gold,
+        Lake(recorder.commit.lake.root),  # not the flow's: its cached file lists stay here
         recorder.run,
         recorder.touched_dates,
         recorder.min_stories,
-        claims_changed=recorder.claims_changed,
-        changed_claims=recorder.changed_claims,
-        stories=None if recorder.claims_changed else recorder.touched_stories,
+        recorder.claims_changed,
+        recorder.changed_claims,
+        None if recorder.claims_changed else recorder.touched_stories,
     )

@@ -99,7 +99,7 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
         summary.inputs = sum(summary.outcomes.values())
         summary.rows_written = commit_run(recorder)
         failpoint("between-commits")
-        refresh_gold_task(recorder)
+        refresh_gold_task(recorder, pool)
     summary.seconds = time.perf_counter() - started
     publish_artifacts(summary)
     get_run_logger().info("run %s: %s", run.run_id, summary.as_dict())

@@ -124,6 +124,6 @@ def reprocess_lake(
             recorder.touch(article_dates(store, after), claims=True)  # claim clusters are gold too
         summary.inputs = sum(summary.outcomes.values())
         summary.rows_written = commit_run(recorder)
-        refresh_gold_task(recorder)
+        refresh_gold_task(recorder, pool)
     get_run_logger().info("reprocessed %s", summary.as_dict())
     return summary

@@ -11,12 +11,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import count, islice
 from typing import TypeVar
 
 from newslake.flows.recorder import Placed, Result, RunRecorder
 from newslake.flows.sources import Batch, Source
-from newslake.flows.workers import extract_all, keyed_claims_all, rank_sent, send
+from newslake.flows.workers import (
+    extract_all,
+    extract_staging,
+    keyed_claims_all,
+    on_this_machine,
+    rank_sent,
+    send,
+)
 from newslake.transforms.claims.finding import FoundClaim, article_claims
 from newslake.transforms.claims.placement import ClaimLookup, Ranked
 from newslake.transforms.discovery import Entry
@@ -40,6 +47,7 @@ RANK_CHUNK = 128
 T = TypeVar("T")
 Keyed = tuple[tuple[FoundClaim, ...], list[list[int]]]  # an article's claims, keys of each
 FoundClaims = tuple[list[Placed], list[Keyed]]  # a batch's, in placed order
+Extraction = tuple[list[Result], list[str], int]  # a task's results, bronze files, their pages
 
 
 def new_run() -> RunInfo:
@@ -67,6 +75,9 @@ class Pipeline:
         self.in_flight: deque = deque()  # (pages, their results as extracted, inputs, entries)
         self.finding: deque = deque()  # (articles staged, their claims as found), in order
         self.ranking: tuple[ClaimLookup, list] | None = None  # claims looked up, being ranked
+        # Workers that see the run's staging directory write the bronze pages they extract.
+        self.workers_write = pool is not None and on_this_machine(pool)
+        self.parts = count()  # numbers the part files they write
 
     def push(self, batch: Batch, recheck: bool = False) -> None:
         """Log the batch's failures, and start extracting its pages that are not known
@@ -78,14 +89,8 @@ class Pipeline:
             fresh = batch.pages
         else:
             fresh = self.recorder.skip_known(batch.pages)
-        # Without a pool, extract here: threads would only share one core and the GIL.
-        results: Iterable[Result] = (
-            _flat(self.pool.map(extract_all, list(batched(fresh, PAGES_PER_TASK))))
-            if self.pool
-            else extract_all(fresh)
-        )
         inputs = len(batch.pages) + len(batch.log) + len(batch.repeats)
-        self.in_flight.append((fresh, results, inputs, batch.entries))
+        self.in_flight.append((fresh, self._extract(fresh), inputs, batch.entries))
         while len(self.in_flight) > IN_FLIGHT:
             self._stage_next()
 
@@ -98,13 +103,17 @@ class Pipeline:
         self.recorder.place_repeats()
 
     def stage(
-        self, pages: Sequence[Page], results: Sequence[Result], entries: dict[str, Entry]
+        self,
+        pages: Sequence[Page],
+        results: Sequence[Result],
+        entries: dict[str, Entry],
+        written: tuple[list[str], int] | None = None,
     ) -> list[Placed]:
         """Stage the claims found for earlier batches, then decide identity for this batch and
-        stage its pages, articles and log rows; returns the articles staged, whose claims are
-        to be found."""
+        stage its pages (or take in the files `written` by the workers: names, pages),
+        articles and log rows; returns the articles staged, whose claims are to be found."""
         self.stage_found(self._found(keep=IN_FLIGHT))
-        return self.recorder.record(pages, results, entries)
+        return self.recorder.record(pages, results, entries, written)
 
     def stage_found(self, found: Sequence[FoundClaims]) -> None:
         """Match claims found for batches (in the order they were staged) to the lake's and the
@@ -138,11 +147,34 @@ class Pipeline:
         rankings: list[Ranked] = [ranked for task in tasks for ranked in task.result()]
         self.recorder.place_claims(lookup, rankings)
 
+    def _extract(self, pages: Sequence[Page]) -> Iterable[Extraction]:
+        """Start extracting pages, PAGES_PER_TASK per task on the pool: per task, the results
+        and (workers that write) the bronze files written and pages in them."""
+        if self.pool is None:  # extract here: threads would only share one core and the GIL
+            return [(extract_all(pages), [], 0)]
+        chunks = list(batched(pages, PAGES_PER_TASK))
+        if not self.workers_write:
+            return ((results, [], 0) for results in self.pool.map(extract_all, chunks))
+        stored, run_id = self.recorder.stored_pages, self.recorder.run.run_id
+        return self.pool.map(
+            extract_staging,
+            chunks,
+            [[page.page_id not in stored for page in chunk] for chunk in chunks],
+            [self.recorder.commit.staging] * len(chunks),
+            [f"{run_id}-p{next(self.parts)}" for _ in chunks],
+        )
+
     def _stage_next(self) -> None:
-        pages, results, inputs, entries = self.in_flight.popleft()
-        results = list(results)
+        pages, tasks, inputs, entries = self.in_flight.popleft()
+        results: list[Result] = []
+        files: list[str] = []
+        rows = 0
+        for task_results, task_files, task_rows in tasks:
+            results += task_results
+            files += task_files
+            rows += task_rows
         failpoint("after-extract")
-        placed = self.stage(pages, results, entries)
+        placed = self.stage(pages, results, entries, (files, rows) if self.workers_write else None)
         if self.claims and placed:
             self.finding.append((placed, self._find_claims(placed)))
         self.advance(inputs)

@@ -124,9 +124,14 @@ class RunRecorder:
         return triage.fresh
 
     def record(
-        self, pages: Sequence[Page], results: Sequence[Result], entries: dict[str, Entry]
+        self,
+        pages: Sequence[Page],
+        results: Sequence[Result],
+        entries: dict[str, Entry],
+        written: tuple[list[str], int] | None = None,
     ) -> list[Placed]:
-        """Stage the pages, then each result as an article, an update or a log row.
+        """Stage the pages (or take in the bronze files workers `written` for them: names,
+        pages), then each result as an article, an update or a log row.
 
         `entries` are what feeds and sitemaps said of the URLs; they fill metadata gaps.
         Returns the articles staged, each with whether it replaces a stored version: their
@@ -135,7 +140,10 @@ class RunRecorder:
         results = [
             fill_gaps(r, entries.get(r.url)) if isinstance(r, Extracted) else r for r in results
         ]
-        self.writer.stage_pages(pages)
+        if written is None:
+            self.writer.stage_pages(pages)
+        else:
+            self.writer.adopt_pages(*written)
         keys = batch_keys(results)
         known = self.index.find(keys.article_ids, keys.hashes)
         candidates = self.index.story_candidates(keys.band_keys())

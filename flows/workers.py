@@ -12,12 +12,12 @@ import multiprocessing
 import multiprocessing.forkserver
 import pickle
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from newslake.transforms.claims.clusters import PreparedCache
 from newslake.transforms.claims.finding import FoundClaim, article_claims
@@ -26,10 +26,12 @@ from newslake.transforms.errors import ConfigError, ExtractError, FetchError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.placement import Result
 from newslake.transforms.records import Extracted, Page
+from newslake.warehouse.run_writer import write_pages
 
 if TYPE_CHECKING:
     from distributed import Client, SpecCluster
 
+T = TypeVar("T")
 # Stored claims this worker prepared, kept across ranking tasks: a story's claims are
 # candidates batch after batch (the flow process kept as many before ranking moved here).
 _PREPARED = PreparedCache(2_000)
@@ -51,6 +53,17 @@ def extract_all(pages: Sequence[Page]) -> list[Result]:
     """`extract_or_error` of each page: one task for a few pages, since each task costs the
     scheduler and the flow process's client."""
     return [extract_or_error(page) for page in pages]
+
+
+def extract_staging(
+    pages: Sequence[Page], write: Sequence[bool], staging: Path, name: str
+) -> tuple[list[Result], list[str], int]:
+    """`extract_all`, and the pages marked in `write` written as bronze part files into the
+    run's staging directory (`run_writer.write_pages`): the files and how many pages, with
+    the results. Only for workers on the flow process's machine, which see that directory."""
+    chosen = [page for page, wanted in zip(pages, write, strict=True) if wanted]
+    files, rows = write_pages(staging, name, chosen) if chosen else ([], 0)
+    return extract_all(pages), files, rows
 
 
 def keyed_claims(
@@ -135,16 +148,17 @@ def dask_pool(workers: int, address: str) -> Iterator[Executor]:
             client = stack.enter_context(Client(stack.enter_context(local_cluster(workers))))
             client.wait_for_workers(max(workers, 1))  # started, not yet connected
         client.run(quiet_extractors)  # the workers there now; ones joining later log more
-        yield DaskExecutor(client)
+        yield DaskExecutor(client, local=not address)
 
 
 class DaskExecutor(Executor):
     """A Dask client as an executor whose `map` gathers its results in one request, as they
     are first needed (the client's own executor asks for them one task at a time). Every
-    call is a new task (`pure=False`): the same arguments may be sent again."""
+    call is a new task (`pure=False`): the same arguments may be sent again. `local`: its
+    workers are this machine's processes (a cluster the run started), which see the lake."""
 
-    def __init__(self, client: Client) -> None:
-        self.client = client
+    def __init__(self, client: Client, local: bool = False) -> None:
+        self.client, self.local = client, local
 
     def submit(self, fn, /, *args, **kwargs):
         """`fn(*args, **kwargs)` as a task; its Dask future (`.result()` waits for it)."""
@@ -153,6 +167,21 @@ class DaskExecutor(Executor):
     def map(self, fn, *iterables, timeout=None, chunksize=1):
         """Every call submitted now; the results, in order, gathered at the first `next`."""
         return _gathered(self.client, self.client.map(fn, *iterables, pure=False))
+
+
+def beside(pool: Executor | None, fn: Callable[..., T], /, *args: object) -> T:
+    """`fn(*args)` in a worker process of `pool` when its workers run on this machine (a
+    process pool, or a Dask cluster the run started), so its CPU is not the flow process's;
+    else here. The flow process waits for the result."""
+    if pool is not None and on_this_machine(pool):
+        return pool.submit(fn, *args).result()
+    return fn(*args)
+
+
+def on_this_machine(pool: Executor) -> bool:
+    """Whether the pool's workers run on this machine (a process pool, or a Dask cluster the
+    run started), and so see the lake and the run's staging directory."""
+    return isinstance(pool, ProcessPoolExecutor) or getattr(pool, "local", False)
 
 
 def _gathered(client: Client, futures: list) -> Iterator:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -150,6 +150,7 @@ class StagedTable:
         self.partitions: dict[str, _Partition] = {}
         self.buffered = 0  # Arrow bytes held in memory
         self.rows = 0
+        self.adopted: list[str] = []  # files another process wrote into the staging directory
 
     def add(self, rows: Iterable[dict[str, Any]]) -> None:
         """Buffer rows as Arrow (compact, and checked against the schema right away)."""
@@ -170,6 +171,12 @@ class StagedTable:
         self.rows += table.num_rows
         if part.size >= _ROW_GROUP_BYTES:
             self._flush(name)
+
+    def adopt(self, files: Sequence[str], rows: int) -> None:
+        """Take in files another process staged for this table as this one does (paths
+        relative to the table, `rows` rows in all), e.g. a worker's part files."""
+        self.adopted.extend(files)
+        self.rows += rows
 
     def flush(self) -> None:
         """Write every buffered row to the staged files."""
@@ -193,7 +200,7 @@ class StagedTable:
             f"{name}/{file}"
             for name in sorted(self.partitions)
             for file in self.partitions[name].files
-        ]
+        ] + self.adopted
 
     def _flush(self, name: str) -> None:
         part = self.partitions[name]

@@ -9,13 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from newslake.transforms.dedup import earlier_version
 from newslake.transforms.placement import Placement
 from newslake.transforms.records import Article, ClaimRow, FetchLogRow, Page, RunInfo, as_row
-from newslake.warehouse.lake import Commit, partition_date
+from newslake.warehouse.lake import Commit, StagedTable, partition_date
 from newslake.warehouse.lake_index import LakeIndex
+from newslake.warehouse.schemas import PAGES
+
+
+def write_pages(staging: Path, name: str, pages: Sequence[Page]) -> tuple[list[str], int]:
+    """Write pages as bronze part files into a run's staging directory (`Commit.staging`),
+    one per day, named after `name` (unique in the run): what a worker that extracted them
+    stages, so their bytes are not written by the flow process. Returns the files (relative
+    to the table) and the pages written, for `RunWriter.adopt_pages`."""
+    staged = StagedTable(PAGES, staging, name)
+    staged.add(as_row(p) for p in pages)
+    return staged.close(), staged.rows
 
 
 class RunWriter:
@@ -41,6 +53,10 @@ class RunWriter:
     def stage_pages(self, pages: Sequence[Page]) -> None:
         """Stage the pages the lake does not store yet."""
         self.commit.add("pages", (as_row(p) for p in pages if p.page_id not in self.stored_pages))
+
+    def adopt_pages(self, files: Sequence[str], rows: int) -> None:
+        """Take in the bronze page files workers wrote with `write_pages` (`rows` pages)."""
+        self.commit.tables[PAGES.name].adopt(files, rows)
 
     def stage_articles(self, articles: Sequence[Article]) -> None:
         """Stage new articles that replace nothing (listing stubs)."""

@@ -142,6 +142,8 @@ def test_an_existing_cluster_runs_the_extraction_and_is_left_running(
             dask_address=cluster.scheduler_address,
         )
         assert "extract_all" in cluster.scheduler.task_prefixes  # extracted there
+        # whose workers may not see the lake: gold is refreshed in the flow process
+        assert "refresh_gold" not in cluster.scheduler.task_prefixes
         assert len(cluster.scheduler.workers) == 2  # and the run did not close it
     assert (sorted(summary.outcomes.items()), snapshot(lake)) == reference
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from lake_rows import snapshot
 
 from newslake.flows.ingest import ingest, run_ingest
 from newslake.transforms.claims.clusters import CLAIM_REF_SQL
@@ -70,6 +71,24 @@ def test_every_input_ends_as_an_article_or_a_log_row_with_a_reason(sample_lake):
         else:
             assert outcome == BROKEN_OUTCOMES[entry["broken_reason"]], path
             assert error, path
+
+
+def test_bronze_pages_the_workers_wrote_are_the_pages_the_flow_process_writes(
+    sample_lake, tmp_path, sample_dir
+):
+    # Two processes: each worker writes the pages it extracted; one: the flow process does.
+    lake, _ = sample_lake
+    alone = tmp_path / "lake"
+    run_ingest(
+        sources=[{"path": str(sample_dir), "name": "sample"}],
+        lake=str(alone),
+        workers=1,
+        config_path=str(sample_dir.parent / "demo.toml"),
+    )
+    written = [p.name for p in (lake / "bronze" / "pages").rglob("*.parquet")]
+    assert written and all("-p" in name.removeprefix("part-") for name in written)
+    assert not any("-p" in p.name for p in (alone / "bronze" / "pages").rglob("*.parquet"))
+    assert snapshot(lake) == snapshot(alone)
 
 
 def test_counts_per_table(sample_lake):

@@ -1,3 +1,4 @@
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -5,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from newslake.flows.workers import PRELOAD, extract_or_error, extraction_pool
+from newslake.flows.workers import PRELOAD, beside, extract_or_error, extraction_pool
 from newslake.transforms.errors import EmptyInput
 from newslake.transforms.records import Extracted, Page, RunInfo
 
@@ -53,3 +54,12 @@ def test_the_fork_server_starts_before_any_pool_with_the_extractors_to_preload()
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "multiprocessing.forkserver" in out.stdout and PRELOAD in out.stdout
+
+
+def test_beside_runs_on_a_local_pools_worker_and_here_without_one():
+    # The gold refresh goes there: its CPU is then not the flow process's.
+    with extraction_pool(2) as pool:
+        assert beside(pool, os.getpid) != os.getpid()
+    with extraction_pool(1) as pool:
+        assert pool is None
+        assert beside(pool, os.getpid) == os.getpid()
