@@ -74,20 +74,25 @@ class ClaimLookup:
         can be compared with them), so the rankings are those of the whole batch."""
         firsts = self.firsts
         found = firsts.found()
+        # Each key's holders, as a chunk sends them: made once, since chunks share keys.
+        refs = {key: [ref for ref, _, _ in holders] for key, holders in self.candidates.items()}
+        stored = {
+            key: {ref: (claim_id, text) for ref, claim_id, text in holders}
+            for key, holders in self.candidates.items()
+        }
         for start in range(0, len(found), size):
             keys = {key for claim_keys in firsts.keys[start : start + size] for key in claim_keys}
             earlier = [n for n in range(start) if not keys.isdisjoint(firsts.keys[n])]
             chosen = [*earlier, *range(start, min(start + size, len(found)))]
-            shared = {key: self.candidates[key] for key in keys & self.candidates.keys()}
+            shared = keys & self.candidates.keys()
+            chunk_stored: dict[str, tuple[str, str]] = {}
+            for key in shared:
+                chunk_stored.update(stored[key])
             yield RankChunk(
                 [found[n] for n in chosen],
                 [firsts.keys[n] for n in chosen],
-                {key: [ref for ref, _, _ in holders] for key, holders in shared.items()},
-                {
-                    ref: (claim_id, text)
-                    for holders in shared.values()
-                    for ref, claim_id, text in holders
-                },
+                {key: refs[key] for key in shared},
+                chunk_stored,
                 len(earlier),
             )
 

@@ -119,3 +119,21 @@ def test_rankings_from_workers_place_a_batch_as_the_serial_path_does():
 
 def refs(firsts):
     return [ref for ref, _ in firsts.found()]
+
+
+def test_a_chunk_carries_exactly_the_stored_claims_sharing_a_key_with_its_claims():
+    copies, stored, firsts, _, heads = looked_up(False)
+    # two stored claims per key, one of them under every key
+    candidates = {
+        key: [(f"s{key}:0", f"c{key}", f"text {key}"), ("s0:0", "c0", "text 0")]
+        for key in {key for keys in firsts.keys for key in keys}
+    }
+    lookup = ClaimLookup(copies, stored, firsts, candidates, heads)
+    for _, keys, chunk_candidates, texts, start in lookup.chunks(2):
+        mine = {key for claim_keys in keys[start:] for key in claim_keys}
+        assert set(chunk_candidates) == mine
+        assert chunk_candidates == {key: [f"s{key}:0", "s0:0"] for key in mine}
+        assert texts == {
+            **{f"s{key}:0": (f"c{key}", f"text {key}") for key in mine},
+            "s0:0": ("c0", "text 0"),
+        }
