@@ -40,14 +40,27 @@ def open_table(path: Path, version: int | None = None) -> DeltaTable:
 
 
 def commit_files(
-    path: Path, spec: TableSpec, added: Iterable[str], removed: Iterable[str], run_id: str
+    path: Path,
+    spec: TableSpec,
+    added: Iterable[str],
+    removed: Iterable[str],
+    run_id: str,
+    uri: str | None = None,
+    options: dict[str, str] | None = None,
 ) -> int:
     """One Delta commit adding files already in the table directory and removing others (paths
-    relative to it); the table is created first if it is not one yet. Returns its new version."""
-    if not is_table(path):
+    relative to it); the table is created first if it is not one yet. Returns its new version.
+
+    With `uri` (and delta-rs storage `options`), the commit is made to the table there (a
+    remote lake's, holding the same files as `path`, its mirror), which delta-rs writes itself.
+    """
+    where = uri or str(path)
+    if not (DeltaTable.is_deltatable(where, options) if uri else is_table(path)):
         schema = delta_schema(spec)
-        DeltaTable.create(str(path), schema, partition_by=[spec.partition], mode="ignore")
-    table = open_table(path)
+        DeltaTable.create(
+            where, schema, partition_by=[spec.partition], mode="ignore", storage_options=options
+        )
+    table = DeltaTable(where, storage_options=options)
     add_new_columns(table, spec)
     now = int(time.time() * 1000)
     actions: list[AddAction | RemoveAction] = [
