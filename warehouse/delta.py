@@ -4,6 +4,7 @@ as field comments, and commits that add and remove Parquet files newslake wrote 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +18,9 @@ from deltalake.transaction import AddAction, CommitProperties, RemoveAction
 from newslake.warehouse.schemas import NO_DATE, TableSpec
 
 LOG = "_delta_log"
+# A log entry, a (classic or multi-part) checkpoint, or the pointer to the newest checkpoint.
+_LOG_NAME = re.compile(r"\d{20}\.(json|checkpoint\.parquet|checkpoint\.\d{10}\.\d{10}\.parquet)")
+_LAST_CHECKPOINT = "_last_checkpoint"
 
 
 def delta_schema(spec: TableSpec) -> pa.Schema:
@@ -32,6 +36,11 @@ def delta_schema(spec: TableSpec) -> pa.Schema:
 def is_table(path: Path) -> bool:
     """Whether a directory holds a Delta table (a log with at least one version)."""
     return any((path / LOG).glob("*.json"))
+
+
+def is_log_name(name: str) -> bool:
+    """Whether a file name in `_delta_log/` is one Delta gives its log's files."""
+    return name == _LAST_CHECKPOINT or _LOG_NAME.fullmatch(name) is not None
 
 
 def open_table(path: Path, version: int | None = None) -> DeltaTable:

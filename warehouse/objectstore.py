@@ -37,7 +37,7 @@ from fsspec.utils import get_protocol
 
 from newslake.transforms.errors import LakeBusy, LakeError
 from newslake.transforms.records import RunInfo
-from newslake.warehouse.delta import LOG, commit_files
+from newslake.warehouse.delta import LOG, commit_files, is_log_name
 from newslake.warehouse.lake import STAGING, Commit, Lake, refuse_old_format
 from newslake.warehouse.lock import writer_lock
 from newslake.warehouse.runs import RUNS, RunPoint, append_run, newest_in
@@ -454,7 +454,11 @@ def _needed(listing: dict[str, str], limit: int | None) -> set[str]:
     """The log files (names in `listing`) needed to read a table at version `limit` (None: its
     latest): its newest checkpoint at or before it, the commits after that one up to it, and
     `_last_checkpoint` unless that may name a later checkpoint."""
-    versions = {name: int(name.split(".", 1)[0]) for name in listing if name[:1].isdigit()}
+    versions = {
+        name: int(name.split(".", 1)[0])
+        for name in listing
+        if is_log_name(name) and name != _LAST_CHECKPOINT
+    }
     top = max(versions.values(), default=-1) if limit is None else limit
     checkpoints = {name: v for name, v in versions.items() if ".checkpoint." in name}
     base = max((v for v in checkpoints.values() if v <= top), default=-1)
