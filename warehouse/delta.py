@@ -13,6 +13,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 from deltalake import DeltaTable, Schema
+from deltalake.exceptions import TableNotFoundError
 from deltalake.transaction import AddAction, CommitProperties, RemoveAction
 
 from newslake.warehouse.schemas import NO_DATE, TableSpec
@@ -64,12 +65,13 @@ def commit_files(
     remote lake's, holding the same files as `path`, its mirror), which delta-rs writes itself.
     """
     where = uri or str(path)
-    if not (DeltaTable.is_deltatable(where, options) if uri else is_table(path)):
+    try:
+        table = DeltaTable(where, storage_options=options)
+    except TableNotFoundError:
         schema = delta_schema(spec)
-        DeltaTable.create(
+        table = DeltaTable.create(
             where, schema, partition_by=[spec.partition], mode="ignore", storage_options=options
         )
-    table = DeltaTable(where, storage_options=options)
     add_new_columns(table, spec)
     now = int(time.time() * 1000)
     actions: list[AddAction | RemoveAction] = [

@@ -396,7 +396,7 @@ class Lease:
     def _renew(self) -> None:
         while not self._stop.wait(self.ttl_s / 3):
             if not self._put({"IfMatch": self.etag}):
-                return  # taken over: the manifest's conditional put still guards the commit
+                return  # taken over: Delta's conditional puts still guard each log entry
 
 
 def lease_holder(lake: str, cache_dir: str = "") -> str | None:
@@ -452,7 +452,8 @@ def _put_if(
 
 def _needed(listing: dict[str, str], limit: int | None) -> set[str]:
     """The log files (names in `listing`) needed to read a table at version `limit` (None: its
-    latest): its newest checkpoint at or before it, the commits after that one up to it, and
+    latest): its newest checkpoint at or before it, the commits from that one up to it (the
+    checkpoint's own entry too: a log newslake reads has at least one), and
     `_last_checkpoint` unless that may name a later checkpoint."""
     versions = {
         name: int(name.split(".", 1)[0])
@@ -465,7 +466,7 @@ def _needed(listing: dict[str, str], limit: int | None) -> set[str]:
     needed = {
         name
         for name, v in versions.items()
-        if (name.endswith(".json") and base < v <= top) or (name in checkpoints and v == base)
+        if (name.endswith(".json") and base <= v <= top) or (name in checkpoints and v == base)
     }
     if _LAST_CHECKPOINT in listing and all(v <= top for v in checkpoints.values()):
         needed.add(_LAST_CHECKPOINT)

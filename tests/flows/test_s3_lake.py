@@ -125,7 +125,7 @@ def assert_bucket_holds_the_views(url: str, mirror: Path) -> dict[str, pl.DataFr
     frames = {}
     try:
         for name, spec in TABLES.items():
-            view = con.execute(f"SELECT * FROM {name}").fetch_arrow_table()
+            view = con.execute(f"SELECT * FROM {name}").to_arrow_table()
             uri = f"{url}/{spec.path}"
             if not DeltaTable.is_deltatable(uri, options):
                 assert view.num_rows == 0, name

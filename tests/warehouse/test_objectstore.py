@@ -162,6 +162,7 @@ def test_a_reader_pulls_only_the_log_after_the_newest_checkpoint(url, tmp_path):
     log = cache_root(url, str(reader)) / "silver/articles/_delta_log"
     assert sorted(p.name for p in log.iterdir()) == [
         "00000000000000000002.checkpoint.parquet",
+        "00000000000000000002.json",
         "00000000000000000003.json",
         "_last_checkpoint",
     ]
