@@ -206,13 +206,17 @@ class Mirror:
         versions = point.versions if point else {}
         state = self._state()
 
-        def table(spec: TableSpec) -> bool:
+        def table(spec: TableSpec) -> tuple[bool, set[str]]:
             at = versions.get(spec.name, -1)  # -1: not in the lake yet
-            return self._sync_table(spec.path, None if writer else at, at, state, prune=True)
+            return self._sync_table(spec.path, None if writer else at, at, state)
 
         with ThreadPoolExecutor(_THREADS) as pool:
-            changed = any(list(pool.map(table, TABLES.values())))
-        changed = self._sync_table(RUNS, runs_version, runs_version, state, prune=True) or changed
+            pulled = dict(zip(TABLES, pool.map(table, TABLES.values()), strict=True))
+        runs_changed, runs_files = self._sync_table(RUNS, runs_version, runs_version, state)
+        # Only now that `_runs` names the new snapshot may the old one's files go.
+        changed = runs_changed | self._prune(RUNS, runs_files)
+        for name, (table_changed, files) in pulled.items():
+            changed |= table_changed | self._prune(TABLES[name].path, files)
         (self.root / MANIFEST).unlink(missing_ok=True)  # an older newslake's mirror state
         self._save(state)
         if changed or not (self.root / WAREHOUSE).exists():
@@ -220,11 +224,10 @@ class Mirror:
         return point
 
     def _sync_table(
-        self, rel: str, upto: int | None, at: int | None, state: dict[str, str], prune: bool = False
-    ) -> bool:
+        self, rel: str, upto: int | None, at: int | None, state: dict[str, str]
+    ) -> tuple[bool, set[str]]:
         """Pull a table's log up to version `upto` (None: all of it) and the files of version
-        `at` (None: the latest; -1: none); with `prune`, delete the local data files that
-        version does not name. Whether anything changed."""
+        `at` (None: the latest; -1: none); whether anything changed, and those files."""
         changed = self._sync_log(rel, upto, state)
         path = self.root / rel
         files: set[str] = set()
@@ -233,14 +236,20 @@ class Mirror:
             files = {Path(uri).relative_to(path).as_posix() for uri in table.file_uris()}
         missing = sorted(file for file in files if not (path / file).exists())
         self._download([f"{rel}/{file}" for file in missing])
-        changed = changed or bool(missing)
-        if prune and path.is_dir():
-            for local in path.rglob("*.parquet"):
-                inside = local.relative_to(path).as_posix()
-                if not inside.startswith(f"{LOG}/") and inside not in files:
-                    local.unlink()
-                    changed = True
-        return changed
+        return changed or bool(missing), files
+
+    def _prune(self, rel: str, files: set[str]) -> bool:
+        """Delete a table's local data files other than `files`; whether any was deleted."""
+        path = self.root / rel
+        stale = [
+            local
+            for local in (path.rglob("*.parquet") if path.is_dir() else [])
+            if not local.relative_to(path).as_posix().startswith(f"{LOG}/")
+            and local.relative_to(path).as_posix() not in files
+        ]
+        for local in stale:
+            local.unlink()
+        return bool(stale)
 
     def _sync_log(self, rel: str, limit: int | None, state: dict[str, str]) -> bool:
         """Fetch the log files of a table needed to read it at `limit` (None: its latest)

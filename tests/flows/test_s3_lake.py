@@ -1,6 +1,7 @@
 """`lake = "s3://…"`: the flows and the CLI on an object-store lake (moto's S3)."""
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from news_site import synthetic_article
 
 from newslake.flows.ingest import run_ingest
 from newslake.flows.maintenance import compact_lake, reprocess_lake
+from newslake.transforms.errors import LakeError
 from newslake.warehouse.delta import delta_schema
 from newslake.warehouse.objectstore import local_lake, storage_options
 from newslake.warehouse.schemas import TABLES
@@ -182,3 +184,43 @@ def test_the_cli_reports_a_missing_s3_lake_in_one_line(s3, tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("error: no lake at s3://")
     assert "Traceback" not in result.stderr
+
+
+KILLED_RUN = (
+    "import sys; from newslake.flows.ingest import run_ingest; "
+    "run_ingest(sources=sys.argv[1:-1], lake=sys.argv[-1], workers=1)"
+)
+
+
+@pytest.mark.slow
+def test_a_run_killed_mid_commit_on_s3_is_undone_by_the_next(
+    s3, tmp_path, sample_dir, prefect_backend, monkeypatch
+):
+    from prefect.settings import PREFECT_API_URL
+
+    from newslake.warehouse.failpoints import ENV
+    from newslake.warehouse.objectstore import LEASE, Mirror
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    url = f"s3://{BUCKET}/flows/killed"
+    sources = [str(sample_dir / "meridian-press")]
+    reference = tmp_path / "reference"
+    run_ingest(sources=sources, lake=str(reference), workers=1)
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), ENV: "mid-commit"}
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN, *sources, url], env=env, capture_output=True, timeout=300
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    # The first table committed in the bucket, `_runs` names no run yet: no lake for readers.
+    assert DeltaTable.is_deltatable(f"{url}/bronze/pages", storage_options())
+    with pytest.raises(LakeError, match="no lake at"):
+        local_lake(url, str(tmp_path / "reader"))
+    # The killed run's lease would expire in 5 minutes; its operator removes it at once.
+    mirror = Mirror(url)
+    mirror.fs.rm_file(mirror.key(LEASE))
+
+    again = run_ingest(sources=sources, lake=url, workers=1)
+    assert again.count("new") > 0
+    assert snapshot(Path(local_lake(url, str(tmp_path / "reader")))) == snapshot(reference)
+    assert_bucket_holds_the_views(url, Path(local_lake(url, str(tmp_path / "reader"))))
