@@ -40,7 +40,7 @@ from newslake.transforms.records import RunInfo
 from newslake.warehouse.delta import LOG, commit_files, is_log_name
 from newslake.warehouse.lake import STAGING, Commit, Lake, refuse_old_format
 from newslake.warehouse.lock import writer_lock
-from newslake.warehouse.runs import RUNS, RunPoint, append_run, newest_in
+from newslake.warehouse.runs import RUNS, RunPoint, append_run, newest, newest_in
 from newslake.warehouse.schemas import TABLES, TableSpec
 from newslake.warehouse.views import WAREHOUSE, build_warehouse
 
@@ -48,6 +48,7 @@ LEASE = "_lock.json"
 MANIFEST = "_manifest.json"  # the commit point of S3 lakes before they were Delta tables
 LEASE_S = 300.0  # a lease not renewed for this long is stale and may be taken over
 _STATE = "_mirror.json"  # in a mirror: the ETag each pulled log file had in the store
+_PULLED = "pulled"  # in _STATE: `_runs`'s log in the store when the last reader pull began
 _LAST_CHECKPOINT = "_last_checkpoint"
 _POLL_S = 0.5
 _PULL_TRIES = 3
@@ -193,6 +194,12 @@ class Mirror:
         self._save(state)
 
     def _pull(self, writer: bool) -> RunPoint | None:
+        state = self._state()
+        # `_runs`'s log as listed before the point is read: if the store's is still the same
+        # at the next pull, nothing was committed since, and the mirror is up to date.
+        seen = json.dumps(sorted(self._listing(RUNS).items()))
+        if not writer and state.get(_PULLED) == seen and (self.root / WAREHOUSE).exists():
+            return newest(self.root)
         found = self.point()
         if found is None and self.fs.exists(self.key(MANIFEST)):
             raise LakeError(
@@ -204,7 +211,6 @@ class Mirror:
         # A writer on a new lake still pulls the logs a run killed before its `_runs` row left.
         runs_version, point = found or (-1, None)
         versions = point.versions if point else {}
-        state = self._state()
 
         def table(spec: TableSpec) -> tuple[bool, set[str]]:
             at = versions.get(spec.name, -1)  # -1: not in the lake yet
@@ -218,6 +224,7 @@ class Mirror:
         for name, (table_changed, files) in pulled.items():
             changed |= table_changed | self._prune(TABLES[name].path, files)
         (self.root / MANIFEST).unlink(missing_ok=True)  # an older newslake's mirror state
+        state[_PULLED] = seen
         self._save(state)
         if changed or not (self.root / WAREHOUSE).exists():
             build_warehouse(Lake(self.root))
@@ -256,10 +263,7 @@ class Mirror:
         that the mirror lacks or holds in another version (by ETag); delete those the store
         no longer has. Whether anything changed."""
         log = self.root / rel / LOG
-        listing = {
-            Path(path).name: str(info.get("ETag", ""))
-            for path, info in self.fs.find(self.key(f"{rel}/{LOG}"), detail=True).items()
-        }
+        listing = self._listing(rel)
         wanted = _needed(listing, limit)
         fetch = sorted(
             name
@@ -278,6 +282,11 @@ class Mirror:
                 state.pop(f"{rel}/{LOG}/{local.name}", None)
                 changed = True
         return changed
+
+    def _listing(self, rel: str) -> dict[str, str]:
+        """The files of a table's log in the store: name → ETag."""
+        found = self.fs.find(self.key(f"{rel}/{LOG}"), detail=True)
+        return {Path(path).name: str(info.get("ETag", "")) for path, info in found.items()}
 
     def _download(self, names: list[str]) -> None:
         """Fetch objects (named relative to the lake) into the mirror, each whole or not at
