@@ -168,6 +168,21 @@ def test_a_reader_pulls_only_the_log_after_the_newest_checkpoint(url, tmp_path):
     ]
 
 
+def test_an_up_to_date_reader_only_lists_the_runs_log(url, tmp_path, monkeypatch):
+    writer, reader = tmp_path / "writer", tmp_path / "reader"
+    commit(url, writer, RUN1, [article("a1", 5)])
+    assert [row[0] for row in articles(url, reader)] == ["a1"]
+
+    def no_point(self):
+        raise AssertionError("the commit point was read again")
+
+    monkeypatch.setattr(Mirror, "point", no_point)
+    assert [row[0] for row in articles(url, reader)] == ["a1"]
+    monkeypatch.undo()
+    commit(url, writer, RUN2, [article("a2", 6, RUN2)])  # `_runs`'s log moves on
+    assert [row[0] for row in articles(url, reader)] == ["a1", "a2"]
+
+
 def test_a_reader_beside_a_writer_reads_the_mirror_as_it_stands(url, tmp_path):
     cache = tmp_path / "cache"
     commit(url, cache, RUN1, [article("a1", 5)])
