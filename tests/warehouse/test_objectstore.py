@@ -229,3 +229,47 @@ def test_a_held_lease_is_renewed(url):
 def test_reading_a_lake_that_was_never_written_is_an_error(url, tmp_path):
     with pytest.raises(LakeError, match="no lake at s3://"):
         local_lake(url, str(tmp_path))
+
+
+LOG_FILES = {
+    "00000000000000000000.json": "e0",
+    "00000000000000000001.json": "e1",
+    "00000000000000000002.json": "e2",
+    "00000000000000000002.checkpoint.parquet": "c2",
+    "00000000000000000003.json": "e3",
+    "00000000000000000004.json": "e4",
+    "00000000000000000004.checkpoint.0000000001.0000000002.parquet": "c4a",
+    "00000000000000000004.checkpoint.0000000002.0000000002.parquet": "c4b",
+    "00000000000000000005.json": "e5",
+    "_last_checkpoint": "l",
+    "00000000000000000006.json.run-9": "left by the manifest layout",
+}
+
+
+@pytest.mark.parametrize(
+    ("limit", "needed"),
+    [
+        (1, {"00000000000000000000.json", "00000000000000000001.json"}),
+        (
+            3,
+            {
+                "00000000000000000002.checkpoint.parquet",
+                "00000000000000000002.json",
+                "00000000000000000003.json",
+            },
+        ),
+        (
+            None,
+            {
+                "00000000000000000004.checkpoint.0000000001.0000000002.parquet",
+                "00000000000000000004.checkpoint.0000000002.0000000002.parquet",
+                "00000000000000000004.json",
+                "00000000000000000005.json",
+                "_last_checkpoint",
+            },
+        ),
+        (-1, set()),
+    ],
+)
+def test_a_mirror_pulls_the_newest_checkpoint_at_the_version_and_the_entries_after(limit, needed):
+    assert objectstore._needed(LOG_FILES, limit) == needed
