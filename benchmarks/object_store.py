@@ -5,7 +5,7 @@ mirror.
 The input is benchmarks/ingest_files.py's (N copies of every page of
 ../shared/corpus/extraction-dev; skipped, exit 0, when that folder is absent), ingested by the
 real CLI with the same workers both ways. moto keeps objects in memory on this machine, so the
-figures are newslake's own cost of the store (uploads, manifest, lease, mirror), not a real
+figures are newslake's own cost of the store (uploads, Delta commits, lease, mirror), not a real
 network's latency.
 
     .venv/bin/python benchmarks/object_store.py [--copies 22] [--workers 2]

@@ -237,15 +237,18 @@ def compact(
 
 @app.command()
 def migrate(lake: LakeOpt = None, config: Config = None) -> None:
-    """Convert a lake written by an earlier newslake (plain Parquet files) into Delta tables,
-    in place; safe to run again, and a no-op on a lake that is already Delta."""
+    """Convert a lake written by an earlier newslake into Delta tables, in place: a directory
+    of plain Parquet files, or an object store's objects under a manifest. Safe to run again,
+    and a no-op on a lake that is already Delta."""
     from newslake.flows.pipeline import new_run
-    from newslake.warehouse.migrate import migrate_lake
+    from newslake.warehouse.migrate import migrate_lake, migrate_store
     from newslake.warehouse.objectstore import is_remote
 
     settings = Settings.load(config, lake=lake)
     if is_remote(settings.lake):
-        raise ConfigError("newslake migrate converts a local lake directory, not an object store")
+        run, timeout_s = new_run(), settings.lock_timeout_s
+        typer.echo(migrate_store(settings.lake, run, timeout_s, settings.cache_dir))
+        return
     typer.echo(migrate_lake(Path(settings.lake), new_run(), settings.lock_timeout_s))
 
 

@@ -7,10 +7,12 @@ Each round reads the lake twice, as outside tools would: through `warehouse.duck
 on a fresh read-only DuckDB connection (a BI client), and, with --delta, through each table's
 Delta log with `deltalake` and pyarrow. LAKE may be a directory or an s3:// URL; an s3 lake
 is read through a mirror of its own (CACHE_DIR), brought up to date every round, as
-`newslake sql` on another machine does. A round is torn if articles hold an `article_id`
-twice, claims a sentence twice, claims an article the articles lack (views only: they pin
-every table to one run), or if, against earlier rounds of the same reader, articles have
-fewer rows or lack a publication-date partition. A query that fails counts as torn too.
+`newslake sql` on another machine does, and, with --delta, also straight from the bucket's
+Delta tables (each at its latest version, as any Delta engine reads them). A round is torn
+if articles hold an `article_id` twice, claims a sentence twice, claims an article the
+articles lack (views only: they pin every table to one run), or if, against earlier rounds
+of the same reader, articles have fewer rows or lack a publication-date partition. A query
+that fails counts as torn too.
 It prints `ready` once its first round is done; once STOP_FILE exists it reads one more round
 and writes a JSON summary to REPORT_FILE.
 """
@@ -102,15 +104,16 @@ def read_views(root: Path) -> dict[str, Any]:
         con.close()
 
 
-def read_delta(root: Path) -> dict[str, Any]:
-    """The state through each table's latest Delta version (deltalake and pyarrow)."""
+def read_delta(root: Path | str, options: dict[str, str] | None = None) -> dict[str, Any]:
+    """The state through each table's latest Delta version (deltalake and pyarrow), in a
+    directory or, with delta-rs storage `options`, in a bucket (`s3://…`)."""
     import pyarrow.compute as pc
     from deltalake import DeltaTable
 
-    articles = DeltaTable(str(root / ARTICLES)).to_pyarrow_table(
+    articles = DeltaTable(f"{root}/{ARTICLES}", storage_options=options).to_pyarrow_table(
         columns=["article_id", "published_date"]
     )
-    claims = DeltaTable(str(root / CLAIMS)).to_pyarrow_table(
+    claims = DeltaTable(f"{root}/{CLAIMS}", storage_options=options).to_pyarrow_table(
         columns=["article_id", "sentence_index"]
     )
     claim_keys = pc.binary_join_element_wise(
@@ -132,11 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delta", action="store_true", help="also read the Delta tables")
     parser.add_argument("--cache-dir", default="")
     args = parser.parse_args(argv)
-    from newslake.warehouse.objectstore import is_remote, local_lake
+    from newslake.warehouse.objectstore import is_remote, local_lake, storage_options
 
     readers = {"views": Reader("views")}
     if args.delta:
         readers["delta"] = Reader("delta")
+    if args.delta and is_remote(args.lake):
+        readers["bucket"] = Reader("bucket")
     while True:
         last = args.stop.exists()  # one more round after the stop, to see the last commit
         try:
@@ -152,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
                 readers[name].check(read(root))
             except Exception as exc:
                 readers[name].failed(exc)
+        if "bucket" in readers:  # the tables in the bucket, as any Delta engine reads them
+            try:
+                readers["bucket"].check(read_delta(args.lake.rstrip("/"), storage_options()))
+            except Exception as exc:
+                readers["bucket"].failed(exc)
         if sum(r.rounds for r in readers.values()) == len(readers):
             print("ready", flush=True)
         if last:

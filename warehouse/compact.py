@@ -9,8 +9,8 @@ from pathlib import Path
 from deltalake import WriterProperties
 from deltalake.transaction import CommitProperties
 
-from newslake.warehouse.delta import is_table, open_table
-from newslake.warehouse.lake import Commit
+from newslake.warehouse.delta import is_table
+from newslake.warehouse.lake import Commit, Lake
 from newslake.warehouse.runs import RUNS
 from newslake.warehouse.schemas import TABLES
 
@@ -33,7 +33,7 @@ def compact(
     writer = WriterProperties(compression="ZSTD")
     paths = {name: lake.table_dir(TABLES[name]) for name in versions}
     for name, path in paths.items():
-        table = open_table(path)
+        table = lake.delta_table(path)
         metrics = table.optimize.compact(
             target_size=target_bytes, writer_properties=writer, commit_properties=properties
         )
@@ -41,21 +41,25 @@ def compact(
             merged[name] = metrics["numFilesRemoved"]
             table.update_incremental()
             versions[name] = table.version()
+            lake.refreshed(path)
     if merged:
         commit.record(versions)  # the commit point; only then may the old files go
-    if is_table(lake.root / RUNS):  # one file per run until now
-        open_table(lake.root / RUNS).optimize.compact(writer_properties=writer)
-    for path in [*paths.values(), lake.root / RUNS]:
+    runs = lake.root / RUNS
+    if is_table(runs):  # one file per run until now
+        lake.delta_table(runs).optimize.compact(writer_properties=writer)
+        lake.refreshed(runs)
+    for path in [*paths.values(), runs]:
         if is_table(path):
-            vacuum(path, retention_hours)
+            vacuum(lake, path, retention_hours)
     return merged
 
 
-def vacuum(path: Path, retention_hours: int) -> None:
+def vacuum(lake: Lake, path: Path, retention_hours: int) -> None:
     """Delete the files no version of the last `retention_hours` needs (and files no version
     ever named, such as a killed run's), drop expired log entries, and write a checkpoint."""
-    table = open_table(path)
+    table = lake.delta_table(path)
     table.vacuum(retention_hours=retention_hours, dry_run=False, enforce_retention_duration=False)
     table.cleanup_metadata()
     table.update_incremental()
     table.create_checkpoint()
+    lake.refreshed(path)

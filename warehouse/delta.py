@@ -4,6 +4,7 @@ as field comments, and commits that add and remove Parquet files newslake wrote 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,11 +13,15 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 from deltalake import DeltaTable, Schema
+from deltalake.exceptions import TableNotFoundError
 from deltalake.transaction import AddAction, CommitProperties, RemoveAction
 
 from newslake.warehouse.schemas import NO_DATE, TableSpec
 
 LOG = "_delta_log"
+# A log entry, a (classic or multi-part) checkpoint, or the pointer to the newest checkpoint.
+_LOG_NAME = re.compile(r"\d{20}\.(json|checkpoint\.parquet|checkpoint\.\d{10}\.\d{10}\.parquet)")
+_LAST_CHECKPOINT = "_last_checkpoint"
 
 
 def delta_schema(spec: TableSpec) -> pa.Schema:
@@ -34,20 +39,39 @@ def is_table(path: Path) -> bool:
     return any((path / LOG).glob("*.json"))
 
 
+def is_log_name(name: str) -> bool:
+    """Whether a file name in `_delta_log/` is one Delta gives its log's files."""
+    return name == _LAST_CHECKPOINT or _LOG_NAME.fullmatch(name) is not None
+
+
 def open_table(path: Path, version: int | None = None) -> DeltaTable:
     """The Delta table at `path`, at `version` (default: its latest)."""
     return DeltaTable(str(path), version=version)
 
 
 def commit_files(
-    path: Path, spec: TableSpec, added: Iterable[str], removed: Iterable[str], run_id: str
+    path: Path,
+    spec: TableSpec,
+    added: Iterable[str],
+    removed: Iterable[str],
+    run_id: str,
+    uri: str | None = None,
+    options: dict[str, str] | None = None,
 ) -> int:
     """One Delta commit adding files already in the table directory and removing others (paths
-    relative to it); the table is created first if it is not one yet. Returns its new version."""
-    if not is_table(path):
+    relative to it); the table is created first if it is not one yet. Returns its new version.
+
+    With `uri` (and delta-rs storage `options`), the commit is made to the table there (a
+    remote lake's, holding the same files as `path`, its mirror), which delta-rs writes itself.
+    """
+    where = uri or str(path)
+    try:
+        table = DeltaTable(where, storage_options=options)
+    except TableNotFoundError:
         schema = delta_schema(spec)
-        DeltaTable.create(str(path), schema, partition_by=[spec.partition], mode="ignore")
-    table = open_table(path)
+        table = DeltaTable.create(
+            where, schema, partition_by=[spec.partition], mode="ignore", storage_options=options
+        )
     add_new_columns(table, spec)
     now = int(time.time() * 1000)
     actions: list[AddAction | RemoveAction] = [

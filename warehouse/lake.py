@@ -21,6 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from deltalake import DeltaTable
 
 from newslake.transforms.errors import LakeError
 from newslake.transforms.records import RunInfo
@@ -105,6 +106,29 @@ class Lake:
     def file_list(self, spec: TableSpec) -> list[str]:
         """A table's files at its pinned version, for DuckDB's read_parquet."""
         return [str(path) for path in self.data_files(spec)]
+
+    def commit_table(
+        self, spec: TableSpec, added: list[str], removed: set[str], run_id: str
+    ) -> int:
+        """One Delta commit of a table: files (relative to it) added and removed; its version."""
+        return commit_files(self.table_dir(spec), spec, added, removed, run_id)
+
+    def append_point(self, point: RunPoint) -> None:
+        """Append a commit point to `_runs`."""
+        append_run(self.root, point)
+
+    def delta_table(self, path: Path) -> DeltaTable:
+        """The latest version of one of the lake's Delta tables (a table or `_runs`) where it is
+        committed, to change it through deltalake; then call `refreshed(path)`."""
+        return open_table(path)
+
+    def refreshed(self, path: Path) -> None:
+        """Bring the local copy of a table changed through `delta_table` up to date (a local
+        lake's is the table itself)."""
+
+    def forget_table(self, path: Path) -> None:
+        """Delete a table's Delta log (the files stay for vacuum)."""
+        shutil.rmtree(path / LOG)
 
     @contextmanager
     def writing(self, run: RunInfo, timeout_s: float) -> Iterator[Commit]:
@@ -319,8 +343,8 @@ class Commit:
                     target = self.lake.table_dir(spec) / rel
                     target.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(self.staging / spec.path / rel, target)
-                versions[name] = commit_files(
-                    self.lake.table_dir(spec), spec, added[name], removed[name], self.run.run_id
+                versions[name] = self.lake.commit_table(
+                    spec, added[name], removed[name], self.run.run_id
                 )
             failpoint("mid-commit")
             self.record(versions)
@@ -330,7 +354,7 @@ class Commit:
         """Append the run's `_runs` row naming these table versions (the commit point), and
         rebuild the views over them."""
         point = RunPoint(self.run.run_id, datetime.now(UTC), self.kind, versions)
-        append_run(self.lake.root, point)
+        self.lake.append_point(point)
         build_warehouse(self.lake)
 
     def discard(self) -> None:
@@ -411,7 +435,8 @@ def recover(lake: Lake) -> None:
     for spec in uncommitted(lake):
         version = lake.versions().get(spec.name)
         if version is None:
-            shutil.rmtree(lake.table_dir(spec) / LOG)
+            lake.forget_table(lake.table_dir(spec))
         else:
-            open_table(lake.table_dir(spec)).restore(version)
+            lake.delta_table(lake.table_dir(spec)).restore(version)
+            lake.refreshed(lake.table_dir(spec))
     shutil.rmtree(lake.root / STAGING, ignore_errors=True)

@@ -1,18 +1,19 @@
-"""A lake on an object store (s3:// or any remote fsspec URL), worked on through a local mirror.
+"""A lake on an object store (s3://…): Delta tables in the bucket, worked on through a local mirror.
 
-Commands run on a local cache directory laid out as a local lake. The store holds the same
-files (the tables' Parquet files and Delta logs, and `_runs`) plus `_manifest.json`, the
-commit point: a generation number and every file (relative path → object key, size, ETag).
-Readers only fetch what the manifest lists, so they never see a commit's files before its
-manifest. A writer holds the lease `_lock.json` (a conditional put), pulls, commits
-locally, uploads new files under keys no manifest names yet, writes the next manifest only
-if the store's is still the one it pulled, then deletes the objects no longer listed (and
-orphans a killed writer left).
+The store holds the lake as a local directory does: each table's Hive partition directories and
+`_delta_log/`, and `_runs`, the commit point, so any Delta reader reads the bucket. Every Delta
+commit is made by delta-rs against the table's URL (a conditional put of the next log entry).
+Commands work on a local mirror laid out as a local lake. A reader pulls the Delta logs and the
+files of the snapshot the store's newest `_runs` row names, and only those, `_runs` last, so the
+mirror moves from one whole commit to the next. A writer holds the lease `_lock.json`, pulls,
+writes its files in the mirror, uploads them, commits each table and `_runs` in the store
+(`MirrorLake`), and pulls each new log entry back.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -21,32 +22,38 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+from deltalake import DeltaTable
+from deltalake.exceptions import TableNotFoundError
 from fsspec import AbstractFileSystem
 from fsspec.core import url_to_fs
 from fsspec.utils import get_protocol
 
 from newslake.transforms.errors import LakeBusy, LakeError
 from newslake.transforms.records import RunInfo
-from newslake.warehouse.delta import LOG
+from newslake.warehouse.delta import LOG, commit_files, is_log_name
 from newslake.warehouse.lake import STAGING, Commit, Lake, refuse_old_format
 from newslake.warehouse.lock import writer_lock
-from newslake.warehouse.runs import RUNS
-from newslake.warehouse.schemas import TABLES
+from newslake.warehouse.runs import RUNS, RunPoint, append_run, newest, newest_in
+from newslake.warehouse.schemas import TABLES, TableSpec
 from newslake.warehouse.views import WAREHOUSE, build_warehouse
 
-MANIFEST = "_manifest.json"
 LEASE = "_lock.json"
+MANIFEST = "_manifest.json"  # the commit point of S3 lakes before they were Delta tables
 LEASE_S = 300.0  # a lease not renewed for this long is stale and may be taken over
-ORPHAN_AGE_S = 15 * 60  # unlisted objects older than this are a killed writer's leftovers
+_STATE = "_mirror.json"  # in a mirror: the ETag each pulled log file had in the store
+_PULLED = "pulled"  # in _STATE: `_runs`'s log in the store when the last reader pull began
+_LAST_CHECKPOINT = "_last_checkpoint"
 _POLL_S = 0.5
 _PULL_TRIES = 3
+_THREADS = 8  # tables pulled at once
 _LOCAL_PROTOCOLS = {"file", "local"}
-_TOPS = (*(spec.path for spec in TABLES.values()), RUNS)  # what the manifest carries
 
 
 def is_remote(lake: str) -> bool:
@@ -66,6 +73,22 @@ def local_root(lake: str, cache_dir: str = "") -> Path:
     return cache_root(lake, cache_dir) if is_remote(lake) else Lake(lake).root
 
 
+def storage_options() -> dict[str, str]:
+    """delta-rs storage options from the AWS variables boto and s3fs read too: the endpoint
+    (plain HTTP allowed for an http:// one) and the region. delta-rs reads the credentials
+    from the environment itself."""
+    options = {}
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        options["AWS_ENDPOINT_URL"] = endpoint
+        if endpoint.startswith("http://"):
+            options["AWS_ALLOW_HTTP"] = "true"
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region:
+        options["AWS_REGION"] = region
+    return options
+
+
 def local_lake(lake: str, cache_dir: str = "") -> str:
     """For readers: a local lake as it is, or a remote lake's mirror brought up to date.
 
@@ -77,7 +100,7 @@ def local_lake(lake: str, cache_dir: str = "") -> str:
     mirror = Mirror(lake, cache_dir)
     try:
         with writer_lock(mirror.root, "pull", 0):
-            if not mirror.pull()[0]["generation"]:
+            if mirror.pull() is None:
                 raise LakeError(f"no lake at {lake}: run `newslake run` first")
     except LakeBusy:
         pass
@@ -88,9 +111,8 @@ def local_lake(lake: str, cache_dir: str = "") -> str:
 def writing(lake: str, run: RunInfo, timeout_s: float, cache_dir: str = "") -> Iterator[Commit]:
     """`Lake.writing` for a local or remote lake.
 
-    A remote lake is written under its lease: the mirror is pulled, the run commits to it as
-    to a local lake, and what it published is pushed when the block ends (also when it
-    fails after a publish, as a local lake keeps that commit too).
+    A remote lake is written under its lease: the mirror is pulled (the store, not the
+    mirror, is the truth), and the run commits through `MirrorLake`, straight to the store.
     """
     if not is_remote(lake):
         with Lake(lake).writing(run, timeout_s) as commit:
@@ -99,18 +121,10 @@ def writing(lake: str, run: RunInfo, timeout_s: float, cache_dir: str = "") -> I
     mirror = Mirror(lake, cache_dir)
     with Lease(mirror, run.run_id, timeout_s):
         with writer_lock(mirror.root, run.run_id, timeout_s):
-            # Uncommitted local work of a killed run: the store, not the mirror, is the truth.
-            shutil.rmtree(mirror.root / STAGING, ignore_errors=True)
-            base, etag = mirror.pull()
-        # Pushed under the mirror's lock: a reader's pull must not undo what is not pushed yet.
-        with Lake(mirror.root).writing(run, timeout_s) as commit:
-            try:
-                yield commit
-            except BaseException:
-                with suppress(Exception):  # the run's own error is the one to report
-                    mirror.push(base, etag, run.run_id)
-                raise
-            mirror.push(base, etag, run.run_id)
+            shutil.rmtree(mirror.root / STAGING, ignore_errors=True)  # a killed run's
+            mirror.pull(writer=True)
+        with MirrorLake(mirror).writing(run, timeout_s) as commit:
+            yield commit
 
 
 class Mirror:
@@ -121,130 +135,228 @@ class Mirror:
         self.fs: AbstractFileSystem
         # A fresh client each time: it reads the AWS variables as they are now.
         self.fs, self.base = url_to_fs(self.url, use_listings_cache=False, skip_instance_cache=True)
+        self.options = storage_options()
         self.root = cache_root(self.url, cache_dir)
 
     def key(self, name: str) -> str:
         """The store path of an object named relative to the lake."""
         return f"{self.base}/{name}"
 
-    def manifest(self) -> tuple[dict[str, Any], str | None]:
-        """The store's manifest and its ETag; generation 0 and no ETag if there is none."""
-        try:
-            etag = self.fs.info(self.key(MANIFEST))["ETag"]
-            return json.loads(self.fs.cat_file(self.key(MANIFEST))), etag
-        except FileNotFoundError:
-            return {"generation": 0, "files": {}}, None
+    def uri(self, name: str) -> str:
+        """The URL of a table (or object) named relative to the lake, for delta-rs."""
+        return f"{self.url}/{name}"
 
-    def pull(self) -> tuple[dict[str, Any], str | None]:
-        """Make the mirror hold exactly the files the store's manifest lists (fetching only
-        those it lacks or holds in another version), rebuild its views if anything changed,
-        and return the manifest and its ETag."""
+    def point(self) -> tuple[int, RunPoint] | None:
+        """The store's commit point: `_runs`'s latest version and its newest row; None if
+        the store holds no lake yet."""
+        try:
+            table = DeltaTable(self.uri(RUNS), storage_options=self.options)
+        except TableNotFoundError:
+            return None
+        point = newest_in(table, self._read_runs_file)
+        return (table.version(), point) if point else None
+
+    def pull(self, writer: bool = False) -> RunPoint | None:
+        """Bring the mirror to the store's newest commit point and return it (None if the
+        store holds no lake); rebuild the views if anything changed.
+
+        A reader's pull fetches each table's log up to the version the point names (from its
+        newest checkpoint on) and that version's files, and `_runs` last. A writer's pull also
+        fetches the log entries past the point (a killed run's table commits, which it will
+        undo). Local files the point does not name are deleted.
+        """
         for attempt in range(_PULL_TRIES):
-            manifest, etag = self.manifest()
             try:
-                changed = self._sync(manifest)
-                break
-            except FileNotFoundError:  # a newer commit deleted a listed object: read again
+                return self._pull(writer)
+            except FileNotFoundError:  # a vacuum deleted what was listed: look again
                 if attempt == _PULL_TRIES - 1:
                     raise
+        return None  # not reached
+
+    def refresh(self, rel: str) -> None:
+        """Pull one table's whole log and its latest version's files (after a commit)."""
+        state = self._state()
+        self._sync_table(rel, None, None, state)
+        self._save(state)
+
+    def upload(self, rel: str, files: list[str]) -> None:
+        """Upload files of a table (paths relative to it) from the mirror to the store."""
+        if files:
+            self.fs.put(
+                [str(self.root / rel / file) for file in files],
+                [self.key(f"{rel}/{file}") for file in files],
+            )
+
+    def sync_log(self, rel: str) -> None:
+        """Pull a table's whole log (after a commit whose files the mirror holds)."""
+        state = self._state()
+        self._sync_log(rel, None, state)
+        self._save(state)
+
+    def _pull(self, writer: bool) -> RunPoint | None:
+        state = self._state()
+        # `_runs`'s log as listed before the point is read: if the store's is still the same
+        # at the next pull, nothing was committed since, and the mirror is up to date.
+        seen = json.dumps(sorted(self._listing(RUNS).items()))
+        if not writer and state.get(_PULLED) == seen and (self.root / WAREHOUSE).exists():
+            return newest(self.root)
+        found = self.point()
+        if found is None and self.fs.exists(self.key(MANIFEST)):
+            raise LakeError(
+                f"lake {self.url} was written by an earlier newslake (objects under a "
+                "manifest): run `newslake migrate` to lay it out as Delta tables"
+            )
+        if found is None and not writer:
+            return None
+        # A writer on a new lake still pulls the logs a run killed before its `_runs` row left.
+        runs_version, point = found or (-1, None)
+        versions = point.versions if point else {}
+
+        def table(spec: TableSpec) -> tuple[bool, set[str]]:
+            at = versions.get(spec.name, -1)  # -1: not in the lake yet
+            return self._sync_table(spec.path, None if writer else at, at, state)
+
+        with ThreadPoolExecutor(_THREADS) as pool:
+            pulled = dict(zip(TABLES, pool.map(table, TABLES.values()), strict=True))
+        runs_changed, runs_files = self._sync_table(RUNS, runs_version, runs_version, state)
+        # Only now that `_runs` names the new snapshot may the old one's files go.
+        changed = runs_changed | self._prune(RUNS, runs_files)
+        for name, (table_changed, files) in pulled.items():
+            changed |= table_changed | self._prune(TABLES[name].path, files)
+        (self.root / MANIFEST).unlink(missing_ok=True)  # an older newslake's mirror state
+        state[_PULLED] = seen
+        self._save(state)
         if changed or not (self.root / WAREHOUSE).exists():
             build_warehouse(Lake(self.root))
-        return manifest, etag
+        return point
 
-    def push(self, base: dict[str, Any], base_etag: str | None, run_id: str) -> None:
-        """Upload what the mirror holds beyond `base` (the manifest pulled before the run),
-        write the next manifest if the store still has `base`, then delete what it dropped."""
-        local = self._local_files()
-        seen = self._seen()
-        files: dict[str, dict[str, Any]] = {}
-        for rel, path in local.items():
-            known, stat = base["files"].get(rel), path.stat()
-            if known and seen.get(rel) == _stamp(known, stat):
-                files[rel] = known
-                continue
-            key = _new_key(rel, run_id, known is not None)
-            self.fs.put_file(str(path), self.key(key))
-            info = self.fs.info(self.key(key))
-            files[rel] = {"key": key, "size": stat.st_size, "etag": info["ETag"]}
-        if files == base["files"]:
-            return
-        manifest = {
-            "generation": base["generation"] + 1,
-            "run_id": run_id,
-            "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "files": files,
-        }
-        condition = {"IfMatch": base_etag} if base_etag else {"mode": "create"}
-        if not _put_if(self.fs, self.key(MANIFEST), json.dumps(manifest).encode(), condition):
-            raise LakeError(
-                f"lake {self.url} was committed to by another writer since run {run_id} "
-                "pulled it; this run's commit was not published"
-            )
-        self._remember(manifest)
-        live = {entry["key"] for entry in files.values()}
-        for entry in base["files"].values():
-            if entry["key"] not in live:
-                self.fs.rm_file(self.key(entry["key"]))
-        self._drop_orphans(live)
+    def _sync_table(
+        self, rel: str, upto: int | None, at: int | None, state: dict[str, str]
+    ) -> tuple[bool, set[str]]:
+        """Pull a table's log up to version `upto` (None: all of it) and the files of version
+        `at` (None: the latest; -1: none); whether anything changed, and those files."""
+        changed = self._sync_log(rel, upto, state)
+        path = self.root / rel
+        files: set[str] = set()
+        if at != -1 and any((path / LOG).glob("*.json")):
+            table = DeltaTable(str(path), version=at)
+            files = {Path(uri).relative_to(path).as_posix() for uri in table.file_uris()}
+        missing = sorted(file for file in files if not (path / file).exists())
+        self._download([f"{rel}/{file}" for file in missing])
+        return changed or bool(missing), files
 
-    def _sync(self, manifest: dict[str, Any]) -> bool:
-        seen = self._seen()
-        changed = False
-        for rel, entry in manifest["files"].items():
-            path = self.root / rel
-            if path.exists() and seen.get(rel) == _stamp(entry, path.stat()):
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp")
-            self.fs.get_file(self.key(entry["key"]), str(tmp))
-            os.replace(tmp, path)
-            changed = True
-        for rel, path in self._local_files().items():
-            if rel not in manifest["files"]:
-                path.unlink()
+    def _prune(self, rel: str, files: set[str]) -> bool:
+        """Delete a table's local data files other than `files`; whether any was deleted."""
+        path = self.root / rel
+        stale = [
+            local
+            for local in (path.rglob("*.parquet") if path.is_dir() else [])
+            if not local.relative_to(path).as_posix().startswith(f"{LOG}/")
+            and local.relative_to(path).as_posix() not in files
+        ]
+        for local in stale:
+            local.unlink()
+        return bool(stale)
+
+    def _sync_log(self, rel: str, limit: int | None, state: dict[str, str]) -> bool:
+        """Fetch the log files of a table needed to read it at `limit` (None: its latest)
+        that the mirror lacks or holds in another version (by ETag); delete those the store
+        no longer has. Whether anything changed."""
+        log = self.root / rel / LOG
+        listing = self._listing(rel)
+        wanted = _needed(listing, limit)
+        fetch = sorted(
+            name
+            for name in wanted
+            if state.get(f"{rel}/{LOG}/{name}") != listing[name] or not (log / name).exists()
+        )
+        self._download([f"{rel}/{LOG}/{name}" for name in fetch])
+        for name in fetch:
+            state[f"{rel}/{LOG}/{name}"] = listing[name]
+        changed = bool(fetch)
+        held = [p for p in log.iterdir() if not p.name.startswith(".")] if log.is_dir() else []
+        for local in held:
+            stale = local.name == _LAST_CHECKPOINT and local.name not in wanted
+            if local.is_file() and (local.name not in listing or stale):
+                local.unlink()
+                state.pop(f"{rel}/{LOG}/{local.name}", None)
                 changed = True
-        self._remember(manifest)
         return changed
 
-    def _local_files(self) -> dict[str, Path]:
-        """Every file of the tables and of `_runs`: data files, Delta logs and checkpoints."""
-        return {
-            path.relative_to(self.root).as_posix(): path
-            for top in _TOPS
-            for path in (self.root / top).rglob("*")
-            if path.is_file() and not path.name.startswith(".")
-        }
+    def _listing(self, rel: str) -> dict[str, str]:
+        """The files of a table's log in the store: name → ETag."""
+        found = self.fs.find(self.key(f"{rel}/{LOG}"), detail=True)
+        return {Path(path).name: str(info.get("ETag", "")) for path, info in found.items()}
 
-    def _seen(self) -> dict[str, tuple[Any, ...]]:
-        """Per file, the store version and local stat the mirror last synced it at."""
+    def _download(self, names: list[str]) -> None:
+        """Fetch objects (named relative to the lake) into the mirror, each whole or not at
+        all (through a temporary name)."""
+        if not names:
+            return
+        temps = []
+        for name in names:
+            target = self.root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temps.append(target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp"))
         try:
-            return {
-                rel: tuple(stamp)
-                for rel, stamp in json.loads((self.root / MANIFEST).read_text()).items()
-            }
-        except FileNotFoundError:
+            self.fs.get([self.key(name) for name in names], [str(t) for t in temps])
+            for name, temp in zip(names, temps, strict=True):
+                os.replace(temp, self.root / name)
+        finally:
+            for temp in temps:
+                temp.unlink(missing_ok=True)
+
+    def _read_runs_file(self, rel: str) -> Any:
+        return pq.read_table(io.BytesIO(self.fs.cat_file(self.key(f"{RUNS}/{rel}"))))
+
+    def _state(self) -> dict[str, str]:
+        try:
+            return json.loads((self.root / _STATE).read_text())
+        except (FileNotFoundError, ValueError):
             return {}
 
-    def _remember(self, manifest: dict[str, Any]) -> None:
-        stamps = {}
-        for rel, entry in manifest["files"].items():
-            path = self.root / rel
-            if path.exists():
-                stamps[rel] = _stamp(entry, path.stat())
+    def _save(self, state: dict[str, str]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / f".{MANIFEST}.tmp"
-        tmp.write_text(json.dumps(stamps))
-        os.replace(tmp, self.root / MANIFEST)
+        tmp = self.root / f".{_STATE}.tmp"
+        tmp.write_text(json.dumps(state, sort_keys=True))
+        os.replace(tmp, self.root / _STATE)
 
-    def _drop_orphans(self, live: set[str]) -> None:
-        cutoff = time.time() - ORPHAN_AGE_S
-        for top in _TOPS:
-            found = self.fs.find(self.key(top), detail=True)
-            for path, info in found.items():
-                key = path.removeprefix(f"{self.base}/")
-                modified = info.get("LastModified")
-                if key not in live and modified and modified.timestamp() < cutoff:
-                    self.fs.rm_file(path)
+
+class MirrorLake(Lake):
+    """A remote lake's mirror as its writer uses it: a run writes its files in the mirror; each
+    table commit uploads the new files, commits them in the store through delta-rs, and pulls
+    the new log entry back, so the mirror's Delta versions are the store's."""
+
+    def __init__(self, mirror: Mirror) -> None:
+        super().__init__(mirror.root)
+        self.mirror = mirror
+
+    def commit_table(
+        self, spec: TableSpec, added: list[str], removed: set[str], run_id: str
+    ) -> int:
+        self.mirror.upload(spec.path, added)
+        uri = self.mirror.uri(spec.path)
+        path = self.table_dir(spec)
+        version = commit_files(path, spec, added, removed, run_id, uri, self.mirror.options)
+        self.mirror.sync_log(spec.path)
+        return version
+
+    def append_point(self, point: RunPoint) -> None:
+        append_run(self.root, point, self.mirror.uri(RUNS), self.mirror.options)
+        self.mirror.refresh(RUNS)
+
+    def delta_table(self, path: Path) -> DeltaTable:
+        return DeltaTable(self.mirror.uri(self._rel(path)), storage_options=self.mirror.options)
+
+    def refreshed(self, path: Path) -> None:
+        self.mirror.refresh(self._rel(path))
+
+    def forget_table(self, path: Path) -> None:
+        self.mirror.fs.rm(self.mirror.key(f"{self._rel(path)}/{LOG}"), recursive=True)
+        super().forget_table(path)
+
+    def _rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
 
 
 class Lease:
@@ -302,7 +414,7 @@ class Lease:
     def _renew(self) -> None:
         while not self._stop.wait(self.ttl_s / 3):
             if not self._put({"IfMatch": self.etag}):
-                return  # taken over: the manifest's conditional put still guards the commit
+                return  # taken over: Delta's conditional puts still guard each log entry
 
 
 def lease_holder(lake: str, cache_dir: str = "") -> str | None:
@@ -356,18 +468,27 @@ def _put_if(
     return out or {}
 
 
-def _new_key(rel: str, run_id: str, replaced: bool) -> str:
-    """The object key for a file a run uploads. A file replacing a listed one, and a Delta log
-    entry (its name is the next version, which a killed or overtaken writer may have uploaded
-    too), get a key naming the run, so no live object is ever overwritten."""
-    if f"/{LOG}/" in f"/{rel}":
-        return f"{rel}.{run_id}"
-    return f"{rel.removesuffix('.parquet')}.{run_id}.parquet" if replaced else rel
-
-
-def _stamp(entry: dict[str, Any], stat: os.stat_result) -> tuple[Any, ...]:
-    """What identifies a mirrored file: the store version it came from and its local stat."""
-    return (entry["key"], entry["etag"], stat.st_size, stat.st_mtime_ns)
+def _needed(listing: dict[str, str], limit: int | None) -> set[str]:
+    """The log files (names in `listing`) needed to read a table at version `limit` (None: its
+    latest): its newest checkpoint at or before it, the commits from that one up to it (the
+    checkpoint's own entry too: a log newslake reads has at least one), and
+    `_last_checkpoint` unless that may name a later checkpoint."""
+    versions = {
+        name: int(name.split(".", 1)[0])
+        for name in listing
+        if is_log_name(name) and name != _LAST_CHECKPOINT
+    }
+    top = max(versions.values(), default=-1) if limit is None else limit
+    checkpoints = {name: v for name, v in versions.items() if ".checkpoint." in name}
+    base = max((v for v in checkpoints.values() if v <= top), default=-1)
+    needed = {
+        name
+        for name, v in versions.items()
+        if (name.endswith(".json") and base <= v <= top) or (name in checkpoints and v == base)
+    }
+    if _LAST_CHECKPOINT in listing and all(v <= top for v in checkpoints.values()):
+        needed.add(_LAST_CHECKPOINT)
+    return needed
 
 
 def _default_cache() -> Path:

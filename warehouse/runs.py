@@ -5,6 +5,7 @@ naming each table's Delta version after it. Readers read the tables at the versi
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from deltalake import write_deltalake
+from deltalake import DeltaTable, write_deltalake
 
 from newslake.transforms.errors import LakeError
 from newslake.warehouse.delta import LOG, is_table, open_table
@@ -70,17 +71,24 @@ def newest(root: Path) -> RunPoint | None:
     path = root / RUNS
     if not is_table(path):
         return None
-    table = open_table(path)
+    return newest_in(open_table(path), lambda rel: pq.read_table(path / rel))
+
+
+def newest_in(table: DeltaTable, read: Callable[[str], pa.Table]) -> RunPoint | None:
+    """The newest row of a `_runs` table (see `newest`), its newest file read by `read` (a
+    path relative to the table → its rows); None if it holds no row."""
     adds = pa.table(table.get_add_actions(flatten=True)).to_pylist()
     if not adds:
         return None
     latest = max(adds, key=lambda add: add["modification_time"])
-    rows = pq.read_table(path / latest["path"]).to_pylist()
-    return max(map(_point, rows), key=lambda p: p.committed_at)
+    return max(map(_point, read(latest["path"]).to_pylist()), key=lambda p: p.committed_at)
 
 
-def append_run(root: Path, point: RunPoint) -> None:
-    """Append a commit point: once it is written, readers see the run."""
+def append_run(
+    root: Path, point: RunPoint, uri: str | None = None, options: dict[str, str] | None = None
+) -> None:
+    """Append a commit point: once it is written, readers see the run. With `uri` (and
+    delta-rs storage `options`), to the `_runs` table there (a remote lake's) instead."""
     row = {
         "run_id": point.run_id,
         "committed_at": point.committed_at,
@@ -88,7 +96,10 @@ def append_run(root: Path, point: RunPoint) -> None:
         "versions": json.dumps(point.versions, sort_keys=True),
     }
     write_deltalake(
-        str(root / RUNS), pa.Table.from_pylist([row], schema=RUNS_SCHEMA), mode="append"
+        uri or str(root / RUNS),
+        pa.Table.from_pylist([row], schema=RUNS_SCHEMA),
+        mode="append",
+        storage_options=options,
     )
 
 

@@ -1,4 +1,4 @@
-"""The object-store lake: manifest commits, mirror pulls and the writer lease, on moto's S3."""
+"""The object-store lake: Delta tables in a bucket, mirror pulls and the writer lease (moto S3)."""
 
 import json
 import time
@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from deltalake import DeltaTable
 from lake_rows import RUN1, RUN2, article, read
 from moto_s3 import BUCKET, moto_s3
 
@@ -19,10 +20,12 @@ from newslake.warehouse.objectstore import (
     MANIFEST,
     Lease,
     Mirror,
+    cache_root,
     is_remote,
     lease_holder,
     local_lake,
     local_root,
+    storage_options,
     writing,
 )
 
@@ -78,20 +81,33 @@ def test_a_local_lake_is_written_and_read_in_place(tmp_path):
     assert len(read(Lake(root), "articles")) == 1
 
 
-def test_a_commit_reaches_other_readers_through_the_manifest(url, tmp_path):
+def delta(url: str, table: str) -> DeltaTable:
+    """A table of the lake read from the bucket by deltalake, as any Delta engine would."""
+    return DeltaTable(f"{url}/{table}", storage_options=storage_options())
+
+
+def test_the_bucket_holds_delta_tables_any_delta_reader_reads(url, tmp_path):
     commit(url, tmp_path / "writer", RUN1, [article("a1", 5), article("a2", None)])
-    manifest, _ = Mirror(url).manifest()
-    assert manifest["generation"] == 1
-    data = [rel for rel in manifest["files"] if rel.startswith("silver/articles/published")]
-    assert len(data) == 2
-    assert "silver/articles/_delta_log/00000000000000000001.json" in manifest["files"]
-    assert any(rel.startswith("_runs/") for rel in manifest["files"])
-    assert stored(url) == {MANIFEST} | {f["key"] for f in manifest["files"].values()}
+    objects = stored(url)
+    assert "silver/articles/_delta_log/00000000000000000000.json" in objects
+    assert "silver/articles/_delta_log/00000000000000000001.json" in objects
+    assert "silver/articles/published_date=2026-03-05/part-run-1.parquet" in objects
+    assert "silver/articles/published_date=__HIVE_DEFAULT_PARTITION__/part-run-1.parquet" in (
+        objects
+    )
+    assert any(name.startswith("_runs/_delta_log/") for name in objects)
+    assert MANIFEST not in objects
+    table = delta(url, "silver/articles")
+    assert table.metadata().partition_columns == ["published_date"]
+    assert sorted(table.to_pyarrow_table().column("article_id").to_pylist()) == ["a1", "a2"]
+    assert table.history(1)[0]["run_id"] == "run-1"  # committed by delta-rs in the store
+
+
+def test_a_commit_reaches_other_readers_through_the_runs_table(url, tmp_path):
+    commit(url, tmp_path / "writer", RUN1, [article("a1", 5), article("a2", None)])
     other = tmp_path / "reader"
     assert [row[0] for row in articles(url, other)] == ["a1", "a2"]
-
     commit(url, tmp_path / "writer", RUN2, [article("a3", 6, RUN2)])
-    assert Mirror(url).manifest()[0]["generation"] == 2
     assert [row[0] for row in articles(url, other)] == ["a1", "a2", "a3"]
 
 
@@ -102,38 +118,69 @@ def test_a_rewritten_file_gets_a_new_path_and_the_old_one_stays_for_older_versio
     assert len(articles(url, reader)) == 2
     rel = "published_date=2026-03-05/part-run-1.parquet"
     commit(url, cache, RUN2, [], remove={rel: {"a1"}})
-    files = Mirror(url).manifest()[0]["files"]
-    assert files[f"silver/articles/{rel}"]["key"] == f"silver/articles/{rel}"  # never rewritten
-    assert "silver/articles/published_date=2026-03-05/part-run-2-r1.parquet" in files
+    objects = stored(url)
+    assert f"silver/articles/{rel}" in objects  # version 1 still reads it
+    assert "silver/articles/published_date=2026-03-05/part-run-2-r1.parquet" in objects
     assert [row[0] for row in articles(url, reader)] == ["a2"]
+    assert delta(url, "silver/articles").file_uris()[0].endswith("part-run-2-r1.parquet")
+    # The reader's mirror holds the snapshot's files only.
+    local = {p.name for p in (cache_root(url, str(reader)) / "silver/articles").rglob("*.parquet")}
+    assert {name for name in local if "checkpoint" not in name} == {"part-run-2-r1.parquet"}
 
 
-def test_a_reader_never_sees_files_whose_manifest_was_not_written(url, tmp_path, monkeypatch):
+def test_a_reader_never_sees_a_run_whose_runs_row_was_not_written(url, tmp_path, monkeypatch):
     writer = tmp_path / "writer"
     commit(url, writer, RUN1, [article("a1", 5)])
-    before = stored(url)
-    put = objectstore._put_if
 
-    def killed_before_manifest(fs, path, data, condition):
-        if path.endswith(MANIFEST):
-            raise OSError("writer killed")
-        return put(fs, path, data, condition)
+    def killed_before_runs_row(self, point):
+        raise OSError("writer killed")
 
-    monkeypatch.setattr(objectstore, "_put_if", killed_before_manifest)
+    monkeypatch.setattr(objectstore.MirrorLake, "append_point", killed_before_runs_row)
     with pytest.raises(OSError, match="writer killed"):
         commit(url, writer, RUN2, [article("a2", 6, RUN2)])
-    monkeypatch.setattr(objectstore, "_put_if", put)
-    orphans = stored(url) - before
-    assert orphans  # the data files went up ...
-    assert Mirror(url).manifest()[0]["generation"] == 1  # ... but nothing was committed
+    monkeypatch.undo()
+    # The articles table went on to version 2 in the bucket, but `_runs` still names 1.
+    assert delta(url, "silver/articles").version() == 2
     assert [row[0] for row in articles(url, tmp_path / "reader")] == ["a1"]
     assert lease_holder(url) is None  # the lease was released all the same
 
-    # The next writer starts from the store's state, not the mirror's, and sweeps the orphans.
-    monkeypatch.setattr(objectstore, "ORPHAN_AGE_S", 0)
+    # The next writer, on another machine, restores the table in the store and commits.
+    commit(url, tmp_path / "other-writer", RUN3, [article("a3", 7, RUN3)])
+    assert [row[0] for row in articles(url, tmp_path / "reader")] == ["a1", "a3"]
+    ids = delta(url, "silver/articles").to_pyarrow_table().column("article_id").to_pylist()
+    assert sorted(ids) == ["a1", "a3"]
+
+
+def test_a_reader_pulls_only_the_log_after_the_newest_checkpoint(url, tmp_path):
+    writer = tmp_path / "writer"
+    commit(url, writer, RUN1, [article("a1", 5)])
+    commit(url, writer, RUN2, [article("a2", 6, RUN2)])
+    delta(url, "silver/articles").create_checkpoint()  # at version 2
     commit(url, writer, RUN3, [article("a3", 7, RUN3)])
-    assert [row[0] for row in articles(url, writer)] == ["a1", "a3"]
-    assert not orphans & stored(url)
+    reader = tmp_path / "reader"
+    assert [row[0] for row in articles(url, reader)] == ["a1", "a2", "a3"]
+    log = cache_root(url, str(reader)) / "silver/articles/_delta_log"
+    assert sorted(p.name for p in log.iterdir()) == [
+        "00000000000000000002.checkpoint.parquet",
+        "00000000000000000002.json",
+        "00000000000000000003.json",
+        "_last_checkpoint",
+    ]
+
+
+def test_an_up_to_date_reader_only_lists_the_runs_log(url, tmp_path, monkeypatch):
+    writer, reader = tmp_path / "writer", tmp_path / "reader"
+    commit(url, writer, RUN1, [article("a1", 5)])
+    assert [row[0] for row in articles(url, reader)] == ["a1"]
+
+    def no_point(self):
+        raise AssertionError("the commit point was read again")
+
+    monkeypatch.setattr(Mirror, "point", no_point)
+    assert [row[0] for row in articles(url, reader)] == ["a1"]
+    monkeypatch.undo()
+    commit(url, writer, RUN2, [article("a2", 6, RUN2)])  # `_runs`'s log moves on
+    assert [row[0] for row in articles(url, reader)] == ["a1", "a2"]
 
 
 def test_a_reader_beside_a_writer_reads_the_mirror_as_it_stands(url, tmp_path):
@@ -142,21 +189,8 @@ def test_a_reader_beside_a_writer_reads_the_mirror_as_it_stands(url, tmp_path):
     with writing(url, RUN2, timeout_s=5, cache_dir=str(cache)) as staged:
         staged.add("articles", [article("a2", 6, RUN2)])
         staged.publish()
-        # Published to the mirror, not yet pushed: the reader must not undo it.
+        # Published to the store and the mirror; the writer still holds the mirror.
         assert [row[0] for row in articles(url, cache)] == ["a1", "a2"]
-    assert [row[0] for row in articles(url, tmp_path / "reader")] == ["a1", "a2"]
-
-
-def test_a_push_on_a_moved_generation_is_refused(url, tmp_path):
-    commit(url, tmp_path / "one", RUN1, [article("a1", 5)])
-    stale = Mirror(url, str(tmp_path / "two"))
-    base, etag = stale.pull()
-    commit(url, tmp_path / "one", RUN2, [article("a2", 6, RUN2)])  # someone else commits
-    with Lake(stale.root).writing(RUN3, timeout_s=1) as staged:
-        staged.add("articles", [article("a3", 7, RUN3)])
-        staged.publish()
-    with pytest.raises(LakeError, match="another writer"):
-        stale.push(base, etag, RUN3.run_id)
     assert [row[0] for row in articles(url, tmp_path / "reader")] == ["a1", "a2"]
 
 
@@ -195,3 +229,47 @@ def test_a_held_lease_is_renewed(url):
 def test_reading_a_lake_that_was_never_written_is_an_error(url, tmp_path):
     with pytest.raises(LakeError, match="no lake at s3://"):
         local_lake(url, str(tmp_path))
+
+
+LOG_FILES = {
+    "00000000000000000000.json": "e0",
+    "00000000000000000001.json": "e1",
+    "00000000000000000002.json": "e2",
+    "00000000000000000002.checkpoint.parquet": "c2",
+    "00000000000000000003.json": "e3",
+    "00000000000000000004.json": "e4",
+    "00000000000000000004.checkpoint.0000000001.0000000002.parquet": "c4a",
+    "00000000000000000004.checkpoint.0000000002.0000000002.parquet": "c4b",
+    "00000000000000000005.json": "e5",
+    "_last_checkpoint": "l",
+    "00000000000000000006.json.run-9": "left by the manifest layout",
+}
+
+
+@pytest.mark.parametrize(
+    ("limit", "needed"),
+    [
+        (1, {"00000000000000000000.json", "00000000000000000001.json"}),
+        (
+            3,
+            {
+                "00000000000000000002.checkpoint.parquet",
+                "00000000000000000002.json",
+                "00000000000000000003.json",
+            },
+        ),
+        (
+            None,
+            {
+                "00000000000000000004.checkpoint.0000000001.0000000002.parquet",
+                "00000000000000000004.checkpoint.0000000002.0000000002.parquet",
+                "00000000000000000004.json",
+                "00000000000000000005.json",
+                "_last_checkpoint",
+            },
+        ),
+        (-1, set()),
+    ],
+)
+def test_a_mirror_pulls_the_newest_checkpoint_at_the_version_and_the_entries_after(limit, needed):
+    assert objectstore._needed(LOG_FILES, limit) == needed
