@@ -136,6 +136,7 @@ def _copy_order(rel: str) -> tuple[bool, bool, str]:
 
 def _read_json(mirror: Mirror, name: str) -> dict[str, Any] | None:
     try:
-        return json.loads(mirror.fs.cat_file(mirror.key(name)))
+        found: dict[str, Any] = json.loads(mirror.fs.cat_file(mirror.key(name)))
     except FileNotFoundError:
         return None
+    return found

@@ -311,9 +311,10 @@ class Mirror:
 
     def _state(self) -> dict[str, str]:
         try:
-            return json.loads((self.root / _STATE).read_text())
+            state: dict[str, str] = json.loads((self.root / _STATE).read_text())
         except (FileNotFoundError, ValueError):
             return {}
+        return state
 
     def _save(self, state: dict[str, str]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
