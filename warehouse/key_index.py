@@ -18,6 +18,7 @@ scan the claims (lake_index.py).
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -57,36 +58,42 @@ INDEXES: dict[str, TableSpec] = {CLAIM_KEYS.name: CLAIM_KEYS}
 def write_claim_keys(claim_files: Sequence[Path], target: Path, name: str) -> list[str]:
     """Index these claims files (each `<partition>/<file>` under its table directory): one
     file `bucket=<b>/<name>` per bucket under `target`, sorted by key. Returns those paths
-    relative to `target`."""
+    relative to `target`.
+
+    The claims are read once, their keys spread to one scratch file per bucket; then each
+    bucket is grouped and sorted on its own, so memory follows a bucket, not the claims.
+    """
     if not claim_files:
         return []
+    scratch = target / f".scratch-{name}"
+    scratch.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(":memory:")
-    con.execute("SET memory_limit = '1GB'")
+    con.execute(f"SET temp_directory = {_literal(str(scratch / 'spill'))}")
     con.execute("SET preserve_insertion_order = false")
     paths = ", ".join(_literal(str(path)) for path in claim_files)
     con.execute(
-        "CREATE VIEW held AS SELECT unnest(match_keys) AS match_key, article_id, "
-        "sentence_index, claim_id, regexp_extract(filename, '[^/]+/[^/]+$') AS file "
-        f"FROM read_parquet([{paths}], filename = true)"
+        "COPY (SELECT match_key, article_id, sentence_index, claim_id, file, "
+        f"(match_key % {BUCKETS} + {BUCKETS}) % {BUCKETS} AS bucket FROM (SELECT "
+        "unnest(match_keys) AS match_key, article_id, sentence_index, claim_id, "
+        "regexp_extract(filename, '[^/]+/[^/]+$') AS file "
+        f"FROM read_parquet([{paths}], filename = true))) TO {_literal(str(scratch / 'keys'))} "
+        "(FORMAT parquet, PARTITION_BY (bucket), COMPRESSION uncompressed)"
     )
     written = []
-    for bucket in range(BUCKETS):
-        rel = f"{CLAIM_KEYS.partition}={bucket}/{name}"
-        out = target / rel
-        out.parent.mkdir(parents=True, exist_ok=True)
-        (rows,) = con.execute(
-            f"COPY (SELECT match_key, count(*) AS holders, list({{'article_id': article_id, "
+    for held in sorted((scratch / "keys").glob("bucket=*")):
+        rel = f"{CLAIM_KEYS.partition}={held.name.partition('=')[2]}/{name}"
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        con.execute(
+            "COPY (SELECT match_key, count(*) AS holders, list({'article_id': article_id, "
             "'sentence_index': sentence_index, 'claim_id': claim_id} "
-            "ORDER BY article_id, sentence_index, claim_id) AS refs, file FROM held "
-            f"WHERE match_key % {BUCKETS} IN ({bucket}, {bucket - BUCKETS}) "
-            f"GROUP BY match_key, file ORDER BY match_key, file) TO {_literal(str(out))} "
+            "ORDER BY article_id, sentence_index, claim_id) AS refs, file "
+            f"FROM read_parquet({_literal(str(held / '*.parquet'))}) "
+            f"GROUP BY match_key, file ORDER BY match_key, file) TO {_literal(str(target / rel))} "
             f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})"
-        ).fetchone()
-        if rows:
-            written.append(rel)
-        else:
-            out.unlink()
+        )
+        written.append(rel)
     con.close()
+    shutil.rmtree(scratch)
     return written
 
 
