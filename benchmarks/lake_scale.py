@@ -13,7 +13,10 @@ Each ingest is `newslake run` in a subprocess: flow seconds from its summary, pe
 over its process tree.
 
     .venv/bin/python benchmarks/lake_scale.py [--articles 1000000] [--claims 25000000]
-        [--pages 1000] [--keep DIR]
+        [--pages 1000] [--keep DIR] [--probe-only | --index-only]
+
+`--index-only` synthesises the lake without gold (the slowest part of building a large one)
+and measures only the lake index's questions on it.
 
 `--keep DIR` keeps the synthetic lake in DIR and reuses it when DIR already holds one (each
 measurement runs on a copy), so that two versions of the code can be measured on one lake.
@@ -334,8 +337,8 @@ class Synth:
 
 
 def synthesise(root: Path, articles: int, claims: int, gold: bool = True) -> None:
-    """Write the synthetic lake through the lake's writer (which indexes its claims in the same
-    commit, warehouse/key_index.py), then its gold tables unless `gold` is false."""
+    """Write the synthetic lake through the lake's writer, then its gold tables unless `gold`
+    is false."""
     lake, synth = Lake(root), Synth(articles, claims)
     run = RunInfo("synthetic-history", datetime(2025, 12, 31, tzinfo=UTC))
     started = time.perf_counter()

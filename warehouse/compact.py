@@ -10,7 +10,6 @@ from deltalake import WriterProperties
 from deltalake.transaction import CommitProperties
 
 from newslake.warehouse.delta import is_table, open_table
-from newslake.warehouse.key_index import BUCKETS, CLAIM_KEYS, reindex_claims
 from newslake.warehouse.lake import Commit
 from newslake.warehouse.runs import RUNS
 from newslake.warehouse.schemas import TABLES
@@ -32,7 +31,7 @@ def compact(
     merged: dict[str, int] = {}
     properties = CommitProperties(custom_metadata={"run_id": commit.run.run_id})
     writer = WriterProperties(compression="ZSTD")
-    paths = {name: lake.table_dir(TABLES[name]) for name in versions if name in TABLES}
+    paths = {name: lake.table_dir(TABLES[name]) for name in versions}
     for name, path in paths.items():
         table = open_table(path)
         metrics = table.optimize.compact(
@@ -42,21 +41,11 @@ def compact(
             merged[name] = metrics["numFilesRemoved"]
             table.update_incremental()
             versions[name] = table.version()
-    index = lake.table_dir(CLAIM_KEYS)  # written anew: claims files renamed, or one per run
-    if CLAIM_KEYS.name in versions and (
-        "claims" in merged or len(open_table(index).file_uris()) > BUCKETS
-    ):
-        claim_files = [Path(uri) for uri in open_table(paths["claims"]).file_uris()]
-        staging = commit.staging / "reindex"
-        versions[CLAIM_KEYS.name] = reindex_claims(
-            lake.root, claim_files, staging, commit.run.run_id
-        )
-        merged[CLAIM_KEYS.name] = len(open_table(index, versions[CLAIM_KEYS.name] - 1).file_uris())
     if merged:
         commit.record(versions)  # the commit point; only then may the old files go
     if is_table(lake.root / RUNS):  # one file per run until now
         open_table(lake.root / RUNS).optimize.compact(writer_properties=writer)
-    for path in [*paths.values(), index, lake.root / RUNS]:
+    for path in [*paths.values(), lake.root / RUNS]:
         if is_table(path):
             vacuum(path, retention_hours)
     return merged

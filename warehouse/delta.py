@@ -20,15 +20,12 @@ LOG = "_delta_log"
 
 
 def delta_schema(spec: TableSpec) -> pa.Schema:
-    """The table's columns and its partition column (a date, or the spec's partition type),
-    each with its doc as `comment`."""
+    """The table's columns and its partition column (a date), each with its doc as `comment`."""
     fields = [
         pa.field(c.name, c.type, nullable=c.nullable, metadata={"comment": c.doc})
         for c in spec.columns
     ]
-    fields.append(
-        pa.field(spec.partition, spec.partition_type, metadata={"comment": spec.partition_doc})
-    )
+    fields.append(pa.field(spec.partition, pa.date32(), metadata={"comment": spec.partition_doc}))
     return pa.schema(fields)
 
 

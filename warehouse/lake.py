@@ -26,10 +26,9 @@ from newslake.transforms.errors import LakeError
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.delta import LOG, commit_files, is_table, open_table, partition_value
 from newslake.warehouse.failpoints import failpoint
-from newslake.warehouse.key_index import CLAIM_KEYS, INDEXES, write_claim_keys
 from newslake.warehouse.lock import writer_lock
 from newslake.warehouse.runs import RunPoint, append_run, head, newest
-from newslake.warehouse.schemas import CLAIMS, NO_DATE, TABLES, TableSpec, conform
+from newslake.warehouse.schemas import NO_DATE, TABLES, TableSpec, conform
 from newslake.warehouse.views import build_warehouse
 
 STAGING = "_staging"
@@ -37,7 +36,6 @@ JOURNAL = "_journal"  # the commit journal of lakes written before Delta
 _ROW_GROUP_BYTES = 16 << 20  # flush a partition's buffer at this size (Arrow bytes)
 _BUFFER_BYTES = 64 << 20  # flush every table when all their buffers together pass this
 _WRITE_OPTIONS = {"compression": "zstd", "write_statistics": True}
-COMMITTED = TABLES | INDEXES  # what a commit writes: the tables and their key indexes
 
 
 def prefer_jemalloc() -> None:
@@ -288,8 +286,8 @@ class Commit:
     def publish(self) -> dict[str, int]:
         """Commit what was staged: each changed table in one Delta commit, then the run's
         `_runs` row, which makes them visible together. Returns rows staged per table."""
-        added: dict[str, list[str]] = {name: [] for name in COMMITTED}
-        removed: dict[str, set[str]] = {name: set() for name in COMMITTED}
+        added: dict[str, list[str]] = {name: [] for name in TABLES}
+        removed: dict[str, set[str]] = {name: set() for name in TABLES}
         for table, partition in self.cleared:
             for rel in self._committed(TABLES[table]):
                 if rel.startswith(f"{partition}/"):
@@ -303,14 +301,13 @@ class Commit:
                 added[table].append(rewritten)
         for name, staged in self.tables.items():
             added[name].extend(staged.close())
-        self._index_claims(added, removed)
-        changed = [name for name in COMMITTED if added[name] or removed[name]]
+        changed = [name for name in TABLES if added[name] or removed[name]]
         if changed:
             versions = dict(self.lake.versions())
             for done, name in enumerate(changed):
                 if done:
                     failpoint("mid-commit")
-                spec = COMMITTED[name]
+                spec = TABLES[name]
                 for rel in added[name]:
                     target = self.lake.table_dir(spec) / rel
                     target.parent.mkdir(parents=True, exist_ok=True)
@@ -336,23 +333,6 @@ class Commit:
                 if part.writer is not None and part.writer.is_open:
                     part.writer.close()
         shutil.rmtree(self.staging, ignore_errors=True)
-
-    def _index_claims(self, added: dict[str, list[str]], removed: dict[str, set[str]]) -> None:
-        """Stage the key index of the claims files this commit adds (key_index.py). A lake
-        not indexed yet gets every claims file indexed; one whose claims all go loses its
-        whole index."""
-        staged = [self.staging / CLAIMS.path / rel for rel in added[CLAIMS.name]]
-        kept = [
-            self.lake.table_dir(CLAIMS) / rel
-            for rel in self._committed(CLAIMS)
-            if rel not in removed[CLAIMS.name]
-        ]
-        if CLAIM_KEYS.name not in self.lake.versions():
-            staged += kept
-        elif not kept:
-            removed[CLAIM_KEYS.name].update(self._committed(CLAIM_KEYS))
-        target = self.staging / CLAIM_KEYS.path
-        added[CLAIM_KEYS.name] = write_claim_keys(staged, target, f"part-{self.run.run_id}.parquet")
 
     def _committed(self, spec: TableSpec) -> list[str]:
         table_dir = self.lake.table_dir(spec)
@@ -403,7 +383,7 @@ def uncommitted(lake: Lake) -> list[TableSpec]:
     """Tables a killed run committed past the lake's commit point (their latest version holds
     other files than the `_runs` version), or created before it."""
     found = []
-    for spec in COMMITTED.values():
+    for spec in TABLES.values():
         path = lake.table_dir(spec)
         if not is_table(path):
             continue

@@ -4,8 +4,6 @@ per batch about only the keys that batch brings, plus what the run has staged.
 Nothing is loaded at start: each question is a DuckDB query over the key columns of the
 lake's Parquet files (the snapshot of files listed when the run began), joined with the keys
 asked, so a run's memory and start-up do not grow with the lake (benchmarks/lake_scale.py).
-Claims are found by match key through the writer's key index (key_index.py), which reads
-only the row groups of the keys asked; a lake not indexed yet is scanned instead.
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ from newslake.transforms.placement import KnownArticles, KnownPage
 from newslake.transforms.records import Article, ClaimRow, FetchLogRow, StoryIndexRow
 from newslake.transforms.stories import Candidate
 from newslake.warehouse.engine import work_connection
-from newslake.warehouse.key_index import CLAIM_KEYS, KeyReader
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.schemas import ARTICLES, CLAIMS, FETCH_LOG, PAGES, STORY_INDEX, TableSpec
 
@@ -111,13 +108,7 @@ class LakeIndex:
         self.con.execute("CREATE TABLE run_claim_keys (match_key BIGINT, ref VARCHAR)")
         # Articles whose stored claims no longer count (their text was replaced).
         self.con.execute("CREATE TABLE forgotten (article_id VARCHAR)")
-        self.con.execute("CREATE TABLE forgotten_keys (match_key BIGINT)")  # their holdings
         self.stored_claims = "lake_claims WHERE article_id NOT IN (SELECT * FROM forgotten)"
-        self.claim_keys: KeyReader | None = None
-        if lake is not None and CLAIM_KEYS.name in lake.versions():
-            self.claims_dir = lake.table_dir(CLAIMS)
-            live = [p.relative_to(self.claims_dir).as_posix() for p in lake.data_files(CLAIMS)]
-            self.claim_keys = KeyReader(lake.data_files(CLAIM_KEYS), live)
         for view, (spec, columns) in _LAKE_VIEWS.items():
             if lake is None or not (files := lake.data_files(spec)):
                 self.con.execute(f"CREATE TABLE {view} ({columns})")
@@ -204,28 +195,18 @@ class LakeIndex:
         """
         # Which keys are rare is counted first, so that keys every claim shares (an embedding
         # band has 256 values) never bring their crowds of claims out of the files.
-        keys = self._claim_keys(keys)
-        if self.claim_keys is not None:  # holders per key and file, less those forgotten
-            self.con.register("held", self.claim_keys.rows(keys, ["match_key", "holders"]))
-            stored = (
-                "SELECT match_key, holders FROM held UNION ALL SELECT f.match_key, -1 "
-                "FROM forgotten_keys f JOIN keys USING (match_key)"
-            )
-        else:
-            stored = (
-                "SELECT s.match_key, 1 FROM (SELECT unnest(match_keys) AS match_key "
-                f"FROM {self.stored_claims}) s JOIN keys USING (match_key)"
-            )
+        self._claim_keys(keys)
         rare = self.con.execute(
-            f"SELECT match_key FROM ({stored} UNION ALL SELECT r.match_key, 1 "
-            "FROM run_claim_keys r JOIN keys USING (match_key)) AS h (match_key, holders) "
-            "GROUP BY match_key HAVING sum(holders) <= ?",
+            "SELECT match_key FROM (SELECT s.match_key FROM (SELECT unnest(match_keys) "
+            f"AS match_key FROM {self.stored_claims}) s JOIN keys USING (match_key) "
+            "UNION ALL SELECT r.match_key FROM run_claim_keys r JOIN keys USING (match_key)) "
+            "GROUP BY match_key HAVING count(*) <= ?",
             [CLAIM_KEY_SHARERS],
         ).fetchall()
         self._claim_hits(key for (key,) in rare)
         rows = self.con.execute(
             f"WITH info AS (SELECT {CLAIM_REF_SQL} AS ref, claim_id, text "
-            f"FROM {self._claims_of_hits()} AND article_id IN (SELECT article_id FROM hits) "
+            f"FROM {self.stored_claims} AND article_id IN (SELECT article_id FROM hits) "
             "UNION ALL SELECT ref, claim_id, text FROM run_claims) "
             "SELECT h.match_key, h.ref, i.claim_id, i.text FROM hits h JOIN info i USING (ref)"
         ).fetchall()
@@ -249,46 +230,20 @@ class LakeIndex:
         return dict(rows)
 
     def _claim_hits(self, keys: Iterable[int]) -> None:
-        """Table `hits`: (match_key, ref, article_id, claim_id, file) of every claim, stored or
-        this run's, holding one of these keys (article_id, claim_id and file null for this
-        run's; file also null when the claims were scanned)."""
-        keys = self._claim_keys(keys)
-        if self.claim_keys is not None:
-            self.con.register("held", self.claim_keys.rows(keys, ["match_key", "refs", "file"]))
-            stored = (
-                f"SELECT match_key, {CLAIM_REF_SQL} AS ref, article_id, claim_id, file FROM "
-                "(SELECT match_key, file, unnest(refs, recursive := true) FROM held) "
-                "WHERE article_id NOT IN (SELECT * FROM forgotten)"
-            )
-        else:
-            stored = (
-                "SELECT s.match_key, s.ref, s.article_id, s.claim_id, NULL AS file FROM (SELECT "
-                f"{CLAIM_REF_SQL} AS ref, article_id, claim_id, unnest(match_keys) AS match_key "
-                f"FROM {self.stored_claims}) s JOIN keys USING (match_key)"
-            )
+        """Table `hits`: (match_key, ref, article_id, claim_id) of every claim, stored or this
+        run's, holding one of these keys (article_id and claim_id null for this run's)."""
+        self._claim_keys(keys)
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE hits AS {stored} "
-            "UNION ALL SELECT r.match_key, r.ref, NULL, NULL, NULL FROM run_claim_keys r "
+            "CREATE OR REPLACE TEMP TABLE hits AS "
+            f"SELECT s.match_key, s.ref, s.article_id, s.claim_id FROM (SELECT {CLAIM_REF_SQL} "
+            "AS ref, article_id, claim_id, unnest(match_keys) AS match_key "
+            f"FROM {self.stored_claims}) s JOIN keys USING (match_key) "
+            "UNION ALL SELECT r.match_key, r.ref, NULL, NULL FROM run_claim_keys r "
             "JOIN keys USING (match_key)"
         )
 
-    def _claim_keys(self, keys: Iterable[int]) -> list[int]:
-        """Register these keys as table `keys`; returns them sorted, each once."""
-        asked = sorted(set(keys))
-        self.con.register("keys", pa.table({"match_key": pa.array(asked, pa.int64())}))
-        return asked
-
-    def _claims_of_hits(self) -> str:
-        """The stored claims (a FROM clause open to `AND`) of the files holding table `hits`:
-        through the key index only those files, else every file."""
-        if self.claim_keys is None:
-            return self.stored_claims
-        files = self.con.execute("SELECT DISTINCT file FROM hits WHERE file IS NOT NULL")
-        paths = sorted(str(self.claims_dir / file) for (file,) in files.fetchall())
-        if not paths:
-            return "lake_claims WHERE false"
-        listed = ", ".join(_literal(path) for path in paths)
-        return f"read_parquet([{listed}]) WHERE article_id NOT IN (SELECT * FROM forgotten)"
+    def _claim_keys(self, keys: Iterable[int]) -> None:
+        self.con.register("keys", pa.table({"match_key": pa.array(sorted(set(keys)), pa.int64())}))
 
     def claim_heads(self, claim_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """The head of each of these claim clusters: its member with the lowest ref, as
@@ -314,12 +269,6 @@ class LakeIndex:
 
     def forget_claims(self, article_id: str) -> None:
         """Drop an article's claims (its text was replaced) from matching."""
-        if self.claim_keys is not None:  # the key index still counts their keys
-            self.con.execute(
-                f"INSERT INTO forgotten_keys SELECT unnest(match_keys) FROM {self.stored_claims} "
-                "AND article_id = ?",
-                [article_id],
-            )
         self.con.execute("INSERT INTO forgotten VALUES (?)", [article_id])
         self.con.execute(
             "DELETE FROM run_claim_keys WHERE ref IN "
@@ -331,7 +280,6 @@ class LakeIndex:
     def forget_every_claim(self) -> None:
         """Drop every stored claim from matching (they are being grouped anew)."""
         self.stored_claims = "lake_claims WHERE false"
-        self.claim_keys = None
         self.con.execute("DELETE FROM run_claim_keys")
         self.con.execute("DELETE FROM run_claims")
 

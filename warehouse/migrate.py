@@ -2,9 +2,8 @@
 
 The data files stay where they are. An interrupted commit of the old journal is finished
 first; then each table directory gets a Delta log adding every file it holds (schema, column
-comments and partitioning from schemas.py), the claims get their key index (key_index.py),
-and the first `_runs` row is the commit point: a migration killed before it leaves logs no
-reader uses, and running it again starts them over.
+comments and partitioning from schemas.py), and the first `_runs` row is the commit point: a
+migration killed before it leaves logs no reader uses, and running it again starts them over.
 """
 
 from __future__ import annotations
@@ -17,11 +16,10 @@ from pathlib import Path
 
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.delta import LOG, commit_files
-from newslake.warehouse.key_index import CLAIM_KEYS, reindex_claims
 from newslake.warehouse.lake import JOURNAL, STAGING, Lake
 from newslake.warehouse.lock import writer_lock
 from newslake.warehouse.runs import RunPoint, append_run, head
-from newslake.warehouse.schemas import CLAIMS, TABLES
+from newslake.warehouse.schemas import TABLES
 from newslake.warehouse.views import build_warehouse
 
 
@@ -48,11 +46,6 @@ def migrate_lake(root: Path, run: RunInfo, timeout_s: float) -> str:
             if held:
                 versions[spec.name] = commit_files(path, spec, held, [], run.run_id)
                 files += len(held)
-        if "claims" in versions:
-            claim_files = sorted(lake.table_dir(CLAIMS).glob("*/*.parquet"))
-            staging = lake.root / STAGING / run.run_id
-            versions[CLAIM_KEYS.name] = reindex_claims(lake.root, claim_files, staging, run.run_id)
-            shutil.rmtree(lake.root / STAGING, ignore_errors=True)
         append_run(lake.root, RunPoint(run.run_id, datetime.now(UTC), "migrate", versions))
         shutil.rmtree(lake.root / JOURNAL, ignore_errors=True)
         build_warehouse(Lake(lake.root))

@@ -33,9 +33,10 @@ from fsspec.utils import get_protocol
 from newslake.transforms.errors import LakeBusy, LakeError
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.delta import LOG
-from newslake.warehouse.lake import COMMITTED, STAGING, Commit, Lake, refuse_old_format
+from newslake.warehouse.lake import STAGING, Commit, Lake, refuse_old_format
 from newslake.warehouse.lock import writer_lock
 from newslake.warehouse.runs import RUNS
+from newslake.warehouse.schemas import TABLES
 from newslake.warehouse.views import WAREHOUSE, build_warehouse
 
 MANIFEST = "_manifest.json"
@@ -45,7 +46,7 @@ ORPHAN_AGE_S = 15 * 60  # unlisted objects older than this are a killed writer's
 _POLL_S = 0.5
 _PULL_TRIES = 3
 _LOCAL_PROTOCOLS = {"file", "local"}
-_TOPS = (*(spec.path for spec in COMMITTED.values()), RUNS)  # what the manifest carries
+_TOPS = (*(spec.path for spec in TABLES.values()), RUNS)  # what the manifest carries
 
 
 def is_remote(lake: str) -> bool:

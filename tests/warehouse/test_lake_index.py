@@ -1,5 +1,4 @@
 from dataclasses import replace
-from datetime import timedelta
 
 import pytest
 from lake_rows import RUN1, RUN2, article
@@ -10,12 +9,8 @@ from newslake.transforms.dedup import KnownArticle
 from newslake.transforms.placement import KnownPage
 from newslake.transforms.records import Article, ClaimRow, FetchLogRow, Page, StoryIndexRow, as_row
 from newslake.transforms.stories import Candidate
-from newslake.warehouse.compact import compact
-from newslake.warehouse.key_index import BUCKETS
-from newslake.warehouse.key_index import CLAIM_KEYS as KEY_INDEX
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.lake_index import MAX_BAND_KEY_SHARERS, LakeIndex
-from newslake.warehouse.schemas import CLAIMS as CLAIMS_SPEC
 
 AT = RUN1.started_at
 
@@ -235,95 +230,3 @@ def test_stored_pages_urls_and_captures_are_found_by_their_latest_log_row(lake):
     assert index.file_of("b").startswith("published_date=2026-03-05/")
     assert index.file_of("zz") is None
     index.close()
-
-
-# Claims are found by match key through the writer's key index (key_index.py); a lake read
-# without it (as one written before it) is scanned. Both must answer alike, run after run.
-
-
-def claim_answers(index: LakeIndex) -> dict:
-    """The claim questions of a batch, about keys held by few claims, by many, and by none."""
-    keys = [exact_key("one"), exact_key("two"), 11, 12, 13, 14, 99, 100, 5]
-    return {
-        "claims": {k: sorted(v) for k, v in index.claim_candidates(keys).items()},
-        "exact": index.claim_exact(keys),
-    }
-
-
-def indexed_and_scanned(lake: Lake, tmp_path) -> tuple[LakeIndex, LakeIndex]:
-    """The lake's index through the key index, and the same lake read without it."""
-    unindexed = {k: v for k, v in lake.versions().items() if k != "claim_keys"}
-    indexed = LakeIndex(lake, spill=tmp_path / "i" / "index.duckdb")
-    scanned = LakeIndex(Lake(lake.root, unindexed), spill=tmp_path / "s" / "index.duckdb")
-    assert indexed.claim_keys is not None and scanned.claim_keys is None
-    return indexed, scanned
-
-
-def test_claims_are_found_alike_through_the_key_index_and_by_a_scan(tmp_path):
-    lake = Lake(tmp_path / "lake")
-    later = replace(RUN2, started_at=AT + timedelta(days=3))
-    with lake.writing(RUN1, timeout_s=1) as commit:
-        commit.add("claims", map(as_row, CLAIMS))
-        commit.publish()
-    assert "claim_keys" in lake.versions()  # indexed in the commit that added the claims
-    first = claim_answers(LakeIndex(lake))
-    assert first["claims"][12] and 99 not in first["claims"] and first["exact"]
-    # A later run replaces article b's claims (its file is rewritten) and adds d's, another day.
-    [claims_file] = lake.data_files(CLAIMS_SPEC)
-    added = [
-        replace(claim("d", 0, "c9", [exact_key("one"), 13, 99]), published_at=later.started_at),
-        replace(claim("b", 1, "c1", [exact_key("two"), 11]), published_at=later.started_at),
-    ]
-    with lake.writing(later, timeout_s=1) as commit:
-        rel = claims_file.relative_to(lake.table_dir(CLAIMS_SPEC)).as_posix()
-        commit.remove("claims", rel, ["b"])
-        commit.add("claims", map(as_row, added))
-        commit.publish()
-    assert len(lake.file_list(CLAIMS_SPEC)) == 2
-    for forget in (None, "a"):
-        indexed, scanned = indexed_and_scanned(lake, tmp_path / str(forget))
-        if forget:
-            indexed.forget_claims(forget)
-            scanned.forget_claims(forget)
-        run_rows = [claim("e", 0, "c5", [12, 13, exact_key("two")])]
-        indexed.remember_claims(run_rows)
-        scanned.remember_claims(run_rows)
-        expected = claim_answers(scanned)
-        assert claim_answers(indexed) == expected
-        assert [ref for ref, *_ in expected["claims"][13]] == (
-            ["a:2", "d:0", "e:0"] if forget is None else ["d:0", "e:0"]
-        )
-        indexed.close()
-        scanned.close()
-
-
-def test_a_commit_that_removes_every_claim_drops_the_whole_key_index(tmp_path):
-    lake = Lake(tmp_path / "lake")
-    with lake.writing(RUN1, timeout_s=1) as commit:
-        commit.add("claims", map(as_row, CLAIMS))
-        commit.publish()
-    assert lake.file_list(KEY_INDEX)
-    with lake.writing(RUN2, timeout_s=1) as commit:
-        commit.clear_table("claims")
-        commit.publish()
-    assert lake.file_list(KEY_INDEX) == []
-    assert claim_answers(LakeIndex(lake)) == {"claims": {}, "exact": {}}
-
-
-def test_compaction_writes_the_key_index_anew_for_the_merged_claims(tmp_path):
-    lake = Lake(tmp_path / "lake")
-    for n, run in enumerate([RUN1, RUN2]):
-        with lake.writing(run, timeout_s=1) as commit:
-            commit.add(
-                "claims", [as_row(replace(c, article_id=f"{c.article_id}{n}")) for c in CLAIMS]
-            )
-            commit.publish()
-    before = claim_answers(LakeIndex(lake))
-    assert len(lake.file_list(KEY_INDEX)) > BUCKETS  # one file per bucket and run
-    compact_run = replace(RUN2, run_id="compact")
-    with lake.writing(compact_run, timeout_s=1) as commit:
-        merged = compact(commit)
-    assert merged["claims"] == 2 and len(lake.file_list(CLAIMS_SPEC)) == 1
-    assert len(lake.file_list(KEY_INDEX)) <= BUCKETS
-    indexed, scanned = indexed_and_scanned(lake, tmp_path)
-    assert claim_answers(indexed) == claim_answers(scanned) == before
