@@ -13,7 +13,10 @@ Each ingest is `newslake run` in a subprocess: flow seconds from its summary, pe
 over its process tree.
 
     .venv/bin/python benchmarks/lake_scale.py [--articles 1000000] [--claims 25000000]
-        [--pages 1000] [--keep DIR]
+        [--pages 1000] [--keep DIR] [--probe-only | --index-only]
+
+`--index-only` synthesises the lake without gold (the slowest part of building a large one)
+and measures only the lake index's questions on it.
 
 `--keep DIR` keeps the synthetic lake in DIR and reuses it when DIR already holds one (each
 measurement runs on a copy), so that two versions of the code can be measured on one lake.
@@ -333,8 +336,9 @@ class Synth:
         )  # fmt: skip
 
 
-def synthesise(root: Path, articles: int, claims: int) -> None:
-    """Write the synthetic lake through the lake's writer, then its gold tables."""
+def synthesise(root: Path, articles: int, claims: int, gold: bool = True) -> None:
+    """Write the synthetic lake through the lake's writer, then its gold tables unless `gold`
+    is false."""
     lake, synth = Lake(root), Synth(articles, claims)
     run = RunInfo("synthetic-history", datetime(2025, 12, 31, tzinfo=UTC))
     started = time.perf_counter()
@@ -349,6 +353,8 @@ def synthesise(root: Path, articles: int, claims: int) -> None:
                 log(f"synthesised {index + 1} of {DAYS} days")
         commit.publish()
     log(f"bronze and silver written in {time.perf_counter() - started:.0f} s")
+    if not gold:
+        return
     started = time.perf_counter()
     refresh_gold(lake, run, touched=[None], claims_changed=True)
     log(f"gold computed in {time.perf_counter() - started:.0f} s")
@@ -438,10 +444,11 @@ print(json.dumps(times))
 """
 
 
-def probe(lake: Path, work: Path) -> dict[str, float]:
-    """The lake index's and the gold refresh's own costs on `lake` (see PROBE)."""
+def probe(lake: Path, work: Path, gold: bool = True) -> dict[str, float]:
+    """The lake index's and (with `gold`) the gold refresh's own costs on `lake` (see PROBE)."""
     work.mkdir(parents=True, exist_ok=True)
-    cmd = [PYTHON, "-c", PROBE, lake, work]
+    code = PROBE if gold else PROBE.split("idle = RunInfo")[0] + "print(json.dumps(times))\n"
+    cmd = [PYTHON, "-c", code, lake, work]
     done = run(cmd, dict(os.environ), work)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -478,6 +485,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--probe-only", action="store_true", help="only the lake index and gold on their own"
     )
+    parser.add_argument(
+        "--index-only",
+        action="store_true",
+        help="only the lake index on its own, on a lake synthesised without gold",
+    )
     args = parser.parse_args(argv)
     if not (SHARED / "corpus" / "extraction-dev" / "html").is_dir():
         print(f"skipped: corpus not found under {SHARED}")
@@ -496,14 +508,14 @@ def measure(args: argparse.Namespace, tmp: Path) -> str:
     """Every measurement in order; returns the report."""
     big = args.keep or tmp / "synthetic"
     if not (big / ARTICLES.path).is_dir():
-        synthesise(big, args.articles, args.claims)
+        synthesise(big, args.articles, args.claims, gold=not args.index_only)
     size = f"{rows(Lake(big), ARTICLES):,} articles, {rows(Lake(big), CLAIMS):,} claims"
     files = sum(len(Lake(big).data_files(spec)) for spec in TABLES.values())
     log(f"synthetic lake: {size}, {files} files, {disk_mb(big):.0f} MB in {big}")
     lake = tmp / "lake-big"
     shutil.copytree(big, lake)
-    if args.probe_only:
-        return f"{size}: {probe(lake, tmp / 'probe-big')}"
+    if args.probe_only or args.index_only:
+        return f"{size}: {probe(lake, tmp / 'probe-big', gold=not args.index_only)}"
     pages, env = new_pages(args.pages, tmp / "pages"), base_env(tmp / "prefect-home")
     empty = ingest(pages, tmp / "lake-empty", env, None, logs=tmp)
     log(f"empty lake: flow {empty.flow_s:.1f} s, peak RSS {empty.peak_rss / MB:.0f} MB")
