@@ -22,6 +22,7 @@ from newslake.transforms.claims.placement import ClaimLookup, Ranked
 from newslake.transforms.discovery import Entry
 from newslake.transforms.records import Page, RunInfo
 from newslake.warehouse.failpoints import failpoint
+from newslake.warehouse.replay import ReplayLog
 
 IN_FLIGHT = 2  # batches extracting (or their claims being found) while one is staged
 # A batch also ends once its pages hold this many bytes, so a folder of very large pages
@@ -56,21 +57,38 @@ def read_all(sources: Sequence[Source], pipeline: Pipeline, size: int) -> None:
     pipeline.drain()
 
 
+def replay(journal: ReplayLog, pipeline: Pipeline) -> None:
+    """Every batch a run read, placed again through the pipeline from what its pages
+    extracted to then (against the lake's newer commit point), in the order first read."""
+    for batch, extracted in journal:
+        pipeline.push(batch, extracted=extracted)
+    pipeline.drain()
+
+
 class Pipeline:
     """Keeps extraction of the next batches running while the current one is staged."""
 
     def __init__(
-        self, recorder: RunRecorder, pool: Executor | None, advance: Callable[[int], None]
+        self,
+        recorder: RunRecorder,
+        pool: Executor | None,
+        advance: Callable[[int], None],
+        journal: ReplayLog | None = None,
     ) -> None:
+        """With a `journal`, each batch is kept there with its results once staged."""
         self.recorder, self.pool, self.advance = recorder, pool, advance
+        self.journal = journal
         self.claims = recorder.claims is not None  # find claims only if they are recorded
-        self.in_flight: deque = deque()  # (pages, their results as extracted, inputs, entries)
+        self.in_flight: deque = deque()  # (batch, pages to extract, their results as extracted)
         self.finding: deque = deque()  # (articles staged, their claims as found), in order
         self.ranking: tuple[ClaimLookup, list] | None = None  # claims looked up, being ranked
 
-    def push(self, batch: Batch, recheck: bool = False) -> None:
+    def push(
+        self, batch: Batch, recheck: bool = False, extracted: dict[str, Result] | None = None
+    ) -> None:
         """Log the batch's failures, and start extracting its pages that are not known
-        already (with `recheck`, every page: they are stored already, and extracted again)."""
+        already (with `recheck`, every page: they are stored already, and extracted again;
+        with `extracted`, the results of an earlier extraction are used, by page id)."""
         self.recorder.log(batch.log, batch.entries)
         self.recorder.hold(batch.repeats)
         if recheck:
@@ -78,14 +96,18 @@ class Pipeline:
             fresh = batch.pages
         else:
             fresh = self.recorder.skip_known(batch.pages)
-        # Without a pool, extract here: threads would only share one core and the GIL.
-        results: Iterable[Result] = (
-            _flat(self.pool.map(extract_all, list(batched(fresh, PAGES_PER_TASK))))
-            if self.pool
-            else extract_all(fresh)
-        )
-        inputs = len(batch.pages) + len(batch.log) + len(batch.repeats)
-        self.in_flight.append((fresh, results, inputs, batch.entries))
+        results: Iterable[Result]
+        if extracted is not None:
+            # A page the newer point asks to look at again (its article changed) is new here.
+            missing = [page for page in fresh if page.page_id not in extracted]
+            again = zip([page.page_id for page in missing], extract_all(missing), strict=True)
+            extracted = {**extracted, **dict(again)}
+            results = [extracted[page.page_id] for page in fresh]
+        elif self.pool:
+            results = _flat(self.pool.map(extract_all, list(batched(fresh, PAGES_PER_TASK))))
+        else:  # extracted here: threads would only share one core and the GIL
+            results = extract_all(fresh)
+        self.in_flight.append((batch, fresh, results))
         while len(self.in_flight) > IN_FLIGHT:
             self._stage_next()
 
@@ -139,13 +161,15 @@ class Pipeline:
         self.recorder.place_claims(lookup, rankings)
 
     def _stage_next(self) -> None:
-        pages, results, inputs, entries = self.in_flight.popleft()
+        batch, pages, results = self.in_flight.popleft()
         results = list(results)
         failpoint("after-extract")
-        placed = self.stage(pages, results, entries)
+        if self.journal is not None:
+            self.journal.add(batch, {p.page_id: r for p, r in zip(pages, results, strict=True)})
+        placed = self.stage(pages, results, batch.entries)
         if self.claims and placed:
             self.finding.append((placed, self._find_claims(placed)))
-        self.advance(inputs)
+        self.advance(len(batch.pages) + len(batch.log) + len(batch.repeats))
 
     def _find_claims(self, placed: list[Placed]) -> Iterable[Keyed]:
         """Start finding the claims of a batch's staged articles, with their match keys, on
