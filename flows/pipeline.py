@@ -5,6 +5,7 @@ for staged articles while later batches extract."""
 from __future__ import annotations
 
 import gc
+import hashlib
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,7 +21,7 @@ from newslake.flows.workers import extract_all, keyed_claims_all, rank_sent, sen
 from newslake.transforms.claims.finding import FoundClaim, article_claims
 from newslake.transforms.claims.placement import ClaimLookup, Ranked
 from newslake.transforms.discovery import Entry
-from newslake.transforms.records import Page, RunInfo
+from newslake.transforms.records import Article, Page, RunInfo
 from newslake.warehouse.failpoints import failpoint
 from newslake.warehouse.replay import ReplayLog
 
@@ -59,7 +60,9 @@ def read_all(sources: Sequence[Source], pipeline: Pipeline, size: int) -> None:
 
 def replay(journal: ReplayLog, pipeline: Pipeline) -> None:
     """Every batch a run read, placed again through the pipeline from what its pages
-    extracted to then (against the lake's newer commit point), in the order first read."""
+    extracted to then (against the lake's newer commit point), in the order first read;
+    claims found then for a text are not searched for again."""
+    pipeline.known_claims = journal.claims()
     for batch, extracted in journal:
         pipeline.push(batch, extracted=extracted)
     pipeline.drain()
@@ -75,9 +78,11 @@ class Pipeline:
         advance: Callable[[int], None],
         journal: ReplayLog | None = None,
     ) -> None:
-        """With a `journal`, each batch is kept there with its results once staged."""
+        """With a `journal`, each batch is kept there with its results once staged, and the
+        claims found for its articles once found."""
         self.recorder, self.pool, self.advance = recorder, pool, advance
         self.journal = journal
+        self.known_claims: dict[str, Keyed] = {}  # claims found before, by `text_key`
         self.claims = recorder.claims is not None  # find claims only if they are recorded
         self.in_flight: deque = deque()  # (batch, pages to extract, their results as extracted)
         self.finding: deque = deque()  # (articles staged, their claims as found), in order
@@ -133,6 +138,9 @@ class Pipeline:
         run's, and stage them: each batch is looked up once the one before is placed, then
         ranked on the pool while later batches stage, and placed at the next look-up."""
         for placed, keyed in found:
+            if self.journal is not None:
+                kept = zip(placed, keyed, strict=True)
+                self.journal.add_claims({text_key(a): k for (a, _), k in kept})
             claims = [claims for claims, _ in keyed]
             if self.pool is None:
                 self.recorder.record_claims(placed, claims)
@@ -174,14 +182,24 @@ class Pipeline:
     def _find_claims(self, placed: list[Placed]) -> Iterable[Keyed]:
         """Start finding the claims of a batch's staged articles, with their match keys, on
         the pool (found after staging, so a copy of a text already stored costs no claim
-        search)."""
+        search); those of a text found before are taken as they were."""
+        keys = [text_key(a) for a, _ in placed]
+        known = self.known_claims
+        missing = [a for (a, _), key in zip(placed, keys, strict=True) if key not in known]
+        searched = iter(self._search_claims(missing))
+        return (known[k] if k in known else next(searched) for k in keys)
+
+    def _search_claims(self, articles: list[Article]) -> Iterable[Keyed]:
+        """Find these articles' claims and their match keys (on the pool if there is one)."""
+        if not articles:
+            return []
         if self.pool is None:
-            return [(article_claims(a.text, a.language, a.published_at), []) for a, _ in placed]
+            return [(article_claims(a.text, a.language, a.published_at), []) for a in articles]
         semantic = self.recorder.semantic_claims
         chunks = list(
-            batched(((a.text, a.language, a.published_at) for a, _ in placed), ARTICLES_PER_TASK)
+            batched(((a.text, a.language, a.published_at) for a in articles), ARTICLES_PER_TASK)
         )
-        return _flat(self.pool.map(keyed_claims_all, chunks, [semantic] * len(placed)))
+        return _flat(self.pool.map(keyed_claims_all, chunks, [semantic] * len(chunks)))
 
     def _found(self, keep: int) -> list[FoundClaims]:
         """The claims of the oldest batches still being found, all but the last `keep`
@@ -191,6 +209,13 @@ class Pipeline:
             placed, claims = self.finding.popleft()
             found.append((placed, list(claims)))
         return found
+
+
+def text_key(article: Article) -> str:
+    """What an article's claims depend on (its text, language and date), as one key."""
+    digest = hashlib.sha256(article.text.encode())
+    digest.update(f"|{article.language}|{article.published_at}".encode())
+    return digest.hexdigest()
 
 
 def _flat(chunks: Iterable[list[T]]) -> Iterator[T]:
