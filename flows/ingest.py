@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -27,6 +28,10 @@ from newslake.transforms.topics import compile_topics
 from newslake.warehouse.failpoints import failpoint
 from newslake.warehouse.objectstore import local_root, writing
 from newslake.warehouse.replay import ReplayLog
+
+# Times a run that finds a newer commit point places again before taking the writer lock; if
+# the point moves on even then, it places once more inside the section.
+UNLOCKED_REPLACEMENTS = 2
 
 
 @task(name="discover", task_run_name="discover-{kind}", cache_policy=NONE)
@@ -47,6 +52,14 @@ def replay_task(journal: ReplayLog, pipeline: Pipeline) -> None:
     """The run's batches placed again against the lake's newer commit point (another run
     committed while this one staged), from the results they extracted to."""
     replay(journal, pipeline)
+
+
+def place_again(recorder: RunRecorder, journal: ReplayLog, pool: Executor | None) -> RunRecorder:
+    """A recorder holding the run placed again against the lake's current commit point."""
+    recorder = recorder.rebased()
+    recorder.summary.replaced = True
+    replay_task(journal, Pipeline(recorder, pool, lambda _n: None))
+    return recorder
 
 
 @flow(name="ingest")
@@ -107,11 +120,13 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
                 pipeline = Pipeline(recorder, pool, advance, journal)
                 read_extract_stage([source for _, source in opened], pipeline, extract.batch_size)
             failpoint("before-section")
+            for _ in range(UNLOCKED_REPLACEMENTS):  # without the lock while others commit
+                if journal is None or not commit.moved():
+                    break
+                recorder = place_again(recorder, journal, pool)
             with commit.section() as fresh:
                 if not fresh and journal is not None:
-                    recorder = recorder.rebased()
-                    summary.replaced = True
-                    replay_task(journal, Pipeline(recorder, pool, lambda _n: None))
+                    recorder = place_again(recorder, journal, pool)
                 summary.inputs = sum(summary.outcomes.values())
                 summary.rows_written = commit_run(recorder)
                 failpoint("between-commits")

@@ -133,10 +133,9 @@ class Lake:
         commit point pinned, whatever other runs publish meanwhile); publish it inside
         `Commit.section()`, which waits up to `timeout_s` for the lock."""
         refuse_old_format(self.root)
-        base = head(self.root)  # read before the point: a newer point only costs a re-placing
-        point = newest(self.root) if base else None
-        commit = Commit(Lake(self.root, point.versions if point else {}), run)
-        commit.locked, commit.base, commit.timeout_s = False, base, timeout_s
+        commit = Commit(self, run)
+        commit.locked, commit.timeout_s = False, timeout_s
+        commit.pin()
         with held_dir(commit.staging):
             try:
                 yield commit
@@ -299,9 +298,21 @@ class Commit:
                 self.locked = False
                 self.section_s += time.perf_counter() - entered
 
+    def pin(self) -> None:
+        """Read the lake at its current commit point from now on, whatever other runs publish
+        (outside the section)."""
+        root = self.lake.root
+        self.base = head(root)  # read before the point: a newer point only costs a re-placing
+        point = newest(root) if self.base else None
+        self.lake = Lake(root, point.versions if point else {})
+
+    def moved(self) -> bool:
+        """Whether another run has published since the point this run reads was pinned."""
+        return head(self.lake.root) != self.base
+
     def restart(self) -> None:
         """Drop everything staged (the run's journal of batches stays), to stage the run again
-        against the lake's current commit point."""
+        against the lake's current commit point (pinned anew outside the section)."""
         self._close_files()
         for entry in self.staging.iterdir():
             if entry.name == REPLAY:
@@ -310,6 +321,8 @@ class Commit:
                 shutil.rmtree(entry)
             else:
                 entry.unlink()
+        if not self.locked:
+            self.pin()
         self._reset()
 
     def add(self, table: str, rows: Iterable[dict[str, Any]]) -> None:

@@ -87,3 +87,21 @@ def test_a_held_directory_is_removed_only_once_released(tmp_path):
         assert path.is_dir()
     assert remove_if_dead(path)
     assert not path.exists()
+
+
+def test_a_run_restarted_outside_the_section_reads_the_newer_point(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    commit(lake, RUN1, [article("a", 5)])
+    with lake.staging(RUN2, timeout_s=1) as staged:
+        staged.add("articles", [article("b", 7, RUN2)])
+        assert not staged.moved()
+        commit(lake, RUN3, [article("c", 6, RUN3)])
+        assert staged.moved()
+        staged.restart()  # placed again without the lock, against run-3's point
+        assert not staged.moved()
+        assert len(staged.lake.data_files(ARTICLES)) == 2
+        staged.add("articles", [article("b", 7, RUN2)])
+        with staged.section() as fresh:
+            assert fresh  # nobody committed since: the section only publishes
+            staged.publish()
+    assert [r[0] for r in read(lake, "articles")] == ["a", "b", "c"]
