@@ -6,7 +6,7 @@ Run A reads the loopback test site's /gen/sitemap.xml (tests/news_site.py, N gen
 articles, 5 ms latency per request); run B reads a folder of N other synthetic articles. Each
 run is its own `python -c run_ingest(...)` process against one Prefect server started here,
 so both really run at once. Reported per mode: wall seconds until both runs ended, each run's
-own seconds, and the seconds each held the writer's section (commit, placement redone, gold).
+own seconds, and the seconds each held the writer's section (commit, `_runs` row, gold).
 Serial and concurrent rounds alternate, each on a fresh lake.
 
     .venv/bin/python benchmarks/concurrent_writers.py [--pages 100] [--rounds 2]
