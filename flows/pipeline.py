@@ -5,6 +5,7 @@ for staged articles while later batches extract."""
 from __future__ import annotations
 
 import gc
+import hashlib
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,8 +28,9 @@ from newslake.flows.workers import (
 from newslake.transforms.claims.finding import FoundClaim, article_claims
 from newslake.transforms.claims.placement import ClaimLookup, Ranked
 from newslake.transforms.discovery import Entry
-from newslake.transforms.records import Page, RunInfo
+from newslake.transforms.records import Article, Page, RunInfo
 from newslake.warehouse.failpoints import failpoint
+from newslake.warehouse.replay import ReplayLog
 
 IN_FLIGHT = 2  # batches extracting (or their claims being found) while one is staged
 # A batch also ends once its pages hold this many bytes, so a folder of very large pages
@@ -64,24 +66,46 @@ def read_all(sources: Sequence[Source], pipeline: Pipeline, size: int) -> None:
     pipeline.drain()
 
 
+def replay(journal: ReplayLog, pipeline: Pipeline) -> None:
+    """Every batch a run read, placed again through the pipeline from what its pages
+    extracted to then (against the lake's newer commit point), in the order first read;
+    claims found then for a text are not searched for again."""
+    pipeline.known_claims = journal.claims()
+    for batch, extracted in journal:
+        pipeline.push(batch, extracted=extracted)
+    pipeline.drain()
+
+
 class Pipeline:
     """Keeps extraction of the next batches running while the current one is staged."""
 
     def __init__(
-        self, recorder: RunRecorder, pool: Executor | None, advance: Callable[[int], None]
+        self,
+        recorder: RunRecorder,
+        pool: Executor | None,
+        advance: Callable[[int], None],
+        journal: ReplayLog | None = None,
     ) -> None:
+        """With a `journal`, each batch is kept there with its results once staged, and the
+        claims found for its articles once found."""
         self.recorder, self.pool, self.advance = recorder, pool, advance
+        self.journal = journal
+        self.known_claims: dict[str, Keyed] = {}  # claims found before, by `text_key`
         self.claims = recorder.claims is not None  # find claims only if they are recorded
-        self.in_flight: deque = deque()  # (pages, their results as extracted, inputs, entries)
+        # (batch, pages to extract, their extraction tasks, whether workers wrote their pages)
+        self.in_flight: deque = deque()
         self.finding: deque = deque()  # (articles staged, their claims as found), in order
         self.ranking: tuple[ClaimLookup, list] | None = None  # claims looked up, being ranked
         # Workers that see the run's staging directory write the bronze pages they extract.
         self.workers_write = pool is not None and on_this_machine(pool)
         self.parts = count()  # numbers the part files they write
 
-    def push(self, batch: Batch, recheck: bool = False) -> None:
+    def push(
+        self, batch: Batch, recheck: bool = False, extracted: dict[str, Result] | None = None
+    ) -> None:
         """Log the batch's failures, and start extracting its pages that are not known
-        already (with `recheck`, every page: they are stored already, and extracted again)."""
+        already (with `recheck`, every page: they are stored already, and extracted again;
+        with `extracted`, the results of an earlier extraction are used, by page id)."""
         self.recorder.log(batch.log, batch.entries)
         self.recorder.hold(batch.repeats)
         if recheck:
@@ -89,8 +113,17 @@ class Pipeline:
             fresh = batch.pages
         else:
             fresh = self.recorder.skip_known(batch.pages)
-        inputs = len(batch.pages) + len(batch.log) + len(batch.repeats)
-        self.in_flight.append((fresh, self._extract(fresh), inputs, batch.entries))
+        tasks: Iterable[Extraction]
+        if extracted is not None:
+            # A page the newer point asks to look at again (its article changed) is new here.
+            missing = [page for page in fresh if page.page_id not in extracted]
+            again = zip([page.page_id for page in missing], extract_all(missing), strict=True)
+            extracted = {**extracted, **dict(again)}
+            tasks = [([extracted[page.page_id] for page in fresh], [], 0)]
+        else:
+            tasks = self._extract(fresh)
+        written = extracted is None and self.workers_write
+        self.in_flight.append((batch, fresh, tasks, written))
         while len(self.in_flight) > IN_FLIGHT:
             self._stage_next()
 
@@ -120,6 +153,9 @@ class Pipeline:
         run's, and stage them: each batch is looked up once the one before is placed, then
         ranked on the pool while later batches stage, and placed at the next look-up."""
         for placed, keyed in found:
+            if self.journal is not None:
+                kept = zip(placed, keyed, strict=True)
+                self.journal.add_claims({text_key(a): k for (a, _), k in kept})
             claims = [claims for claims, _ in keyed]
             if self.pool is None:
                 self.recorder.record_claims(placed, claims)
@@ -165,7 +201,7 @@ class Pipeline:
         )
 
     def _stage_next(self) -> None:
-        pages, tasks, inputs, entries = self.in_flight.popleft()
+        batch, pages, tasks, written = self.in_flight.popleft()
         results: list[Result] = []
         files: list[str] = []
         rows = 0
@@ -174,22 +210,34 @@ class Pipeline:
             files += task_files
             rows += task_rows
         failpoint("after-extract")
-        placed = self.stage(pages, results, entries, (files, rows) if self.workers_write else None)
+        if self.journal is not None:
+            self.journal.add(batch, {p.page_id: r for p, r in zip(pages, results, strict=True)})
+        placed = self.stage(pages, results, batch.entries, (files, rows) if written else None)
         if self.claims and placed:
             self.finding.append((placed, self._find_claims(placed)))
-        self.advance(inputs)
+        self.advance(len(batch.pages) + len(batch.log) + len(batch.repeats))
 
     def _find_claims(self, placed: list[Placed]) -> Iterable[Keyed]:
         """Start finding the claims of a batch's staged articles, with their match keys, on
         the pool (found after staging, so a copy of a text already stored costs no claim
-        search)."""
+        search); those of a text found before are taken as they were."""
+        keys = [text_key(a) for a, _ in placed]
+        known = self.known_claims
+        missing = [a for (a, _), key in zip(placed, keys, strict=True) if key not in known]
+        searched = iter(self._search_claims(missing))
+        return (known[k] if k in known else next(searched) for k in keys)
+
+    def _search_claims(self, articles: list[Article]) -> Iterable[Keyed]:
+        """Find these articles' claims and their match keys (on the pool if there is one)."""
+        if not articles:
+            return []
         if self.pool is None:
-            return [(article_claims(a.text, a.language, a.published_at), []) for a, _ in placed]
+            return [(article_claims(a.text, a.language, a.published_at), []) for a in articles]
         semantic = self.recorder.semantic_claims
         chunks = list(
-            batched(((a.text, a.language, a.published_at) for a, _ in placed), ARTICLES_PER_TASK)
+            batched(((a.text, a.language, a.published_at) for a in articles), ARTICLES_PER_TASK)
         )
-        return _flat(self.pool.map(keyed_claims_all, chunks, [semantic] * len(placed)))
+        return _flat(self.pool.map(keyed_claims_all, chunks, [semantic] * len(chunks)))
 
     def _found(self, keep: int) -> list[FoundClaims]:
         """The claims of the oldest batches still being found, all but the last `keep`
@@ -199,6 +247,13 @@ class Pipeline:
             placed, claims = self.finding.popleft()
             found.append((placed, list(claims)))
         return found
+
+
+def text_key(article: Article) -> str:
+    """What an article's claims depend on (its text, language and date), as one key."""
+    digest = hashlib.sha256(article.text.encode())
+    digest.update(f"|{article.language}|{article.published_at}".encode())
+    return digest.hexdigest()
 
 
 def _flat(chunks: Iterable[list[T]]) -> Iterator[T]:

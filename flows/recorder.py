@@ -53,6 +53,7 @@ class RunRecorder:
         self.commit = commit
         self.run = run
         self.summary = summary
+        self._settings = (outlets, topics, claims)
         self.index = LakeIndex(
             None if first_seen is not None else commit.lake, spill=commit.staging / "index.duckdb"
         )
@@ -207,6 +208,14 @@ class RunRecorder:
     def touch(self, dates: Iterable[date | None], claims: bool = False) -> None:
         """Have the gold refresh redo these article dates (with `claims`, claim clusters too)."""
         self.writer.touch(dates, claims)
+
+    def rebased(self) -> RunRecorder:
+        """A recorder placing this run anew against the lake's current commit point (its
+        commit restarted, its outcomes counted again); this one is closed."""
+        self.close()
+        self.commit.restart()
+        self.summary.outcomes.clear()
+        return RunRecorder(self.commit, self.run, self.summary, *self._settings)
 
     def close(self) -> None:
         """Release the lake index and the claims prepared for matching (closing twice is

@@ -57,6 +57,8 @@ class RunSummary:
     rows_written: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     archives: ArchiveCounts | None = None  # when the run read archives
+    section_seconds: float = 0.0  # held the lake's single-writer section (commit and gold)
+    replaced: bool = False  # placed again: another run committed while this one staged
 
     @property
     def failed(self) -> int:
@@ -83,4 +85,6 @@ class RunSummary:
             "rows_written": self.rows_written,
             **({"archives": self.archives.as_dict()} if self.archives else {}),
             "seconds": round(self.seconds, 2),
+            "section_seconds": round(self.section_seconds, 2),
+            "replaced": self.replaced,
         }

@@ -5,12 +5,16 @@ new name), moves them into the table directories, commits each changed table onc
 add/remove actions), then appends its row to `_runs`: that row is the commit point. Readers
 read each table at the versions of the newest `_runs` row, so a run killed before it is
 invisible, and the next writer restores the tables it had committed.
+
+Runs stage concurrently (`Lake.staging`); only the commit itself, and a placement redone when
+another run committed meanwhile, is one writer at a time (`Commit.section`).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,13 +31,14 @@ from newslake.transforms.errors import LakeError
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.delta import LOG, commit_files, is_table, open_table, partition_value
 from newslake.warehouse.failpoints import failpoint
-from newslake.warehouse.lock import writer_lock
+from newslake.warehouse.lock import held_dir, remove_if_dead, writer_lock
 from newslake.warehouse.runs import RunPoint, append_run, head, newest
 from newslake.warehouse.schemas import NO_DATE, TABLES, TableSpec, conform
 from newslake.warehouse.views import build_warehouse
 
 STAGING = "_staging"
 JOURNAL = "_journal"  # the commit journal of lakes written before Delta
+REPLAY = "replay"  # in a run's staging: the batches it read, kept to place them again
 _ROW_GROUP_BYTES = 16 << 20  # flush a partition's buffer at this size (Arrow bytes)
 _BUFFER_BYTES = 64 << 20  # flush every table when all their buffers together pass this
 _WRITE_OPTIONS = {"compression": "zstd", "write_statistics": True}
@@ -140,6 +145,22 @@ class Lake:
         with writer_lock(self.root, run.run_id, timeout_s):
             recover(self)
             commit = Commit(self, run)
+            with held_dir(commit.staging):
+                try:
+                    yield commit
+                finally:
+                    commit.discard()
+
+    @contextmanager
+    def staging(self, run: RunInfo, timeout_s: float) -> Iterator[Commit]:
+        """Yield this run's Commit without the writer lock, reading the lake as of now (its
+        commit point pinned, whatever other runs publish meanwhile); publish it inside
+        `Commit.section()`, which waits up to `timeout_s` for the lock."""
+        refuse_old_format(self.root)
+        commit = Commit(self, run)
+        commit.locked, commit.timeout_s = False, timeout_s
+        commit.pin()
+        with held_dir(commit.staging):
             try:
                 yield commit
             finally:
@@ -269,14 +290,71 @@ class Commit:
         self.run = run
         self.kind = kind
         self.staging = lake.root / STAGING / run.run_id
+        self.locked = True  # in the writer's section (`Lake.writing`); see `section()`
+        self.base: str | None = None  # the `_runs` head the run placed against (`staging`)
+        self.timeout_s = 0.0
+        self.section_s = 0.0  # seconds the section was held
+        self._reset()
+
+    def _reset(self) -> None:
         self.tables = {
-            name: StagedTable(spec, self.staging, run.run_id) for name, spec in TABLES.items()
+            name: StagedTable(spec, self.staging, self.run.run_id) for name, spec in TABLES.items()
         }
         self.removals: dict[tuple[str, str], set[str]] = {}
         self.cleared: set[tuple[str, str]] = set()
         self.dropped: set[tuple[str, str]] = set()
         self.archives: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {}
         self._rewrites = 0
+
+    @contextmanager
+    def section(self) -> Iterator[bool]:
+        """The lake's single-writer section, for a commit from `Lake.staging`: wait for the
+        writer lock, undo what a killed writer committed past the commit point, and read the
+        lake at its current point. Yields whether that point is still the one the run placed
+        against; if not, the run must `restart()` and place its batches again before it
+        publishes. A commit from `Lake.writing` is in the section already (yields True)."""
+        if self.locked:
+            yield True
+            return
+        root = self.lake.root
+        with writer_lock(root, self.run.run_id, self.timeout_s):
+            entered = time.perf_counter()
+            current = Lake(root)
+            recover(current)
+            fresh = head(root) == self.base
+            self.lake, self.locked = current, True
+            try:
+                yield fresh
+            finally:
+                self.locked = False
+                self.section_s += time.perf_counter() - entered
+
+    def pin(self) -> None:
+        """Read the lake at its current commit point from now on, whatever other runs publish
+        (outside the section)."""
+        root = self.lake.root
+        self.base = head(root)  # read before the point: a newer point only costs a re-placing
+        point = newest(root) if self.base else None
+        self.lake = Lake(root, point.versions if point else {})
+
+    def moved(self) -> bool:
+        """Whether another run has published since the point this run reads was pinned."""
+        return head(self.lake.root) != self.base
+
+    def restart(self) -> None:
+        """Drop everything staged (the run's journal of batches stays), to stage the run again
+        against the lake's current commit point (pinned anew outside the section)."""
+        self._close_files()
+        for entry in self.staging.iterdir():
+            if entry.name == REPLAY:
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        if not self.locked:
+            self.pin()
+        self._reset()
 
     def add(self, table: str, rows: Iterable[dict[str, Any]]) -> None:
         """Stage rows for a table; all tables share one memory budget, so memory stays flat."""
@@ -317,6 +395,8 @@ class Commit:
     def publish(self) -> dict[str, int]:
         """Commit what was staged: each changed table in one Delta commit, then the run's
         `_runs` row, which makes them visible together. Returns rows staged per table."""
+        if not self.locked:
+            raise LakeError(f"run {self.run.run_id} published outside the writer's section")
         added: dict[str, list[str]] = {name: [] for name in TABLES}
         removed: dict[str, set[str]] = {name: set() for name in TABLES}
         for table, partition in self.cleared:
@@ -359,11 +439,14 @@ class Commit:
 
     def discard(self) -> None:
         """Close this run's open files and drop its staging."""
+        self._close_files()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _close_files(self) -> None:
         for staged in self.tables.values():
             for part in staged.partitions.values():
                 if part.writer is not None and part.writer.is_open:
                     part.writer.close()
-        shutil.rmtree(self.staging, ignore_errors=True)
 
     def _committed(self, spec: TableSpec) -> list[str]:
         table_dir = self.lake.table_dir(spec)
@@ -430,7 +513,9 @@ def uncommitted(lake: Lake) -> list[TableSpec]:
 def recover(lake: Lake) -> None:
     """Undo what a killed run committed past the lake's commit point: each such table is
     restored to its `_runs` version (a table the point does not know yet loses its log).
-    Drops staging; uncommitted data files are left for vacuum. LakeError on an old lake."""
+    Call it holding the writer lock: only the holder commits, so what lies past the point is a
+    dead writer's. Drops the staging of runs that are gone (runs still staging keep theirs);
+    uncommitted data files are left for vacuum. LakeError on an old lake."""
     lake.versions()
     for spec in uncommitted(lake):
         version = lake.versions().get(spec.name)
@@ -439,4 +524,7 @@ def recover(lake: Lake) -> None:
         else:
             lake.delta_table(lake.table_dir(spec)).restore(version)
             lake.refreshed(lake.table_dir(spec))
-    shutil.rmtree(lake.root / STAGING, ignore_errors=True)
+    staging = lake.root / STAGING
+    if staging.is_dir():
+        for entry in staging.iterdir():
+            remove_if_dead(entry)

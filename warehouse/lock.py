@@ -1,10 +1,12 @@
-"""One writer per lake: an advisory lock the kernel drops when its holder dies."""
+"""One writer at a time in a lake's commit section, and a mark on each run's staging: advisory
+locks the kernel drops when their holder dies."""
 
 from __future__ import annotations
 
 import fcntl
 import json
 import os
+import shutil
 import socket
 import time
 from collections.abc import Iterator
@@ -82,3 +84,42 @@ def lock_holder(root: Path) -> str | None:
     if not info:
         return None
     return f"run {info['run_id']} (pid {info['pid']} on {info['host']} since {info['since']})"
+
+
+@contextmanager
+def held_dir(path: Path) -> Iterator[None]:
+    """Create the directory `path` and hold a lock on it while the block runs, so that
+    `remove_if_dead` leaves it alone until its holder ends (or dies)."""
+    while True:
+        path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # waits only while a `remove_if_dead` removes it
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # removed before the lock was taken: made again
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def remove_if_dead(path: Path) -> bool:
+    """Remove the directory `path` unless a live process holds it (`held_dir`); whether it
+    was removed."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        shutil.rmtree(path, ignore_errors=True)
+        return True
+    finally:
+        os.close(fd)

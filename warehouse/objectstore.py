@@ -108,14 +108,18 @@ def local_lake(lake: str, cache_dir: str = "") -> str:
 
 
 @contextmanager
-def writing(lake: str, run: RunInfo, timeout_s: float, cache_dir: str = "") -> Iterator[Commit]:
-    """`Lake.writing` for a local or remote lake.
+def writing(
+    lake: str, run: RunInfo, timeout_s: float, cache_dir: str = "", concurrent: bool = False
+) -> Iterator[Commit]:
+    """`Lake.writing` for a local or remote lake; with `concurrent`, `Lake.staging` for a local
+    lake (a remote one is still written under its lease from start to end).
 
     A remote lake is written under its lease: the mirror is pulled (the store, not the
     mirror, is the truth), and the run commits through `MirrorLake`, straight to the store.
     """
     if not is_remote(lake):
-        with Lake(lake).writing(run, timeout_s) as commit:
+        local = Lake(lake)
+        with (local.staging if concurrent else local.writing)(run, timeout_s) as commit:
             yield commit
         return
     mirror = Mirror(lake, cache_dir)
