@@ -26,6 +26,7 @@ from newslake.transforms.errors import ConfigError, ExtractError, FetchError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.placement import Result
 from newslake.transforms.records import Extracted, Page
+from newslake.warehouse.failpoints import muted
 from newslake.warehouse.run_writer import write_pages
 
 if TYPE_CHECKING:
@@ -62,7 +63,8 @@ def extract_staging(
     run's staging directory (`run_writer.write_pages`): the files and how many pages, with
     the results. Only for workers on the flow process's machine, which see that directory."""
     chosen = [page for page, wanted in zip(pages, write, strict=True) if wanted]
-    files, rows = write_pages(staging, name, chosen) if chosen else ([], 0)
+    with muted():  # a failpoint kills the run's process, not one of its workers
+        files, rows = write_pages(staging, name, chosen) if chosen else ([], 0)
     return extract_all(pages), files, rows
 
 
