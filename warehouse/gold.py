@@ -18,7 +18,7 @@ from newslake.transforms.records import RunInfo
 from newslake.warehouse.engine import LARGER_LIMITS, MEMORY_LIMIT, work_connection
 from newslake.warehouse.health import threshold_literals
 from newslake.warehouse.lake import Commit, Lake, partition_dir
-from newslake.warehouse.runs import RunPoint, runs
+from newslake.warehouse.runs import RunPoint, since_last
 from newslake.warehouse.schemas import (
     ARTICLES,
     CLAIM_CLUSTERS,
@@ -95,7 +95,10 @@ def _refresh(
             if stories is not None and not _in_step(since_gold, ARTICLES.name):
                 stories = None
             flips = _settle_canonicals(con, lake, commit, stories)
-            days = _stage_coverage(con, lake, commit, touched)
+            in_step = _in_step(since_gold, ARTICLES.name) and _in_step(
+                since_gold, COVERAGE_DAILY.name
+            )
+            days = _stage_coverage(con, lake, commit, touched, check=not in_step)
             if claims is None or _clusters_stale(con, lake, since_gold, min_stories):
                 clusters = _stage_claim_clusters(con, lake, commit, min_stories)
             elif claims:
@@ -124,11 +127,10 @@ def _clusters_stale(
 def _commits_since_gold(lake: Lake, run: RunInfo) -> list[RunPoint] | None:
     """The last gold commit and every commit after it but `run`'s own; None if gold was
     never committed."""
-    points = runs(lake.root)
-    golds = [i for i, point in enumerate(points) if point.kind == "gold"]
-    if not golds:
+    points = since_last(lake.root, "gold")
+    if points is None:
         return None
-    return [points[golds[-1]], *(p for p in points[golds[-1] + 1 :] if p.run_id != run.run_id)]
+    return [points[0], *(p for p in points[1:] if p.run_id != run.run_id)]
 
 
 def _in_step(since_gold: list[RunPoint] | None, table: str) -> bool:
@@ -242,12 +244,20 @@ def _flip_canonical(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _stage_coverage(
-    con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit, touched: Iterable[date | None]
+    con: duckdb.DuckDBPyConnection,
+    lake: Lake,
+    commit: Commit,
+    touched: Iterable[date | None],
+    check: bool,
 ) -> int:
-    """Stage gold/coverage_daily anew for the touched dates and for any that do not add up."""
+    """Stage gold/coverage_daily anew for the touched dates and, with `check` (a commit other
+    than the run's own changed articles or coverage since the last gold commit), for any that
+    do not add up."""
     articles = parquet_relation(lake, ARTICLES)
     days = {d.isoformat() if d else "undated" for d in touched}
-    if lake.data_files(COVERAGE_DAILY):
+    if not check:
+        stale = None
+    elif lake.data_files(COVERAGE_DAILY):
         stale = load_sql(
             "coverage_stale_dates",
             articles=articles,
@@ -257,7 +267,8 @@ def _stage_coverage(
         stale = (
             f"SELECT DISTINCT coalesce(CAST(published_date AS VARCHAR), 'undated') FROM {articles}"
         )
-    days |= {day for (day,) in con.execute(stale).fetchall()}
+    if stale is not None:
+        days |= {day for (day,) in con.execute(stale).fetchall()}
     if not days:
         return 0
     table = con.execute(load_sql("coverage_daily", articles=articles), [sorted(days)])
