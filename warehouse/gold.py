@@ -16,18 +16,11 @@ import pyarrow as pa
 
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.engine import LARGER_LIMITS, MEMORY_LIMIT, work_connection
-from newslake.warehouse.health import threshold_literals
+from newslake.warehouse.health_refresh import keep_counts, stage_outlet_health
 from newslake.warehouse.lake import Commit, Lake, partition_dir
 from newslake.warehouse.runs import RunPoint, since_last
-from newslake.warehouse.schemas import (
-    ARTICLES,
-    CLAIM_CLUSTERS,
-    CLAIMS,
-    COVERAGE_DAILY,
-    FETCH_LOG,
-    OUTLET_HEALTH,
-)
-from newslake.warehouse.views import load_sql, parquet_relation, table_relation
+from newslake.warehouse.schemas import ARTICLES, CLAIM_CLUSTERS, CLAIMS, COVERAGE_DAILY, FETCH_LOG
+from newslake.warehouse.views import load_sql, parquet_relation
 
 # Claims aggregated into clusters in one pass: the passes split the claim ids into ranges.
 # Measured on 1M claims within 256 MB: one pass peaked 470 MB over its base, four 275 MB.
@@ -103,12 +96,13 @@ def _refresh(
                 clusters = _stage_claim_clusters(con, lake, commit, min_stories)
             elif claims:
                 clusters = _restage_claim_clusters(con, lake, commit, min_stories, claims)
-        health = _stage_outlet_health(con, lake, commit)
+        health = stage_outlet_health(con, lake, commit)
         commit.publish()
+        keep_counts(lake, health.counts)
     finally:
         con.close()
         commit.discard()
-    return GoldRefresh(flips, days, clusters, health)
+    return GoldRefresh(flips, days, clusters, health.dates)
 
 
 def _clusters_stale(
@@ -280,41 +274,3 @@ def _stage_coverage(
         COVERAGE_DAILY.name, (dict(zip(names, row, strict=True)) for row in table.fetchall())
     )
     return len(days)
-
-
-def _stage_outlet_health(con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit) -> int:
-    """Stage the gold/outlet_health dates whose rows differ from a fresh computation.
-
-    The whole table is computed each time rather than the run's dates: it is small (one row
-    per outlet-day), and a day's rows depend on more than that day's fetch_log: an article
-    updated later changes the completeness of every day that stored it, the outlet named for
-    a failed URL comes from all articles, and each day's flags depend on the days before it.
-    Only dates whose rows changed are rewritten, so an idle run rewrites nothing.
-    """
-    fresh = load_sql(
-        "outlet_health",
-        fetch_log=table_relation(lake, FETCH_LOG),
-        articles=table_relation(lake, ARTICLES),
-        **threshold_literals(),
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE fresh_health AS {fresh}")
-    columns = ", ".join(
-        f'"{name}"' for name in [OUTLET_HEALTH.partition, *OUTLET_HEALTH.schema.names]
-    )
-    changed = load_sql(
-        "outlet_health_changed",
-        fresh="fresh_health",
-        stored=table_relation(lake, OUTLET_HEALTH),
-        columns=columns,
-    )
-    dates = [day for (day,) in con.execute(changed).fetchall()]
-    if not dates:
-        return 0
-    for day in dates:
-        commit.clear(OUTLET_HEALTH.name, partition_dir(OUTLET_HEALTH, {"date": day}))
-    rows = con.execute(
-        f'SELECT {columns} FROM fresh_health WHERE list_contains(?, "date")', [dates]
-    )
-    names = [column[0] for column in rows.description]
-    commit.add(OUTLET_HEALTH.name, (dict(zip(names, row, strict=True)) for row in rows.fetchall()))
-    return len(dates)

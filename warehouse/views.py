@@ -145,32 +145,38 @@ def load_sql(name: str, **relations: str) -> str:
     return Template(text).substitute(relations)
 
 
-def parquet_relation(lake: Lake, spec: TableSpec, *, filename: bool = False) -> str:
-    """DuckDB read_parquet() over the files of a table's pinned version, with typed Hive
-    partitions (and each row's file path as `filename`, if asked)."""
-    files = ", ".join(_quote(file) for file in lake.file_list(spec))
+def parquet_relation(
+    lake: Lake, spec: TableSpec, *, filename: bool = False, files: list[Path] | None = None
+) -> str:
+    """DuckDB read_parquet() over the files of a table's pinned version (or the `files` of
+    it given), with typed Hive partitions (and each row's file path as `filename`, if asked)."""
+    chosen = lake.data_files(spec) if files is None else files
+    listed = ", ".join(_quote(str(file)) for file in chosen)
     return (
-        f"read_parquet([{files}], hive_partitioning = true, "
+        f"read_parquet([{listed}], hive_partitioning = true, "
         f"hive_types = {{'{spec.partition}': DATE}}, union_by_name = true"
         f"{', filename = true' if filename else ''})"
     )
 
 
-def table_relation(lake: Lake, spec: TableSpec) -> str:
-    """A table as a relation with every column of today's schema, typed, even with no files
-    (or only older ones): what the warehouse view of the table shows."""
-    return f"({_view_sql(lake, spec)})"
+def table_relation(lake: Lake, spec: TableSpec, files: list[Path] | None = None) -> str:
+    """A table (or the `files` of it given) as a relation with every column of today's
+    schema, typed, even with no files (or only older ones): what the warehouse view of the
+    table shows."""
+    return f"({_view_sql(lake, spec, files)})"
 
 
-def _view_sql(lake: Lake, spec: TableSpec) -> str:
+def _view_sql(lake: Lake, spec: TableSpec, files: list[Path] | None = None) -> str:
     """Every column of today's schema, typed, whatever the files hold: a column added since
     some (or all) files were written reads as NULL there."""
     columns = [f'CAST(NULL AS {_sql_type(c.type)}) AS "{c.name}"' for c in spec.columns]
     columns.append(f'CAST(NULL AS DATE) AS "{spec.partition}"')
     typed = f"SELECT {', '.join(columns)} WHERE false"
-    if not lake.data_files(spec):
+    chosen = lake.data_files(spec) if files is None else files
+    if not chosen:
         return typed
-    return f"{typed} UNION ALL BY NAME SELECT * FROM {parquet_relation(lake, spec)}"
+    relation = parquet_relation(lake, spec, files=chosen)
+    return f"{typed} UNION ALL BY NAME SELECT * FROM {relation}"
 
 
 def _sql_type(arrow_type: pa.DataType) -> str:
