@@ -40,6 +40,8 @@ STATE = Path("_gold_state") / "site_articles.parquet"
 # after it and their trailing medians, the rows of this many days after it.
 SPAN_DAYS = 2 * WINDOW_DAYS
 _INPUTS = (FETCH_LOG, ARTICLES, OUTLET_HEALTH)
+# The columns of articles that outlet_health.sql reads.
+_ARTICLE_COLUMNS = "article_id, outlet, title, published_at, authors, language, access, text"
 _COUNTS = pa.schema(
     [("source", pa.string()), ("site", pa.string()), ("outlet", pa.string()), ("n", pa.int64())]
 )
@@ -59,7 +61,7 @@ def stage_outlet_health(con: duckdb.DuckDBPyConnection, lake: Lake, commit: Comm
     days the changes since the kept counts reach, or of every day without them."""
     site = load_sql("url_site")
     kept = _load(lake)
-    counts, days = (None, None) if kept is None else _catch_up(con, lake, kept, site)
+    counts, days, near = (None, None, set()) if kept is None else _catch_up(con, lake, kept, site)
     if counts is None:
         counts = con.sql(
             load_sql(
@@ -75,17 +77,11 @@ def stage_outlet_health(con: duckdb.DuckDBPyConnection, lake: Lake, commit: Comm
     con.register("site_counts", counts)
     log_files = articles = stored_files = None
     if days is not None:
-        reach = {day + timedelta(n) for day in days for n in range(-SPAN_DAYS, SPAN_DAYS + 1)}
-        log_files = [f for f in lake.data_files(FETCH_LOG) if _day(f) in reach]
+        log_files = _near_log(lake, days)
         stored_files = [f for f in lake.data_files(OUTLET_HEALTH) if _day(f) in _reached(days)]
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE health_ids AS SELECT DISTINCT article_id FROM "
-            f"{table_relation(lake, FETCH_LOG, log_files)} WHERE article_id IS NOT NULL"
-        )
-        articles = (
-            f"(SELECT * FROM {table_relation(lake, ARTICLES)} "
-            "WHERE article_id IN (SELECT article_id FROM health_ids))"
-        )
+        if not days <= near:
+            _near_articles(con, lake, days)
+        articles = "near_articles"
     fresh = load_sql(
         "outlet_health",
         fetch_log=table_relation(lake, FETCH_LOG, log_files),
@@ -148,21 +144,23 @@ def _load(lake: Lake) -> _Kept | None:
 
 def _catch_up(
     con: duckdb.DuckDBPyConnection, lake: Lake, kept: _Kept, site: str
-) -> tuple[pa.Table | None, set[date] | None]:
+) -> tuple[pa.Table | None, set[date] | None, set[date]]:
     """The counts now and the days whose rows may have changed since the kept counts, or
-    (None, None) when they cannot be told (a file of then is gone, an undated log row)."""
+    None for both when they cannot be told (a file of then is gone, an undated log row); and
+    the days whose articles `near_articles` holds."""
     then = Lake(lake.root, kept.versions)
     log_now, log_then = set(lake.data_files(FETCH_LOG)), set(then.data_files(FETCH_LOG))
     art_now, art_then = set(lake.data_files(ARTICLES)), set(then.data_files(ARTICLES))
     log_added, log_removed = log_now - log_then, log_then - log_now
     art_changed = art_now ^ art_then
     if not all(path.exists() for path in art_changed | log_removed):
-        return None, None  # vacuumed since: what changed cannot be read
+        return None, None, set()  # vacuumed since: what changed cannot be read
     days = {_day(path) for path in log_added | log_removed}
     if None in days:
-        return None, None
+        return None, None, set()
     if not (log_added or log_removed or art_changed):
-        return kept.counts, set()
+        return kept.counts, set(), set()
+    near: set[date] = set()
     con.register("kept_counts", kept.counts)
     if art_changed or log_removed:
         counted = load_sql(
@@ -172,10 +170,11 @@ def _catch_up(
             site=site,
         )
     else:  # only log rows were added: count them and add them to the kept counts
+        near = _near_articles(con, lake, days)  # the added rows' articles among them
         added = load_sql(
             "site_articles",
             fetch_log=table_relation(lake, FETCH_LOG, sorted(log_added)),
-            articles=table_relation(lake, ARTICLES),
+            articles="near_articles",
             site=site,
         )
         counted = (
@@ -200,8 +199,27 @@ def _catch_up(
         ).fetchall()
         days |= {day for (day,) in rows}
     if None in days:
-        return None, None
-    return counts, days
+        return None, None, set()
+    return counts, days, near
+
+
+def _near_log(lake: Lake, days: set[date]) -> list[Path]:
+    """The fetch_log files of the days the rows of `days` depend on (SPAN_DAYS either side:
+    the rows reached and the trailing days of each)."""
+    near = {day + timedelta(n) for day in days for n in range(-SPAN_DAYS, SPAN_DAYS + 1)}
+    return [path for path in lake.data_files(FETCH_LOG) if _day(path) in near]
+
+
+def _near_articles(con: duckdb.DuckDBPyConnection, lake: Lake, days: set[date]) -> set[date]:
+    """Make `near_articles` the stored articles that the log rows near `days` name (one pass
+    over the articles); returns `days`."""
+    log = table_relation(lake, FETCH_LOG, _near_log(lake, days))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE near_articles AS SELECT {_ARTICLE_COLUMNS} FROM "
+        f"{table_relation(lake, ARTICLES)} WHERE article_id IN "
+        f"(SELECT article_id FROM {log} WHERE article_id IS NOT NULL)"
+    )
+    return days
 
 
 def _stage_changed(

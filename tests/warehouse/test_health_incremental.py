@@ -101,9 +101,9 @@ def caught_up(monkeypatch) -> list:
     original = health_refresh._catch_up
 
     def spy(*args):
-        counts, days = original(*args)
-        found.append(days)
-        return counts, days
+        result = original(*args)
+        found.append(result[1])
+        return result
 
     monkeypatch.setattr(health_refresh, "_catch_up", spy)
     return found
