@@ -420,6 +420,8 @@ times["batch"] = round(sum(v for k, v in times.items() if k != "open"), 3)
 times["index_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 idle = RunInfo("probe-idle", datetime.now(UTC))
 timed("gold_idle", lambda: refresh_gold(lake, idle, [], stories=()))
+from newslake.warehouse.views import build_warehouse
+timed("views_idle", lambda: build_warehouse(lake))  # no table moved since the last build
 # A run's new claims: 64 new articles of 25 claims (copies of stored ones) published on the
 # lake's last day, half of them joining a stored cluster, half starting one; 64 stories touched.
 columns = ", ".join(f'"{name}"' for name in CLAIMS.schema.names)

@@ -15,6 +15,7 @@ from newslake.transforms.claims.placement import ClaimLookup, Ranked
 from newslake.transforms.dedup import article_key
 from newslake.transforms.discovery import Entry, fill_gaps
 from newslake.transforms.placement import (
+    KnownArticles,
     Placed,
     PlacementRules,
     Repeat,
@@ -146,8 +147,11 @@ class RunRecorder:
         else:
             self.writer.adopt_pages(*written)
         keys = batch_keys(results)
-        known = self.index.find(keys.article_ids, keys.hashes)
-        candidates = self.index.story_candidates(keys.band_keys())
+        bands = list(keys.band_keys())
+        # A batch of pages the lake knows brings no keys: nothing to ask the lake.
+        asks = keys.article_ids or keys.hashes
+        known = self.index.find(keys.article_ids, keys.hashes) if asks else KnownArticles()
+        candidates = self.index.story_candidates(bands) if bands else {}
         placement = place_batch(pages, results, keys, known, candidates, self.rules)
         self.writer.stage(placement)
         self.summary.outcomes.update(row.outcome for row in placement.log)

@@ -16,18 +16,11 @@ import pyarrow as pa
 
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.engine import LARGER_LIMITS, MEMORY_LIMIT, work_connection
-from newslake.warehouse.health import threshold_literals
+from newslake.warehouse.health_refresh import keep_counts, stage_outlet_health
 from newslake.warehouse.lake import Commit, Lake, partition_dir
-from newslake.warehouse.runs import RunPoint, runs
-from newslake.warehouse.schemas import (
-    ARTICLES,
-    CLAIM_CLUSTERS,
-    CLAIMS,
-    COVERAGE_DAILY,
-    FETCH_LOG,
-    OUTLET_HEALTH,
-)
-from newslake.warehouse.views import load_sql, parquet_relation, table_relation
+from newslake.warehouse.runs import RunPoint, since_last
+from newslake.warehouse.schemas import ARTICLES, CLAIM_CLUSTERS, CLAIMS, COVERAGE_DAILY, FETCH_LOG
+from newslake.warehouse.views import load_sql, parquet_relation
 
 # Claims aggregated into clusters in one pass: the passes split the claim ids into ranges.
 # Measured on 1M claims within 256 MB: one pass peaked 470 MB over its base, four 275 MB.
@@ -95,17 +88,21 @@ def _refresh(
             if stories is not None and not _in_step(since_gold, ARTICLES.name):
                 stories = None
             flips = _settle_canonicals(con, lake, commit, stories)
-            days = _stage_coverage(con, lake, commit, touched)
+            in_step = _in_step(since_gold, ARTICLES.name) and _in_step(
+                since_gold, COVERAGE_DAILY.name
+            )
+            days = _stage_coverage(con, lake, commit, touched, check=not in_step)
             if claims is None or _clusters_stale(con, lake, since_gold, min_stories):
                 clusters = _stage_claim_clusters(con, lake, commit, min_stories)
             elif claims:
                 clusters = _restage_claim_clusters(con, lake, commit, min_stories, claims)
-        health = _stage_outlet_health(con, lake, commit)
+        health = stage_outlet_health(con, lake, commit)
         commit.publish()
+        keep_counts(lake, health.counts)
     finally:
         con.close()
         commit.discard()
-    return GoldRefresh(flips, days, clusters, health)
+    return GoldRefresh(flips, days, clusters, health.dates)
 
 
 def _clusters_stale(
@@ -124,11 +121,10 @@ def _clusters_stale(
 def _commits_since_gold(lake: Lake, run: RunInfo) -> list[RunPoint] | None:
     """The last gold commit and every commit after it but `run`'s own; None if gold was
     never committed."""
-    points = runs(lake.root)
-    golds = [i for i, point in enumerate(points) if point.kind == "gold"]
-    if not golds:
+    points = since_last(lake.root, "gold")
+    if points is None:
         return None
-    return [points[golds[-1]], *(p for p in points[golds[-1] + 1 :] if p.run_id != run.run_id)]
+    return [points[0], *(p for p in points[1:] if p.run_id != run.run_id)]
 
 
 def _in_step(since_gold: list[RunPoint] | None, table: str) -> bool:
@@ -242,12 +238,20 @@ def _flip_canonical(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _stage_coverage(
-    con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit, touched: Iterable[date | None]
+    con: duckdb.DuckDBPyConnection,
+    lake: Lake,
+    commit: Commit,
+    touched: Iterable[date | None],
+    check: bool,
 ) -> int:
-    """Stage gold/coverage_daily anew for the touched dates and for any that do not add up."""
+    """Stage gold/coverage_daily anew for the touched dates and, with `check` (a commit other
+    than the run's own changed articles or coverage since the last gold commit), for any that
+    do not add up."""
     articles = parquet_relation(lake, ARTICLES)
     days = {d.isoformat() if d else "undated" for d in touched}
-    if lake.data_files(COVERAGE_DAILY):
+    if not check:
+        stale = None
+    elif lake.data_files(COVERAGE_DAILY):
         stale = load_sql(
             "coverage_stale_dates",
             articles=articles,
@@ -257,7 +261,8 @@ def _stage_coverage(
         stale = (
             f"SELECT DISTINCT coalesce(CAST(published_date AS VARCHAR), 'undated') FROM {articles}"
         )
-    days |= {day for (day,) in con.execute(stale).fetchall()}
+    if stale is not None:
+        days |= {day for (day,) in con.execute(stale).fetchall()}
     if not days:
         return 0
     table = con.execute(load_sql("coverage_daily", articles=articles), [sorted(days)])
@@ -269,41 +274,3 @@ def _stage_coverage(
         COVERAGE_DAILY.name, (dict(zip(names, row, strict=True)) for row in table.fetchall())
     )
     return len(days)
-
-
-def _stage_outlet_health(con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit) -> int:
-    """Stage the gold/outlet_health dates whose rows differ from a fresh computation.
-
-    The whole table is computed each time rather than the run's dates: it is small (one row
-    per outlet-day), and a day's rows depend on more than that day's fetch_log: an article
-    updated later changes the completeness of every day that stored it, the outlet named for
-    a failed URL comes from all articles, and each day's flags depend on the days before it.
-    Only dates whose rows changed are rewritten, so an idle run rewrites nothing.
-    """
-    fresh = load_sql(
-        "outlet_health",
-        fetch_log=table_relation(lake, FETCH_LOG),
-        articles=table_relation(lake, ARTICLES),
-        **threshold_literals(),
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE fresh_health AS {fresh}")
-    columns = ", ".join(
-        f'"{name}"' for name in [OUTLET_HEALTH.partition, *OUTLET_HEALTH.schema.names]
-    )
-    changed = load_sql(
-        "outlet_health_changed",
-        fresh="fresh_health",
-        stored=table_relation(lake, OUTLET_HEALTH),
-        columns=columns,
-    )
-    dates = [day for (day,) in con.execute(changed).fetchall()]
-    if not dates:
-        return 0
-    for day in dates:
-        commit.clear(OUTLET_HEALTH.name, partition_dir(OUTLET_HEALTH, {"date": day}))
-    rows = con.execute(
-        f'SELECT {columns} FROM fresh_health WHERE list_contains(?, "date")', [dates]
-    )
-    names = [column[0] for column in rows.description]
-    commit.add(OUTLET_HEALTH.name, (dict(zip(names, row, strict=True)) for row in rows.fetchall()))
-    return len(dates)

@@ -84,6 +84,30 @@ def newest_in(table: DeltaTable, read: Callable[[str], pa.Table]) -> RunPoint | 
     return max(map(_point, read(latest["path"]).to_pylist()), key=lambda p: p.committed_at)
 
 
+def since_last(root: Path, kind: str) -> list[RunPoint] | None:
+    """The newest commit point of `kind` and every one after it, oldest first; None if there
+    is none. Only the newest files of `_runs` are read, back to the one holding that point:
+    rows are appended one per file, and a compaction's file holds every row before it."""
+    path = root / RUNS
+    if not is_table(path):
+        return None
+    table = open_table(path)
+    adds = pa.table(table.get_add_actions(flatten=True)).to_pylist()
+    read: list[RunPoint] = []
+    found_at = None  # the modification time of the file holding a point of `kind`
+    for add in sorted(adds, key=lambda add: add["modification_time"], reverse=True):
+        if found_at is not None and add["modification_time"] < found_at:
+            break  # files written in the same millisecond are all read
+        read += map(_point, pq.read_table(path / add["path"]).to_pylist())
+        if found_at is None and any(point.kind == kind for point in read):
+            found_at = add["modification_time"]
+    if found_at is None:
+        return None
+    points = sorted(read, key=lambda p: p.committed_at)
+    last = max(i for i, point in enumerate(points) if point.kind == kind)
+    return points[last:]
+
+
 def append_run(
     root: Path, point: RunPoint, uri: str | None = None, options: dict[str, str] | None = None
 ) -> None:

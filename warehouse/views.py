@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -39,11 +41,15 @@ _SQL_TYPES = {
 
 
 def build_warehouse(lake: Lake) -> Path:
-    """Rewrite `<lake>/warehouse.duckdb` (atomically) with a commented view per table."""
+    """Rewrite `<lake>/warehouse.duckdb` (atomically) with a commented view per table.
+
+    The previous file is the starting point: only the views of tables whose version moved (or
+    whose definition changed) are made again, since making one reads the footer of every file
+    of its table."""
     target = lake.root / WAREHOUSE
     tmp = target.with_name(f".{WAREHOUSE}.tmp")
     tmp.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    con = _reuse(target, tmp) or duckdb.connect(str(tmp))
     try:
         con.execute("BEGIN")  # one commit, not one per statement: the file is written once
         create_views(con, lake)
@@ -54,20 +60,64 @@ def build_warehouse(lake: Lake) -> Path:
     return target
 
 
+def _reuse(target: Path, tmp: Path) -> duckdb.DuckDBPyConnection | None:
+    """A connection to a copy of the current warehouse file at `tmp`, or None if there is
+    none that opens."""
+    if not target.exists():
+        return None
+    shutil.copyfile(target, tmp)
+    try:
+        return duckdb.connect(str(tmp))
+    except duckdb.Error:
+        tmp.unlink(missing_ok=True)
+        return None
+
+
 def create_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
     """A commented view per table over the files of the lake's pinned versions, and the
-    analytic views over them."""
+    analytic views over them; views the connection holds already as they would be made are
+    kept."""
+    held = _held_views(con)
     for spec in TABLES.values():
-        con.execute(f"CREATE VIEW {spec.name} AS {_view_sql(lake, spec)}")
-        con.execute(f"COMMENT ON VIEW {spec.name} IS {_quote(spec.path)}")
-        for column in spec.columns:
-            con.execute(f'COMMENT ON COLUMN {spec.name}."{column.name}" IS {_quote(column.doc)}')
-        con.execute(
-            f'COMMENT ON COLUMN {spec.name}."{spec.partition}" IS {_quote(spec.partition_doc)}'
-        )
+        comment, files = _table_comment(lake, spec), lake.data_files(spec)
+        columns = [(column.name, column.doc) for column in spec.columns]
+        columns.append((spec.partition, spec.partition_doc))
+        comment_now, columns_now, sql = held.get(spec.name, (None, [], ""))
+        here = _quote(f"{lake.table_dir(spec)}/")[:-1] in sql  # not a lake copied elsewhere
+        if (comment_now, columns_now) == (comment, columns) and (here or not files):
+            continue
+        con.execute(f"CREATE OR REPLACE VIEW {spec.name} AS {_view_sql(lake, spec)}")
+        con.execute(f"COMMENT ON VIEW {spec.name} IS {_quote(comment)}")
+        for name, doc in columns:
+            con.execute(f'COMMENT ON COLUMN {spec.name}."{name}" IS {_quote(doc)}')
     failpoint("mid-views")
     for name in ANALYTIC_VIEWS:
-        con.execute(f"CREATE VIEW {name} AS {load_sql(name)}")
+        sql = load_sql(name)
+        comment = f"warehouse/sql/{name}.sql ({hashlib.sha256(sql.encode()).hexdigest()[:12]})"
+        if held.get(name, (None, [], ""))[0] == comment:
+            continue  # a view is bound again at each query: the ones below it may change
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+        con.execute(f"COMMENT ON VIEW {name} IS {_quote(comment)}")
+
+
+def _table_comment(lake: Lake, spec: TableSpec) -> str:
+    """A table view's comment: the table's path and the Delta version it shows."""
+    version = lake.versions().get(spec.name)
+    return spec.path if version is None else f"{spec.path} (Delta version {version})"
+
+
+def _held_views(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str | None, list[tuple[str, str | None]], str]]:
+    """Each view the connection holds: its comment, its columns' names and comments, its SQL."""
+    views = con.execute(
+        "SELECT view_name, comment, sql FROM duckdb_views() WHERE NOT internal"
+    ).fetchall()
+    columns: dict[str, list[tuple[str, str | None]]] = {}
+    for view, column, comment in con.execute(
+        "SELECT table_name, column_name, comment FROM duckdb_columns() "
+        "WHERE NOT internal ORDER BY table_name, column_index"
+    ).fetchall():
+        columns.setdefault(view, []).append((column, comment))
+    return {view: (comment, columns.get(view, []), sql) for view, comment, sql in views}
 
 
 def query(root: str | os.PathLike[str], sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -95,32 +145,38 @@ def load_sql(name: str, **relations: str) -> str:
     return Template(text).substitute(relations)
 
 
-def parquet_relation(lake: Lake, spec: TableSpec, *, filename: bool = False) -> str:
-    """DuckDB read_parquet() over the files of a table's pinned version, with typed Hive
-    partitions (and each row's file path as `filename`, if asked)."""
-    files = ", ".join(_quote(file) for file in lake.file_list(spec))
+def parquet_relation(
+    lake: Lake, spec: TableSpec, *, filename: bool = False, files: list[Path] | None = None
+) -> str:
+    """DuckDB read_parquet() over the files of a table's pinned version (or the `files` of
+    it given), with typed Hive partitions (and each row's file path as `filename`, if asked)."""
+    chosen = lake.data_files(spec) if files is None else files
+    listed = ", ".join(_quote(str(file)) for file in chosen)
     return (
-        f"read_parquet([{files}], hive_partitioning = true, "
+        f"read_parquet([{listed}], hive_partitioning = true, "
         f"hive_types = {{'{spec.partition}': DATE}}, union_by_name = true"
         f"{', filename = true' if filename else ''})"
     )
 
 
-def table_relation(lake: Lake, spec: TableSpec) -> str:
-    """A table as a relation with every column of today's schema, typed, even with no files
-    (or only older ones): what the warehouse view of the table shows."""
-    return f"({_view_sql(lake, spec)})"
+def table_relation(lake: Lake, spec: TableSpec, files: list[Path] | None = None) -> str:
+    """A table (or the `files` of it given) as a relation with every column of today's
+    schema, typed, even with no files (or only older ones): what the warehouse view of the
+    table shows."""
+    return f"({_view_sql(lake, spec, files)})"
 
 
-def _view_sql(lake: Lake, spec: TableSpec) -> str:
+def _view_sql(lake: Lake, spec: TableSpec, files: list[Path] | None = None) -> str:
     """Every column of today's schema, typed, whatever the files hold: a column added since
     some (or all) files were written reads as NULL there."""
     columns = [f'CAST(NULL AS {_sql_type(c.type)}) AS "{c.name}"' for c in spec.columns]
     columns.append(f'CAST(NULL AS DATE) AS "{spec.partition}"')
     typed = f"SELECT {', '.join(columns)} WHERE false"
-    if not lake.data_files(spec):
+    chosen = lake.data_files(spec) if files is None else files
+    if not chosen:
         return typed
-    return f"{typed} UNION ALL BY NAME SELECT * FROM {parquet_relation(lake, spec)}"
+    relation = parquet_relation(lake, spec, files=chosen)
+    return f"{typed} UNION ALL BY NAME SELECT * FROM {relation}"
 
 
 def _sql_type(arrow_type: pa.DataType) -> str:

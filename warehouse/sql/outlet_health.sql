@@ -1,17 +1,11 @@
 -- gold/outlet_health: per outlet and UTC fetch day, what was collected (each URL's fate that
 -- day), how complete the articles stored that day are, and flags for a day far below the
--- outlet's trailing medians. $fetch_log, $articles: the relations; $window_days and the
--- other thresholds: SQL literals from warehouse/health.py.
+-- outlet's trailing medians. $fetch_log, $articles: the relations; the site_articles
+-- relation: the counts of warehouse/sql/site_articles.sql over every log row; the site of a
+-- URL: the expression of warehouse/sql/url_site.sql; $window_days and the other thresholds:
+-- SQL literals from warehouse/health.py.
 WITH log AS (
-    SELECT
-        fetch_date AS day, url, source, outcome, article_id, logged_at,
-        -- where a URL lives: its host on the web (no www., no port), its folder for a file
-        CASE
-            WHEN starts_with(url, 'file:') THEN regexp_replace(url, '/[^/]*$$', '')
-            ELSE lower(regexp_replace(
-                split_part(split_part(url, '/', 3), '@', -1), '^www\.|:[0-9]*$$', '', 'g'
-            ))
-        END AS site
+    SELECT fetch_date AS day, url, source, outcome, article_id, logged_at, $site AS site
     FROM $fetch_log
 ),
 stored AS (
@@ -22,12 +16,7 @@ stored AS (
 -- The outlet a site's articles mostly carry (counted over their log rows): first as listed
 -- by the same source (outlets are configured per source), then by any. It names the URLs
 -- that never became an article (a 304, a failure).
-site_articles AS (
-    SELECT l.source, l.site, a.outlet, count(*) AS n
-    FROM log l JOIN stored a USING (article_id)
-    WHERE a.outlet IS NOT NULL
-    GROUP BY ALL
-),
+site_articles AS (SELECT source, site, outlet, n FROM $site_articles),
 source_site_outlets AS (
     SELECT source, site, first(outlet ORDER BY n DESC, outlet) AS outlet
     FROM site_articles GROUP BY ALL

@@ -1,0 +1,174 @@
+"""gold/outlet_health kept up to date from the days a commit reaches must equal the table
+computed whole from every log row and article, run after run."""
+
+from datetime import UTC, datetime
+
+import duckdb
+import pytest
+from lake_rows import article
+
+from newslake.transforms.records import RunInfo
+from newslake.warehouse import health_refresh
+from newslake.warehouse.gold import refresh_gold
+from newslake.warehouse.health import threshold_literals
+from newslake.warehouse.lake import Lake
+from newslake.warehouse.schemas import ARTICLES, FETCH_LOG, OUTLET_HEALTH
+from newslake.warehouse.views import load_sql, table_relation
+
+COLUMNS = ", ".join(f'"{n}"' for n in [OUTLET_HEALTH.partition, *OUTLET_HEALTH.schema.names])
+
+
+def run_of(day: int, hour: int = 6) -> RunInfo:
+    return RunInfo(f"run-{day:02d}-{hour:02d}", datetime(2026, 3, day, hour, tzinfo=UTC))
+
+
+def logged(url: str, outcome: str, run: RunInfo, article_id=None, source="feed:a") -> dict:
+    return {
+        "url": url,
+        "source": source,
+        "outcome": outcome,
+        "status": 200,
+        "error": None if outcome in ("ok", "unchanged") else outcome,
+        "attempts": 1,
+        "elapsed_ms": 5,
+        "page_id": None,
+        "article_id": article_id,
+        "run_id": run.run_id,
+        "logged_at": run.started_at,
+    }
+
+
+def stored(article_id: str, day: int, run: RunInfo, outlet: str, url: str, **fields) -> dict:
+    return {**article(article_id, day, run), "outlet": outlet, "url": url, **fields}
+
+
+def day_rows(day: int, run: RunInfo, outlet: str = "Alpha", count: int = 6):
+    """`count` articles of mixed.example under `outlet`, and two URLs of it that failed."""
+    log, articles = [], []
+    for i in range(count):
+        article_id, url = f"{outlet[0]}{day:02d}{i}", f"https://www.mixed.example/{day}/{i}"
+        log.append(logged(url, "ok", run, article_id))
+        articles.append(stored(article_id, day, run, outlet, url, title=f"Title {i}"))
+    log += [logged(f"https://mixed.example/bad/{day}/{i}", "timeout", run) for i in range(2)]
+    return log, articles
+
+
+def commit(lake: Lake, run: RunInfo, log: list[dict], articles=(), remove=None):
+    with lake.writing(run, timeout_s=5) as staged:
+        staged.add("fetch_log", log)
+        staged.add("articles", list(articles))
+        for rel, ids in (remove or {}).items():
+            staged.remove("articles", rel, ids)
+        staged.publish()
+        return refresh_gold(lake, run, set())
+
+
+def whole(lake: Lake) -> list[tuple]:
+    """outlet_health computed from every row, as before it was kept up to date by day."""
+    site = load_sql("url_site")
+    log, articles = table_relation(lake, FETCH_LOG), table_relation(lake, ARTICLES)
+    counts = load_sql("site_articles", fetch_log=log, articles=articles, site=site)
+    fresh = load_sql(
+        "outlet_health",
+        fetch_log=log,
+        articles=articles,
+        site_articles=f"({counts})",
+        site=site,
+        **threshold_literals(),
+    )
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        return con.execute(f"SELECT {COLUMNS} FROM ({fresh}) ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+def kept(lake: Lake) -> list[tuple]:
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        relation = table_relation(Lake(lake.root), OUTLET_HEALTH)
+        return con.execute(f"SELECT {COLUMNS} FROM {relation} ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def caught_up(monkeypatch) -> list:
+    """The days each incremental refresh found changed (None: it computed every day)."""
+    found: list = []
+    original = health_refresh._catch_up
+
+    def spy(*args):
+        result = original(*args)
+        found.append(result[1])
+        return result
+
+    monkeypatch.setattr(health_refresh, "_catch_up", spy)
+    return found
+
+
+def test_runs_with_new_days_updates_and_a_changed_majority_equal_the_whole_table(
+    tmp_path, caught_up
+):
+    lake = Lake(tmp_path / "lake")
+    for day in range(1, 9):
+        commit(lake, run_of(day), *day_rows(day, run_of(day)))
+        assert kept(lake) == whole(lake)
+    assert len(caught_up) == 7  # the first refresh had nothing kept: it computed every day
+    assert all(days is not None for days in caught_up)
+    # An article of day 3 updated on day 9: that day's title share changes.
+    (rel,) = [
+        f"{p.parent.name}/{p.name}"
+        for p in lake.data_files(ARTICLES)
+        if p.parent.name == "published_date=2026-03-03"
+    ]
+    run = run_of(9)
+    updated = stored("A030", 3, run, "Alpha", "https://www.mixed.example/3/0", title=None)
+    commit(lake, run, [logged(updated["url"], "updated", run, "A030")], [updated], {rel: ["A030"]})
+    assert kept(lake) == whole(lake)
+    assert {day.day for day in caught_up[-1]} == {3, 9}
+    # Day 10 brings more articles of the same site under another outlet than all before:
+    # the failed URLs of every earlier day change outlet.
+    commit(lake, run_of(10), *day_rows(10, run_of(10), outlet="Beta", count=60))
+    assert kept(lake) == whole(lake)
+    assert {day.day for day in caught_up[-1]} == set(range(1, 11))
+    assert {row[1] for row in kept(lake) if row[0].day == 1} == {"Alpha", "Beta"}
+
+
+def test_a_run_that_only_logs_recomputes_its_own_day(tmp_path, caught_up):
+    lake = Lake(tmp_path / "lake")
+    for day in range(1, 6):
+        commit(lake, run_of(day), *day_rows(day, run_of(day)))
+    before = kept(lake)
+    run = run_of(5, hour=18)  # the same sources again: every page unchanged
+    log, _ = day_rows(5, run)
+    repeat = [{**row, "outcome": "unchanged"} if row["article_id"] else row for row in log]
+    assert commit(lake, run, repeat).health_dates == 0
+    assert {day.day for day in caught_up[-1]} == {5}
+    assert kept(lake) == before == whole(lake)
+    run = run_of(12)  # days later: the gap's days are not listed, the new one is
+    commit(lake, run, day_rows(12, run)[0])
+    assert {day.day for day in caught_up[-1]} == {12}
+    assert kept(lake) == whole(lake)
+
+
+def test_counts_that_do_not_match_the_lake_are_not_used(tmp_path, caught_up):
+    lake = Lake(tmp_path / "lake")
+    for day in range(1, 4):
+        commit(lake, run_of(day), *day_rows(day, run_of(day)))
+    (lost,) = [p for p in lake.data_files(OUTLET_HEALTH) if p.parent.name == "date=2026-03-02"]
+    with lake.writing(run_of(3, 12), timeout_s=5) as staged:  # outlet_health moved by another
+        staged.drop(OUTLET_HEALTH.name, f"{lost.parent.name}/{lost.name}")
+        staged.publish()
+    run, incremental = run_of(4), len(caught_up)
+    assert commit(lake, run, *day_rows(4, run)).health_dates == 2  # the lost day and the new
+    assert len(caught_up) == incremental  # every day was computed
+    assert kept(lake) == whole(lake)
+    (lake.root / health_refresh.STATE).unlink()  # a lake copied without its kept counts
+    run, incremental = run_of(5), len(caught_up)
+    commit(lake, run, *day_rows(5, run))
+    assert len(caught_up) == incremental
+    assert kept(lake) == whole(lake)
+    assert (lake.root / health_refresh.STATE).exists()  # kept again for the next run

@@ -1,0 +1,294 @@
+"""gold/outlet_health brought up to date by each gold commit, computing again only the days a
+change since the last one can reach.
+
+A day's rows depend on more than that day's fetch_log: the articles its log rows name (an
+article updated later changes every day that stored it), the outlet a failed URL's site
+mostly carries over all time, and the days before it (trailing medians over WINDOW_DAYS, and
+an outlet seen within them is listed even when silent). So the days computed again are those
+whose log rows changed, those whose log rows name an article that changed, and those whose
+log rows are of a site whose majority outlet changed, each with the SPAN_DAYS after it; the
+rows of all other days cannot differ from a full computation.
+
+The majority needs counts over every log row (site_articles.sql). They are kept beside the
+lake, in `_gold_state/`, with the identity of the table versions they count (and of the
+outlet_health version computed from them), and brought forward from the log files a commit
+added. Whenever the kept counts do not match the lake they say they count (none yet, a
+commit of outlet_health by anything else, a killed run, a lake copied without them), the
+whole table is computed, as before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from newslake.warehouse.delta import LOG
+from newslake.warehouse.health import WINDOW_DAYS, threshold_literals
+from newslake.warehouse.lake import Commit, Lake, partition_date, partition_dir
+from newslake.warehouse.schemas import ARTICLES, FETCH_LOG, OUTLET_HEALTH, TableSpec
+from newslake.warehouse.views import load_sql, table_relation
+
+STATE = Path("_gold_state") / "site_articles.parquet"
+# A day's log rows reach its own rows and, through the trailing window of the days listed
+# after it and their trailing medians, the rows of this many days after it.
+SPAN_DAYS = 2 * WINDOW_DAYS
+_INPUTS = (FETCH_LOG, ARTICLES, OUTLET_HEALTH)
+# The columns of articles that outlet_health.sql reads.
+_ARTICLE_COLUMNS = "article_id, outlet, title, published_at, authors, language, access, text"
+_COUNTS = pa.schema(
+    [("source", pa.string()), ("site", pa.string()), ("outlet", pa.string()), ("n", pa.int64())]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HealthStaged:
+    """What staging outlet_health did: dates rewritten, and the site counts it used (to keep
+    once the commit is published)."""
+
+    dates: int
+    counts: pa.Table
+
+
+def stage_outlet_health(con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit) -> HealthStaged:
+    """Stage the gold/outlet_health dates whose rows differ from a fresh computation: of the
+    days the changes since the kept counts reach, or of every day without them."""
+    site = load_sql("url_site")
+    kept = _load(lake)
+    counts, days, near = (None, None, set()) if kept is None else _catch_up(con, lake, kept, site)
+    if counts is None:
+        counts = con.sql(
+            load_sql(
+                "site_articles",
+                fetch_log=table_relation(lake, FETCH_LOG),
+                articles=table_relation(lake, ARTICLES),
+                site=site,
+            )
+        ).to_arrow_table()
+        counts = counts.cast(_COUNTS)
+    if days is not None and not days:
+        return HealthStaged(0, counts)
+    con.register("site_counts", counts)
+    log_files = articles = stored_files = None
+    if days is not None:
+        log_files = _near_log(lake, days)
+        stored_files = [f for f in lake.data_files(OUTLET_HEALTH) if _day(f) in _reached(days)]
+        if not days <= near:
+            _near_articles(con, lake, days)
+        articles = "near_articles"
+    fresh = load_sql(
+        "outlet_health",
+        fetch_log=table_relation(lake, FETCH_LOG, log_files),
+        articles=articles or table_relation(lake, ARTICLES),
+        site_articles="site_counts",
+        site=site,
+        **threshold_literals(),
+    )
+    if days is None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE fresh_health AS {fresh}")
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE fresh_health AS "
+            f'SELECT * FROM ({fresh}) WHERE list_contains(?, "date")',
+            [sorted(_reached(days))],
+        )
+    return HealthStaged(_stage_changed(con, lake, commit, stored_files), counts)
+
+
+def keep_counts(lake: Lake, counts: pa.Table) -> None:
+    """Keep the site counts beside the lake, as counting the tables it shows now (call once
+    the gold commit that used them is published)."""
+    identity = _identity(lake)
+    path = lake.root / STATE
+    if identity is None:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    meta = {b"identity": json.dumps(identity).encode()}
+    pq.write_table(counts.replace_schema_metadata(meta), tmp)
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    counts: pa.Table
+    versions: dict[str, int]
+
+
+def _load(lake: Lake) -> _Kept | None:
+    """The kept counts, if they count the tables the lake shows now but for fetch_log and
+    articles (the outlet_health they were computed for must be the lake's)."""
+    path = lake.root / STATE
+    if not path.exists():
+        return None
+    try:
+        table = pq.read_table(path)
+        identity = json.loads((table.schema.metadata or {})[b"identity"])
+    except (OSError, KeyError, ValueError, pa.ArrowException):
+        return None
+    now = _identity(lake)
+    if now is None or identity.get(OUTLET_HEALTH.name) != now.get(OUTLET_HEALTH.name):
+        return None
+    if not all(_log_unchanged(lake, name, entry) for name, entry in identity.items()):
+        return None  # a table's log was made anew since (its versions count again from 0)
+    versions = {name: entry[0] for name, entry in identity.items() if entry is not None}
+    return _Kept(table.cast(_COUNTS), versions)
+
+
+def _catch_up(
+    con: duckdb.DuckDBPyConnection, lake: Lake, kept: _Kept, site: str
+) -> tuple[pa.Table | None, set[date] | None, set[date]]:
+    """The counts now and the days whose rows may have changed since the kept counts, or
+    None for both when they cannot be told (a file of then is gone, an undated log row); and
+    the days whose articles `near_articles` holds."""
+    then = Lake(lake.root, kept.versions)
+    log_now, log_then = set(lake.data_files(FETCH_LOG)), set(then.data_files(FETCH_LOG))
+    art_now, art_then = set(lake.data_files(ARTICLES)), set(then.data_files(ARTICLES))
+    log_added, log_removed = log_now - log_then, log_then - log_now
+    art_changed = art_now ^ art_then
+    if not all(path.exists() for path in art_changed | log_removed):
+        return None, None, set()  # vacuumed since: what changed cannot be read
+    found = {_day(path) for path in log_added | log_removed}
+    if None in found:
+        return None, None, set()
+    days: set[date] = {day for day in found if day is not None}
+    if not (log_added or log_removed or art_changed):
+        return kept.counts, set(), set()
+    near: set[date] = set()
+    con.register("kept_counts", kept.counts)
+    if art_changed or log_removed:
+        counted = load_sql(
+            "site_articles",
+            fetch_log=table_relation(lake, FETCH_LOG),
+            articles=table_relation(lake, ARTICLES),
+            site=site,
+        )
+    else:  # only log rows were added: count them and add them to the kept counts
+        near = _near_articles(con, lake, days)  # the added rows' articles among them
+        added = load_sql(
+            "site_articles",
+            fetch_log=table_relation(lake, FETCH_LOG, sorted(log_added)),
+            articles="near_articles",
+            site=site,
+        )
+        counted = (
+            "SELECT source, site, outlet, CAST(sum(n) AS BIGINT) AS n FROM "
+            f"(SELECT * FROM kept_counts UNION ALL SELECT * FROM ({added})) GROUP BY ALL"
+        )
+    counts = con.sql(counted).to_arrow_table().cast(_COUNTS)
+    con.register("now_counts", counts)
+    sites = load_sql("site_outlets_changed", old="kept_counts", new="now_counts")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE changed_sites AS {sites}")
+    reasons = ["site IN (SELECT site FROM changed_sites)"]
+    if art_changed:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE changed_articles AS SELECT DISTINCT article_id FROM "
+            f"{table_relation(lake, ARTICLES, sorted(art_changed))}"
+        )
+        reasons.append("article_id IN (SELECT article_id FROM changed_articles)")
+    if art_changed or con.execute("SELECT count(*) FROM changed_sites").fetchall()[0][0]:
+        rows = con.execute(
+            f"SELECT DISTINCT fetch_date FROM (SELECT fetch_date, article_id, {site} AS site "
+            f"FROM {table_relation(lake, FETCH_LOG)}) WHERE {' OR '.join(reasons)}"
+        ).fetchall()
+        if any(day is None for (day,) in rows):
+            return None, None, set()
+        days |= {day for (day,) in rows}
+    return counts, days, near
+
+
+def _near_log(lake: Lake, days: set[date]) -> list[Path]:
+    """The fetch_log files of the days the rows of `days` depend on (SPAN_DAYS either side:
+    the rows reached and the trailing days of each)."""
+    near = {day + timedelta(n) for day in days for n in range(-SPAN_DAYS, SPAN_DAYS + 1)}
+    return [path for path in lake.data_files(FETCH_LOG) if _day(path) in near]
+
+
+def _near_articles(con: duckdb.DuckDBPyConnection, lake: Lake, days: set[date]) -> set[date]:
+    """Make `near_articles` the stored articles that the log rows near `days` name (one pass
+    over the articles); returns `days`."""
+    log = table_relation(lake, FETCH_LOG, _near_log(lake, days))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE near_articles AS SELECT {_ARTICLE_COLUMNS} FROM "
+        f"{table_relation(lake, ARTICLES)} WHERE article_id IN "
+        f"(SELECT article_id FROM {log} WHERE article_id IS NOT NULL)"
+    )
+    return days
+
+
+def _stage_changed(
+    con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit, stored: list[Path] | None
+) -> int:
+    """Stage the dates whose rows in `fresh_health` differ from the stored ones (of the
+    `stored` files, or of every file)."""
+    columns = ", ".join(
+        f'"{name}"' for name in [OUTLET_HEALTH.partition, *OUTLET_HEALTH.schema.names]
+    )
+    changed = load_sql(
+        "outlet_health_changed",
+        fresh="fresh_health",
+        stored=table_relation(lake, OUTLET_HEALTH, stored),
+        columns=columns,
+    )
+    dates = [day for (day,) in con.execute(changed).fetchall()]
+    if not dates:
+        return 0
+    for day in dates:
+        commit.clear(OUTLET_HEALTH.name, partition_dir(OUTLET_HEALTH, {"date": day}))
+    rows = con.execute(
+        f'SELECT {columns} FROM fresh_health WHERE list_contains(?, "date")', [dates]
+    )
+    names = [column[0] for column in rows.description]
+    commit.add(OUTLET_HEALTH.name, (dict(zip(names, row, strict=True)) for row in rows.fetchall()))
+    return len(dates)
+
+
+def _reached(days: set[date] | None) -> set[date]:
+    """The days whose rows the changes of `days` can reach."""
+    return {day + timedelta(n) for day in days or () for n in range(SPAN_DAYS + 1)}
+
+
+def _day(path: Path) -> date | None:
+    """The date of a file's partition directory."""
+    return partition_date(f"{path.parent.name}/{path.name}")
+
+
+def _identity(lake: Lake) -> dict[str, list[int] | None] | None:
+    """Each input table's version and its log entry's modification time (None: no table);
+    None if a version's log entry is gone."""
+    found: dict[str, list[int] | None] = {}
+    for spec in _INPUTS:
+        found[spec.name] = _entry(lake, spec)
+        if found[spec.name] == []:
+            return None
+    return found
+
+
+def _entry(lake: Lake, spec: TableSpec) -> list[int] | None:
+    version = lake.versions().get(spec.name)
+    if version is None:
+        return None
+    try:
+        stamp = (lake.table_dir(spec) / LOG / f"{version:020d}.json").stat().st_mtime_ns
+    except FileNotFoundError:
+        return []
+    return [version, stamp]
+
+
+def _log_unchanged(lake: Lake, name: str, entry: list[int] | None) -> bool:
+    """Whether the log entry of a kept version is still the one it was."""
+    if entry is None:
+        return True
+    spec = next(spec for spec in _INPUTS if spec.name == name)
+    log = lake.table_dir(spec) / LOG / f"{entry[0]:020d}.json"
+    try:
+        return log.stat().st_mtime_ns == entry[1]
+    except FileNotFoundError:
+        return False
