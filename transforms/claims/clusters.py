@@ -11,11 +11,12 @@ accepted match; a claim never moves, and clusters are never merged, so ids stay 
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import combinations
+from itertools import combinations, islice
 
 import numpy as np
 
@@ -41,6 +42,9 @@ MAX_VERIFIED = 20  # members of a cluster a claim must match to join it
 MIN_COSINE = 0.5
 MIN_SHARED_CONTENT = 0.15  # Jaccard of content words
 MAX_CLAIMS_PER_KEY = 200  # keys held by more claims than this are not used to find candidates
+# Claims read per new claim through its keys, the rarest keys first: a claim's common keys add
+# no work however many claims hold them (its rare keys find its copies and close rewordings).
+MAX_SHARERS = 1000
 # A claim joins a cluster on a match at least this likely (and above the pair model's own
 # threshold): candidates found by blocking are mostly unrelated, unlike the paraphrase pairs
 # the threshold was chosen on.
@@ -221,27 +225,36 @@ class ClaimIndex:
 
     def _rank(self, text_of: Callable[[], ClaimText], keys: Sequence[int]) -> Ranking:
         shared: dict[str, int] = {}
-        for key in keys:
-            holders = self.candidates.get(key, ())
-            if len(holders) > MAX_CLAIMS_PER_KEY:
-                continue  # a stock phrase or a crowded hash band: a rarer key finds as much
+        for holders in self.holders(keys):
             for known in holders:
                 shared[known.ref] = shared.get(known.ref, 0) + 1
         if not shared:
             return Ranking((), ())
         text = text_of()
-        shortlist = sorted(shared, key=lambda ref: (-shared[ref], ref))[:MAX_SHORTLIST]
+        shortlist = heapq.nsmallest(MAX_SHORTLIST, shared, key=lambda ref: (-shared[ref], ref))
         ranked = self._closest(text, shortlist)
         return Ranking(tuple(ranked), tuple(self._scores(text, ranked)))
+
+    def holders(self, keys: Sequence[int]) -> list[list[KnownClaim]]:
+        """The claims holding a new claim's keys that it is compared with: key by key from the
+        rarest (fewest holders, then the claim's own key order) while they number at most
+        MAX_SHARERS together, never a key held by more than MAX_CLAIMS_PER_KEY claims. The
+        choice depends only on who holds which key, so it is the same in any process."""
+        lists = [self.candidates.get(key, []) for key in keys]
+        used: list[list[KnownClaim]] = []
+        total = 0
+        for holders in sorted(lists, key=len):  # stable: ties keep the claim's key order
+            if len(holders) > MAX_CLAIMS_PER_KEY or total + len(holders) > MAX_SHARERS:
+                break  # a stock phrase or a crowded hash band: the rarer keys found as much
+            used.append(holders)
+            total += len(holders)
+        return used
 
     def _members(self, keys: Sequence[int]) -> dict[str, list[str]]:
         """The refs of each cluster among the candidates sharing a claim's keys."""
         members: dict[str, list[str]] = {}
         seen: set[str] = set()
-        for key in keys:
-            holders = self.candidates.get(key, ())
-            if len(holders) > MAX_CLAIMS_PER_KEY:
-                continue
+        for holders in self.holders(keys):
             for known in holders:
                 if known.ref not in seen:
                     seen.add(known.ref)
@@ -282,14 +295,18 @@ class ClaimIndex:
         with an embedding cosine of at least MIN_COSINE (one matrix product for all) unless a
         figure anchors them; the closest MAX_CANDIDATES of them."""
         prepared = self._prepared(refs)
-        refs = [ref for ref in refs if _worth_scoring(text, prepared[ref])]
         if text.vector is None or not refs:
-            return refs[:MAX_CANDIDATES]
+            worth = (ref for ref in refs if _worth_scoring(text, prepared[ref]))
+            return list(islice(worth, MAX_CANDIDATES))
         cosines = np.stack([embedding(prepared[ref]) for ref in refs]) @ text.vector
-        order = np.argsort(-cosines, kind="stable")[:MAX_CANDIDATES]
+        # The closest first, so the word sets are compared only until enough are worth it.
+        order = (int(i) for i in np.argsort(-cosines, kind="stable"))
+        closest = islice(
+            (i for i in order if _worth_scoring(text, prepared[refs[i]])), MAX_CANDIDATES
+        )
         return [
             refs[i]
-            for i in order
+            for i in closest
             if cosines[i] >= MIN_COSINE or figure_anchored(text, prepared[refs[i]]) is not None
         ]
 
