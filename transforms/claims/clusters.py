@@ -4,8 +4,11 @@ Each claim gets match keys of four kinds: its normalised text (copies match at o
 of its rarest content words, bands of a random-hyperplane hash of its embedding (close
 paraphrases share a band), and the calendar days it states, each with a word said of it (a
 date anchor, see figure_anchors). Only claims sharing a key are compared, so grouping grows with
-the number of claims, not with its square. A new claim joins the cluster of its best
-accepted match; a claim never moves, and clusters are never merged, so ids stay stable.
+the number of claims, not with its square; and every step has a bound that does not grow with
+them (claims read through a claim's keys, rarest first; candidates shortlisted, scored, and
+members verified), so a claim costs at most a fixed amount however many claims hold its keys.
+A new claim joins the cluster of its best accepted match; a claim never moves, and clusters
+are never merged, so ids stay stable.
 """
 
 from __future__ import annotations
