@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import combinations, islice
+from itertools import combinations
 
 import numpy as np
 
@@ -298,18 +298,14 @@ class ClaimIndex:
         with an embedding cosine of at least MIN_COSINE (one matrix product for all) unless a
         figure anchors them; the closest MAX_CANDIDATES of them."""
         prepared = self._prepared(refs)
+        refs = [ref for ref in refs if _worth_scoring(text, prepared[ref])]
         if text.vector is None or not refs:
-            worth = (ref for ref in refs if _worth_scoring(text, prepared[ref]))
-            return list(islice(worth, MAX_CANDIDATES))
+            return refs[:MAX_CANDIDATES]
         cosines = np.stack([embedding(prepared[ref]) for ref in refs]) @ text.vector
-        # The closest first, so the word sets are compared only until enough are worth it.
-        order = (int(i) for i in np.argsort(-cosines, kind="stable"))
-        closest = islice(
-            (i for i in order if _worth_scoring(text, prepared[refs[i]])), MAX_CANDIDATES
-        )
+        order = np.argsort(-cosines, kind="stable")[:MAX_CANDIDATES]
         return [
             refs[i]
-            for i in closest
+            for i in order
             if cosines[i] >= MIN_COSINE or figure_anchored(text, prepared[refs[i]]) is not None
         ]
 
