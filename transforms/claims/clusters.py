@@ -47,7 +47,7 @@ MIN_SHARED_CONTENT = 0.15  # Jaccard of content words
 MAX_CLAIMS_PER_KEY = 200  # keys held by more claims than this are not used to find candidates
 # Claims read per new claim through its keys, the rarest keys first: a claim's common keys add
 # no work however many claims hold them (its rare keys find its copies and close rewordings).
-MAX_SHARERS = 1000
+MAX_SHARERS = 1600
 # A claim joins a cluster on a match at least this likely (and above the pair model's own
 # threshold): candidates found by blocking are mostly unrelated, unlike the paraphrase pairs
 # the threshold was chosen on.
