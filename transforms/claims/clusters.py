@@ -4,13 +4,17 @@ Each claim gets match keys of four kinds: its normalised text (copies match at o
 of its rarest content words, bands of a random-hyperplane hash of its embedding (close
 paraphrases share a band), and the calendar days it states, each with a word said of it (a
 date anchor, see figure_anchors). Only claims sharing a key are compared, so grouping grows with
-the number of claims, not with its square. A new claim joins the cluster of its best
-accepted match; a claim never moves, and clusters are never merged, so ids stay stable.
+the number of claims, not with its square; and every step has a bound that does not grow with
+them (claims read through a claim's keys, rarest first; candidates shortlisted, scored, and
+members verified), so a claim costs at most a fixed amount however many claims hold its keys.
+A new claim joins the cluster of its best accepted match; a claim never moves, and clusters
+are never merged, so ids stay stable.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -41,6 +45,9 @@ MAX_VERIFIED = 20  # members of a cluster a claim must match to join it
 MIN_COSINE = 0.5
 MIN_SHARED_CONTENT = 0.15  # Jaccard of content words
 MAX_CLAIMS_PER_KEY = 200  # keys held by more claims than this are not used to find candidates
+# Claims read per new claim through its keys, the rarest keys first: a claim's common keys add
+# no work however many claims hold them (its rare keys find its copies and close rewordings).
+MAX_SHARERS = 1600
 # A claim joins a cluster on a match at least this likely (and above the pair model's own
 # threshold): candidates found by blocking are mostly unrelated, unlike the paraphrase pairs
 # the threshold was chosen on.
@@ -221,27 +228,36 @@ class ClaimIndex:
 
     def _rank(self, text_of: Callable[[], ClaimText], keys: Sequence[int]) -> Ranking:
         shared: dict[str, int] = {}
-        for key in keys:
-            holders = self.candidates.get(key, ())
-            if len(holders) > MAX_CLAIMS_PER_KEY:
-                continue  # a stock phrase or a crowded hash band: a rarer key finds as much
+        for holders in self.holders(keys):
             for known in holders:
                 shared[known.ref] = shared.get(known.ref, 0) + 1
         if not shared:
             return Ranking((), ())
         text = text_of()
-        shortlist = sorted(shared, key=lambda ref: (-shared[ref], ref))[:MAX_SHORTLIST]
+        shortlist = heapq.nsmallest(MAX_SHORTLIST, shared, key=lambda ref: (-shared[ref], ref))
         ranked = self._closest(text, shortlist)
         return Ranking(tuple(ranked), tuple(self._scores(text, ranked)))
+
+    def holders(self, keys: Sequence[int]) -> list[list[KnownClaim]]:
+        """The claims holding a new claim's keys that it is compared with: key by key from the
+        rarest (fewest holders, then the claim's own key order) while they number at most
+        MAX_SHARERS together, never a key held by more than MAX_CLAIMS_PER_KEY claims. The
+        choice depends only on who holds which key, so it is the same in any process."""
+        lists = [self.candidates.get(key, []) for key in keys]
+        used: list[list[KnownClaim]] = []
+        total = 0
+        for holders in sorted(lists, key=len):  # stable: ties keep the claim's key order
+            if len(holders) > MAX_CLAIMS_PER_KEY or total + len(holders) > MAX_SHARERS:
+                break  # a stock phrase or a crowded hash band: the rarer keys found as much
+            used.append(holders)
+            total += len(holders)
+        return used
 
     def _members(self, keys: Sequence[int]) -> dict[str, list[str]]:
         """The refs of each cluster among the candidates sharing a claim's keys."""
         members: dict[str, list[str]] = {}
         seen: set[str] = set()
-        for key in keys:
-            holders = self.candidates.get(key, ())
-            if len(holders) > MAX_CLAIMS_PER_KEY:
-                continue
+        for holders in self.holders(keys):
             for known in holders:
                 if known.ref not in seen:
                     seen.add(known.ref)

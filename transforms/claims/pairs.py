@@ -144,9 +144,15 @@ def expand(values: np.ndarray) -> np.ndarray:
     """Feature rows with every pairwise product (and square) appended: signals that count
     only together, such as high overlap with no negation mismatch."""
     rows, width = values.shape
-    upper = np.triu_indices(width)
+    upper = _upper_triangle(width)
     products = (values[:, :, None] * values[:, None, :])[:, upper[0], upper[1]]
     return np.hstack([values, products.reshape(rows, -1)])
+
+
+@cache
+def _upper_triangle(width: int) -> tuple[np.ndarray, ...]:
+    """Row and column indices of a square matrix's upper triangle, diagonal included."""
+    return np.triu_indices(width)
 
 
 def prepare(

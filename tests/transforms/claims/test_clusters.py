@@ -1,6 +1,12 @@
 import numpy as np
 
-from newslake.transforms.claims.clusters import ClaimIndex, match_keys, new_claim_id
+from newslake.transforms.claims.clusters import (
+    MAX_CLAIMS_PER_KEY,
+    MAX_SHARERS,
+    ClaimIndex,
+    match_keys,
+    new_claim_id,
+)
 from newslake.transforms.claims.pairs import PairModel, prepare
 
 # Same claim when word Jaccard passes 0.5: the grouping logic, apart from the fitted model.
@@ -64,3 +70,41 @@ def test_stored_claims_are_prepared_only_when_a_new_claim_needs_them():
     index.add_stored(keys[1], "old:1", "c-other", "Lead levels at three schools exceeded a limit.")
     assert index.place("new", 0, text, keys) == "c-old"  # the exact copy: no scoring at all
     assert set(index.raw) == {"old:0", "old:1"}  # so nothing was prepared
+
+
+def crowded_index(shared_keys):
+    """An index where one claim's rarest key has 3 holders and each key in `shared_keys` is
+    held by 150 claims of its own, plus a key held by more than MAX_CLAIMS_PER_KEY claims."""
+    index = ClaimIndex(JACCARD)
+    for n in range(3):
+        index.add_placed(f"rare:{n}", "c-rare", [1])
+    for key in shared_keys:
+        for n in range(150):
+            index.add_placed(f"{key}:{n}", f"c-{key}-{n}", [key])
+    for n in range(MAX_CLAIMS_PER_KEY + 1):
+        index.add_placed(f"crowded:{n}", f"c-crowded-{n}", [99])
+    return index
+
+
+def test_keys_held_by_many_claims_add_no_candidates_beyond_the_cap():
+    shared = list(range(10, 10 + MAX_SHARERS // 150 + 2))  # 150 holders each: over the cap
+    index = crowded_index(shared)
+    holders = index.holders([99, *shared, 1])
+    refs = [known.ref for claims in holders for known in claims]
+    assert len(refs) <= MAX_SHARERS < 3 + 150 * len(shared)
+    assert {"rare:0", "rare:1", "rare:2"} <= set(refs)  # the rarest key is read first
+    assert not any(ref.startswith("crowded:") for ref in refs)
+    # Of keys held by as many claims, the claim's first ones are read.
+    read = [key for key in shared if f"{key}:0" in refs]
+    assert read == shared[: len(read)] and 0 < len(read) < len(shared)
+
+
+def test_capped_candidates_are_the_same_for_the_same_input():
+    shared = list(range(10, 10 + MAX_SHARERS // 150 + 2))
+
+    def refs(index):
+        return [known.ref for claims in index.holders([99, *shared, 1]) for known in claims]
+
+    assert refs(crowded_index(shared)) == refs(crowded_index(shared))
+    # and a claim that shares only crowded keys is compared with nobody
+    assert crowded_index(shared).holders([99]) == []

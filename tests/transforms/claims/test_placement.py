@@ -2,7 +2,12 @@ from dataclasses import replace
 
 from lake_rows import RUN1
 
-from newslake.transforms.claims.clusters import PreparedCache, exact_key, new_claim_id
+from newslake.transforms.claims.clusters import (
+    MAX_CLAIMS_PER_KEY,
+    PreparedCache,
+    exact_key,
+    new_claim_id,
+)
 from newslake.transforms.claims.finding import find_claims
 from newslake.transforms.claims.pairs import pair_model
 from newslake.transforms.claims.placement import (
@@ -69,6 +74,33 @@ def test_a_claim_matching_a_stored_candidate_joins_its_cluster():
     heads = {"c-old": ("a0:0", SENTENCE)}
     (row,) = place_claims(copies, {}, firsts, candidates, heads, rules())
     assert row.claim_id == "c-old"
+
+
+def test_stored_claims_of_a_crowded_key_are_neither_prepared_nor_compared():
+    # The lake answers the stored claims holding a key; a key held by more than
+    # MAX_CLAIMS_PER_KEY of them (a stock phrase) finds none: the work stays that of its
+    # rarer keys however large the lake grows.
+    (claim,) = find_claims(SENTENCE, 2026)
+    copies = claim_copies([(article(3), [replace(claim, text=claim.text.replace("lab", "firm"))])])
+    firsts = first_copies(copies, {}, semantic=False)
+    crowded = firsts.keys[0][1]
+    holders = [(f"s{n}:0", f"c-{n}", SENTENCE) for n in range(MAX_CLAIMS_PER_KEY + 1)]
+    cache = PreparedCache(1_000)
+    (ranking,) = rank_firsts(
+        firsts.found(),
+        firsts.keys,
+        {crowded: [ref for ref, _, _ in holders]},
+        {ref: (claim_id, text) for ref, claim_id, text in holders},
+        semantic=False,
+        cache=cache,
+    )
+    assert ranking is not None and ranking.refs == () and not cache.items
+    heads = {"c-0": ("s0:0", SENTENCE)}
+    (row,) = place_claims(copies, {}, firsts, {crowded: holders}, heads, rules())
+    assert row.claim_id == new_claim_id("a3", claim.sentence_index)
+    # the same claims under a key few claims hold are compared, and the rewording joins
+    (row,) = place_claims(copies, {}, firsts, {crowded: holders[:1]}, heads, rules())
+    assert row.claim_id == "c-0"
 
 
 RELATED = [
