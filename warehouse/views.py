@@ -106,7 +106,10 @@ def _table_comment(lake: Lake, spec: TableSpec) -> str:
     return spec.path if version is None else f"{spec.path} (Delta version {version})"
 
 
-def _held_views(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str | None, list[tuple[str, str | None]], str]]:
+_Held = tuple[str | None, list[tuple[str, str | None]], str]  # comment, columns, SQL
+
+
+def _held_views(con: duckdb.DuckDBPyConnection) -> dict[str, _Held]:
     """Each view the connection holds: its comment, its columns' names and comments, its SQL."""
     views = con.execute(
         "SELECT view_name, comment, sql FROM duckdb_views() WHERE NOT internal"
