@@ -112,6 +112,10 @@ class Lake:
         """A table's files at its pinned version, for DuckDB's read_parquet."""
         return [str(path) for path in self.data_files(spec)]
 
+    def latest(self) -> Lake:
+        """The same lake read at its newest commit point, with file lists of its own."""
+        return Lake(self.root)
+
     def commit_table(
         self, spec: TableSpec, added: list[str], removed: set[str], run_id: str
     ) -> int:
@@ -319,7 +323,7 @@ class Commit:
         root = self.lake.root
         with writer_lock(root, self.run.run_id, self.timeout_s):
             entered = time.perf_counter()
-            current = Lake(root)
+            current = self.lake.latest()
             recover(current)
             fresh = head(root) == self.base
             self.lake, self.locked = current, True

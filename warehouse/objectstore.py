@@ -336,6 +336,9 @@ class MirrorLake(Lake):
         super().__init__(mirror.root)
         self.mirror = mirror
 
+    def latest(self) -> MirrorLake:
+        return MirrorLake(self.mirror)
+
     def commit_table(
         self, spec: TableSpec, added: list[str], removed: set[str], run_id: str
     ) -> int:
