@@ -17,12 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from incremental_run import free_port
+from ingest_files import log
 
 REPO = Path(__file__).resolve().parents[1]
 LATENCY_S = 0.005
@@ -38,18 +40,6 @@ ENV = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
 }
-
-
-def log(message: str) -> None:
-    """Progress on stderr, so stdout holds only the report."""
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start(source: str, lake: Path) -> subprocess.Popen:

@@ -42,6 +42,35 @@ def article(article_id: str, day: int | None, run: RunInfo = RUN1, text: str = "
     }
 
 
+def logged(
+    url: str,
+    outcome: str,
+    run: RunInfo,
+    article_id: str | None = None,
+    source: str = "feed:gazette",
+    status: int | None = 200,
+) -> dict:
+    """A fetch_log row of one URL in a run."""
+    return {
+        "url": url,
+        "source": source,
+        "outcome": outcome,
+        "status": status,
+        "error": None if outcome in ("ok", "unchanged") else outcome,
+        "attempts": 1,
+        "elapsed_ms": 5,
+        "page_id": None,
+        "article_id": article_id,
+        "run_id": run.run_id,
+        "logged_at": run.started_at,
+    }
+
+
+def stored(article_id: str, day: int, run: RunInfo, outlet: str, url: str, **fields) -> dict:
+    """An article row of an outlet, at a URL."""
+    return {**article(article_id, day, run), "outlet": outlet, "url": url, **fields}
+
+
 def read(lake: Lake, table: str) -> list[tuple]:
     con = duckdb.connect(str(lake.root / WAREHOUSE), read_only=True)
     try:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import duckdb
 import pytest
-from lake_rows import article
+from lake_rows import logged, stored
 
 from newslake.transforms.records import RunInfo
 from newslake.warehouse import health_refresh
@@ -20,26 +20,6 @@ COLUMNS = ", ".join(f'"{n}"' for n in [OUTLET_HEALTH.partition, *OUTLET_HEALTH.s
 
 def run_of(day: int, hour: int = 6) -> RunInfo:
     return RunInfo(f"run-{day:02d}-{hour:02d}", datetime(2026, 3, day, hour, tzinfo=UTC))
-
-
-def logged(url: str, outcome: str, run: RunInfo, article_id=None, source="feed:a") -> dict:
-    return {
-        "url": url,
-        "source": source,
-        "outcome": outcome,
-        "status": 200,
-        "error": None if outcome in ("ok", "unchanged") else outcome,
-        "attempts": 1,
-        "elapsed_ms": 5,
-        "page_id": None,
-        "article_id": article_id,
-        "run_id": run.run_id,
-        "logged_at": run.started_at,
-    }
-
-
-def stored(article_id: str, day: int, run: RunInfo, outlet: str, url: str, **fields) -> dict:
-    return {**article(article_id, day, run), "outlet": outlet, "url": url, **fields}
 
 
 def day_rows(day: int, run: RunInfo, outlet: str = "Alpha", count: int = 6):

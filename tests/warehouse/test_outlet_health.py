@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from lake_rows import article
+from lake_rows import logged, stored
 
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.gold import refresh_gold
@@ -25,26 +25,6 @@ SHARES = [c.name for c in OUTLET_HEALTH.columns if c.name.endswith("share") or "
 
 def run_of(day: int, hour: int = 6) -> RunInfo:
     return RunInfo(f"run-{day:02d}-{hour:02d}", datetime(2026, 3, day, hour, tzinfo=UTC))
-
-
-def logged(url: str, outcome: str, run: RunInfo, article_id: str | None = None, **extra) -> dict:
-    return {
-        "url": url,
-        "source": extra.pop("source", "feed:gazette"),
-        "outcome": outcome,
-        "status": extra.pop("status", 200),
-        "error": None if outcome in ("ok", "unchanged") else outcome,
-        "attempts": 1,
-        "elapsed_ms": 5,
-        "page_id": None,
-        "article_id": article_id,
-        "run_id": run.run_id,
-        "logged_at": run.started_at,
-    }
-
-
-def stored(article_id: str, day: int, run: RunInfo, outlet: str, url: str, **fields) -> dict:
-    return {**article(article_id, day, run), "outlet": outlet, "url": url, **fields}
 
 
 def gazette_day(day: int, run: RunInfo) -> tuple[list[dict], list[dict]]:
