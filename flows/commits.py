@@ -11,7 +11,6 @@ from prefect.cache_policies import NONE
 from newslake.flows.recorder import RunRecorder
 from newslake.flows.workers import beside
 from newslake.warehouse.gold import GoldRefresh, refresh_gold
-from newslake.warehouse.lake import Lake
 
 
 @task(name="commit-run", cache_policy=NONE)
@@ -32,7 +31,7 @@ def refresh_gold_task(recorder: RunRecorder, pool: Executor | None = None) -> Go
     return beside(
         pool,
         refresh_gold,
-        Lake(recorder.commit.lake.root),  # not the flow's: its cached file lists stay here
+        recorder.commit.lake.reopened(),  # not the flow's: its cached file lists stay here
         recorder.run,
         recorder.touched_dates,
         recorder.min_stories,

@@ -135,6 +135,26 @@ class Lake:
         """Delete a table's Delta log (the files stay for vacuum)."""
         shutil.rmtree(path / LOG)
 
+    def reopened(self) -> Lake:
+        """The lake anew at its current commit point, without this object's cached file lists
+        (a remote lake's still commits to the store)."""
+        return Lake(self.root)
+
+    def head(self) -> str | None:
+        """The newest entry of `_runs`'s log where the lake is committed: it changes with
+        every commit point."""
+        return head(self.root)
+
+    def catch_up(self) -> None:
+        """Bring the local copy to the lake's current commit point (a local lake is it)."""
+
+    @contextmanager
+    def exclusive(self, run_id: str, timeout_s: float) -> Iterator[Lake]:
+        """Hold the single-writer section (waiting up to `timeout_s`) and yield the lake read
+        at its current commit point."""
+        with writer_lock(self.root, run_id, timeout_s):
+            yield Lake(self.root)
+
     @contextmanager
     def writing(self, run: RunInfo, timeout_s: float) -> Iterator[Commit]:
         """Hold the writer lock, undo any interrupted commit, and yield this run's Commit.
@@ -287,6 +307,7 @@ class Commit:
 
     def __init__(self, lake: Lake, run: RunInfo, kind: str = "run") -> None:
         self.lake = lake
+        self.home = lake  # the lake itself, unpinned: where the section and the head are
         self.run = run
         self.kind = kind
         self.staging = lake.root / STAGING / run.run_id
@@ -316,12 +337,10 @@ class Commit:
         if self.locked:
             yield True
             return
-        root = self.lake.root
-        with writer_lock(root, self.run.run_id, self.timeout_s):
+        with self.home.exclusive(self.run.run_id, self.timeout_s) as current:
             entered = time.perf_counter()
-            current = Lake(root)
             recover(current)
-            fresh = head(root) == self.base
+            fresh = self.home.head() == self.base
             self.lake, self.locked = current, True
             try:
                 yield fresh
@@ -332,14 +351,15 @@ class Commit:
     def pin(self) -> None:
         """Read the lake at its current commit point from now on, whatever other runs publish
         (outside the section)."""
-        root = self.lake.root
-        self.base = head(root)  # read before the point: a newer point only costs a re-placing
+        root = self.home.root
+        self.base = self.home.head()  # read first: a newer point only costs a re-placing
+        self.home.catch_up()
         point = newest(root) if self.base else None
         self.lake = Lake(root, point.versions if point else {})
 
     def moved(self) -> bool:
         """Whether another run has published since the point this run reads was pinned."""
-        return head(self.lake.root) != self.base
+        return self.home.head() != self.base
 
     def restart(self) -> None:
         """Drop everything staged (the run's journal of batches stays), to stage the run again
