@@ -330,10 +330,11 @@ class Commit:
     @contextmanager
     def section(self) -> Iterator[bool]:
         """The lake's single-writer section, for a commit from `Lake.staging`: wait for the
-        writer lock, undo what a killed writer committed past the commit point, and read the
-        lake at its current point. Yields whether that point is still the one the run placed
-        against; if not, the run must `restart()` and place its batches again before it
-        publishes. A commit from `Lake.writing` is in the section already (yields True)."""
+        writer lock (`Lake.exclusive`: a remote lake's lease), undo what a killed writer
+        committed past the commit point, and read the lake at its current point. Yields
+        whether that point is still the one the run placed against; if not, the run must
+        `restart()` and place its batches again before it publishes. A commit from
+        `Lake.writing` is in the section already (yields True)."""
         if self.locked:
             yield True
             return
