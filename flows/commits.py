@@ -31,7 +31,7 @@ def refresh_gold_task(recorder: RunRecorder, pool: Executor | None = None) -> Go
     return beside(
         pool,
         refresh_gold,
-        recorder.commit.lake.latest(),  # not the flow's: its cached file lists stay here
+        recorder.commit.lake.reopened(),  # not the flow's: its cached file lists stay here
         recorder.run,
         recorder.touched_dates,
         recorder.min_stories,

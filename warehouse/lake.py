@@ -112,10 +112,6 @@ class Lake:
         """A table's files at its pinned version, for DuckDB's read_parquet."""
         return [str(path) for path in self.data_files(spec)]
 
-    def latest(self) -> Lake:
-        """The same lake read at its newest commit point, with file lists of its own."""
-        return Lake(self.root)
-
     def commit_table(
         self, spec: TableSpec, added: list[str], removed: set[str], run_id: str
     ) -> int:
@@ -138,6 +134,26 @@ class Lake:
     def forget_table(self, path: Path) -> None:
         """Delete a table's Delta log (the files stay for vacuum)."""
         shutil.rmtree(path / LOG)
+
+    def reopened(self) -> Lake:
+        """The lake anew at its current commit point, without this object's cached file lists
+        (a remote lake's still commits to the store)."""
+        return Lake(self.root)
+
+    def head(self) -> str | None:
+        """The newest entry of `_runs`'s log where the lake is committed: it changes with
+        every commit point."""
+        return head(self.root)
+
+    def catch_up(self) -> None:
+        """Bring the local copy to the lake's current commit point (a local lake is it)."""
+
+    @contextmanager
+    def exclusive(self, run_id: str, timeout_s: float) -> Iterator[Lake]:
+        """Hold the single-writer section (waiting up to `timeout_s`) and yield the lake read
+        at its current commit point."""
+        with writer_lock(self.root, run_id, timeout_s):
+            yield Lake(self.root)
 
     @contextmanager
     def writing(self, run: RunInfo, timeout_s: float) -> Iterator[Commit]:
@@ -291,6 +307,7 @@ class Commit:
 
     def __init__(self, lake: Lake, run: RunInfo, kind: str = "run") -> None:
         self.lake = lake
+        self.home = lake  # the lake itself, unpinned: where the section and the head are
         self.run = run
         self.kind = kind
         self.staging = lake.root / STAGING / run.run_id
@@ -313,19 +330,18 @@ class Commit:
     @contextmanager
     def section(self) -> Iterator[bool]:
         """The lake's single-writer section, for a commit from `Lake.staging`: wait for the
-        writer lock, undo what a killed writer committed past the commit point, and read the
-        lake at its current point. Yields whether that point is still the one the run placed
-        against; if not, the run must `restart()` and place its batches again before it
-        publishes. A commit from `Lake.writing` is in the section already (yields True)."""
+        writer lock (`Lake.exclusive`: a remote lake's lease), undo what a killed writer
+        committed past the commit point, and read the lake at its current point. Yields
+        whether that point is still the one the run placed against; if not, the run must
+        `restart()` and place its batches again before it publishes. A commit from
+        `Lake.writing` is in the section already (yields True)."""
         if self.locked:
             yield True
             return
-        root = self.lake.root
-        with writer_lock(root, self.run.run_id, self.timeout_s):
+        with self.home.exclusive(self.run.run_id, self.timeout_s) as current:
             entered = time.perf_counter()
-            current = self.lake.latest()
             recover(current)
-            fresh = head(root) == self.base
+            fresh = self.home.head() == self.base
             self.lake, self.locked = current, True
             try:
                 yield fresh
@@ -336,14 +352,15 @@ class Commit:
     def pin(self) -> None:
         """Read the lake at its current commit point from now on, whatever other runs publish
         (outside the section)."""
-        root = self.lake.root
-        self.base = head(root)  # read before the point: a newer point only costs a re-placing
+        root = self.home.root
+        self.base = self.home.head()  # read first: a newer point only costs a re-placing
+        self.home.catch_up()
         point = newest(root) if self.base else None
         self.lake = Lake(root, point.versions if point else {})
 
     def moved(self) -> bool:
         """Whether another run has published since the point this run reads was pinned."""
-        return head(self.lake.root) != self.base
+        return self.home.head() != self.base
 
     def restart(self) -> None:
         """Drop everything staged (the run's journal of batches stays), to stage the run again

@@ -5,9 +5,10 @@ The store holds the lake as a local directory does: each table's Hive partition 
 commit is made by delta-rs against the table's URL (a conditional put of the next log entry).
 Commands work on a local mirror laid out as a local lake. A reader pulls the Delta logs and the
 files of the snapshot the store's newest `_runs` row names, and only those, `_runs` last, so the
-mirror moves from one whole commit to the next. A writer holds the lease `_lock.json`, pulls,
-writes its files in the mirror, uploads them, commits each table and `_runs` in the store
-(`MirrorLake`), and pulls each new log entry back.
+mirror moves from one whole commit to the next. A writer stages in its mirror against the
+snapshot it pulled, then, holding the lease `_lock.json` only for its section, pulls again,
+uploads its files, commits each table and `_runs` in the store (`MirrorLake`), and pulls each
+new log entry back.
 """
 
 from __future__ import annotations
@@ -111,11 +112,13 @@ def local_lake(lake: str, cache_dir: str = "") -> str:
 def writing(
     lake: str, run: RunInfo, timeout_s: float, cache_dir: str = "", concurrent: bool = False
 ) -> Iterator[Commit]:
-    """`Lake.writing` for a local or remote lake; with `concurrent`, `Lake.staging` for a local
-    lake (a remote one is still written under its lease from start to end).
+    """`Lake.writing` for a local or remote lake; with `concurrent`, `Lake.staging`.
 
-    A remote lake is written under its lease: the mirror is pulled (the store, not the
-    mirror, is the truth), and the run commits through `MirrorLake`, straight to the store.
+    A remote lake's run commits through `MirrorLake`, straight to the store, holding the lease
+    while it does: for the whole run, or with `concurrent` only for `Commit.section` (the run
+    stages against the store's commit point as pulled when it began). Either way the run holds
+    its mirror's local lock throughout: runs sharing a mirror take turns, runs on other
+    mirrors (other machines, or other cache directories) stage at once.
     """
     if not is_remote(lake):
         local = Lake(lake)
@@ -123,6 +126,12 @@ def writing(
             yield commit
         return
     mirror = Mirror(lake, cache_dir)
+    if concurrent:
+        with writer_lock(mirror.root, run.run_id, timeout_s):
+            shutil.rmtree(mirror.root / STAGING, ignore_errors=True)  # a killed run's
+            with MirrorLake(mirror).staging(run, timeout_s) as commit:
+                yield commit
+        return
     with Lease(mirror, run.run_id, timeout_s):
         with writer_lock(mirror.root, run.run_id, timeout_s):
             shutil.rmtree(mirror.root / STAGING, ignore_errors=True)  # a killed run's
@@ -149,6 +158,10 @@ class Mirror:
     def uri(self, name: str) -> str:
         """The URL of a table (or object) named relative to the lake, for delta-rs."""
         return f"{self.url}/{name}"
+
+    def head(self) -> str | None:
+        """The newest entry of `_runs`'s log in the store (see `runs.head`), or None."""
+        return max((name for name in self._listing(RUNS) if name.endswith(".json")), default=None)
 
     def point(self) -> tuple[int, RunPoint] | None:
         """The store's commit point: `_runs`'s latest version and its newest row; None if
@@ -336,9 +349,6 @@ class MirrorLake(Lake):
         super().__init__(mirror.root)
         self.mirror = mirror
 
-    def latest(self) -> MirrorLake:
-        return MirrorLake(self.mirror)
-
     def commit_table(
         self, spec: TableSpec, added: list[str], removed: set[str], run_id: str
     ) -> int:
@@ -352,6 +362,23 @@ class MirrorLake(Lake):
     def append_point(self, point: RunPoint) -> None:
         append_run(self.root, point, self.mirror.uri(RUNS), self.mirror.options)
         self.mirror.refresh(RUNS)
+
+    def reopened(self) -> Lake:
+        return MirrorLake(self.mirror)
+
+    def head(self) -> str | None:
+        return self.mirror.head()
+
+    def catch_up(self) -> None:
+        self.mirror.pull()
+
+    @contextmanager
+    def exclusive(self, run_id: str, timeout_s: float) -> Iterator[Lake]:
+        """Hold the store's lease and pull the mirror as its writer (with what a killed
+        writer committed past the point, for `recover` to undo)."""
+        with Lease(self.mirror, run_id, timeout_s):
+            self.mirror.pull(writer=True)
+            yield MirrorLake(self.mirror)
 
     def delta_table(self, path: Path) -> DeltaTable:
         return DeltaTable(self.mirror.uri(self._rel(path)), storage_options=self.mirror.options)
@@ -384,7 +411,7 @@ class Lease:
         path = self.mirror.key(LEASE)
         while not self._put({"mode": "create"}):
             holder, etag = read_lease(self.mirror)
-            if holder is not None and holder["expires"] < time.time():
+            if holder is not None and stale(holder):
                 if self._put({"IfMatch": etag}):
                     break
                 continue
@@ -428,9 +455,25 @@ class Lease:
 def lease_holder(lake: str, cache_dir: str = "") -> str | None:
     """The run holding a remote lake's writer lease, described, or None if it is free."""
     holder, _ = read_lease(Mirror(lake, cache_dir))
-    if holder is None or holder["expires"] < time.time():
+    if holder is None or stale(holder):
         return None
     return describe(holder)
+
+
+def stale(holder: dict[str, Any]) -> bool:
+    """Whether a lease note may be taken over: expired, or its holder's process is gone (a
+    holder on this host only: another host's dead writer blocks until its note expires)."""
+    if holder["expires"] < time.time():
+        return True
+    if holder.get("host") != socket.gethostname() or not isinstance(holder.get("pid"), int):
+        return False
+    try:
+        os.kill(holder["pid"], 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 def read_lease(mirror: Mirror) -> tuple[dict[str, Any] | None, str | None]:

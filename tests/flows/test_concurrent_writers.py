@@ -3,7 +3,9 @@ writer lock, and they take turns only to commit. Each run is a child process; bo
 the end of their unlocked phase (the `before-section` failpoint's pause) until both got there,
 so their staging overlaps for certain. Then one commits and the other, finding a newer commit
 point, places its batches again before committing. The lake must equal a serial run of the
-two in that commit order, row for row: same pages, articles, story and claim cluster ids."""
+two in that commit order, row for row: same pages, articles, story and claim cluster ids.
+The same holds on an S3 lake (moto's server), each run with a mirror of its own as on two
+machines."""
 
 import json
 import os
@@ -14,12 +16,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from deltalake import DeltaTable
+from fsspec.core import url_to_fs
 from lake_rows import snapshot
+from moto_s3 import BUCKET, moto_s3
 from news_site import synthetic_article
 
 from newslake.warehouse.failpoints import ENV, PAUSE_ENV
 from newslake.warehouse.lake import Lake, uncommitted
-from newslake.warehouse.runs import runs
+from newslake.warehouse.objectstore import LEASE, local_lake, storage_options
+from newslake.warehouse.runs import newest, runs
+from newslake.warehouse.schemas import TABLES
 
 SCRIPT = (
     "import json, sys; from newslake.flows.ingest import run_ingest; "
@@ -41,14 +48,27 @@ class Child:
     """An ingest run in a child process, optionally paused before the writer's section until
     `release()`."""
 
-    def __init__(self, sources: list[str], lake: Path, api_url: str, pause: Path | None = None):
+    def __init__(
+        self,
+        sources: list[str],
+        lake: Path | str,
+        api_url: str,
+        pause: Path | None = None,
+        folder: Path | None = None,
+        cache: Path | None = None,
+    ):
+        """`folder` holds its log (by default the lake's parent); `cache` is its mirror's
+        cache directory (an S3 lake)."""
         env = {**os.environ, "PREFECT_API_URL": api_url, "NEWSLAKE__FETCH__MIN_DELAY_S": "0"}
         env.pop(ENV, None)
         env.pop(PAUSE_ENV, None)
         if pause is not None:
             env[PAUSE_ENV] = f"before-section:{pause}"
+        if cache is not None:
+            env["NEWSLAKE__CACHE_DIR"] = str(cache)
         self.pause = pause
-        self.log = lake.parent / f"{lake.name}-{len(list(lake.parent.glob('*.log')))}.log"
+        folder = folder or Path(lake).parent
+        self.log = folder / f"run-{len(list(folder.glob('*.log')))}.log"
         self.process = subprocess.Popen(
             [sys.executable, "-c", SCRIPT, *sources, str(lake)],
             env=env,
@@ -175,3 +195,58 @@ def test_two_runs_updating_one_article_at_once_update_it_once(
     for root in (serial, lake):
         assert count(root, "SELECT count(*) FROM article_versions") == 1  # v1, archived once
         assert count(root, f"SELECT count(*) FROM articles WHERE url = '{story}'") == 1
+
+
+@pytest.fixture(scope="module")
+def s3():
+    with moto_s3() as endpoint:
+        yield endpoint
+
+
+def keys_read_by_deltalake(lake: str, at: dict[str, int]) -> dict[str, list]:
+    """Each keyed table's keys as deltalake reads them at the versions `at` (a path or URL)."""
+    found = {}
+    for name, spec in TABLES.items():
+        if spec.key is None or name not in at:
+            continue
+        table = DeltaTable(
+            f"{lake}/{spec.path}", version=at[name], storage_options=storage_options()
+        )
+        found[name] = sorted(table.to_pyarrow_table(columns=[spec.key])[spec.key].to_pylist())
+    return found
+
+
+@pytest.mark.slow
+def test_two_runs_on_an_s3_lake_stage_at_once_and_commit_as_a_serial_order_would(
+    tmp_path, news_site, sample_dir, api_url, s3
+):
+    """Each run has a cache directory (a mirror) of its own, as on two machines; neither holds
+    the store's lease while it stages."""
+    news_site.restore_pages()
+    a = [str(sample_dir / "meridian-press")]
+    b = [news_site.url("/feeds/rss.xml")]
+    serial = tmp_path / "serial" / "lake"
+    serial.parent.mkdir()
+    serially([b, a], serial, api_url)
+    url = f"s3://{BUCKET}/concurrent/lake"
+    fs, base = url_to_fs(url, skip_instance_cache=True, use_listings_cache=False)
+    first = Child(a, url, api_url, tmp_path / "release-a", tmp_path, tmp_path / "cache-a")
+    second = Child(b, url, api_url, tmp_path / "release-b", tmp_path, tmp_path / "cache-b")
+    first.wait_paused()
+    second.wait_paused()  # both staged against the same (empty) store, without the lease
+    assert not fs.exists(f"{base}/{LEASE}")
+    second.release()
+    b_summary = second.summary()
+    first.release()
+    a_summary = first.summary()
+
+    lake = Path(local_lake(url, str(tmp_path / "reader")))  # a third machine reads the store
+    check_lake(lake, a_summary, b_summary)
+    assert a_summary["new"] > 0 and b_summary["new"] > 0
+    assert snapshot(lake) == snapshot(serial)
+    assert not fs.exists(f"{base}/{LEASE}")  # released
+    # deltalake on the bucket, at the newest `_runs` row, reads what the serial lake holds.
+    in_bucket = keys_read_by_deltalake(url, newest(lake).versions)
+    assert in_bucket == keys_read_by_deltalake(str(serial), newest(serial).versions)
+    assert all(len(keys) == len(set(keys)) for name, keys in in_bucket.items() if name != "claims")
+    assert in_bucket["articles"]

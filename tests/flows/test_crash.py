@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 from lake_rows import snapshot
+from moto_s3 import BUCKET, moto_s3
 
 from newslake.warehouse.failpoints import ENV, POINTS
 from newslake.warehouse.lake import Lake, uncommitted
 from newslake.warehouse.lock import lock_holder
+from newslake.warehouse.objectstore import Mirror, local_lake, read_lease
 
 NEWSLAKE = str(Path(sys.executable).with_name("newslake"))
 SCRIPT = (
@@ -35,8 +37,15 @@ def api_url(prefect_backend) -> str:
     return PREFECT_API_URL.value()
 
 
-def ingest(sources: list[str], lake: Path, api_url: str, failpoint: str | None = None):
+def ingest(
+    sources: list[str],
+    lake: Path | str,
+    api_url: str,
+    failpoint: str | None = None,
+    folder: Path | None = None,
+):
     """Run an ingest in a child process (its own session); returns (exit code, its stderr).
+    Its log goes to `folder` (by default the lake's parent).
 
     A killed run's extraction processes outlive it, as they would any crash: the session
     is killed afterwards, as a service manager would clean up after a dead service.
@@ -45,7 +54,7 @@ def ingest(sources: list[str], lake: Path, api_url: str, failpoint: str | None =
     env.pop(ENV, None)
     if failpoint:
         env[ENV] = failpoint
-    log = lake.parent / f"ingest-{failpoint or 'clean'}.log"
+    log = (folder or Path(lake).parent) / f"ingest-{failpoint or 'clean'}.log"
     with log.open("w") as err:
         child = subprocess.Popen(
             [sys.executable, "-c", SCRIPT, *sources, str(lake)],
@@ -154,3 +163,33 @@ def wait_for_lock(lake: Path) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("the holder never took the lock")
+
+
+@pytest.fixture(scope="module")
+def s3():
+    with moto_s3() as endpoint:
+        yield endpoint
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["before-section", "mid-commit"])
+def test_an_s3_run_killed_staging_or_committing_is_completed_by_the_next(
+    point, tmp_path, sources, reference, api_url, s3, monkeypatch
+):
+    """Killed while staging, a run on an S3 lake holds no lease; killed in its section, it
+    leaves its lease, which the next run on this host takes over at once (its holder is
+    gone), long before the lease expires."""
+    url = f"s3://{BUCKET}/crash-{point}/lake"
+    monkeypatch.setenv("NEWSLAKE__CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("NEWSLAKE__LOCK_TIMEOUT_S", "30")  # the lease expires after 300 s
+    code, log = ingest(sources, url, api_url, failpoint=point, folder=tmp_path)
+    assert code == -signal.SIGKILL, log
+    holder, _ = read_lease(Mirror(url))
+    assert (holder is None) == (point == "before-section"), holder
+
+    code, log = ingest(sources, url, api_url, folder=tmp_path)
+    assert code == 0, log
+    lake = Path(local_lake(url, str(tmp_path / "reader")))
+    assert snapshot(lake) == reference
+    assert uncommitted(Lake(lake)) == []
+    assert read_lease(Mirror(url)) == (None, None)

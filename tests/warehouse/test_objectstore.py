@@ -1,6 +1,10 @@
 """The object-store lake: Delta tables in a bucket, mirror pulls and the writer lease (moto S3)."""
 
 import json
+import os
+import socket
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -213,6 +217,45 @@ def test_an_expired_lease_is_taken_over(url, tmp_path):
     assert lease_holder(url) is None
     commit(url, tmp_path, RUN1, [article("a1", 5)])
     assert LEASE not in stored(url)
+
+
+def test_the_lease_of_a_dead_process_on_this_host_is_taken_over_at_once(url, tmp_path):
+    mirror = Mirror(url)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    note = {"run_id": "killed-run", "host": socket.gethostname(), "pid": dead.pid}
+    note |= {"since": "then", "expires": time.time() + 3600}
+    mirror.fs.pipe_file(mirror.key(LEASE), json.dumps(note).encode())
+    assert lease_holder(url) is None
+    commit(url, tmp_path, RUN1, [article("a1", 5)])
+    # A live process, or one on another host (whose pid says nothing here), still holds it.
+    for host, pid in ((socket.gethostname(), os.getpid()), ("elsewhere", dead.pid)):
+        note |= {"host": host, "pid": pid}
+        mirror.fs.pipe_file(mirror.key(LEASE), json.dumps(note).encode())
+        assert "run killed-run" in lease_holder(url)
+    mirror.fs.rm_file(mirror.key(LEASE))
+
+
+def test_a_staging_run_holds_the_lease_only_in_its_section(url, tmp_path):
+    commit(url, tmp_path / "setup", RUN1, [article("a1", 5)])
+    with (
+        writing(url, RUN2, 1, str(tmp_path / "two"), concurrent=True) as second,
+        writing(url, RUN3, 1, str(tmp_path / "three"), concurrent=True) as third,
+    ):
+        second.add("articles", [article("a2", 6)])
+        third.add("articles", [article("a3", 6)])
+        assert lease_holder(url) is None  # both staged against run-1's point
+        with third.section() as fresh:
+            assert fresh and "run run-3" in lease_holder(url)
+            third.publish()
+        assert lease_holder(url) is None
+        assert second.moved()  # asked of the store, not of its own mirror
+        with second.section() as fresh:
+            assert not fresh  # the caller must place again; here it stages its row anew
+            second.restart()
+            second.add("articles", [article("a2", 6)])
+            second.publish()
+    assert [row[0] for row in articles(url, tmp_path / "reader")] == ["a1", "a2", "a3"]
 
 
 def test_a_held_lease_is_renewed(url):
