@@ -172,10 +172,12 @@ class DaskExecutor(Executor):
 
 
 def beside(pool: Executor | None, fn: Callable[..., T], /, *args: object) -> T:
-    """`fn(*args)` in a worker process of `pool` when its workers run on this machine (a
-    process pool, or a Dask cluster the run started), so its CPU is not the flow process's;
-    else here. The flow process waits for the result."""
-    if pool is not None and on_this_machine(pool):
+    """`fn(*args)` on a worker of the Dask cluster the run started (its CPU is then not the flow
+    process's), else here; the flow process waits for the result. Not on a process pool's
+    worker: one busy with a long task when `newslake serve` got SIGTERM outlived the flow
+    process, and kept the pool's forkserver and resource tracker alive with it."""
+    if getattr(pool, "local", False):
+        assert pool is not None
         return pool.submit(fn, *args).result()
     return fn(*args)
 

@@ -56,10 +56,12 @@ def test_the_fork_server_starts_before_any_pool_with_the_extractors_to_preload()
     assert "multiprocessing.forkserver" in out.stdout and PRELOAD in out.stdout
 
 
-def test_beside_runs_on_a_local_pools_worker_and_here_without_one():
+def test_beside_runs_on_the_runs_own_cluster_and_here_otherwise():
     # The gold refresh goes there: its CPU is then not the flow process's.
-    with extraction_pool(2) as pool:
+    with extraction_pool(2, "dask") as pool:
         assert beside(pool, os.getpid) != os.getpid()
+    with extraction_pool(2) as pool:  # a process pool: its workers must not outlive the run
+        assert beside(pool, os.getpid) == os.getpid()
     with extraction_pool(1) as pool:
         assert pool is None
         assert beside(pool, os.getpid) == os.getpid()
