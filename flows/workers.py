@@ -183,9 +183,10 @@ def beside(pool: Executor | None, fn: Callable[..., T], /, *args: object) -> T:
 
 
 def on_this_machine(pool: Executor) -> bool:
-    """Whether the pool's workers run on this machine (a process pool, or a Dask cluster the
-    run started), and so see the lake and the run's staging directory."""
-    return isinstance(pool, ProcessPoolExecutor) or getattr(pool, "local", False)
+    """Whether the pool's workers run on this machine and may write into the run's staging
+    directory: the Dask cluster the run started (whose workers the run closes with it). A
+    process pool's workers stay extract-only, as before."""
+    return bool(getattr(pool, "local", False))
 
 
 def _gathered(client: Client, futures: list) -> Iterator:

@@ -74,17 +74,20 @@ def test_every_input_ends_as_an_article_or_a_log_row_with_a_reason(sample_lake):
 
 
 def test_bronze_pages_the_workers_wrote_are_the_pages_the_flow_process_writes(
-    sample_lake, tmp_path, sample_dir
+    tmp_path, sample_dir
 ):
-    # Two processes: each worker writes the pages it extracted; one: the flow process does.
-    lake, _ = sample_lake
-    alone = tmp_path / "lake"
-    run_ingest(
-        sources=[{"path": str(sample_dir), "name": "sample"}],
-        lake=str(alone),
-        workers=1,
-        config_path=str(sample_dir.parent / "demo.toml"),
-    )
+    # The run's own Dask cluster: each worker writes the pages it extracted; one process: the
+    # flow process does.
+    lakes = {"dask": (2, "dask"), "alone": (1, "local")}
+    for name, (workers, runner) in lakes.items():
+        run_ingest(
+            sources=[{"path": str(sample_dir), "name": "sample"}],
+            lake=str(tmp_path / name),
+            workers=workers,
+            runner=runner,
+            config_path=str(sample_dir.parent / "demo.toml"),
+        )
+    lake, alone = tmp_path / "dask", tmp_path / "alone"
     written = [p.name for p in (lake / "bronze" / "pages").rglob("*.parquet")]
     assert written and all("-p" in name.removeprefix("part-") for name in written)
     assert not any("-p" in p.name for p in (alone / "bronze" / "pages").rglob("*.parquet"))
