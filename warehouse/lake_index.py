@@ -1,9 +1,11 @@
 """The lake index: what the lake already holds (ids, hashes, band and match keys), asked
 per batch about only the keys that batch brings, plus what the run has staged.
 
-Nothing is loaded at start: each question is a DuckDB query over the key columns of the
-lake's Parquet files (the snapshot of files listed when the run began), joined with the keys
-asked, so a run's memory and start-up do not grow with the lake (benchmarks/lake_scale.py).
+Nothing is loaded at start, and nothing is opened until a question needs it: each question
+is a DuckDB query over the key columns of the lake's Parquet files (the snapshot of files
+listed when the run began), joined with the keys asked, so a run's memory and start-up do not
+grow with the lake (benchmarks/lake_scale.py). Which pages the lake knows is read from the
+page key segments of warehouse/page_keys.py, and from the files they do not cover.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from newslake.transforms.dedup import KnownArticle
 from newslake.transforms.placement import KnownArticles, KnownPage
 from newslake.transforms.records import Article, ClaimRow, FetchLogRow, StoryIndexRow
 from newslake.transforms.stories import Candidate
+from newslake.warehouse import page_keys
 from newslake.warehouse.engine import work_connection
 from newslake.warehouse.lake import Lake
+from newslake.warehouse.page_keys import PageKeys
 from newslake.warehouse.schemas import ARTICLES, CLAIMS, FETCH_LOG, PAGES, STORY_INDEX, TableSpec
 
 MAX_BAND_KEY_SHARERS = 100  # band keys held by more articles are not used to find stories
@@ -108,8 +112,27 @@ class LakeIndex:
         self.con.execute("CREATE TABLE run_claim_keys (match_key BIGINT, ref VARCHAR)")
         # Articles whose stored claims no longer count (their text was replaced).
         self.con.execute("CREATE TABLE forgotten (article_id VARCHAR)")
-        self.stored_claims = "lake_claims WHERE article_id NOT IN (SELECT * FROM forgotten)"
-        for view, (spec, columns) in _LAKE_VIEWS.items():
+        self._claims_dropped = False
+        # The lake as the run began; its views are made when a question first needs them.
+        self._lake = None if lake is None else Lake(lake.root, dict(lake.versions()))
+        self._opened: set[str] = set()
+
+    @property
+    def stored_claims(self) -> str:
+        """The stored claims that still count, as a relation and WHERE clause."""
+        self._open("lake_claims")
+        if self._claims_dropped:
+            return "lake_claims WHERE false"
+        return "lake_claims WHERE article_id NOT IN (SELECT * FROM forgotten)"
+
+    def _open(self, *views: str) -> None:
+        """Make the views of the lake's tables over the run's snapshot of their files."""
+        for view in views:
+            if view in self._opened:
+                continue
+            self._opened.add(view)
+            spec, columns = _LAKE_VIEWS[view]
+            lake = self._lake
             if lake is None or not (files := lake.data_files(spec)):
                 self.con.execute(f"CREATE TABLE {view} ({columns})")
                 continue
@@ -123,6 +146,34 @@ class LakeIndex:
                 f"FROM read_parquet([{paths}], filename = true)"
             )
 
+    def _open_pages(self) -> None:
+        """Views `page_log` and `page_articles`: the page-keyed rows of the snapshot's
+        fetch_log and articles, from the lake's page key segments where they cover a file,
+        else from the file (warehouse/page_keys.py)."""
+        if "pages" in self._opened:
+            return
+        self._opened.add("pages")
+        lake, keys = self._lake, PageKeys()
+        live: dict[str, list[str]] = {spec.name: [] for spec in page_keys.TABLES}
+        if lake is not None:
+            keys = page_keys.segments(lake)
+            live = {spec.name: page_keys.relative_files(lake, spec) for spec in page_keys.TABLES}
+        self.con.register("live", page_keys.live_files(live))
+        self.con.execute("CREATE OR REPLACE TABLE live_files AS SELECT * FROM live")
+        self.con.unregister("live")
+        self.con.execute(
+            "CREATE OR REPLACE VIEW page_segments AS SELECT s.* FROM "
+            f"({page_keys.segment_rows_sql(keys)}) s JOIN live_files USING (tbl, file)"
+        )
+        for view, spec in (("page_log", FETCH_LOG), ("page_articles", ARTICLES)):
+            files = [f for f in live[spec.name] if f not in keys.covered[spec.name]]
+            direct = _EMPTY_PAGES if lake is None else page_keys.page_rows_sql(lake, spec, files)
+            self.con.execute(
+                f"CREATE OR REPLACE VIEW {view} AS SELECT page_id, outcome, error, article_id, "
+                f"logged_at FROM page_segments WHERE tbl = '{spec.name}' UNION ALL "
+                f"SELECT page_id, outcome, error, article_id, logged_at FROM ({direct})"
+            )
+
     def story_candidates(self, keys: Iterable[str]) -> dict[str, list[Candidate]]:
         """Indexed articles sharing each of these band keys: candidates for story assignment.
 
@@ -130,6 +181,7 @@ class LakeIndex:
         left out: they find nothing that a rarer key would not, at a cost growing with the lake.
         A stored article counts by its latest indexing (an updated text is indexed again).
         """
+        self._open("lake_stories")
         self._keys(band_key=sorted(set(keys)))
         self.con.execute(
             "CREATE OR REPLACE TEMP TABLE stored AS SELECT s.band_key, s.article_id, s.indexed_at "
@@ -279,7 +331,7 @@ class LakeIndex:
 
     def forget_every_claim(self) -> None:
         """Drop every stored claim from matching (they are being grouped anew)."""
-        self.stored_claims = "lake_claims WHERE false"
+        self._claims_dropped = True
         self.con.execute("DELETE FROM run_claim_keys")
         self.con.execute("DELETE FROM run_claims")
 
@@ -312,11 +364,20 @@ class LakeIndex:
         """Of these page ids, those already stored, with what became of each (its latest
         log row says)."""
         self._keys(page_id=page_ids)
+        try:
+            self._open_pages()
+            return self._known_pages()
+        except duckdb.IOException:  # a segment merged away since the views were made
+            self._opened.discard("pages")
+            self._open_pages()
+            return self._known_pages()
+
+    def _known_pages(self) -> dict[str, KnownPage]:
         rows = self.con.execute(
             "WITH pages AS (SELECT page_id, arg_max(outcome, logged_at) AS outcome, "
             "arg_max(error, logged_at) AS error, arg_max(article_id, logged_at) AS article_id "
-            "FROM lake_log WHERE page_id IN (SELECT page_id FROM keys) GROUP BY page_id), "
-            "articles AS (SELECT article_id, page_id FROM lake_articles "
+            "FROM page_log WHERE page_id IN (SELECT page_id FROM keys) GROUP BY page_id), "
+            "articles AS (SELECT article_id, page_id FROM page_articles "
             "WHERE page_id IN (SELECT page_id FROM keys) "
             "UNION ALL SELECT article_id, page_id FROM run_articles) "
             "SELECT k.page_id, p.outcome, p.error, coalesce(any_value(a.article_id), "
@@ -328,6 +389,7 @@ class LakeIndex:
 
     def known_urls(self, urls: Sequence[str]) -> set[str]:
         """Of these URLs, those fetched before or declared canonical by a stored article."""
+        self._open("lake_pages", "lake_articles")
         self._keys(url=urls)
         rows = self.con.execute(
             "SELECT url FROM keys WHERE url IN (SELECT url FROM lake_pages "
@@ -342,6 +404,7 @@ class LakeIndex:
         repeats an article, with that article's id."""
         if not urls:
             return {}
+        self._open("lake_log")
         self._keys(url=urls)
         found = dict(
             self.con.execute(
@@ -369,6 +432,7 @@ class LakeIndex:
         """ETag and Last-Modified of the latest stored page of each URL, for a conditional GET."""
         if not urls:
             return {}
+        self._open("lake_pages")
         self._keys(url=urls)
         rows = self.con.execute(
             "SELECT url, arg_max(etag, fetched_at), arg_max(last_modified, fetched_at) "
@@ -378,6 +442,7 @@ class LakeIndex:
 
     def find(self, article_ids: Sequence[str], hashes: Sequence[str]) -> KnownArticles:
         """Known articles by id, and by content hash (oldest first), for one batch."""
+        self._open("lake_articles")
         self.con.register("ids", pa.table({"article_id": pa.array(article_ids, pa.string())}))
         self.con.register("hashes", pa.table({"content_hash": pa.array(hashes, pa.string())}))
         columns = _KNOWN_COLUMNS.removesuffix(", this_run")
@@ -396,6 +461,7 @@ class LakeIndex:
 
     def file_of(self, article_id: str) -> str | None:
         """The committed file (relative to the articles table) holding an article, if any."""
+        self._open("lake_articles")
         # fetchall: DuckDB 2 refuses new work while a result is only partly fetched.
         rows = self.con.execute(
             "SELECT file FROM lake_articles WHERE article_id = ? LIMIT 1", [article_id]
@@ -421,6 +487,12 @@ class LakeIndex:
             f"SELECT {_KNOWN_COLUMNS} FROM found JOIN {keys} USING ({key}) ORDER BY {order}"
         ).fetchall()
         return [KnownArticle(*row) for row in rows]
+
+
+_EMPTY_PAGES = (
+    "SELECT NULL::VARCHAR AS page_id, NULL::VARCHAR AS outcome, NULL::VARCHAR AS error, "
+    "NULL::VARCHAR AS article_id, NULL::TIMESTAMPTZ AS logged_at WHERE false"
+)
 
 
 def _literal(text: str) -> str:
