@@ -7,7 +7,7 @@ from pathlib import Path
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 
 from newslake.flows.summary import SUCCESS, ArchiveCounts, RunSummary
-from newslake.warehouse.health import run_anomalies
+from newslake.warehouse.health import day_anomalies, run_anomalies
 from newslake.warehouse.views import WAREHOUSE, query
 
 TOP_CLAIMS = 5
@@ -28,7 +28,8 @@ def publish_artifacts(summary: RunSummary) -> None:
 
 def summary_markdown(summary: RunSummary) -> str:
     """The run summary as markdown, with the lake's stories, the outlet anomalies on the run's
-    day and the top recurring claims."""
+    day and the top recurring claims (the run's own counts from `summary.written` once it
+    committed, else from the lake)."""
     counts = summary.as_dict()
     lines = [
         f"# newslake run `{summary.run_id}`",
@@ -49,13 +50,17 @@ def summary_markdown(summary: RunSummary) -> str:
         lines += _archive_lines(summary.archives)
     if not (Path(summary.lake) / WAREHOUSE).exists():  # nothing was ever committed
         return "\n".join(lines) + "\n"
-    _, ((stories, articles),) = query(
-        summary.lake,
-        "SELECT count(DISTINCT story_id), count(*) FROM articles "
-        f"WHERE run_id = '{summary.run_id}'",
-    )
+    if summary.written is not None:  # the run's own rows: nothing to ask the lake
+        articles, stories = summary.written.articles, summary.written.stories
+        anomalies = day_anomalies(summary.lake, summary.written.log_days)
+    else:
+        _, ((stories, articles),) = query(
+            summary.lake,
+            "SELECT count(DISTINCT story_id), count(*) FROM articles "
+            f"WHERE run_id = '{summary.run_id}'",
+        )
+        anomalies = run_anomalies(summary.lake, summary.run_id)
     lines += [f"Articles stored by this run: {articles}, in {stories} stories.", ""]
-    anomalies = run_anomalies(summary.lake, summary.run_id)
     lines += ["## Outlet health", ""]
     lines += [f"- {d.day} {d.outlet}: {d.anomaly_reason}" for d in anomalies] or ["No anomalies."]
     lines.append("")

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from newslake.flows.claim_recorder import ClaimRecorder
 from newslake.flows.settings import ClaimSettings
-from newslake.flows.summary import RunSummary
+from newslake.flows.summary import RunRows, RunSummary
 from newslake.transforms.claims.clusters import claim_ref
 from newslake.transforms.claims.finding import FoundClaim
 from newslake.transforms.claims.placement import ClaimLookup, Ranked
@@ -63,6 +63,12 @@ class RunRecorder:
         self.repeats: list[Repeat] = []  # held until the captures they repeat are placed
         self.claims = ClaimRecorder(self.writer, run, claims) if claims and claims.enabled else None
         self.min_stories = claims.min_stories if claims else 2
+
+    @property
+    def written(self) -> RunRows:
+        """What the run's commit writes (its article rows, their stories, its log days)."""
+        w = self.writer
+        return RunRows(w.articles_staged, len(w.stories_staged), frozenset(w.log_days))
 
     @property
     def stored_pages(self) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 SUCCESS = {
     "ok": "new",
@@ -46,6 +47,16 @@ class ArchiveCounts:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class RunRows:
+    """What a run's commit wrote, counted as it was staged: the article rows, their distinct
+    stories, and the days (fetch_log partitions) of its log rows."""
+
+    articles: int
+    stories: int
+    log_days: frozenset[date]
+
+
 @dataclass
 class RunSummary:
     """Counts of what a run did with its inputs, by outcome."""
@@ -59,6 +70,7 @@ class RunSummary:
     archives: ArchiveCounts | None = None  # when the run read archives
     section_seconds: float = 0.0  # held the lake's single-writer section (commit and gold)
     replaced: bool = False  # placed again: another run committed while this one staged
+    written: RunRows | None = None  # once the run's commit is published
 
     @property
     def failed(self) -> int:

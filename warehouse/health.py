@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -108,6 +109,27 @@ def run_anomalies(root: str | os.PathLike[str], run_id: str) -> list[OutletDay]:
             "(SELECT DISTINCT fetch_date FROM fetch_log WHERE run_id = ?) "
             'ORDER BY "date", outlet',
             [run_id],
+        ).fetchall()
+    finally:
+        con.close()
+    return [OutletDay(*r) for r in rows]
+
+
+def day_anomalies(root: str | os.PathLike[str], days: Iterable[date]) -> list[OutletDay]:
+    """The anomalies flagged on these days, by outlet (`run_anomalies` for a run's log days
+    known without asking fetch_log)."""
+    chosen = sorted(days)
+    if not chosen:
+        return []
+    con = connect_read_only(root)
+    try:
+        if not _has_health(con):
+            return []
+        rows = con.execute(
+            f"SELECT {_COLUMNS} FROM outlet_health "
+            'WHERE (volume_anomaly OR completeness_anomaly) AND "date" IN (SELECT unnest(?)) '
+            'ORDER BY "date", outlet',
+            [chosen],
         ).fetchall()
     finally:
         con.close()

@@ -40,11 +40,15 @@ class RunWriter:
         self.claims_changed = False  # every claim regrouped: claim clusters need rebuilding
         self.changed_claims: set[str] = set()  # claim ids staged or removed: their clusters
         self.touched_stories: set[str] = set()  # stories an article joined or left: settle them
+        self.articles_staged = 0  # article rows this run writes, and their stories
+        self.stories_staged: set[str] = set()
+        self.log_days: set[date] = set()  # fetch_log partitions this run's rows go to
 
     def log(self, rows: Sequence[FetchLogRow]) -> None:
         """Stage fetch_log rows; the index learns the article each capture became."""
         self.commit.add("fetch_log", map(as_row, rows))
         self.index.remember_captures(rows)
+        self.log_days.update(row.logged_at.date() for row in rows)  # as FETCH_LOG partitions
 
     def stored(self, page_ids: Iterable[str]) -> None:
         """Note pages the lake stores already, so that staging them again is skipped."""
@@ -62,8 +66,7 @@ class RunWriter:
         """Stage new articles that replace nothing (listing stubs)."""
         self.touched_dates.update(a.published_day for a in articles)
         self.touched_stories.update(a.story_id for a in articles)
-        self.commit.add("articles", map(as_row, articles))
-        self.index.remember(articles)
+        self._add_articles(articles)
 
     def stage(self, placement: Placement) -> None:
         """Stage a batch's placement: a replaced version leaves its file for
@@ -78,11 +81,16 @@ class RunWriter:
             self.touched_dates.add(article.published_day)
         articles = placement.articles
         self.touched_stories.update(a.story_id for a in articles)
-        self.commit.add("articles", map(as_row, articles))
+        self._add_articles(articles)
         self.commit.add("story_index", map(as_row, placement.stories))
         self.index.remember_stories(placement.stories)
-        self.index.remember(articles)
         self.log(placement.log)
+
+    def _add_articles(self, articles: Sequence[Article]) -> None:
+        self.commit.add("articles", map(as_row, articles))
+        self.index.remember(articles)
+        self.articles_staged += len(articles)
+        self.stories_staged.update(a.story_id for a in articles)
 
     def drop_claims(self, article_ids: Iterable[str]) -> None:
         """Remove the stored claims of articles whose text was replaced, from the lake and

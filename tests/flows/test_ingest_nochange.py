@@ -2,12 +2,17 @@
 commit, and no view but fetch_log's made again."""
 
 import shutil
+from dataclasses import replace
 
 import duckdb
 import pytest
 
+from newslake.flows.artifacts import summary_markdown
 from newslake.flows.ingest import run_ingest
 from newslake.warehouse.health_refresh import STATE
+from newslake.warehouse.lake import Lake
+from newslake.warehouse.lake_index import LakeIndex
+from newslake.warehouse.page_keys import DIR, segments
 from newslake.warehouse.runs import runs
 from newslake.warehouse.schemas import TABLES
 from newslake.warehouse.views import WAREHOUSE
@@ -58,3 +63,47 @@ def test_a_run_with_nothing_new_logs_each_input_and_moves_only_fetch_log(tmp_pat
     assert {name: now[name] for name in now if name != "fetch_log"} == {
         name: comments[name] for name in comments if name != "fetch_log"
     }
+
+
+def known_pages(lake, tmp_path, name: str) -> dict:
+    """What the lake index says of every page the lake logged."""
+    con = duckdb.connect(str(lake / WAREHOUSE), read_only=True)
+    try:
+        ids = [r[0] for r in con.execute("SELECT DISTINCT page_id FROM fetch_log").fetchall()]
+    finally:
+        con.close()
+    index = LakeIndex(Lake(lake), spill=tmp_path / name / "index.duckdb")
+    try:
+        return index.known_pages([i for i in ids if i])
+    finally:
+        index.close()
+
+
+def test_runs_with_an_edit_answer_and_summarise_from_their_own_rows(tmp_path, sample_dir):
+    corpus = tmp_path / "sample"
+    shutil.copytree(sample_dir / "meridian-press", corpus)
+    lake = tmp_path / "lake"
+    params = {"sources": [str(corpus)], "lake": str(lake), "workers": 1}
+    summaries, markdown = [], []
+
+    def run() -> None:
+        # The summary made from the run's own rows reads as the one that asks the lake.
+        summaries.append(run_ingest(**params))
+        markdown.append(summary_markdown(summaries[-1]))
+        assert markdown[-1] == summary_markdown(replace(summaries[-1], written=None))
+
+    run()
+    changed = corpus / "2026-03-09-calder-bay-lead-advisory.html"
+    changed.write_text(changed.read_text().replace("18,000 residents", "19,500 residents"))
+    run()
+    run()
+    assert summaries[1].count("updated") == 1
+    assert summaries[2].count("unchanged") > 0 == summaries[2].count("updated")
+    assert [s.written.articles for s in summaries] == [summaries[0].count("new"), 1, 0]
+    assert "Articles stored by this run: 1, in 1 stories." in markdown[1]
+    # Each run's commit added a segment; the answers are those of reading every file.
+    assert len(segments(Lake(lake)).segments) == len(summaries)
+    found = known_pages(lake, tmp_path, "segments")
+    shutil.rmtree(lake / DIR)
+    assert found == known_pages(lake, tmp_path, "files")
+    assert any(not page.is_current for page in found.values())  # the edited page's earlier one
