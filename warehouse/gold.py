@@ -3,7 +3,9 @@ the partitions the run touched (plus any a killed run left inconsistent), and ou
 
 from __future__ import annotations
 
+import json
 import math
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from newslake.transforms.records import RunInfo
+from newslake.warehouse.delta import LOG
 from newslake.warehouse.engine import LARGER_LIMITS, MEMORY_LIMIT, work_connection
 from newslake.warehouse.health_refresh import keep_counts, stage_outlet_health
 from newslake.warehouse.lake import Commit, Lake, partition_dir
@@ -22,6 +25,8 @@ from newslake.warehouse.runs import RunPoint, since_last
 from newslake.warehouse.schemas import ARTICLES, CLAIM_CLUSTERS, CLAIMS, COVERAGE_DAILY, FETCH_LOG
 from newslake.warehouse.views import load_sql, parquet_relation
 
+# The claims.min_stories the shown claim_clusters was computed with (see _note_min_stories).
+MIN_STORIES_NOTE = Path("_gold_state") / "claim_clusters.json"
 # Claims aggregated into clusters in one pass: the passes split the claim ids into ranges.
 # Measured on 1M claims within 256 MB: one pass peaked 470 MB over its base, four 275 MB.
 CLAIMS_PER_PASS = 250_000
@@ -99,6 +104,8 @@ def _refresh(
         health = stage_outlet_health(con, lake, commit)
         commit.publish()
         keep_counts(lake, health.counts)
+        if has_articles:
+            _note_min_stories(lake, min_stories)
     finally:
         con.close()
         commit.discard()
@@ -114,8 +121,49 @@ def _clusters_stale(
         return bool(lake.data_files(CLAIM_CLUSTERS))
     if not lake.data_files(CLAIM_CLUSTERS) or not _in_step(since_gold, CLAIMS.name):
         return True
+    if _noted_min_stories(lake) == min_stories:
+        return False  # the table is the one a refresh with this min_stories left
     sql = load_sql("claim_clusters_stale", clusters=parquet_relation(lake, CLAIM_CLUSTERS))
     return bool(con.execute(sql, [min_stories]).fetchall()[0][0])
+
+
+def _clusters_entry(lake: Lake) -> list[int] | None:
+    """claim_clusters' version and its log entry's modification time (None: no such entry)."""
+    version = lake.versions().get(CLAIM_CLUSTERS.name)
+    if version is None:
+        return None
+    try:
+        log = lake.table_dir(CLAIM_CLUSTERS) / LOG / f"{version:020d}.json"
+        return [version, log.stat().st_mtime_ns]
+    except FileNotFoundError:
+        return None
+
+
+def _note_min_stories(lake: Lake, min_stories: int) -> None:
+    """Note, beside the lake, the claims.min_stories that claim_clusters' version now shown
+    was computed with (once a gold commit is published), so that the next refresh need not
+    read every cluster to tell."""
+    entry = _clusters_entry(lake)
+    path = lake.root / MIN_STORIES_NOTE
+    if entry is None:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps({"claim_clusters": entry, "min_stories": min_stories}))
+    os.replace(tmp, path)
+
+
+def _noted_min_stories(lake: Lake) -> int | None:
+    """The noted min_stories, if the note is of the claim_clusters version the lake shows."""
+    try:
+        note = json.loads((lake.root / MIN_STORIES_NOTE).read_text())
+    except (OSError, ValueError):
+        return None
+    entry = _clusters_entry(lake)
+    if entry is None or note.get("claim_clusters") != entry:
+        return None
+    return note.get("min_stories")
 
 
 def _commits_since_gold(lake: Lake, run: RunInfo) -> list[RunPoint] | None:

@@ -1,3 +1,4 @@
+import os
 from datetime import UTC, datetime
 
 import duckdb
@@ -5,7 +6,7 @@ import duckdb
 from newslake.transforms.records import RunInfo
 from newslake.warehouse import gold as gold_module
 from newslake.warehouse.engine import LARGER_LIMITS, MEMORY_LIMIT
-from newslake.warehouse.gold import refresh_gold
+from newslake.warehouse.gold import MIN_STORIES_NOTE, _noted_min_stories, refresh_gold
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.lake_index import LakeIndex
 from newslake.warehouse.schemas import CLAIM_CLUSTERS, COVERAGE_DAILY
@@ -344,6 +345,25 @@ def test_a_changed_min_stories_rebuilds_every_cluster(tmp_path):
     again = RunInfo("r2", RUN.started_at)
     assert refresh_gold(lake, again, set(), min_stories=1).claim_clusters == 3
     assert all(row[-1] for row in cluster_rows(lake))  # is_recurring with one story
+
+
+def test_the_min_stories_a_refresh_used_is_noted_for_its_clusters_version_only(tmp_path):
+    lake = first_run(tmp_path)
+    assert _noted_min_stories(lake) == 2
+    note = lake.root / MIN_STORIES_NOTE
+    # Another claims.min_stories than noted: every cluster is computed again, and noted.
+    assert refresh_gold(lake, RunInfo("r2", RUN.started_at), set(), min_stories=1).claim_clusters
+    assert _noted_min_stories(lake) == 1
+    # A note of another log entry of the version (a lake whose log was made anew) is not
+    # trusted: the clusters are read to tell.
+    log = next((lake.table_dir(CLAIM_CLUSTERS) / "_delta_log").glob("*.json"))
+    kept = note.read_text()
+    for entry in (lake.table_dir(CLAIM_CLUSTERS) / "_delta_log").glob("*.json"):
+        os.utime(entry, ns=(1, 1))
+    assert log.exists() and _noted_min_stories(lake) is None
+    assert note.read_text() == kept
+    assert refresh_gold(lake, RunInfo("r3", RUN.started_at), set(), min_stories=2).claim_clusters
+    assert _noted_min_stories(lake) == 2
 
 
 def settled_lake(tmp_path) -> Lake:
