@@ -10,7 +10,9 @@ from datetime import date
 
 import duckdb
 
-from newslake.warehouse.views import connect_read_only
+from newslake.warehouse.lake import Lake, partition_date
+from newslake.warehouse.schemas import OUTLET_HEALTH
+from newslake.warehouse.views import connect_read_only, table_relation
 
 WINDOW_DAYS = 7  # a week of trailing days: every weekday once, so a quiet Sunday is in it
 MIN_HISTORY_DAYS = 3  # with fewer days, one odd day sets the median
@@ -117,19 +119,22 @@ def run_anomalies(root: str | os.PathLike[str], run_id: str) -> list[OutletDay]:
 
 def day_anomalies(root: str | os.PathLike[str], days: Iterable[date]) -> list[OutletDay]:
     """The anomalies flagged on these days, by outlet (`run_anomalies` for a run's log days
-    known without asking fetch_log)."""
-    chosen = sorted(days)
-    if not chosen:
+    known without asking fetch_log): only those days' outlet_health files are read."""
+    lake, chosen = Lake(root), set(days)
+    table_dir = lake.table_dir(OUTLET_HEALTH)
+    files = [
+        path
+        for path in lake.data_files(OUTLET_HEALTH)
+        if partition_date(path.relative_to(table_dir).as_posix()) in chosen
+    ]
+    if not files:
         return []
-    con = connect_read_only(root)
+    con = duckdb.connect(":memory:")
     try:
-        if not _has_health(con):
-            return []
+        con.execute("SET TimeZone = 'UTC'")
         rows = con.execute(
-            f"SELECT {_COLUMNS} FROM outlet_health "
-            'WHERE (volume_anomaly OR completeness_anomaly) AND "date" IN (SELECT unnest(?)) '
-            'ORDER BY "date", outlet',
-            [chosen],
+            f"SELECT {_COLUMNS} FROM {table_relation(lake, OUTLET_HEALTH, files)} "
+            'WHERE volume_anomaly OR completeness_anomaly ORDER BY "date", outlet'
         ).fetchall()
     finally:
         con.close()

@@ -4,6 +4,7 @@ run summary."""
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from lake_rows import logged, stored
 
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.gold import refresh_gold
+from newslake.warehouse.health import day_anomalies, run_anomalies
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.schemas import OUTLET_HEALTH
 from newslake.warehouse.views import WAREHOUSE
@@ -190,7 +192,7 @@ def test_status_health_lists_outlets_and_anomalies(ten_days):
 
 def test_run_summary_has_an_outlet_health_section(ten_days):
     from newslake.flows.artifacts import summary_markdown
-    from newslake.flows.summary import RunSummary
+    from newslake.flows.summary import RunRows, RunSummary
 
     lake, _ = ten_days
     flagged = summary_markdown(RunSummary(run_of(WIRE_GONE).run_id, str(lake.root)))
@@ -198,6 +200,18 @@ def test_run_summary_has_an_outlet_health_section(ten_days):
     assert "- 2026-03-10 Wire: articles 0 vs trailing median 6" in flagged
     quiet = summary_markdown(RunSummary(run_of(9).run_id, str(lake.root)))
     assert "## Outlet health\n\nNo anomalies.\n" in quiet
+    # From the run's own log days, only those days' outlet_health files are read: the same.
+    for day in (WIRE_GONE, 9):
+        written = RunRows(0, 0, frozenset({run_of(day).started_at.date()}))
+        own = RunSummary(run_of(day).run_id, str(lake.root), written=written)
+        alone = summary_markdown(replace(own, written=None))
+        assert (
+            summary_markdown(own).split("## Outlet health")[1] == alone.split("## Outlet health")[1]
+        )
+    assert day_anomalies(lake.root, [run_of(WIRE_GONE).started_at.date()]) == run_anomalies(
+        lake.root, run_of(WIRE_GONE).run_id
+    )
+    assert day_anomalies(lake.root, []) == []
 
 
 @pytest.mark.usefixtures("prefect_backend")
