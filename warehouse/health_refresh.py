@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from newslake.warehouse.delta import LOG
 from newslake.warehouse.health import WINDOW_DAYS, threshold_literals
 from newslake.warehouse.lake import Commit, Lake, partition_date, partition_dir
+from newslake.warehouse.page_keys import article_files
 from newslake.warehouse.schemas import ARTICLES, FETCH_LOG, OUTLET_HEALTH, TableSpec
 from newslake.warehouse.views import load_sql, table_relation
 
@@ -212,13 +213,18 @@ def _near_log(lake: Lake, days: set[date]) -> list[Path]:
 
 
 def _near_articles(con: duckdb.DuckDBPyConnection, lake: Lake, days: set[date]) -> set[date]:
-    """Make `near_articles` the stored articles that the log rows near `days` name (one pass
-    over the articles); returns `days`."""
+    """Make `near_articles` the stored articles that the log rows near `days` name, read from
+    the files the page key segments say hold them (warehouse/page_keys.py); returns `days`."""
     log = table_relation(lake, FETCH_LOG, _near_log(lake, days))
     con.execute(
+        "CREATE OR REPLACE TEMP TABLE near_ids AS SELECT DISTINCT article_id "
+        f"FROM {log} WHERE article_id IS NOT NULL"
+    )
+    files = article_files(lake, con, "near_ids")
+    con.execute(
         f"CREATE OR REPLACE TEMP TABLE near_articles AS SELECT {_ARTICLE_COLUMNS} FROM "
-        f"{table_relation(lake, ARTICLES)} WHERE article_id IN "
-        f"(SELECT article_id FROM {log} WHERE article_id IS NOT NULL)"
+        f"{table_relation(lake, ARTICLES, files)} WHERE article_id IN "
+        "(SELECT article_id FROM near_ids)"
     )
     return days
 

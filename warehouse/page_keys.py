@@ -3,8 +3,9 @@ segments sorted by page id, so that a run asks which of its pages the lake knows
 reading every file of both tables.
 
 A segment is a Parquet file of rows copied from the table files it covers, each naming its
-file (relative to its table): fetch_log's page_id, outcome, error, article_id, logged_at and
-articles' page_id, article_id. The files a segment covers are listed in its metadata. A
+file (relative to its table): fetch_log's page_id, outcome, error, article_id, logged_at (of
+rows with a page) and articles' page_id, article_id (of every row, so that the files holding
+given articles can be told too). The files a segment covers are listed in its metadata. A
 question reads the segment rows whose file is in the run's snapshot of the lake, and reads
 directly the snapshot's files that no segment covers (a lake older than the index, files a
 compaction or migration wrote, a run killed before its segment). So a segment is never
@@ -45,6 +46,7 @@ _COLUMNS = {
     FETCH_LOG.name: "page_id, outcome, error, article_id, logged_at",
     ARTICLES.name: "page_id, NULL AS outcome, NULL AS error, article_id, NULL AS logged_at",
 }
+_META = b"files"  # the files covered, by table
 _ROW_GROUP = 16_384  # rows: a question about a few pages skips the others' row groups
 
 
@@ -63,7 +65,7 @@ def segments(lake: Lake) -> PageKeys:
     for path in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
         try:
             meta = pq.read_schema(path).metadata or {}
-            covered = json.loads(meta[b"covered"])
+            covered = json.loads(meta[_META])
         except (OSError, KeyError, ValueError, pa.ArrowException):
             continue
         found.segments.append(path)
@@ -86,7 +88,8 @@ def page_rows_sql(lake: Lake, spec: TableSpec, files: list[str]) -> str:
     prefix = len(str(lake.table_dir(spec))) + 2
     return (
         f"SELECT {_COLUMNS[spec.name]}, substr(filename, {prefix}) AS file "
-        f"FROM read_parquet([{listed}], filename = true) WHERE page_id IS NOT NULL"
+        f"FROM read_parquet([{listed}], filename = true)"
+        + (" WHERE page_id IS NOT NULL" if spec is FETCH_LOG else "")
     )
 
 
@@ -109,6 +112,22 @@ def live_files(files: dict[str, list[str]]) -> pa.Table:
             "file": pa.array([f for rel in files.values() for f in rel], pa.string()),
         }
     )
+
+
+def article_files(lake: Lake, con: duckdb.DuckDBPyConnection, ids: str) -> list[Path]:
+    """The files of the lake's articles (at its pinned version) that may hold the articles
+    whose ids the relation `ids` (an `article_id` column in `con`) lists: those the segments
+    say hold one, and every file they do not cover."""
+    keys = segments(lake)
+    live = relative_files(lake, ARTICLES)
+    chosen = {f for f in live if f not in keys.covered[ARTICLES.name]}
+    if keys.segments:
+        rows = con.execute(
+            f"SELECT DISTINCT file FROM ({segment_rows_sql(keys)}) WHERE tbl = 'articles' "
+            f"AND article_id IN (SELECT article_id FROM {ids})"
+        ).fetchall()
+        chosen.update(file for (file,) in rows if file in set(live))
+    return [lake.table_dir(ARTICLES) / file for file in sorted(chosen)]
 
 
 def keep_page_keys(lake: Lake) -> None:
@@ -152,7 +171,7 @@ def _write(lake: Lake, rows: pa.Table, covered: dict[str, list[str]]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{uuid.uuid4().hex}.parquet"
     tmp = folder / f".{name}.tmp"
-    meta = {b"covered": json.dumps(covered).encode()}
+    meta = {_META: json.dumps(covered).encode()}
     pq.write_table(rows.replace_schema_metadata(meta), tmp, row_group_size=_ROW_GROUP)
     os.replace(tmp, folder / name)
 

@@ -12,6 +12,7 @@ from newslake.warehouse import health_refresh
 from newslake.warehouse.gold import refresh_gold
 from newslake.warehouse.health import threshold_literals
 from newslake.warehouse.lake import Lake
+from newslake.warehouse.page_keys import keep_page_keys
 from newslake.warehouse.schemas import ARTICLES, FETCH_LOG, OUTLET_HEALTH
 from newslake.warehouse.views import load_sql, table_relation
 
@@ -33,6 +34,16 @@ def day_rows(day: int, run: RunInfo, outlet: str = "Alpha", count: int = 6):
     return log, articles
 
 
+@pytest.fixture(autouse=True, params=["files", "segments"])
+def page_keys_kept(request, monkeypatch) -> None:
+    """Each test twice: reading every article file, and with the page key segments a run's
+    commit writes (the articles the catch-up reads are found through them)."""
+    monkeypatch.setitem(KEEP, "segments", request.param == "segments")
+
+
+KEEP = {"segments": False}
+
+
 def commit(lake: Lake, run: RunInfo, log: list[dict], articles=(), remove=None):
     with lake.writing(run, timeout_s=5) as staged:
         staged.add("fetch_log", log)
@@ -40,6 +51,8 @@ def commit(lake: Lake, run: RunInfo, log: list[dict], articles=(), remove=None):
         for rel, ids in (remove or {}).items():
             staged.remove("articles", rel, ids)
         staged.publish()
+        if KEEP["segments"]:
+            keep_page_keys(lake)
         return refresh_gold(lake, run, set())
 
 
