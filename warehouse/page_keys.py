@@ -119,14 +119,14 @@ def article_files(lake: Lake, con: duckdb.DuckDBPyConnection, ids: str) -> list[
     whose ids the relation `ids` (an `article_id` column in `con`) lists: those the segments
     say hold one, and every file they do not cover."""
     keys = segments(lake)
-    live = relative_files(lake, ARTICLES)
-    chosen = {f for f in live if f not in keys.covered[ARTICLES.name]}
+    live = set(relative_files(lake, ARTICLES))
+    chosen = live - keys.covered[ARTICLES.name]
     if keys.segments:
         rows = con.execute(
             f"SELECT DISTINCT file FROM ({segment_rows_sql(keys)}) WHERE tbl = 'articles' "
             f"AND article_id IN (SELECT article_id FROM {ids})"
         ).fetchall()
-        chosen.update(file for (file,) in rows if file in set(live))
+        chosen.update(file for (file,) in rows if file in live)
     return [lake.table_dir(ARTICLES) / file for file in sorted(chosen)]
 
 
