@@ -163,7 +163,8 @@ def _noted_min_stories(lake: Lake) -> int | None:
     entry = _clusters_entry(lake)
     if entry is None or note.get("claim_clusters") != entry:
         return None
-    return note.get("min_stories")
+    noted = note.get("min_stories")
+    return noted if isinstance(noted, int) else None
 
 
 def _commits_since_gold(lake: Lake, run: RunInfo) -> list[RunPoint] | None:
