@@ -1,0 +1,252 @@
+"""The claim key index: which stored claims hold each claim match key, kept by the writer as a
+small LSM tree of immutable SQLite segments (`_index/claim_keys/tier=<t>/<run>.sqlite`), so
+that a batch's claim questions read a page or two per key asked, not the claims table.
+
+A segment holds, clustered by key (`WITHOUT ROWID` B-trees): `holders` (key, claim, times the
+claim holds the key) and `counts` (key, holdings added less holdings removed), with `claims`
+(the claim's file, article, sentence and cluster) and the claims files it indexed (`files`)
+or saw removed (`gone`). Every commit that adds or removes claims files writes one segment in
+the same commit (the index is a Delta table whose files are the segments, so the `_runs` row
+covers it, `recover` undoes a dead run's, and a remote lake's mirror pulls them).
+
+Readers sum a key's counts over the segments of their snapshot, so a crowded key (an
+embedding band held by thousands of claims) is counted without reading its holders; holders
+are read only for the rare keys, and those in files the snapshot no longer has are dropped.
+The index is used only when the files its segments indexed, less those they saw removed, are
+exactly the claims table's files at that snapshot; otherwise the claims are scanned.
+
+More than MAX_SEGMENTS segments are merged (all but the largest into one) by the commit that
+passes the bound; compaction, `migrate` and a lake without an index build it whole.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from newslake.warehouse.schemas import Column, TableSpec
+
+MAX_SEGMENTS = 16
+FULL, COMMITTED, MERGED = 2, 0, 1  # tiers: built whole, one commit's, merged
+CLAIM_KEYS = TableSpec(
+    name="claim_keys",
+    grain="one SQLite segment of the claim key index per commit that changed the claims",
+    path="_index/claim_keys",
+    partition="tier",
+    partition_type=pa.int32(),
+    partition_of=lambda row: None,
+    partition_doc="0: one commit's segment, 1: merged segments, 2: built from every claim",
+    columns=(Column("segment", pa.string(), "an SQLite file (see warehouse/claim_keys.py)"),),
+)
+_SCHEMA = """
+CREATE TABLE files (id INTEGER PRIMARY KEY, file TEXT NOT NULL UNIQUE);
+CREATE TABLE gone (file TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE claims (id INTEGER PRIMARY KEY, file INTEGER NOT NULL, article_id TEXT NOT NULL,
+    sentence_index INTEGER NOT NULL, claim_id TEXT NOT NULL);
+CREATE TABLE holders (key INTEGER NOT NULL, claim INTEGER NOT NULL, times INTEGER NOT NULL,
+    PRIMARY KEY (key, claim)) WITHOUT ROWID;
+CREATE TABLE counts (key INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+"""
+_CHUNK = 200_000  # rows per executemany
+Holding = tuple[int, str, str, int, str]  # key, file, article_id, sentence_index, claim_id
+
+
+def write_segment(
+    target: Path, added: Sequence[tuple[str, Path]], removed: Sequence[tuple[str, Path]]
+) -> bool:
+    """Write one segment at `target`: the claims of the files `added` and the holdings lost
+    with the files `removed` (each (path relative to the claims table, where to read it)).
+    Returns False (nothing written) when both are empty."""
+    if not added and not removed:
+        return False
+    con = _writable(target)
+    con.executescript(
+        "CREATE TEMP TABLE pairs (key INTEGER, claim INTEGER);"
+        "CREATE TEMP TABLE removed (key INTEGER);"
+    )
+    con.executemany("INSERT INTO files (file) VALUES (?)", [(rel,) for rel, _ in added])
+    file_ids = dict(con.execute("SELECT file, id FROM files").fetchall())
+    next_claim = 0
+    for rel, path in added:
+        table = pq.read_table(
+            path, columns=["article_id", "sentence_index", "claim_id", "match_keys"]
+        )
+        n = table.num_rows
+        ids = np.arange(next_claim, next_claim + n, dtype=np.int64)
+        next_claim += n
+        con.executemany(
+            "INSERT INTO claims VALUES (?, ?, ?, ?, ?)",
+            zip(
+                ids.tolist(),
+                [file_ids[rel]] * n,
+                table["article_id"].to_pylist(),
+                table["sentence_index"].to_pylist(),
+                table["claim_id"].to_pylist(),
+                strict=True,
+            ),
+        )
+        keys, owners = _flat_keys(table["match_keys"], ids)
+        _insert_pairs(con, "INSERT INTO pairs VALUES (?, ?)", keys, owners)
+    for rel, path in removed:
+        con.execute("INSERT OR IGNORE INTO gone VALUES (?)", [rel])
+        keys, _ = _flat_keys(pq.read_table(path, columns=["match_keys"])["match_keys"], None)
+        _insert_pairs(con, "INSERT INTO removed VALUES (?)", keys, None)
+    con.execute(
+        "INSERT INTO holders SELECT key, claim, count(*) FROM pairs GROUP BY key, claim "
+        "ORDER BY key, claim"
+    )
+    con.execute(
+        "INSERT INTO counts SELECT key, sum(n) FROM (SELECT key, 1 AS n FROM pairs "
+        "UNION ALL SELECT key, -1 FROM removed) GROUP BY key HAVING sum(n) != 0 ORDER BY key"
+    )
+    con.commit()
+    con.close()
+    return True
+
+
+def merge_segments(target: Path, segments: Sequence[Path], live: Iterable[str]) -> None:
+    """Write the segments as one at `target`: their counts summed, their holders in the claims
+    files `live` (the claims table's files after this commit), every file they indexed or saw
+    removed."""
+    con = _writable(target)
+    con.executescript(
+        "CREATE TEMP TABLE live (file TEXT PRIMARY KEY) WITHOUT ROWID;"
+        "CREATE TEMP TABLE kept (key INTEGER, claim INTEGER, times INTEGER);"
+        "CREATE TEMP TABLE summed (key INTEGER, n INTEGER);"
+    )
+    con.executemany("INSERT INTO live VALUES (?)", [(file,) for file in sorted(set(live))])
+    offset = 0
+    for segment in segments:
+        con.execute("ATTACH DATABASE ? AS s", [_read_uri(segment)])
+        con.execute("INSERT OR IGNORE INTO files (file) SELECT file FROM s.files")
+        con.execute("INSERT OR IGNORE INTO gone SELECT file FROM s.gone")
+        con.execute(
+            "INSERT INTO claims SELECT c.id + ?, m.id, c.article_id, c.sentence_index, "
+            "c.claim_id FROM s.claims c JOIN s.files f ON f.id = c.file "
+            "JOIN main.files m ON m.file = f.file WHERE f.file IN (SELECT file FROM live)",
+            [offset],
+        )
+        con.execute(
+            "INSERT INTO kept SELECT h.key, h.claim + ?, h.times FROM s.holders h "
+            "JOIN s.claims c ON c.id = h.claim JOIN s.files f ON f.id = c.file "
+            "WHERE f.file IN (SELECT file FROM live)",
+            [offset],
+        )
+        con.execute("INSERT INTO summed SELECT key, n FROM s.counts")
+        (top,) = con.execute("SELECT coalesce(max(id) + 1, 0) FROM s.claims").fetchone()
+        offset += top
+        con.commit()
+        con.execute("DETACH DATABASE s")
+    con.execute("INSERT INTO holders SELECT key, claim, times FROM kept ORDER BY key, claim")
+    con.execute(
+        "INSERT INTO counts SELECT key, sum(n) FROM summed GROUP BY key HAVING sum(n) != 0 "
+        "ORDER BY key"
+    )
+    con.commit()
+    con.close()
+
+
+class ClaimKeys:
+    """The claim key index at one snapshot: its segments, read only for the claims files
+    `live` (paths relative to the claims table)."""
+
+    def __init__(self, segments: Sequence[Path], live: Iterable[str]) -> None:
+        self.cons = [sqlite3.connect(_read_uri(path), uri=True) for path in segments]
+        live_files = set(live)
+        self.live_ids: list[set[int]] = []
+        indexed: set[str] = set()
+        gone: set[str] = set()
+        for con in self.cons:
+            files = con.execute("SELECT id, file FROM files").fetchall()
+            indexed.update(file for _, file in files)
+            gone.update(file for (file,) in con.execute("SELECT file FROM gone"))
+            self.live_ids.append({i for i, file in files if file in live_files})
+        # Counts are exact only if every live file was indexed and every other one seen go.
+        self.complete = indexed - gone == live_files
+
+    def counts(self, keys: Sequence[int]) -> dict[int, int]:
+        """Holdings of each of these keys over the snapshot's claims (keys held by none left
+        out)."""
+        found: dict[int, int] = {}
+        asked = _key_list(keys)
+        for con in self.cons:
+            rows = con.execute(
+                "SELECT c.key, c.n FROM json_each(?) a JOIN counts c ON c.key = a.value", [asked]
+            )
+            for key, n in rows:
+                found[key] = found.get(key, 0) + n
+        return {key: n for key, n in found.items() if n}
+
+    def holders(self, keys: Sequence[int]) -> list[Holding]:
+        """Every holding of these keys by a claim of the snapshot's files, once per time the
+        claim holds the key."""
+        found: list[Holding] = []
+        asked = _key_list(keys)
+        for con, live in zip(self.cons, self.live_ids, strict=True):
+            if not live:
+                continue
+            rows = con.execute(
+                "SELECT h.key, h.times, c.file, f.file, c.article_id, c.sentence_index, "
+                "c.claim_id FROM json_each(?) a JOIN holders h ON h.key = a.value "
+                "JOIN claims c ON c.id = h.claim JOIN files f ON f.id = c.file",
+                [asked],
+            )
+            for key, times, file_id, file, *claim in rows:
+                if file_id in live:
+                    found.extend([(key, file, *claim)] * times)  # type: ignore[list-item]
+        return found
+
+    def close(self) -> None:
+        """Close the segments."""
+        for con in self.cons:
+            con.close()
+
+
+def _key_list(keys: Sequence[int]) -> str:
+    return "[" + ",".join(str(int(key)) for key in keys) + "]"
+
+
+def _writable(target: Path) -> sqlite3.Connection:
+    """A new segment at `target`, its tables created, written without a journal (a segment
+    is published only once whole)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    con = sqlite3.connect(target)
+    con.execute("PRAGMA journal_mode = OFF")
+    con.execute("PRAGMA synchronous = OFF")
+    con.execute("PRAGMA cache_size = -262144")  # 256 MB; the sort of pairs spills past it
+    con.execute("PRAGMA temp_store = FILE")
+    con.executescript(_SCHEMA)
+    return con
+
+
+def _read_uri(path: Path) -> str:
+    """A read-only URI of a segment (immutable: it never changes once committed)."""
+    return f"file:{path.as_posix()}?mode=ro&immutable=1"
+
+
+def _flat_keys(column: pa.ChunkedArray, owners: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The keys of a list column, flattened, with the owner of each (its row's entry in
+    `owners`), nulls as empty lists."""
+    lists = column.combine_chunks()
+    lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy()
+    keys = pc.list_flatten(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+    rows = np.repeat(owners if owners is not None else np.zeros(len(lengths), np.int64), lengths)
+    return keys, rows
+
+
+def _insert_pairs(
+    con: sqlite3.Connection, sql: str, keys: np.ndarray, owners: np.ndarray | None
+) -> None:
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK].tolist()
+        if owners is None:
+            con.executemany(sql, [(key,) for key in chunk])
+        else:
+            con.executemany(sql, zip(chunk, owners[start : start + _CHUNK].tolist(), strict=True))
