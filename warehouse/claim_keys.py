@@ -4,7 +4,8 @@ that a batch's claim questions read a page or two per key asked, not the claims 
 
 A segment holds, clustered by key (`WITHOUT ROWID` B-trees): `holders` (key, claim, times the
 claim holds the key) and `counts` (key, holdings added less holdings removed), with `claims`
-(the claim's file, article, sentence and cluster) and the claims files it indexed (`files`)
+(the claim's file, article, sentence, cluster and text: a candidate's text is read from here,
+not from the claims files it is spread over) and the claims files it indexed (`files`)
 or saw removed (`gone`). Every commit that adds or removes claims files writes one segment in
 the same commit (the index is a Delta table whose files are the segments, so the `_runs` row
 covers it, `recover` undoes a dead run's, and a remote lake's mirror pulls them).
@@ -48,13 +49,13 @@ _SCHEMA = """
 CREATE TABLE files (id INTEGER PRIMARY KEY, file TEXT NOT NULL UNIQUE);
 CREATE TABLE gone (file TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE claims (id INTEGER PRIMARY KEY, file INTEGER NOT NULL, article_id TEXT NOT NULL,
-    sentence_index INTEGER NOT NULL, claim_id TEXT NOT NULL);
+    sentence_index INTEGER NOT NULL, claim_id TEXT NOT NULL, text TEXT NOT NULL);
 CREATE TABLE holders (key INTEGER NOT NULL, claim INTEGER NOT NULL, times INTEGER NOT NULL,
     PRIMARY KEY (key, claim)) WITHOUT ROWID;
 CREATE TABLE counts (key INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 """
 _CHUNK = 200_000  # rows per executemany
-Holding = tuple[int, str, str, int, str]  # key, file, article_id, sentence_index, claim_id
+Holding = tuple[int, str, int, str, str]  # key, article_id, sentence_index, claim_id, text
 
 
 def write_segment(
@@ -75,19 +76,20 @@ def write_segment(
     next_claim = 0
     for rel, path in added:
         table = pq.read_table(
-            path, columns=["article_id", "sentence_index", "claim_id", "match_keys"]
+            path, columns=["article_id", "sentence_index", "claim_id", "text", "match_keys"]
         )
         n = table.num_rows
         ids = np.arange(next_claim, next_claim + n, dtype=np.int64)
         next_claim += n
         con.executemany(
-            "INSERT INTO claims VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?)",
             zip(
                 ids.tolist(),
                 [file_ids[rel]] * n,
                 table["article_id"].to_pylist(),
                 table["sentence_index"].to_pylist(),
                 table["claim_id"].to_pylist(),
+                table["text"].to_pylist(),
                 strict=True,
             ),
         )
@@ -128,7 +130,7 @@ def merge_segments(target: Path, segments: Sequence[Path], live: Iterable[str]) 
         con.execute("INSERT OR IGNORE INTO gone SELECT file FROM s.gone")
         con.execute(
             "INSERT INTO claims SELECT c.id + ?, m.id, c.article_id, c.sentence_index, "
-            "c.claim_id FROM s.claims c JOIN s.files f ON f.id = c.file "
+            "c.claim_id, c.text FROM s.claims c JOIN s.files f ON f.id = c.file "
             "JOIN main.files m ON m.file = f.file WHERE f.file IN (SELECT file FROM live)",
             [offset],
         )
@@ -192,14 +194,14 @@ class ClaimKeys:
             if not live:
                 continue
             rows = con.execute(
-                "SELECT h.key, h.times, c.file, f.file, c.article_id, c.sentence_index, "
-                "c.claim_id FROM json_each(?) a JOIN holders h ON h.key = a.value "
-                "JOIN claims c ON c.id = h.claim JOIN files f ON f.id = c.file",
+                "SELECT h.key, h.times, c.file, c.article_id, c.sentence_index, c.claim_id, "
+                "c.text FROM json_each(?) a JOIN holders h ON h.key = a.value "
+                "JOIN claims c ON c.id = h.claim",
                 [asked],
             )
-            for key, times, file_id, file, *claim in rows:
+            for key, times, file_id, *claim in rows:
                 if file_id in live:
-                    found.extend([(key, file, *claim)] * times)  # type: ignore[list-item]
+                    found.extend([(key, *claim)] * times)  # type: ignore[list-item]
         return found
 
     def close(self) -> None:

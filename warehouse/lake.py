@@ -468,6 +468,15 @@ class Commit:
         self.lake.append_point(point)
         build_warehouse(self.lake)
 
+    def reindex_claims(self) -> None:
+        """Build the claim key index whole from the claims at this commit's point and commit it
+        with a `_runs` row of its own (e.g. for a lake copied without its index)."""
+        versions = dict(self.lake.versions())
+        files = self.lake.data_files(CLAIMS)
+        staging = self.staging / CLAIM_KEYS.path
+        versions[CLAIM_KEYS.name] = reindex_claims(self.lake, files, staging, self.run.run_id)
+        self.record(versions)
+
     def discard(self) -> None:
         """Close this run's open files and drop its staging."""
         self._close_files()

@@ -116,7 +116,6 @@ class LakeIndex:
         self.con.execute("CREATE TABLE forgotten_keys (match_key BIGINT)")  # their holdings
         self.stored_claims = "lake_claims WHERE article_id NOT IN (SELECT * FROM forgotten)"
         self.claim_keys = _claim_keys(lake)
-        self.claims_dir = lake.table_dir(CLAIMS) if lake is not None else Path()
         for view, (spec, columns) in _LAKE_VIEWS.items():
             if lake is None or not (files := lake.data_files(spec)):
                 self.con.execute(f"CREATE TABLE {view} ({columns})")
@@ -231,10 +230,14 @@ class LakeIndex:
             [CLAIM_KEY_SHARERS],
         ).fetchall()
         self._claim_hits(key for (key,) in rare)
+        stored = (  # the key index holds each hit's text; a scan reads the claims again
+            "SELECT DISTINCT ref, claim_id, text FROM hits WHERE article_id IS NOT NULL"
+            if self.claim_keys is not None
+            else f"SELECT {CLAIM_REF_SQL} AS ref, claim_id, text FROM {self.stored_claims} "
+            "AND article_id IN (SELECT article_id FROM hits)"
+        )
         rows = self.con.execute(
-            f"WITH info AS (SELECT {CLAIM_REF_SQL} AS ref, claim_id, text "
-            f"FROM {self._claims_of_hits()} AND article_id IN (SELECT article_id FROM hits) "
-            "UNION ALL SELECT ref, claim_id, text FROM run_claims) "
+            f"WITH info AS ({stored} UNION ALL SELECT ref, claim_id, text FROM run_claims) "
             "SELECT h.match_key, h.ref, i.claim_id, i.text FROM hits h JOIN info i USING (ref)"
         ).fetchall()
         found: dict[int, list[tuple[str, str, str]]] = {}
@@ -257,25 +260,25 @@ class LakeIndex:
         return dict(rows)
 
     def _claim_hits(self, keys: Iterable[int]) -> None:
-        """Table `hits`: (match_key, ref, article_id, claim_id, file) of every claim, stored or
-        this run's, holding one of these keys (article_id, claim_id and file null for this
-        run's; file also null when the claims were scanned)."""
+        """Table `hits`: (match_key, ref, article_id, claim_id, text) of every claim, stored or
+        this run's, holding one of these keys (article_id, claim_id and text null for this
+        run's; text also null when the claims were scanned)."""
         asked = self._claim_keys(keys)
         if self.claim_keys is not None:
             found = self.claim_keys.holders(asked)
-            columns = ["match_key", "file", "article_id", "sentence_index", "claim_id"]
-            types = [pa.int64(), pa.string(), pa.string(), pa.int32(), pa.string()]
+            columns = ["match_key", "article_id", "sentence_index", "claim_id", "text"]
+            types = [pa.int64(), pa.string(), pa.int32(), pa.string(), pa.string()]
             held = pa.table(
                 [pa.array([row[i] for row in found], t) for i, t in enumerate(types)], names=columns
             )
             self.con.register("held", held)
             stored = (
-                f"SELECT match_key, {CLAIM_REF_SQL} AS ref, article_id, claim_id, file FROM held "
+                f"SELECT match_key, {CLAIM_REF_SQL} AS ref, article_id, claim_id, text FROM held "
                 "WHERE article_id NOT IN (SELECT * FROM forgotten)"
             )
         else:
             stored = (
-                "SELECT s.match_key, s.ref, s.article_id, s.claim_id, NULL AS file FROM (SELECT "
+                "SELECT s.match_key, s.ref, s.article_id, s.claim_id, NULL AS text FROM (SELECT "
                 f"{CLAIM_REF_SQL} AS ref, article_id, claim_id, unnest(match_keys) AS match_key "
                 f"FROM {self.stored_claims}) s JOIN keys USING (match_key)"
             )
@@ -290,18 +293,6 @@ class LakeIndex:
         asked = sorted(set(keys))
         self.con.register("keys", pa.table({"match_key": pa.array(asked, pa.int64())}))
         return asked
-
-    def _claims_of_hits(self) -> str:
-        """The stored claims (a FROM clause open to `AND`) of the files holding table `hits`:
-        through the key index only those files, else every file."""
-        if self.claim_keys is None:
-            return self.stored_claims
-        files = self.con.execute("SELECT DISTINCT file FROM hits WHERE file IS NOT NULL")
-        paths = sorted(str(self.claims_dir / file) for (file,) in files.fetchall())
-        if not paths:
-            return "lake_claims WHERE false"
-        listed = ", ".join(_literal(path) for path in paths)
-        return f"read_parquet([{listed}]) WHERE article_id NOT IN (SELECT * FROM forgotten)"
 
     def claim_heads(self, claim_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """The head of each of these claim clusters: its member with the lowest ref, as
