@@ -324,6 +324,7 @@ class Commit:
         self.base: str | None = None  # the `_runs` head the run placed against (`staging`)
         self.timeout_s = 0.0
         self.section_s = 0.0  # seconds the section was held
+        self.index_claims = True  # False: leave the claim key index to a later commit
         self._reset()
 
     def _reset(self) -> None:
@@ -442,7 +443,8 @@ class Commit:
                 added[table].append(rewritten)
         for name, staged in self.tables.items():
             added[name].extend(staged.close())
-        self._index_claims(added, removed)
+        if self.index_claims:
+            self._index_claims(added, removed)
         changed = [name for name in LAKE_FILES if added[name] or removed[name]]
         if changed:
             versions = dict(self.lake.versions())
