@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +56,9 @@ CREATE TABLE holders (key INTEGER NOT NULL, claim INTEGER NOT NULL, times INTEGE
 CREATE TABLE counts (key INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 """
 _CHUNK = 200_000  # rows per executemany
+_PASS_PAIRS = 20_000_000  # holdings sorted in memory at once (16 bytes each)
+_NONE = np.zeros(0, np.int64)
+_CLAIM_COLUMNS = ["article_id", "sentence_index", "claim_id", "text"]
 Holding = tuple[int, str, int, str, str]  # key, article_id, sentence_index, claim_id, text
 
 
@@ -63,53 +67,85 @@ def write_segment(
 ) -> bool:
     """Write one segment at `target`: the claims of the files `added` and the holdings lost
     with the files `removed` (each (path relative to the claims table, where to read it)).
-    Returns False (nothing written) when both are empty."""
+    Returns False (nothing written) when both are empty.
+
+    Holders and counts are sorted in numpy and appended to their B-trees in key order, one
+    range of keys per pass over the files when there are more than _PASS_PAIRS holdings, so
+    that memory follows a pass, not the claims.
+    """
     if not added and not removed:
         return False
     con = _writable(target)
-    con.executescript(
-        "CREATE TEMP TABLE pairs (key INTEGER, claim INTEGER);"
-        "CREATE TEMP TABLE removed (key INTEGER);"
-    )
     con.executemany("INSERT INTO files (file) VALUES (?)", [(rel,) for rel, _ in added])
+    con.executemany("INSERT INTO gone VALUES (?)", sorted({(rel,) for rel, _ in removed}))
     file_ids = dict(con.execute("SELECT file, id FROM files").fetchall())
-    next_claim = 0
+    first: list[int] = []  # the id of each added file's first claim
+    pairs = claims = 0
     for rel, path in added:
-        table = pq.read_table(
-            path, columns=["article_id", "sentence_index", "claim_id", "text", "match_keys"]
+        table = pq.read_table(path, columns=[*_CLAIM_COLUMNS, "match_keys"])
+        first.append(claims)
+        claims += table.num_rows
+        rows = zip(
+            range(first[-1], claims),
+            repeat(file_ids[rel], table.num_rows),
+            *(table[name].to_pylist() for name in _CLAIM_COLUMNS),
+            strict=False,
         )
-        n = table.num_rows
-        ids = np.arange(next_claim, next_claim + n, dtype=np.int64)
-        next_claim += n
-        con.executemany(
-            "INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?)",
-            zip(
-                ids.tolist(),
-                [file_ids[rel]] * n,
-                table["article_id"].to_pylist(),
-                table["sentence_index"].to_pylist(),
-                table["claim_id"].to_pylist(),
-                table["text"].to_pylist(),
-                strict=True,
-            ),
-        )
-        keys, owners = _flat_keys(table["match_keys"], ids)
-        _insert_pairs(con, "INSERT INTO pairs VALUES (?, ?)", keys, owners)
-    for rel, path in removed:
-        con.execute("INSERT OR IGNORE INTO gone VALUES (?)", [rel])
-        keys, _ = _flat_keys(pq.read_table(path, columns=["match_keys"])["match_keys"], None)
-        _insert_pairs(con, "INSERT INTO removed VALUES (?)", keys, None)
-    con.execute(
-        "INSERT INTO holders SELECT key, claim, count(*) FROM pairs GROUP BY key, claim "
-        "ORDER BY key, claim"
-    )
-    con.execute(
-        "INSERT INTO counts SELECT key, sum(n) FROM (SELECT key, 1 AS n FROM pairs "
-        "UNION ALL SELECT key, -1 FROM removed) GROUP BY key HAVING sum(n) != 0 ORDER BY key"
-    )
+        con.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?)", rows)
+        pairs += pc.sum(pc.list_value_length(table["match_keys"])).as_py() or 0
+    passes = max(1, -(-pairs // _PASS_PAIRS))
+    inner = [int(edge) for edge in np.linspace(-(2**62), 2**62, passes + 1)[1:-1] * 2]
+    for low, high in zip([None, *inner], [*inner, None], strict=True):
+        keys, owners, lost = [_NONE], [_NONE], [_NONE]
+        for (_, path), start in zip(added, first, strict=True):
+            found, rows = _flat_keys(pq.read_table(path, columns=["match_keys"])["match_keys"])
+            kept = _within(found, low, high)
+            keys.append(found[kept])
+            owners.append(rows[kept] + start)
+        for _, path in removed:
+            found, _ = _flat_keys(pq.read_table(path, columns=["match_keys"])["match_keys"])
+            lost.append(found[_within(found, low, high)])
+        _append(con, np.concatenate(keys), np.concatenate(owners), np.concatenate(lost))
     con.commit()
     con.close()
     return True
+
+
+def _within(keys: np.ndarray, low: int | None, high: int | None) -> np.ndarray:
+    """Which keys fall in [low, high) (None: unbounded)."""
+    kept = np.ones(len(keys), bool)
+    if low is not None:
+        kept &= keys >= low
+    if high is not None:
+        kept &= keys < high
+    return kept
+
+
+def _append(
+    con: sqlite3.Connection, keys: np.ndarray, owners: np.ndarray, lost: np.ndarray
+) -> None:
+    """Append one range of keys to a segment: the holders (each claim once per key, with the
+    times it holds it) and the counts (holdings added less those `lost`), in key order."""
+    order = np.lexsort((owners, keys))
+    keys, owners = keys[order], owners[order]
+    if len(keys):
+        new = np.ones(len(keys), bool)
+        new[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
+        starts = np.flatnonzero(new)
+        times = np.diff(np.append(starts, len(keys)))
+        _insert(con, "INSERT INTO holders VALUES (?, ?, ?)", keys[starts], owners[starts], times)
+    every = np.concatenate([keys, lost])
+    weights = np.concatenate([np.ones(len(keys), np.int64), -np.ones(len(lost), np.int64)])
+    unique, inverse = np.unique(every, return_inverse=True)
+    counts = np.bincount(inverse, weights=weights, minlength=len(unique)).astype(np.int64)
+    held = counts != 0
+    _insert(con, "INSERT INTO counts VALUES (?, ?)", unique[held], counts[held])
+
+
+def _insert(con: sqlite3.Connection, sql: str, *columns: np.ndarray) -> None:
+    for start in range(0, len(columns[0]), _CHUNK):
+        chunk = [column[start : start + _CHUNK].tolist() for column in columns]
+        con.executemany(sql, zip(*chunk, strict=True))
 
 
 def merge_segments(target: Path, segments: Sequence[Path], live: Iterable[str]) -> None:
@@ -201,7 +237,7 @@ class ClaimKeys:
             )
             for key, times, file_id, *claim in rows:
                 if file_id in live:
-                    found.extend([(key, *claim)] * times)  # type: ignore[list-item]
+                    found.extend([(key, *claim)] * times)
         return found
 
     def close(self) -> None:
@@ -233,22 +269,9 @@ def _read_uri(path: Path) -> str:
     return f"file:{path.as_posix()}?mode=ro&immutable=1"
 
 
-def _flat_keys(column: pa.ChunkedArray, owners: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """The keys of a list column, flattened, with the owner of each (its row's entry in
-    `owners`), nulls as empty lists."""
+def _flat_keys(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """The keys of a list column, flattened, with the row of each (nulls as empty lists)."""
     lists = column.combine_chunks()
     lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy()
     keys = pc.list_flatten(lists).to_numpy(zero_copy_only=False).astype(np.int64)
-    rows = np.repeat(owners if owners is not None else np.zeros(len(lengths), np.int64), lengths)
-    return keys, rows
-
-
-def _insert_pairs(
-    con: sqlite3.Connection, sql: str, keys: np.ndarray, owners: np.ndarray | None
-) -> None:
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK].tolist()
-        if owners is None:
-            con.executemany(sql, [(key,) for key in chunk])
-        else:
-            con.executemany(sql, zip(chunk, owners[start : start + _CHUNK].tolist(), strict=True))
+    return keys, np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)

@@ -11,6 +11,7 @@ from newslake.transforms.claims.clusters import MAX_CLAIMS_PER_KEY as CLAIM_KEY_
 from newslake.transforms.claims.clusters import exact_key
 from newslake.transforms.errors import LakeError
 from newslake.transforms.records import ClaimRow, RunInfo, as_row
+from newslake.warehouse import claim_keys
 from newslake.warehouse import lake as lake_module
 from newslake.warehouse.claim_keys import CLAIM_KEYS
 from newslake.warehouse.compact import compact
@@ -236,3 +237,12 @@ def test_a_killed_runs_segment_is_ignored_and_undone(tmp_path, monkeypatch):
     indexed, scanned = both(lake, tmp_path / "2", monkeypatch)
     assert indexed == scanned and 99 not in indexed["candidates"]
     assert [ref for ref, *_ in indexed["candidates"][11]] == ["a:0", "b:0", "e:0"]
+
+
+def test_a_segment_built_in_several_passes_answers_alike(tmp_path, monkeypatch):
+    monkeypatch.setattr(claim_keys, "_PASS_PAIRS", 4)  # a range of keys per pass
+    lake = Lake(tmp_path / "lake")
+    publish(lake, run(1), FIRST + CROWD)
+    publish(lake, run(2), [claim("d", 0, "c9", [exact_key("one"), 11], day=3)])
+    indexed, scanned = both(lake, tmp_path, monkeypatch)
+    assert indexed == scanned and len(indexed["candidates"][exact_key("one")]) == 3
