@@ -246,6 +246,13 @@ class ClaimKeys:
             con.close()
 
 
+def covers(segments: Sequence[Path], files: Iterable[str]) -> bool:
+    """Whether these segments index exactly these claims files (relative to the table)."""
+    index = ClaimKeys(segments, files)
+    index.close()
+    return index.complete
+
+
 def _key_list(keys: Sequence[int]) -> str:
     return "[" + ",".join(str(int(key)) for key in keys) + "]"
 

@@ -34,6 +34,7 @@ from newslake.warehouse.claim_keys import (
     FULL,
     MAX_SEGMENTS,
     MERGED,
+    covers,
     merge_segments,
     write_segment,
 )
@@ -493,8 +494,9 @@ class Commit:
     def _index_claims(self, added: dict[str, list[str]], removed: dict[str, set[str]]) -> None:
         """Stage the claim key index's segment of the claims files this commit adds and
         removes (claim_keys.py), in the same commit. The index is built whole when the lake
-        has none yet, or when no committed claims file stays (the claims written anew);
-        past MAX_SEGMENTS segments, all but the largest are merged into one."""
+        has none yet or one that does not cover its claims files, or when no committed claims
+        file stays (the claims written anew); past MAX_SEGMENTS segments, all but the largest
+        are merged into one."""
         claims_dir = self.lake.table_dir(CLAIMS)
         committed = self._committed(CLAIMS)
         gone = [rel for rel in committed if rel in removed[CLAIMS.name]]
@@ -505,7 +507,12 @@ class Commit:
         segments = self._committed(CLAIM_KEYS)
         index_dir = self.staging / CLAIM_KEYS.path
         name = f"{self.run.run_id}.sqlite"
-        if not kept or CLAIM_KEYS.name not in self.lake.versions():
+        held = self.lake.table_dir(CLAIM_KEYS)
+        if (
+            not kept
+            or CLAIM_KEYS.name not in self.lake.versions()
+            or not covers([held / rel for rel in segments], committed)
+        ):
             removed[CLAIM_KEYS.name].update(segments)
             whole = [(rel, claims_dir / rel) for rel in kept] + new
             if write_segment(index_dir / f"tier={FULL}" / name, whole, []):
@@ -515,7 +522,6 @@ class Commit:
         added[CLAIM_KEYS.name].append(f"tier=0/{name}")
         if len(segments) + 1 <= MAX_SEGMENTS:
             return
-        held = self.lake.table_dir(CLAIM_KEYS)
         largest = max(segments, key=lambda rel: (held / rel).stat().st_size)
         merged = [held / rel for rel in segments if rel != largest]
         merged.append(index_dir / "tier=0" / name)

@@ -83,9 +83,7 @@ def claims_file(lake: Lake) -> str:
     return path.relative_to(lake.table_dir(CLAIMS)).as_posix()
 
 
-def test_claims_are_found_alike_through_the_index_and_by_a_scan_across_runs(
-    tmp_path, monkeypatch
-):
+def test_claims_are_found_alike_through_the_index_and_by_a_scan_across_runs(tmp_path, monkeypatch):
     lake = Lake(tmp_path / "lake")
     publish(lake, run(1), FIRST + CROWD)
     assert [p.parent.name for p in lake.data_files(CLAIM_KEYS)] == ["tier=2"]  # built whole
@@ -186,9 +184,7 @@ def test_compaction_builds_the_index_anew_for_the_merged_claims(tmp_path, monkey
     assert indexed == scanned == before
 
 
-def test_a_lake_without_an_index_is_scanned_then_indexed_by_its_next_commit(
-    tmp_path, monkeypatch
-):
+def test_a_lake_without_an_index_is_scanned_then_indexed_by_its_next_commit(tmp_path, monkeypatch):
     lake = Lake(tmp_path / "lake")
     with monkeypatch.context() as patched:  # as a lake written before the index
         patched.setattr(Commit, "_index_claims", lambda self, added, removed: None)
@@ -216,6 +212,11 @@ def test_an_index_that_misses_a_claims_file_is_not_used(tmp_path, monkeypatch):
     assert index.claim_keys is None  # scanned: the answers stay right
     assert [ref for ref, *_ in index.claim_candidates([11])[11]] == ["a:0", "b:0", "d:0"]
     index.close()
+    publish(lake, run(3), [claim("e", 0, "c8", [11], day=4)])  # the next commit builds it whole
+    assert [p.parent.name for p in lake.data_files(CLAIM_KEYS)] == ["tier=2"]
+    indexed, scanned = both(lake, tmp_path, monkeypatch)
+    assert indexed == scanned
+    assert [ref for ref, *_ in indexed["candidates"][11]] == ["a:0", "b:0", "d:0", "e:0"]
 
 
 def test_a_killed_runs_segment_is_ignored_and_undone(tmp_path, monkeypatch):
