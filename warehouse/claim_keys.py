@@ -56,7 +56,7 @@ CREATE TABLE holders (key INTEGER NOT NULL, claim INTEGER NOT NULL, times INTEGE
 CREATE TABLE counts (key INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 """
 _CHUNK = 200_000  # rows per executemany
-_PASS_PAIRS = 20_000_000  # holdings sorted in memory at once (16 bytes each)
+_PASS_PAIRS = 5_000_000  # holdings sorted in memory at once (16 bytes each, and copies)
 _NONE = np.zeros(0, np.int64)
 _CLAIM_COLUMNS = ["article_id", "sentence_index", "claim_id", "text"]
 Holding = tuple[int, str, int, str, str]  # key, article_id, sentence_index, claim_id, text
