@@ -26,6 +26,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from itertools import repeat
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 import pyarrow as pa
@@ -35,7 +36,7 @@ import pyarrow.parquet as pq
 from newslake.warehouse.schemas import Column, TableSpec
 
 MAX_SEGMENTS = 16
-FULL, COMMITTED, MERGED = 2, 0, 1  # tiers: built whole, one commit's, merged
+ONE_COMMIT, MERGED, FULL = 0, 1, 2  # tiers: one commit's segment, merged, built whole
 CLAIM_KEYS = TableSpec(
     name="claim_keys",
     grain="one SQLite segment of the claim key index per commit that changed the claims",
@@ -262,7 +263,7 @@ def _writable(target: Path) -> sqlite3.Connection:
     is published only once whole)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     target.unlink(missing_ok=True)
-    con = sqlite3.connect(target)
+    con = sqlite3.connect(f"file:{quote(target.as_posix())}", uri=True)  # ATTACH takes URIs
     con.execute("PRAGMA journal_mode = OFF")
     con.execute("PRAGMA synchronous = OFF")
     con.execute("PRAGMA cache_size = -262144")  # 256 MB; the sort of pairs spills past it
@@ -273,7 +274,7 @@ def _writable(target: Path) -> sqlite3.Connection:
 
 def _read_uri(path: Path) -> str:
     """A read-only URI of a segment (immutable: it never changes once committed)."""
-    return f"file:{path.as_posix()}?mode=ro&immutable=1"
+    return f"file:{quote(path.as_posix())}?mode=ro&immutable=1"
 
 
 def _flat_keys(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:

@@ -34,6 +34,7 @@ from newslake.warehouse.claim_keys import (
     FULL,
     MAX_SEGMENTS,
     MERGED,
+    ONE_COMMIT,
     covers,
     merge_segments,
     write_segment,
@@ -518,13 +519,14 @@ class Commit:
             if write_segment(index_dir / f"tier={FULL}" / name, whole, []):
                 added[CLAIM_KEYS.name].append(f"tier={FULL}/{name}")
             return
-        write_segment(index_dir / "tier=0" / name, new, [(rel, claims_dir / rel) for rel in gone])
-        added[CLAIM_KEYS.name].append(f"tier=0/{name}")
+        lost = [(rel, claims_dir / rel) for rel in gone]
+        write_segment(index_dir / f"tier={ONE_COMMIT}" / name, new, lost)
+        added[CLAIM_KEYS.name].append(f"tier={ONE_COMMIT}/{name}")
         if len(segments) + 1 <= MAX_SEGMENTS:
             return
         largest = max(segments, key=lambda rel: (held / rel).stat().st_size)
         merged = [held / rel for rel in segments if rel != largest]
-        merged.append(index_dir / "tier=0" / name)
+        merged.append(index_dir / f"tier={ONE_COMMIT}" / name)
         live = kept + [rel for rel, _ in new]
         merge_segments(index_dir / f"tier={MERGED}" / name, merged, live)
         removed[CLAIM_KEYS.name].update(rel for rel in segments if rel != largest)

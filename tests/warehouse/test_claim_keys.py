@@ -210,7 +210,7 @@ def test_an_index_that_misses_a_claims_file_is_not_used(tmp_path, monkeypatch):
         publish(lake, run(2), [claim("d", 0, "c9", [11], day=3)])
     index = LakeIndex(Lake(lake.root))
     assert index.claim_keys is None  # scanned: the answers stay right
-    assert [ref for ref, *_ in index.claim_candidates([11])[11]] == ["a:0", "b:0", "d:0"]
+    assert sorted(ref for ref, *_ in index.claim_candidates([11])[11]) == ["a:0", "b:0", "d:0"]
     index.close()
     publish(lake, run(3), [claim("e", 0, "c8", [11], day=4)])  # the next commit builds it whole
     assert [p.parent.name for p in lake.data_files(CLAIM_KEYS)] == ["tier=2"]
