@@ -58,6 +58,7 @@ CREATE TABLE counts (key INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 """
 _CHUNK = 200_000  # rows per executemany
 _PASS_PAIRS = 5_000_000  # holdings sorted in memory at once (16 bytes each, and copies)
+_SAMPLE_EVERY = 16  # keys sampled to split them into passes of about _PASS_PAIRS
 _NONE = np.zeros(0, np.int64)
 _CLAIM_COLUMNS = ["article_id", "sentence_index", "claim_id", "text"]
 Holding = tuple[int, str, int, str, str]  # key, article_id, sentence_index, claim_id, text
@@ -71,8 +72,9 @@ def write_segment(
     Returns False (nothing written) when both are empty.
 
     Holders and counts are sorted in numpy and appended to their B-trees in key order, one
-    range of keys per pass over the files when there are more than _PASS_PAIRS holdings, so
-    that memory follows a pass, not the claims.
+    range of keys per pass over the files when there are more than _PASS_PAIRS holdings (the
+    ranges cut at quantiles of a sample of the keys), so that memory follows a pass, not the
+    claims.
     """
     if not added and not removed:
         return False
@@ -81,6 +83,7 @@ def write_segment(
     con.executemany("INSERT INTO gone VALUES (?)", sorted({(rel,) for rel, _ in removed}))
     file_ids = dict(con.execute("SELECT file, id FROM files").fetchall())
     first: list[int] = []  # the id of each added file's first claim
+    sample = [_NONE]  # every _SAMPLE_EVERY-th key, for the bounds of the passes
     pairs = claims = 0
     for rel, path in added:
         table = pq.read_table(path, columns=[*_CLAIM_COLUMNS, "match_keys"])
@@ -93,9 +96,12 @@ def write_segment(
             strict=False,
         )
         con.executemany("INSERT INTO claims VALUES (?, ?, ?, ?, ?, ?)", rows)
-        pairs += pc.sum(pc.list_value_length(table["match_keys"])).as_py() or 0
+        found, _ = _flat_keys(table["match_keys"])
+        pairs += len(found)
+        sample.append(found[::_SAMPLE_EVERY])
     passes = max(1, -(-pairs // _PASS_PAIRS))
-    inner = [int(edge) for edge in np.linspace(-(2**62), 2**62, passes + 1)[1:-1] * 2]
+    quantiles = np.quantile(np.concatenate(sample), np.linspace(0, 1, passes + 1)[1:-1])
+    inner = sorted({int(edge) for edge in quantiles}) if pairs else []
     for low, high in zip([None, *inner], [*inner, None], strict=True):
         keys, owners, lost = [_NONE], [_NONE], [_NONE]
         for (_, path), start in zip(added, first, strict=True):
