@@ -42,6 +42,7 @@ from ingest_files import PYTHON, BenchError, base_env, ingest, load_corpus, log,
 
 from newslake.transforms.records import RunInfo
 from newslake.transforms.stories import DEFAULT_SETTINGS
+from newslake.warehouse.claim_keys import CLAIM_KEYS
 from newslake.warehouse.gold import refresh_gold
 from newslake.warehouse.lake import Lake, partition_dir
 from newslake.warehouse.schemas import (
@@ -336,13 +337,16 @@ class Synth:
         )  # fmt: skip
 
 
-def synthesise(root: Path, articles: int, claims: int, gold: bool = True) -> None:
+def synthesise(
+    root: Path, articles: int, claims: int, gold: bool = True, index_only: bool = False
+) -> None:
     """Write the synthetic lake through the lake's writer, then its gold tables unless `gold`
-    is false."""
+    is false (with `index_only`, without its claim key index: `index_report` builds it)."""
     lake, synth = Lake(root), Synth(articles, claims)
     run = RunInfo("synthetic-history", datetime(2025, 12, 31, tzinfo=UTC))
     started = time.perf_counter()
     with lake.writing(run, timeout_s=60) as commit:
+        commit.index_claims = not index_only  # the index is built and timed on its own
         for index in range(DAYS):
             for name, table in synth.day(index).items():
                 staged = commit.tables[name]
@@ -377,6 +381,7 @@ import duckdb
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
 from newslake.transforms.records import RunInfo
+from newslake.warehouse.claim_keys import CLAIM_KEYS
 from newslake.warehouse.gold import refresh_gold
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.lake_index import LakeIndex
@@ -455,6 +460,45 @@ def probe(lake: Path, work: Path, gold: bool = True) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+# The claim key index built whole in a process of its own (its peak RSS is its own, and the
+# probes after it do not inherit it). Prints JSON: seconds and peak RSS.
+BUILD = """
+import json, resource, sys, time
+from datetime import UTC, datetime
+from newslake.transforms.records import RunInfo
+from newslake.warehouse.lake import Lake
+started = time.perf_counter()
+with Lake(sys.argv[1]).writing(RunInfo("index-claims", datetime.now(UTC)), 60) as commit:
+    commit.reindex_claims()
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+print(json.dumps({"build_s": round(time.perf_counter() - started, 1), "build_rss_mb": rss}))
+"""
+
+
+def index_report(lake: Path, tmp: Path) -> str:
+    """The claim key index built whole (seconds, peak RSS, MB on disk against the claims
+    table) unless the lake has one, then the lake index's questions scanning the claims and
+    through the key index, in turn, twice."""
+    built = "kept"
+    if CLAIM_KEYS.name not in Lake(lake).versions():
+        work = tmp / "build"
+        work.mkdir()
+        done = run([PYTHON, "-c", BUILD, lake], dict(os.environ), work)
+        built = done.stdout.strip().splitlines()[-1]
+    index_mb, claims_mb = disk_mb(lake / CLAIM_KEYS.path), disk_mb(lake / CLAIMS.path)
+    lines = [f"claim key index: {built}, {index_mb:.0f} MB ({claims_mb:.0f} MB claims)"]
+    log(lines[0])
+    for turn, mode in enumerate(["scan", "index", "scan", "index"]):
+        os.environ["NEWSLAKE_CLAIM_INDEX"] = mode
+        try:
+            found = probe(lake, tmp / f"probe-{turn}", gold=False)
+        finally:
+            del os.environ["NEWSLAKE_CLAIM_INDEX"]
+        log(f"{mode}: {found}")
+        lines.append(f"  {mode}: {json.dumps(found)}")
+    return "\n".join(lines)
+
+
 def rows(lake: Lake, spec: TableSpec) -> int:
     """Rows of a table, from its files' footers."""
     return sum(pq.read_metadata(path).num_rows for path in lake.data_files(spec))
@@ -510,14 +554,17 @@ def measure(args: argparse.Namespace, tmp: Path) -> str:
     """Every measurement in order; returns the report."""
     big = args.keep or tmp / "synthetic"
     if not (big / ARTICLES.path).is_dir():
-        synthesise(big, args.articles, args.claims, gold=not args.index_only)
+        gold = not args.index_only
+        synthesise(big, args.articles, args.claims, gold=gold, index_only=args.index_only)
     size = f"{rows(Lake(big), ARTICLES):,} articles, {rows(Lake(big), CLAIMS):,} claims"
     files = sum(len(Lake(big).data_files(spec)) for spec in TABLES.values())
     log(f"synthetic lake: {size}, {files} files, {disk_mb(big):.0f} MB in {big}")
     lake = tmp / "lake-big"
     shutil.copytree(big, lake)
-    if args.probe_only or args.index_only:
-        return f"{size}: {probe(lake, tmp / 'probe-big', gold=not args.index_only)}"
+    if args.index_only:
+        return f"{size}: {index_report(lake, tmp)}"
+    if args.probe_only:
+        return f"{size}: {probe(lake, tmp / 'probe-big')}"
     pages, env = new_pages(args.pages, tmp / "pages"), base_env(tmp / "prefect-home")
     empty = ingest(pages, tmp / "lake-empty", env, None, logs=tmp)
     log(f"empty lake: flow {empty.flow_s:.1f} s, peak RSS {empty.peak_rss / MB:.0f} MB")

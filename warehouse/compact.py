@@ -9,10 +9,11 @@ from pathlib import Path
 from deltalake import WriterProperties
 from deltalake.transaction import CommitProperties
 
-from newslake.warehouse.delta import is_table
-from newslake.warehouse.lake import Commit, Lake
+from newslake.warehouse.claim_keys import CLAIM_KEYS
+from newslake.warehouse.delta import is_table, open_table
+from newslake.warehouse.lake import Commit, Lake, reindex_claims
 from newslake.warehouse.runs import RUNS
-from newslake.warehouse.schemas import TABLES
+from newslake.warehouse.schemas import CLAIMS, TABLES
 
 TARGET_BYTES = 128 << 20  # large enough for few files per partition, small enough to prune
 RETENTION_HOURS = 168  # how long a replaced file stays for time travel and slow readers
@@ -31,7 +32,7 @@ def compact(
     merged: dict[str, int] = {}
     properties = CommitProperties(custom_metadata={"run_id": commit.run.run_id})
     writer = WriterProperties(compression="ZSTD")
-    paths = {name: lake.table_dir(TABLES[name]) for name in versions}
+    paths = {name: lake.table_dir(TABLES[name]) for name in versions if name in TABLES}
     for name, path in paths.items():
         table = lake.delta_table(path)
         metrics = table.optimize.compact(
@@ -42,13 +43,20 @@ def compact(
             table.update_incremental()
             versions[name] = table.version()
             lake.refreshed(path)
+    index = lake.table_dir(CLAIM_KEYS)
+    if CLAIMS.name in merged:  # the claims files were renamed: the key index is built anew
+        claims = open_table(paths[CLAIMS.name], versions[CLAIMS.name])
+        files = [Path(uri) for uri in claims.file_uris()]
+        staging = commit.staging / CLAIM_KEYS.path
+        versions[CLAIM_KEYS.name] = reindex_claims(lake, files, staging, commit.run.run_id)
+        merged[CLAIM_KEYS.name] = len(open_table(index, versions[CLAIM_KEYS.name] - 1).file_uris())
     if merged:
         commit.record(versions)  # the commit point; only then may the old files go
     runs = lake.root / RUNS
     if is_table(runs):  # one file per run until now
         lake.delta_table(runs).optimize.compact(writer_properties=writer)
         lake.refreshed(runs)
-    for path in [*paths.values(), runs]:
+    for path in [*paths.values(), index, runs]:
         if is_table(path):
             vacuum(lake, path, retention_hours)
     return merged

@@ -25,12 +25,15 @@ _LAST_CHECKPOINT = "_last_checkpoint"
 
 
 def delta_schema(spec: TableSpec) -> pa.Schema:
-    """The table's columns and its partition column (a date), each with its doc as `comment`."""
+    """The table's columns and its partition column (a date, or the spec's partition type),
+    each with its doc as `comment`."""
     fields = [
         pa.field(c.name, c.type, nullable=c.nullable, metadata={"comment": c.doc})
         for c in spec.columns
     ]
-    fields.append(pa.field(spec.partition, pa.date32(), metadata={"comment": spec.partition_doc}))
+    fields.append(
+        pa.field(spec.partition, spec.partition_type, metadata={"comment": spec.partition_doc})
+    )
     return pa.schema(fields)
 
 
@@ -101,17 +104,17 @@ def add_new_columns(table: DeltaTable, spec: TableSpec) -> None:
 
 def add_action(path: Path, rel: str, spec: TableSpec) -> AddAction:
     """The Delta `add` of one Parquet file, with the row count, null counts and integer bounds
-    read from its footer."""
+    read from its footer (no statistics for a file of another kind: a key index segment)."""
     file = path / rel
     stat = file.stat()
-    meta = pq.read_metadata(file)
+    stats = file_stats(pq.read_metadata(file), spec) if rel.endswith(".parquet") else {}
     return AddAction(
         rel,
         stat.st_size,
         {spec.partition: partition_value(rel)},
         stat.st_mtime_ns // 1_000_000,
         True,
-        json.dumps(file_stats(meta, spec)),
+        json.dumps(stats),
     )
 
 

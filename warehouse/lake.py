@@ -29,11 +29,21 @@ from deltalake import DeltaTable
 
 from newslake.transforms.errors import LakeError
 from newslake.transforms.records import RunInfo
+from newslake.warehouse.claim_keys import (
+    CLAIM_KEYS,
+    FULL,
+    MAX_SEGMENTS,
+    MERGED,
+    ONE_COMMIT,
+    covers,
+    merge_segments,
+    write_segment,
+)
 from newslake.warehouse.delta import LOG, commit_files, is_table, open_table, partition_value
 from newslake.warehouse.failpoints import failpoint
 from newslake.warehouse.lock import held_dir, remove_if_dead, writer_lock
 from newslake.warehouse.runs import RunPoint, append_run, head, newest
-from newslake.warehouse.schemas import NO_DATE, TABLES, TableSpec, conform
+from newslake.warehouse.schemas import CLAIMS, NO_DATE, TABLES, TableSpec, conform
 from newslake.warehouse.views import build_warehouse
 
 STAGING = "_staging"
@@ -42,6 +52,7 @@ REPLAY = "replay"  # in a run's staging: the batches it read, kept to place them
 _ROW_GROUP_BYTES = 16 << 20  # flush a partition's buffer at this size (Arrow bytes)
 _BUFFER_BYTES = 64 << 20  # flush every table when all their buffers together pass this
 _WRITE_OPTIONS = {"compression": "zstd", "write_statistics": True}
+LAKE_FILES = TABLES | {CLAIM_KEYS.name: CLAIM_KEYS}  # what commits write: tables, key index
 
 
 def prefer_jemalloc() -> None:
@@ -315,6 +326,7 @@ class Commit:
         self.base: str | None = None  # the `_runs` head the run placed against (`staging`)
         self.timeout_s = 0.0
         self.section_s = 0.0  # seconds the section was held
+        self.index_claims = True  # False: leave the claim key index to a later commit
         self._reset()
 
     def _reset(self) -> None:
@@ -418,8 +430,8 @@ class Commit:
         `_runs` row, which makes them visible together. Returns rows staged per table."""
         if not self.locked:
             raise LakeError(f"run {self.run.run_id} published outside the writer's section")
-        added: dict[str, list[str]] = {name: [] for name in TABLES}
-        removed: dict[str, set[str]] = {name: set() for name in TABLES}
+        added: dict[str, list[str]] = {name: [] for name in LAKE_FILES}
+        removed: dict[str, set[str]] = {name: set() for name in LAKE_FILES}
         for table, partition in self.cleared:
             for rel in self._committed(TABLES[table]):
                 if rel.startswith(f"{partition}/"):
@@ -433,13 +445,15 @@ class Commit:
                 added[table].append(rewritten)
         for name, staged in self.tables.items():
             added[name].extend(staged.close())
-        changed = [name for name in TABLES if added[name] or removed[name]]
+        if self.index_claims:
+            self._index_claims(added, removed)
+        changed = [name for name in LAKE_FILES if added[name] or removed[name]]
         if changed:
             versions = dict(self.lake.versions())
             for done, name in enumerate(changed):
                 if done:
                     failpoint("mid-commit")
-                spec = TABLES[name]
+                spec = LAKE_FILES[name]
                 for rel in added[name]:
                     target = self.lake.table_dir(spec) / rel
                     target.parent.mkdir(parents=True, exist_ok=True)
@@ -458,6 +472,15 @@ class Commit:
         self.lake.append_point(point)
         build_warehouse(self.lake)
 
+    def reindex_claims(self) -> None:
+        """Build the claim key index whole from the claims at this commit's point and commit it
+        with a `_runs` row of its own (e.g. for a lake copied without its index)."""
+        versions = dict(self.lake.versions())
+        files = self.lake.data_files(CLAIMS)
+        staging = self.staging / CLAIM_KEYS.path
+        versions[CLAIM_KEYS.name] = reindex_claims(self.lake, files, staging, self.run.run_id)
+        self.record(versions)
+
     def discard(self) -> None:
         """Close this run's open files and drop its staging."""
         self._close_files()
@@ -468,6 +491,46 @@ class Commit:
             for part in staged.partitions.values():
                 if part.writer is not None and part.writer.is_open:
                     part.writer.close()
+
+    def _index_claims(self, added: dict[str, list[str]], removed: dict[str, set[str]]) -> None:
+        """Stage the claim key index's segment of the claims files this commit adds and
+        removes (claim_keys.py), in the same commit. The index is built whole when the lake
+        has none yet or one that does not cover its claims files, or when no committed claims
+        file stays (the claims written anew); past MAX_SEGMENTS segments, all but the largest
+        are merged into one."""
+        claims_dir = self.lake.table_dir(CLAIMS)
+        committed = self._committed(CLAIMS)
+        gone = [rel for rel in committed if rel in removed[CLAIMS.name]]
+        kept = [rel for rel in committed if rel not in removed[CLAIMS.name]]
+        new = [(rel, self.staging / CLAIMS.path / rel) for rel in added[CLAIMS.name]]
+        if not new and not gone and CLAIM_KEYS.name in self.lake.versions():
+            return
+        segments = self._committed(CLAIM_KEYS)
+        index_dir = self.staging / CLAIM_KEYS.path
+        name = f"{self.run.run_id}.sqlite"
+        held = self.lake.table_dir(CLAIM_KEYS)
+        if (
+            not kept
+            or CLAIM_KEYS.name not in self.lake.versions()
+            or not covers([held / rel for rel in segments], committed)
+        ):
+            removed[CLAIM_KEYS.name].update(segments)
+            whole = [(rel, claims_dir / rel) for rel in kept] + new
+            if write_segment(index_dir / f"tier={FULL}" / name, whole, []):
+                added[CLAIM_KEYS.name].append(f"tier={FULL}/{name}")
+            return
+        lost = [(rel, claims_dir / rel) for rel in gone]
+        write_segment(index_dir / f"tier={ONE_COMMIT}" / name, new, lost)
+        added[CLAIM_KEYS.name].append(f"tier={ONE_COMMIT}/{name}")
+        if len(segments) + 1 <= MAX_SEGMENTS:
+            return
+        largest = max(segments, key=lambda rel: (held / rel).stat().st_size)
+        merged = [held / rel for rel in segments if rel != largest]
+        merged.append(index_dir / f"tier={ONE_COMMIT}" / name)
+        live = kept + [rel for rel, _ in new]
+        merge_segments(index_dir / f"tier={MERGED}" / name, merged, live)
+        removed[CLAIM_KEYS.name].update(rel for rel in segments if rel != largest)
+        added[CLAIM_KEYS.name] = [f"tier={MERGED}/{name}"]
 
     def _committed(self, spec: TableSpec) -> list[str]:
         table_dir = self.lake.table_dir(spec)
@@ -502,6 +565,23 @@ class Commit:
         return new_rel
 
 
+def reindex_claims(lake: Lake, claim_files: Sequence[Path], staging: Path, run_id: str) -> int:
+    """Commit the claim key index anew: one segment of these claims files (under the claims
+    table directory), replacing every segment of its latest version. Returns its version."""
+    claims_dir = lake.table_dir(CLAIMS)
+    index_dir = lake.table_dir(CLAIM_KEYS)
+    name = f"tier={FULL}/{run_id}.sqlite"
+    whole = [(path.relative_to(claims_dir).as_posix(), path) for path in claim_files]
+    write_segment(staging / name, whole, [])
+    old: set[str] = set()
+    if is_table(index_dir):
+        uris = open_table(index_dir).file_uris()
+        old = {Path(uri).relative_to(index_dir).as_posix() for uri in uris}
+    (index_dir / name).parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staging / name, index_dir / name)
+    return lake.commit_table(CLAIM_KEYS, [name], old, run_id)
+
+
 def partition_dir(spec: TableSpec, row: dict[str, Any]) -> str:
     """Hive directory name ('published_date=2026-03-02') for a row."""
     value: date | None = spec.partition_of(row)
@@ -518,7 +598,7 @@ def uncommitted(lake: Lake) -> list[TableSpec]:
     """Tables a killed run committed past the lake's commit point (their latest version holds
     other files than the `_runs` version), or created before it."""
     found = []
-    for spec in TABLES.values():
+    for spec in LAKE_FILES.values():
         path = lake.table_dir(spec)
         if not is_table(path):
             continue

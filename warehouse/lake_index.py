@@ -6,10 +6,14 @@ is a DuckDB query over the key columns of the lake's Parquet files (the snapshot
 listed when the run began), joined with the keys asked, so a run's memory and start-up do not
 grow with the lake (benchmarks/lake_scale.py). Which pages the lake knows is read from the
 page key segments of warehouse/page_keys.py, and from the files they do not cover.
+Claims are found by match key through the writer's claim key index (claim_keys.py), which
+reads a page or two per key and counts crowded keys without reading them; a lake whose index
+does not cover its claims (none yet, NEWSLAKE_CLAIM_INDEX=scan) is scanned instead.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -23,6 +27,7 @@ from newslake.transforms.placement import KnownArticles, KnownPage
 from newslake.transforms.records import Article, ClaimRow, FetchLogRow, StoryIndexRow
 from newslake.transforms.stories import Candidate
 from newslake.warehouse import page_keys
+from newslake.warehouse.claim_keys import CLAIM_KEYS, ClaimKeys
 from newslake.warehouse.engine import work_connection
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.page_keys import PageKeys
@@ -112,10 +117,22 @@ class LakeIndex:
         self.con.execute("CREATE TABLE run_claim_keys (match_key BIGINT, ref VARCHAR)")
         # Articles whose stored claims no longer count (their text was replaced).
         self.con.execute("CREATE TABLE forgotten (article_id VARCHAR)")
+        self.con.execute("CREATE TABLE forgotten_keys (match_key BIGINT)")  # their holdings
         self._claims_dropped = False
         # The lake as the run began; its views are made when a question first needs them.
         self._lake = None if lake is None else Lake(lake.root, dict(lake.versions()))
         self._opened: set[str] = set()
+        self._claim_index: ClaimKeys | None = None
+        self._claim_index_opened = False
+
+    @property
+    def claim_keys(self) -> ClaimKeys | None:
+        """The lake's claim key index, opened when a claim question first needs it."""
+        if not self._claim_index_opened:
+            self._claim_index_opened = True
+            if not self._claims_dropped:
+                self._claim_index = _claim_keys(self._lake)
+        return self._claim_index
 
     @property
     def stored_claims(self) -> str:
@@ -247,19 +264,42 @@ class LakeIndex:
         """
         # Which keys are rare is counted first, so that keys every claim shares (an embedding
         # band has 256 values) never bring their crowds of claims out of the files.
-        self._claim_keys(keys)
+        asked = self._claim_keys(keys)
+        if self.claim_keys is not None:  # counted by the index, less the forgotten holdings
+            held = self.claim_keys.counts(asked)
+            self.con.register(
+                "held",
+                pa.table(
+                    {
+                        "match_key": pa.array(list(held), pa.int64()),
+                        "holders": pa.array(list(held.values()), pa.int64()),
+                    }
+                ),
+            )
+            stored = (
+                "SELECT match_key, holders FROM held UNION ALL SELECT f.match_key, -1 "
+                "FROM forgotten_keys f JOIN keys USING (match_key)"
+            )
+        else:
+            stored = (
+                "SELECT s.match_key, 1 FROM (SELECT unnest(match_keys) AS match_key "
+                f"FROM {self.stored_claims}) s JOIN keys USING (match_key)"
+            )
         rare = self.con.execute(
-            "SELECT match_key FROM (SELECT s.match_key FROM (SELECT unnest(match_keys) "
-            f"AS match_key FROM {self.stored_claims}) s JOIN keys USING (match_key) "
-            "UNION ALL SELECT r.match_key FROM run_claim_keys r JOIN keys USING (match_key)) "
-            "GROUP BY match_key HAVING count(*) <= ?",
+            f"SELECT match_key FROM ({stored} UNION ALL SELECT r.match_key, 1 "
+            "FROM run_claim_keys r JOIN keys USING (match_key)) AS h (match_key, holders) "
+            "GROUP BY match_key HAVING sum(holders) <= ?",
             [CLAIM_KEY_SHARERS],
         ).fetchall()
         self._claim_hits(key for (key,) in rare)
+        stored = (  # the key index holds each hit's text; a scan reads the claims again
+            "SELECT DISTINCT ref, claim_id, text FROM hits WHERE article_id IS NOT NULL"
+            if self.claim_keys is not None
+            else f"SELECT {CLAIM_REF_SQL} AS ref, claim_id, text FROM {self.stored_claims} "
+            "AND article_id IN (SELECT article_id FROM hits)"
+        )
         rows = self.con.execute(
-            f"WITH info AS (SELECT {CLAIM_REF_SQL} AS ref, claim_id, text "
-            f"FROM {self.stored_claims} AND article_id IN (SELECT article_id FROM hits) "
-            "UNION ALL SELECT ref, claim_id, text FROM run_claims) "
+            f"WITH info AS ({stored} UNION ALL SELECT ref, claim_id, text FROM run_claims) "
             "SELECT h.match_key, h.ref, i.claim_id, i.text FROM hits h JOIN info i USING (ref)"
         ).fetchall()
         found: dict[int, list[tuple[str, str, str]]] = {}
@@ -282,20 +322,39 @@ class LakeIndex:
         return dict(rows)
 
     def _claim_hits(self, keys: Iterable[int]) -> None:
-        """Table `hits`: (match_key, ref, article_id, claim_id) of every claim, stored or this
-        run's, holding one of these keys (article_id and claim_id null for this run's)."""
-        self._claim_keys(keys)
+        """Table `hits`: (match_key, ref, article_id, claim_id, text) of every claim, stored or
+        this run's, holding one of these keys (article_id, claim_id and text null for this
+        run's; text also null when the claims were scanned)."""
+        asked = self._claim_keys(keys)
+        if self.claim_keys is not None:
+            found = self.claim_keys.holders(asked)
+            columns = ["match_key", "article_id", "sentence_index", "claim_id", "text"]
+            types = [pa.int64(), pa.string(), pa.int32(), pa.string(), pa.string()]
+            held = pa.table(
+                [pa.array([row[i] for row in found], t) for i, t in enumerate(types)], names=columns
+            )
+            self.con.register("held", held)
+            stored = (
+                f"SELECT match_key, {CLAIM_REF_SQL} AS ref, article_id, claim_id, text FROM held "
+                "WHERE article_id NOT IN (SELECT * FROM forgotten)"
+            )
+        else:
+            stored = (
+                "SELECT s.match_key, s.ref, s.article_id, s.claim_id, NULL AS text FROM (SELECT "
+                f"{CLAIM_REF_SQL} AS ref, article_id, claim_id, unnest(match_keys) AS match_key "
+                f"FROM {self.stored_claims}) s JOIN keys USING (match_key)"
+            )
         self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE hits AS "
-            f"SELECT s.match_key, s.ref, s.article_id, s.claim_id FROM (SELECT {CLAIM_REF_SQL} "
-            "AS ref, article_id, claim_id, unnest(match_keys) AS match_key "
-            f"FROM {self.stored_claims}) s JOIN keys USING (match_key) "
-            "UNION ALL SELECT r.match_key, r.ref, NULL, NULL FROM run_claim_keys r "
+            f"CREATE OR REPLACE TEMP TABLE hits AS {stored} "
+            "UNION ALL SELECT r.match_key, r.ref, NULL, NULL, NULL FROM run_claim_keys r "
             "JOIN keys USING (match_key)"
         )
 
-    def _claim_keys(self, keys: Iterable[int]) -> None:
-        self.con.register("keys", pa.table({"match_key": pa.array(sorted(set(keys)), pa.int64())}))
+    def _claim_keys(self, keys: Iterable[int]) -> list[int]:
+        """Register these keys as table `keys`; returns them sorted, each once."""
+        asked = sorted(set(keys))
+        self.con.register("keys", pa.table({"match_key": pa.array(asked, pa.int64())}))
+        return asked
 
     def claim_heads(self, claim_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """The head of each of these claim clusters: its member with the lowest ref, as
@@ -321,6 +380,12 @@ class LakeIndex:
 
     def forget_claims(self, article_id: str) -> None:
         """Drop an article's claims (its text was replaced) from matching."""
+        if self.claim_keys is not None:  # the key index still counts their holdings
+            self.con.execute(
+                f"INSERT INTO forgotten_keys SELECT unnest(match_keys) FROM {self.stored_claims} "
+                "AND article_id = ?",
+                [article_id],
+            )
         self.con.execute("INSERT INTO forgotten VALUES (?)", [article_id])
         self.con.execute(
             "DELETE FROM run_claim_keys WHERE ref IN "
@@ -332,6 +397,9 @@ class LakeIndex:
     def forget_every_claim(self) -> None:
         """Drop every stored claim from matching (they are being grouped anew)."""
         self._claims_dropped = True
+        if self._claim_index is not None:
+            self._claim_index.close()
+        self._claim_index, self._claim_index_opened = None, True
         self.con.execute("DELETE FROM run_claim_keys")
         self.con.execute("DELETE FROM run_claims")
 
@@ -476,6 +544,8 @@ class LakeIndex:
 
     def close(self) -> None:
         """Release the index's database."""
+        if self._claim_index is not None:
+            self._claim_index.close()
         self.con.close()
 
     def _keys(self, **column: Sequence[str]) -> None:
@@ -493,6 +563,22 @@ _EMPTY_PAGES = (
     "SELECT NULL::VARCHAR AS page_id, NULL::VARCHAR AS outcome, NULL::VARCHAR AS error, "
     "NULL::VARCHAR AS article_id, NULL::TIMESTAMPTZ AS logged_at WHERE false"
 )
+
+
+def _claim_keys(lake: Lake | None) -> ClaimKeys | None:
+    """The lake's claim key index at its snapshot, if it has one that covers its claims and
+    NEWSLAKE_CLAIM_INDEX is not `scan` (a benchmark's comparison)."""
+    if lake is None or os.environ.get("NEWSLAKE_CLAIM_INDEX") == "scan":
+        return None
+    if CLAIM_KEYS.name not in lake.versions():
+        return None
+    claims_dir = lake.table_dir(CLAIMS)
+    live = [path.relative_to(claims_dir).as_posix() for path in lake.data_files(CLAIMS)]
+    index = ClaimKeys(lake.data_files(CLAIM_KEYS), live)
+    if not index.complete:
+        index.close()
+        return None
+    return index
 
 
 def _literal(text: str) -> str:

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from newslake.transforms.records import RunInfo
+from newslake.warehouse.claim_keys import CLAIM_KEYS
 from newslake.warehouse.delta import LOG, commit_files, is_log_name
-from newslake.warehouse.lake import JOURNAL, STAGING, Lake
+from newslake.warehouse.lake import JOURNAL, STAGING, Lake, reindex_claims
 from newslake.warehouse.lock import writer_lock
 from newslake.warehouse.objectstore import MANIFEST, Lease, Mirror
 from newslake.warehouse.runs import RUNS, RunPoint, append_run, head
-from newslake.warehouse.schemas import TABLES
+from newslake.warehouse.schemas import CLAIMS, TABLES
 from newslake.warehouse.views import build_warehouse
 
 MIGRATED = "_migrated.json"  # the manifest of a store migration past its switch
@@ -54,6 +55,11 @@ def migrate_lake(root: Path, run: RunInfo, timeout_s: float) -> str:
             if held:
                 versions[spec.name] = commit_files(path, spec, held, [], run.run_id)
                 files += len(held)
+        if CLAIMS.name in versions:  # the claim key index (claim_keys.py), in the same point
+            claims = sorted(lake.table_dir(CLAIMS).glob("*/*.parquet"))
+            staging = lake.root / STAGING / run.run_id
+            versions[CLAIM_KEYS.name] = reindex_claims(lake, claims, staging, run.run_id)
+            shutil.rmtree(lake.root / STAGING, ignore_errors=True)
         append_run(lake.root, RunPoint(run.run_id, datetime.now(UTC), "migrate", versions))
         shutil.rmtree(lake.root / JOURNAL, ignore_errors=True)
         build_warehouse(Lake(lake.root))

@@ -39,10 +39,10 @@ from fsspec.utils import get_protocol
 from newslake.transforms.errors import LakeBusy, LakeError
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.delta import LOG, commit_files, is_log_name
-from newslake.warehouse.lake import STAGING, Commit, Lake, refuse_old_format
+from newslake.warehouse.lake import LAKE_FILES, STAGING, Commit, Lake, refuse_old_format
 from newslake.warehouse.lock import writer_lock
 from newslake.warehouse.runs import RUNS, RunPoint, append_run, newest, newest_in
-from newslake.warehouse.schemas import TABLES, TableSpec
+from newslake.warehouse.schemas import TableSpec
 from newslake.warehouse.views import WAREHOUSE, build_warehouse
 
 LEASE = "_lock.json"
@@ -234,12 +234,12 @@ class Mirror:
             return self._sync_table(spec.path, None if writer else at, at, state)
 
         with ThreadPoolExecutor(_THREADS) as pool:
-            pulled = dict(zip(TABLES, pool.map(table, TABLES.values()), strict=True))
+            pulled = dict(zip(LAKE_FILES, pool.map(table, LAKE_FILES.values()), strict=True))
         runs_changed, runs_files = self._sync_table(RUNS, runs_version, runs_version, state)
         # Only now that `_runs` names the new snapshot may the old one's files go.
         changed = runs_changed | self._prune(RUNS, runs_files)
         for name, (table_changed, files) in pulled.items():
-            changed |= table_changed | self._prune(TABLES[name].path, files)
+            changed |= table_changed | self._prune(LAKE_FILES[name].path, files)
         (self.root / MANIFEST).unlink(missing_ok=True)  # an older newslake's mirror state
         state[_PULLED] = seen
         self._save(state)
@@ -267,7 +267,8 @@ class Mirror:
         path = self.root / rel
         stale = [
             local
-            for local in (path.rglob("*.parquet") if path.is_dir() else [])
+            for pattern in ("*.parquet", "*.sqlite")
+            for local in (path.rglob(pattern) if path.is_dir() else [])
             if not local.relative_to(path).as_posix().startswith(f"{LOG}/")
             and local.relative_to(path).as_posix() not in files
         ]

@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 TS = pa.timestamp("us", tz="UTC")
+DATE = pa.date32()
 NO_DATE = "__HIVE_DEFAULT_PARTITION__"  # Hive's name for a null partition value
 
 
@@ -42,6 +43,7 @@ class TableSpec:
     key: str | None = None  # rows are removed (replaced) by this column
     sort_by: str | None = None
     grain: str = ""  # what one row is
+    partition_type: pa.DataType = DATE  # of the partition column
 
     @property
     def schema(self) -> pa.Schema:
