@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from newslake.transforms.claims.clusters import PreparedCache
 from newslake.transforms.claims.finding import FoundClaim, article_claims
-from newslake.transforms.claims.placement import Ranked, claim_keys, rank_firsts
+from newslake.transforms.claims.placement import RankBatch, Ranked, claim_keys, rank_firsts
 from newslake.transforms.errors import ConfigError, ExtractError, FetchError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.placement import Result
@@ -88,10 +88,12 @@ def send(job: tuple) -> bytes:
     return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def rank_sent(job: bytes) -> list[Ranked]:
-    """`rank_firsts` on the arguments `send` packed, with this worker's prepared claims."""
-    claims, keys, candidates, stored, semantic, start = pickle.loads(job)
-    return rank_firsts(claims, keys, candidates, stored, semantic, start, _PREPARED)
+def rank_sent(job: bytes, start: int, size: int) -> list[Ranked]:
+    """`rank_firsts` of the `size` first copies from `start` of the batch that `send` packed
+    as (RankBatch, semantic), with this worker's prepared claims."""
+    batch, semantic = pickle.loads(job)
+    chunk = RankBatch(*batch).chunk(start, size)
+    return rank_firsts(*chunk[:4], semantic, chunk.start, _PREPARED)
 
 
 def quiet_extractors() -> None:
