@@ -24,6 +24,7 @@ from newslake.flows.workers import (
     on_this_machine,
     rank_sent,
     send,
+    shared,
 )
 from newslake.transforms.claims.finding import FoundClaim, article_claims
 from newslake.transforms.claims.placement import ClaimLookup, Ranked
@@ -169,7 +170,7 @@ class Pipeline:
         """Start ranking a batch's first copies on the pool, RANK_CHUNK per task: the batch is
         packed once, and each task cuts its chunk from it."""
         assert self.pool is not None
-        job = send((tuple(lookup.ranking()), self.recorder.semantic_claims))
+        job = shared(self.pool, send((tuple(lookup.ranking()), self.recorder.semantic_claims)))
         starts = range(0, len(lookup.firsts.claims), RANK_CHUNK)
         return [self.pool.submit(rank_sent, job, start, RANK_CHUNK) for start in starts]
 

@@ -17,7 +17,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from newslake.transforms.claims.clusters import PreparedCache
 from newslake.transforms.claims.finding import FoundClaim, article_claims
@@ -171,6 +171,15 @@ class DaskExecutor(Executor):
     def map(self, fn, *iterables, timeout=None, chunksize=1):
         """Every call submitted now; the results, in order, gathered at the first `next`."""
         return _gathered(self.client, self.client.map(fn, *iterables, pure=False))
+
+
+def shared(pool: Executor, data: T) -> T:
+    """`data` as the pool's tasks take it: on a Dask cluster, sent once to one worker (tasks
+    elsewhere fetch it from there) instead of inside every task that needs it; the Dask
+    future stands for the data in a task's arguments."""
+    if isinstance(pool, DaskExecutor):
+        return cast(T, pool.client.scatter(data, hash=False))
+    return data
 
 
 def beside(pool: Executor | None, fn: Callable[..., T], /, *args: object) -> T:
