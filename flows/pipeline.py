@@ -24,6 +24,7 @@ from newslake.flows.workers import (
     on_this_machine,
     rank_sent,
     send,
+    shared,
 )
 from newslake.transforms.claims.finding import FoundClaim, article_claims
 from newslake.transforms.claims.placement import ClaimLookup, Ranked
@@ -166,13 +167,12 @@ class Pipeline:
                 self.ranking = (lookup, self._rank(lookup))
 
     def _rank(self, lookup: ClaimLookup) -> list:
-        """Start ranking a batch's first copies on the pool, RANK_CHUNK per task."""
+        """Start ranking a batch's first copies on the pool, RANK_CHUNK per task: the batch is
+        packed once, and each task cuts its chunk from it."""
         assert self.pool is not None
-        semantic = self.recorder.semantic_claims
-        return [
-            self.pool.submit(rank_sent, send((*chunk[:4], semantic, chunk.start)))
-            for chunk in lookup.chunks(RANK_CHUNK)
-        ]
+        job = shared(self.pool, send((tuple(lookup.ranking()), self.recorder.semantic_claims)))
+        starts = range(0, len(lookup.firsts.claims), RANK_CHUNK)
+        return [self.pool.submit(rank_sent, job, start, RANK_CHUNK) for start in starts]
 
     def _place_ranked(self) -> None:
         """Place the claims of the batch being ranked, once its rankings are in."""

@@ -17,11 +17,11 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from newslake.transforms.claims.clusters import PreparedCache
 from newslake.transforms.claims.finding import FoundClaim, article_claims
-from newslake.transforms.claims.placement import Ranked, claim_keys, rank_firsts
+from newslake.transforms.claims.placement import RankBatch, Ranked, claim_keys, rank_firsts
 from newslake.transforms.errors import ConfigError, ExtractError, FetchError
 from newslake.transforms.extract import extract_page
 from newslake.transforms.placement import Result
@@ -88,10 +88,12 @@ def send(job: tuple) -> bytes:
     return pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def rank_sent(job: bytes) -> list[Ranked]:
-    """`rank_firsts` on the arguments `send` packed, with this worker's prepared claims."""
-    claims, keys, candidates, stored, semantic, start = pickle.loads(job)
-    return rank_firsts(claims, keys, candidates, stored, semantic, start, _PREPARED)
+def rank_sent(job: bytes, start: int, size: int) -> list[Ranked]:
+    """`rank_firsts` of the `size` first copies from `start` of the batch that `send` packed
+    as (RankBatch, semantic), with this worker's prepared claims."""
+    batch, semantic = pickle.loads(job)
+    chunk = RankBatch(*batch).chunk(start, size)
+    return rank_firsts(*chunk[:4], semantic, chunk.start, _PREPARED)
 
 
 def quiet_extractors() -> None:
@@ -169,6 +171,15 @@ class DaskExecutor(Executor):
     def map(self, fn, *iterables, timeout=None, chunksize=1):
         """Every call submitted now; the results, in order, gathered at the first `next`."""
         return _gathered(self.client, self.client.map(fn, *iterables, pure=False))
+
+
+def shared(pool: Executor, data: T) -> T:
+    """`data` as the pool's tasks take it: on a Dask cluster, sent once to one worker (tasks
+    elsewhere fetch it from there) instead of inside every task that needs it; the Dask
+    future stands for the data in a task's arguments."""
+    if isinstance(pool, DaskExecutor):
+        return cast(T, pool.client.scatter(data, hash=False))
+    return data
 
 
 def beside(pool: Executor | None, fn: Callable[..., T], /, *args: object) -> T:

@@ -25,7 +25,7 @@ from newslake.transforms.normalise import clean_text, clean_title, word_count
 from newslake.transforms.plaintext import article_paragraphs, parse_plain_text
 from newslake.transforms.records import Extracted, Page
 from newslake.transforms.stated_body import stated_body
-from newslake.transforms.stories import fingerprint_signature
+from newslake.transforms.stories import band_keys, fingerprint_signature
 from newslake.transforms.tokens import fingerprint_hash, fingerprint_text
 
 MIN_WORDS = 40  # below this a page is a teaser, an index or an error page, not an article...
@@ -172,6 +172,7 @@ def _extracted(
         raise ExtractError("no running text, only short lines (an index or navigation page?)")
     language = language or detect_language(body)
     fingerprint = fingerprint_text(body)  # for the exact and the near-duplicate keys
+    signature = fingerprint_signature(fingerprint)
     return Extracted(
         page_id=page.page_id,
         url=page.url,
@@ -184,7 +185,8 @@ def _extracted(
         text=body,
         word_count=words,
         content_hash=fingerprint_hash(fingerprint),
-        signature=fingerprint_signature(fingerprint),
+        signature=signature,
+        band_keys=tuple(band_keys(signature)),
         published_at=dates.published_at,
         published_offset_minutes=dates.offset,
         published_day=dates.day,

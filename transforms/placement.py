@@ -102,7 +102,10 @@ def batch_keys(results: Sequence[Result]) -> BatchKeys:
     return BatchKeys(
         [article_key(r)[0] for r in extracted],
         [r.content_hash for r in extracted],
-        {r.page_id: band_keys(r.signature) for r in extracted},
+        {
+            r.page_id: list(r.band_keys) if r.band_keys else band_keys(r.signature)
+            for r in extracted
+        },
     )
 
 

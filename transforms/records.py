@@ -189,6 +189,9 @@ class Extracted:
     encoding_rule: str | None = None  # the sniffing rule that chose it (decode.RULES)
     published_offset_minutes: int | None = None  # the UTC offset the chosen date states
     published_day: date | None = None  # the publication day as the outlet states it
+    # The signature's LSH band keys (stories.band_keys), found with it on the worker;
+    # () where they were not: they are then found from the signature where needed.
+    band_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -300,12 +300,13 @@ class LakeIndex:
         )
         rows = self.con.execute(
             f"WITH info AS ({stored} UNION ALL SELECT ref, claim_id, text FROM run_claims) "
-            "SELECT h.match_key, h.ref, i.claim_id, i.text FROM hits h JOIN info i USING (ref)"
+            "SELECT h.match_key, list(h.ref ORDER BY h.ref, i.claim_id), "
+            "list(i.claim_id ORDER BY h.ref, i.claim_id), list(i.text ORDER BY h.ref, i.claim_id) "
+            "FROM hits h JOIN info i USING (ref) GROUP BY h.match_key"
         ).fetchall()
-        found: dict[int, list[tuple[str, str, str]]] = {}
-        for key, *claim in rows:
-            found.setdefault(key, []).append(tuple(claim))
-        return found
+        # Grouped by key (in one order) in the query: a batch brings hundreds of thousands of
+        # (key, claim), too many to group one by one here.
+        return {key: list(zip(*claims, strict=True)) for key, *claims in rows}
 
     def claim_exact(self, keys: Iterable[int]) -> dict[int, str]:
         """The cluster holding the stored claim of each of these exact keys (see

@@ -1,4 +1,5 @@
 import os
+import pickle
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newslake.flows.workers import PRELOAD, beside, extract_or_error, extraction_pool
+from newslake.flows.workers import PRELOAD, beside, extract_or_error, extraction_pool, shared
 from newslake.transforms.errors import EmptyInput
 from newslake.transforms.records import Extracted, Page, RunInfo
 
@@ -65,3 +66,15 @@ def test_beside_runs_on_the_runs_own_cluster_and_here_otherwise():
     with extraction_pool(1) as pool:
         assert pool is None
         assert beside(pool, os.getpid) == os.getpid()
+
+
+def test_data_shared_with_the_pools_tasks_reaches_each_task_whole():
+    # A batch's claims to rank: scattered once on a Dask cluster, passed as is to a process pool.
+    data = pickle.dumps(list(range(1000)))
+    with extraction_pool(2, "dask") as pool:
+        job = shared(pool, data)
+        assert job is not data  # a Dask future, resolved in each task's arguments
+        assert [pool.submit(len, job).result() for _ in range(3)] == [len(data)] * 3
+    with extraction_pool(2) as pool:
+        assert pool is not None and shared(pool, data) is data
+        assert pool.submit(len, shared(pool, data)).result() == len(data)

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from newslake.transforms.dedup import KnownArticle, article_key
 from newslake.transforms.discovery import Entry
 from newslake.transforms.errors import ExtractError
+from newslake.transforms.extract import extract_page
 from newslake.transforms.placement import (
     KnownArticles,
     KnownPage,
@@ -17,7 +18,7 @@ from newslake.transforms.placement import (
     triage_pages,
 )
 from newslake.transforms.records import Extracted, FetchLogRow, Page, RunInfo
-from newslake.transforms.stories import Candidate, signature
+from newslake.transforms.stories import Candidate, band_keys, signature
 from newslake.transforms.topics import compile_topics
 
 RUN = RunInfo("run-2", datetime(2026, 3, 6, 12, tzinfo=UTC))
@@ -162,4 +163,18 @@ def test_a_repeat_names_the_article_its_earlier_capture_became_or_says_it_is_unk
     assert (
         unknown.error
         == "WARC revisit of x; its earlier capture is in neither this run nor the lake"
+    )
+
+
+def test_band_keys_found_with_the_signature_on_a_worker_are_those_placement_would_find():
+    paragraphs = "".join(f"<p>{TEXT} Paragraph {n} adds its own detail here.</p>" for n in range(6))
+    body = f"<html><head><title>Dredging</title></head><body><article>{paragraphs}</article>"
+    p = Page.create(source="files:t", url="https://a.example/dredge", body=body.encode(), run=RUN)
+    ex = extract_page(p)
+    assert len(ex.band_keys) == 72 and list(ex.band_keys) == band_keys(ex.signature)
+    found_here = replace(ex, band_keys=())  # an extraction that did not bring them
+    assert (
+        batch_keys([ex]).bands
+        == batch_keys([found_here]).bands
+        == {p.page_id: band_keys(ex.signature)}
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
@@ -169,6 +169,21 @@ class ClaimIndex:
         self.candidates.setdefault(key, []).append(known)
         self._add_text(ref, text)
 
+    def add_stored_all(self, candidates: Mapping[int, Sequence[tuple[str, str, str]]]) -> None:
+        """`add_stored` of every (ref, claim_id, text) holding each key, in order: a batch's
+        stored candidates at once (hundreds of thousands), their texts prepared (or taken
+        from the cache) only when a new claim's shortlist reaches them."""
+        known, lists, texts, raw = self.known, self.candidates, self.texts, self.raw
+        for key, found in candidates.items():
+            holders = lists.setdefault(key, [])
+            for ref, claim_id, text in found:
+                claim = known.get(ref)
+                if claim is None:
+                    claim = known[ref] = KnownClaim(ref, claim_id)
+                    if ref not in texts:
+                        raw[ref] = (text, None)
+                holders.append(claim)
+
     def add_head(self, claim_id: str, ref: str, text: str) -> None:
         """The head of a stored cluster."""
         self.heads.setdefault(claim_id, self.known.setdefault(ref, KnownClaim(ref, claim_id)))
@@ -180,13 +195,8 @@ class ClaimIndex:
             self.raw[ref] = (text, quantities)
 
     def _add_text(self, ref: str, text: str) -> None:
-        if ref in self.texts:
-            return
-        prepared = self.cache.get(text)
-        if prepared is None:
-            self.raw[ref] = (text, None)
-        else:
-            self.texts[ref] = prepared
+        if ref not in self.texts:
+            self.raw[ref] = (text, None)  # the cache is asked once it is needed
 
     def place(self, article_id: str, sentence_index: int, text: ClaimText, keys: list[int]) -> str:
         """The claim_id of one claim (`keys` from match_keys), which later claims can join."""
@@ -316,6 +326,13 @@ class ClaimIndex:
     def _prepared(self, refs: list[str]) -> dict[str, ClaimText]:
         """Prepared texts of these claims, preparing the stored ones in one batch."""
         missing = [ref for ref in refs if ref not in self.texts]
+        for ref in missing:  # stored claims whose text the cache holds prepared
+            text, quantities = self.raw[ref]
+            cached = self.cache.get(text) if quantities is None else None
+            if cached is not None:
+                del self.raw[ref]
+                self.texts[ref] = cached
+        missing = [ref for ref in missing if ref not in self.texts]
         if missing:
             raw = [self.raw.pop(ref) for ref in missing]
             figures = [quantities for _, quantities in raw]

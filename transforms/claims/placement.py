@@ -69,32 +69,54 @@ class ClaimLookup:
     heads: dict[str, tuple[str, str]]
 
     def chunks(self, size: int) -> Iterator[RankChunk]:
-        """The arguments of `rank_firsts` for each `size` first copies: the claims before them
-        and the candidates go only where they share a key with the chunk's claims (no other
-        can be compared with them), so the rankings are those of the whole batch."""
-        firsts = self.firsts
-        found = firsts.found()
-        # Each key's holders, as a chunk sends them: made once, since chunks share keys.
-        refs = {key: [ref for ref, _, _ in holders] for key, holders in self.candidates.items()}
-        stored = {
-            key: {ref: (claim_id, text) for ref, claim_id, text in holders}
-            for key, holders in self.candidates.items()
-        }
+        """The arguments of `rank_firsts` for each `size` first copies (see `rank_chunk`)."""
+        found, keys = self.firsts.found(), self.firsts.keys
         for start in range(0, len(found), size):
-            keys = {key for claim_keys in firsts.keys[start : start + size] for key in claim_keys}
-            earlier = [n for n in range(start) if not keys.isdisjoint(firsts.keys[n])]
-            chosen = [*earlier, *range(start, min(start + size, len(found)))]
-            shared = keys & self.candidates.keys()
-            chunk_stored: dict[str, tuple[str, str]] = {}
-            for key in shared:
-                chunk_stored.update(stored[key])
-            yield RankChunk(
-                [found[n] for n in chosen],
-                [firsts.keys[n] for n in chosen],
-                {key: refs[key] for key in shared},
-                chunk_stored,
-                len(earlier),
-            )
+            yield rank_chunk(found, keys, self.candidates, start, size)
+
+    def ranking(self) -> RankBatch:
+        """What workers rank this batch's first copies from: each cuts its own chunk of it
+        (`RankBatch.chunk`), so the batch is packed once, not again for every chunk."""
+        return RankBatch(self.firsts.found(), self.firsts.keys, self.candidates)
+
+
+class RankBatch(NamedTuple):
+    """A batch's first copies ((ref, claim)), their match keys and the stored claims sharing
+    each key, as sent to every worker ranking a chunk of them."""
+
+    claims: list[tuple[str, FoundClaim]]
+    keys: list[list[int]]
+    candidates: dict[int, list[StoredClaim]]
+
+    def chunk(self, start: int, size: int) -> RankChunk:
+        """The arguments of `rank_firsts` for the `size` first copies from `start`."""
+        return rank_chunk(self.claims, self.keys, self.candidates, start, size)
+
+
+def rank_chunk(
+    found: Sequence[tuple[str, FoundClaim]],
+    keys: Sequence[list[int]],
+    candidates: Mapping[int, Sequence[StoredClaim]],
+    start: int,
+    size: int,
+) -> RankChunk:
+    """The arguments of `rank_firsts` for the `size` first copies from `start`: the claims
+    before them and the stored candidates go only where they share a key with the chunk's
+    claims (no other can be compared with them), so the rankings are those of the whole
+    batch."""
+    mine = {key for claim_keys in keys[start : start + size] for key in claim_keys}
+    earlier = [n for n in range(start) if not mine.isdisjoint(keys[n])]
+    chosen = [*earlier, *range(start, min(start + size, len(found)))]
+    shared = mine & candidates.keys()
+    stored: dict[str, tuple[str, str]] = {}
+    refs: dict[int, list[str]] = {}
+    for key in shared:
+        holders = candidates[key]
+        refs[key] = [ref for ref, _, _ in holders]
+        stored.update({ref: (claim_id, text) for ref, claim_id, text in holders})
+    return RankChunk(
+        [found[n] for n in chosen], [keys[n] for n in chosen], refs, stored, len(earlier)
+    )
 
 
 class RankChunk(NamedTuple):
@@ -200,9 +222,7 @@ def place_claims(
     the result is the same as without.
     """
     index = ClaimIndex(rules.model, rules.semantic, rules.prepared)
-    for key, found in candidates.items():
-        for ref, claim_id, stored_text in found:
-            index.add_stored(key, ref, claim_id, stored_text)
+    index.add_stored_all(candidates)
     for claim_id, (ref, head_text) in heads.items():
         index.add_head(claim_id, ref, head_text)
     claim_of = dict(stored)

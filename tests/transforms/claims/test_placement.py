@@ -1,3 +1,4 @@
+import pickle
 from dataclasses import replace
 
 from lake_rows import RUN1
@@ -13,6 +14,7 @@ from newslake.transforms.claims.pairs import pair_model
 from newslake.transforms.claims.placement import (
     ClaimLookup,
     ClaimRules,
+    RankBatch,
     claim_copies,
     first_copies,
     place_claims,
@@ -169,3 +171,26 @@ def test_a_chunk_carries_exactly_the_stored_claims_sharing_a_key_with_its_claims
             **{f"s{key}:0": (f"c{key}", f"text {key}") for key in mine},
             "s0:0": ("c0", "text 0"),
         }
+
+
+def test_a_batch_packed_once_is_ranked_by_chunks_as_the_serial_path_places_it():
+    for semantic in (False, True):
+        copies, stored, firsts, candidates, heads = looked_up(semantic)
+        claim_rules = ClaimRules(RUN1, pair_model(semantic), semantic, PreparedCache(10))
+        serial = place_claims(copies, stored, firsts, candidates, heads, claim_rules)
+        found_keys = dict(zip(refs(firsts), firsts.keys, strict=True))
+        keyed = first_copies(copies, stored, semantic, found_keys)
+        lookup = ClaimLookup(copies, stored, keyed, candidates, heads)
+        packed = pickle.loads(pickle.dumps(tuple(lookup.ranking())))  # as sent to workers
+        for size in (1, 2, 100):
+            assert list(lookup.chunks(size)) == [
+                RankBatch(*packed).chunk(start, size) for start in range(0, len(refs(keyed)), size)
+            ]
+            rankings = []
+            for start in range(0, len(refs(keyed)), size):
+                chunk = RankBatch(*packed).chunk(start, size)
+                rankings += rank_firsts(*chunk[:4], semantic, chunk.start)
+            assert len(rankings) == len(refs(keyed))
+            fresh_rules = ClaimRules(RUN1, pair_model(semantic), semantic, PreparedCache(10))
+            ranked = place_claims(copies, stored, keyed, candidates, heads, fresh_rules, rankings)
+            assert ranked == serial
