@@ -12,7 +12,7 @@ from typing import Any
 from newslake.warehouse.delta import LOG
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.schemas import CLAIM_CLUSTERS
-from newslake.warehouse.views import load_sql, query
+from newslake.warehouse.views import connect_read_only, load_sql, query
 
 NOTE = Path("_gold_state") / "top_claims.json"
 
@@ -30,7 +30,7 @@ def top_recurring_claims(root: str | os.PathLike[str], n: int) -> list[tuple[str
     if key is not None and note.get("key") == key:
         return [tuple(row) for row in note["rows"]]
     _, rows = query(root, sql)
-    if key is not None:
+    if key is not None and _views_show(root, key[0]):
         path.parent.mkdir(exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_text(json.dumps({"key": key, "rows": [list(row) for row in rows]}))
@@ -51,3 +51,16 @@ def _key(lake: Lake, sql: str) -> list[Any] | None:
         return None
     text = sql + load_sql("recurring_claims")
     return [version, stamp, hashlib.sha256(text.encode()).hexdigest()[:16]]
+
+
+def _views_show(root: str | os.PathLike[str], version: int) -> bool:
+    """Whether the warehouse's claim_clusters view is of this version (not one left behind by
+    a run that stopped between its commit and the views), so the rows queried are its own."""
+    con = connect_read_only(root)
+    try:
+        found = con.execute(
+            "SELECT comment FROM duckdb_views() WHERE view_name = 'claim_clusters'"
+        ).fetchall()
+    finally:
+        con.close()
+    return bool(found) and str(found[0][0]).endswith(f"(Delta version {version})")

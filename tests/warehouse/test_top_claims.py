@@ -10,7 +10,7 @@ from newslake.flows.ingest import run_ingest
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.schemas import CLAIM_CLUSTERS
 from newslake.warehouse.top_claims import NOTE, top_recurring_claims
-from newslake.warehouse.views import query
+from newslake.warehouse.views import WAREHOUSE, query
 
 pytestmark = pytest.mark.usefixtures("prefect_backend")
 
@@ -43,9 +43,16 @@ def test_noted_top_claims_are_the_views_and_follow_the_clusters(tmp_path, sample
 
     # A run that changes a claim moves claim_clusters: the earlier version's note is not read.
     before = Lake(lake).versions()[CLAIM_CLUSTERS.name]
+    shutil.copyfile(lake / WAREHOUSE, tmp_path / "earlier.duckdb")
     changed = next(corpus.rglob("2026-03-09-calder-bay-lead-advisory.html"))
     changed.write_text(changed.read_text().replace("18,000 residents", "19,500 residents"))
     run_ingest(**params)
     assert Lake(lake).versions()[CLAIM_CLUSTERS.name] > before
     (lake / NOTE).write_text(json.dumps(note))
     assert top_recurring_claims(lake, 5) == query(lake, SQL.format(5))[1] != [("noted", 9, 9)]
+
+    # Views left at the earlier version (a run stopped before its views) are queried, not noted.
+    (lake / NOTE).unlink()
+    shutil.copyfile(tmp_path / "earlier.duckdb", lake / WAREHOUSE)
+    assert top_recurring_claims(lake, 5) == expected
+    assert not (lake / NOTE).exists()
