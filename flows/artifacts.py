@@ -8,6 +8,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 
 from newslake.flows.summary import SUCCESS, ArchiveCounts, RunSummary
 from newslake.warehouse.health import day_anomalies, run_anomalies
+from newslake.warehouse.top_claims import top_recurring_claims
 from newslake.warehouse.views import WAREHOUSE, query
 
 TOP_CLAIMS = 5
@@ -28,8 +29,8 @@ def publish_artifacts(summary: RunSummary) -> None:
 
 def summary_markdown(summary: RunSummary) -> str:
     """The run summary as markdown, with the lake's stories, the outlet anomalies on the run's
-    day and the top recurring claims (the run's own counts from `summary.written` once it
-    committed, else from the lake)."""
+    day and the top recurring claims (noted per claim_clusters version; the run's own counts
+    from `summary.written` once it committed, else from the lake)."""
     counts = summary.as_dict()
     lines = [
         f"# newslake run `{summary.run_id}`",
@@ -64,10 +65,7 @@ def summary_markdown(summary: RunSummary) -> str:
     lines += ["## Outlet health", ""]
     lines += [f"- {d.day} {d.outlet}: {d.anomaly_reason}" for d in anomalies] or ["No anomalies."]
     lines.append("")
-    _, claims = query(
-        summary.lake,
-        f"SELECT representative, stories, outlets FROM recurring_claims LIMIT {TOP_CLAIMS}",
-    )
+    claims = top_recurring_claims(summary.lake, TOP_CLAIMS)
     if claims:
         lines += ["## Top recurring claims", "", "| claim | stories | outlets |", "|---|---|---|"]
         lines += [f"| {_cell(text)} | {stories} | {outlets} |" for text, stories, outlets in claims]
