@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.engine import LARGER_LIMITS, MEMORY_LIMIT, work_connection
+from newslake.warehouse.gold_stage import stage_by_partition
 from newslake.warehouse.health_refresh import keep_counts, stage_outlet_health
 from newslake.warehouse.lake import Commit, Lake, partition_dir
 from newslake.warehouse.runs import RunPoint, since_last
@@ -139,21 +140,29 @@ def _in_step(since_gold: list[RunPoint] | None, table: str) -> bool:
 def _stage_claim_clusters(
     con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit, min_stories: int
 ) -> int:
-    """Stage gold/claim_clusters anew from every claim (a cluster's first date can move)."""
+    """Stage gold/claim_clusters anew from every claim (a cluster's first date can move).
+
+    The clusters are aggregated in passes over ranges of claim ids into a table on disk
+    (list aggregates cannot spill), then read back in the order of their partitions."""
     commit.clear_table(CLAIM_CLUSTERS.name)
     if not lake.data_files(CLAIMS):
         return 0
     claims = parquet_relation(lake, CLAIMS)
     (total,) = con.execute(f"SELECT count(*) FROM {claims}").fetchone() or (0,)
-    count = 0
-    for where in claim_id_ranges(math.ceil(total / CLAIMS_PER_PASS)):
-        sql = load_sql("claim_clusters", claims=f"(SELECT * FROM {claims} WHERE {where})")
-        result = con.execute(sql, [min_stories])
-        names = [column[0] for column in result.description]
-        while batch := result.fetchmany(10_000):
-            commit.add(CLAIM_CLUSTERS.name, (dict(zip(names, row, strict=True)) for row in batch))
-            count += len(batch)
-    return count
+    scratch = str(commit.staging / "spill" / "clusters.duckdb").replace("'", "''")
+    con.execute(f"ATTACH '{scratch}' AS scratch")
+    try:
+        for n, where in enumerate(claim_id_ranges(math.ceil(total / CLAIMS_PER_PASS))):
+            sql = load_sql("claim_clusters", claims=f"(SELECT * FROM {claims} WHERE {where})")
+            into = "INSERT INTO scratch.clusters" if n else "CREATE TABLE scratch.clusters AS"
+            con.execute(f"{into} {sql}", [min_stories])
+        result = con.sql(
+            "SELECT *, CAST(first_seen AS DATE) AS day FROM scratch.clusters "
+            "ORDER BY day NULLS LAST, claim_id"
+        )
+        return stage_by_partition(commit, CLAIM_CLUSTERS, result, order="day")
+    finally:
+        con.execute("DETACH scratch")
 
 
 def _restage_claim_clusters(
@@ -265,12 +274,10 @@ def _stage_coverage(
         days |= {day for (day,) in con.execute(stale).fetchall()}
     if not days:
         return 0
-    table = con.execute(load_sql("coverage_daily", articles=articles), [sorted(days)])
-    names = [column[0] for column in table.description]
     for day in days:
         value = None if day == "undated" else date.fromisoformat(day)
         commit.clear(COVERAGE_DAILY.name, partition_dir(COVERAGE_DAILY, {"date": value}))
-    commit.add(
-        COVERAGE_DAILY.name, (dict(zip(names, row, strict=True)) for row in table.fetchall())
-    )
+    coverage = load_sql("coverage_daily", articles=articles)
+    table = con.sql(f"SELECT * FROM ({coverage}) ORDER BY ALL", params=[sorted(days)])
+    stage_by_partition(commit, COVERAGE_DAILY, table, order="date")
     return len(days)
