@@ -26,6 +26,11 @@ from newslake.warehouse.views import load_sql, parquet_relation
 # Claims aggregated into clusters in one pass: the passes split the claim ids into ranges.
 # Measured on 1M claims within 256 MB: one pass peaked 470 MB over its base, four 275 MB.
 CLAIMS_PER_PASS = 250_000
+# The columns of claims that claim_clusters.sql reads.
+_CLUSTER_INPUTS = (
+    "claim_id, article_id, sentence_index, story_id, outlet, text, published_at, quantities, "
+    "attributed_to"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,9 @@ def _refresh(
     con = work_connection(commit.staging / "spill", memory_limit=memory_limit)
     flips = days = clusters = 0
     try:
+        # First, as the step likeliest to need a larger memory limit (its medians cannot
+        # spill): an attempt that runs out has then done the least.
+        health = stage_outlet_health(con, lake, commit)
         if has_articles:
             since_gold = _commits_since_gold(lake, run)
             if stories is not None and not _in_step(since_gold, ARTICLES.name):
@@ -97,7 +105,6 @@ def _refresh(
                 clusters = _stage_claim_clusters(con, lake, commit, min_stories)
             elif claims:
                 clusters = _restage_claim_clusters(con, lake, commit, min_stories, claims)
-        health = stage_outlet_health(con, lake, commit)
         commit.publish()
         keep_counts(lake, health.counts)
     finally:
@@ -142,8 +149,10 @@ def _stage_claim_clusters(
 ) -> int:
     """Stage gold/claim_clusters anew from every claim (a cluster's first date can move).
 
-    The clusters are aggregated in passes over ranges of claim ids into a table on disk
-    (list aggregates cannot spill), then read back in the order of their partitions."""
+    The claims' columns the clusters need are copied once into a table on disk, sorted by
+    claim id, so that each pass over a range of claim ids reads only its own rows (list
+    aggregates cannot spill, hence the passes). The clusters go into another table on disk,
+    read back in the order of their partitions."""
     commit.clear_table(CLAIM_CLUSTERS.name)
     if not lake.data_files(CLAIMS):
         return 0
@@ -152,8 +161,12 @@ def _stage_claim_clusters(
     scratch = str(commit.staging / "spill" / "clusters.duckdb").replace("'", "''")
     con.execute(f"ATTACH '{scratch}' AS scratch")
     try:
+        con.execute(
+            f"CREATE TABLE scratch.claims AS SELECT {_CLUSTER_INPUTS} FROM {claims} "
+            "ORDER BY claim_id"
+        )
         for n, where in enumerate(claim_id_ranges(math.ceil(total / CLAIMS_PER_PASS))):
-            sql = load_sql("claim_clusters", claims=f"(SELECT * FROM {claims} WHERE {where})")
+            sql = load_sql("claim_clusters", claims=f"(FROM scratch.claims WHERE {where})")
             into = "INSERT INTO scratch.clusters" if n else "CREATE TABLE scratch.clusters AS"
             con.execute(f"{into} {sql}", [min_stories])
         result = con.sql(
