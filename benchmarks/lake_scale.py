@@ -153,7 +153,7 @@ class Synth:
         text_ids = pc.if_else(pa.array(same_text), text_ids.take(pa.array(story_of)), text_ids)
         tables["articles"] = self._articles(
             article_ids, page_ids[first], urls[first], outlets[first], source[first],
-            published, text_ids, story_ids, pa.array(story_of == np.arange(n)), at[first], run,
+            published, text_ids, story_ids, story_of, at[first], run,
         )  # fmt: skip
         tables["story_index"] = self._story_index(
             article_ids, story_ids, story_of, published, at[first], run
@@ -216,10 +216,17 @@ class Synth:
     def _articles(
         self, ids: pa.Array, page_ids: pa.Array, urls: pa.Array, outlets: pa.Array,
         source: pa.Array, published: pa.Array, text_ids: pa.Array, story_ids: pa.Array,
-        canon: pa.Array, at: pa.Array, run: str,
+        story_of: np.ndarray, at: pa.Array, run: str,
     ) -> pa.Table:  # fmt: skip
         n = len(ids)
         words = self.rng.integers(150, 1500, n).astype(np.int32)
+        # Each story's representative as gold settles it (earliest, then longest, then lowest
+        # id), as in a lake whose runs all refreshed gold.
+        order = np.lexsort((np.array(ids.to_pylist()), -words,
+                            published.cast(pa.int64()).to_numpy(), story_of))  # fmt: skip
+        heads = np.r_[True, story_of[order][1:] != story_of[order][:-1]]
+        canon = np.zeros(n, bool)
+        canon[order[heads]] = True
         text = join("Synthetic article ", text_ids, ". ", " ".join(_WORDS))
         day = published.cast(pa.timestamp("us")).cast(pa.date32())
         return pa.table(
@@ -245,7 +252,7 @@ class Synth:
                 "word_count": pa.array(words),
                 "content_hash": join(text_ids, text_ids),
                 "story_id": story_ids,
-                "is_story_canonical": canon,
+                "is_story_canonical": pa.array(canon),
                 "access": pa.array(["full"] * n),
                 "topics": empty_lists(n, pa.string()),
                 "topic_hits": empty_lists(n, ARTICLES.schema.field("topic_hits")

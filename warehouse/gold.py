@@ -19,6 +19,7 @@ import pyarrow as pa
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.delta import LOG
 from newslake.warehouse.engine import LARGER_LIMITS, MEMORY_LIMIT, work_connection
+from newslake.warehouse.gold_stage import stage_by_partition
 from newslake.warehouse.health_refresh import keep_counts, stage_outlet_health
 from newslake.warehouse.lake import Commit, Lake, partition_dir
 from newslake.warehouse.runs import RunPoint, since_last
@@ -30,6 +31,11 @@ MIN_STORIES_NOTE = Path("_gold_state") / "claim_clusters.json"
 # Claims aggregated into clusters in one pass: the passes split the claim ids into ranges.
 # Measured on 1M claims within 256 MB: one pass peaked 470 MB over its base, four 275 MB.
 CLAIMS_PER_PASS = 250_000
+# The columns of claims that claim_clusters.sql reads.
+_CLUSTER_INPUTS = (
+    "claim_id, article_id, sentence_index, story_id, outlet, text, published_at, quantities, "
+    "attributed_to"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +94,9 @@ def _refresh(
     con = work_connection(commit.staging / "spill", memory_limit=memory_limit)
     flips = days = clusters = 0
     try:
+        # First, as the step likeliest to need a larger memory limit (its medians cannot
+        # spill): an attempt that runs out has then done the least.
+        health = stage_outlet_health(con, lake, commit)
         if has_articles:
             since_gold = _commits_since_gold(lake, run)
             if stories is not None and not _in_step(since_gold, ARTICLES.name):
@@ -101,7 +110,6 @@ def _refresh(
                 clusters = _stage_claim_clusters(con, lake, commit, min_stories)
             elif claims:
                 clusters = _restage_claim_clusters(con, lake, commit, min_stories, claims)
-        health = stage_outlet_health(con, lake, commit)
         commit.publish()
         keep_counts(lake, health.counts)
         if has_articles:
@@ -188,21 +196,35 @@ def _in_step(since_gold: list[RunPoint] | None, table: str) -> bool:
 def _stage_claim_clusters(
     con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit, min_stories: int
 ) -> int:
-    """Stage gold/claim_clusters anew from every claim (a cluster's first date can move)."""
+    """Stage gold/claim_clusters anew from every claim (a cluster's first date can move).
+
+    The claims' columns the clusters need are copied once into a table on disk, sorted by
+    claim id, so that each pass over a range of claim ids reads only its own rows (list
+    aggregates cannot spill, hence the passes). The clusters go into another table on disk,
+    read back in the order of their partitions."""
     commit.clear_table(CLAIM_CLUSTERS.name)
     if not lake.data_files(CLAIMS):
         return 0
     claims = parquet_relation(lake, CLAIMS)
     (total,) = con.execute(f"SELECT count(*) FROM {claims}").fetchone() or (0,)
-    count = 0
-    for where in claim_id_ranges(math.ceil(total / CLAIMS_PER_PASS)):
-        sql = load_sql("claim_clusters", claims=f"(SELECT * FROM {claims} WHERE {where})")
-        result = con.execute(sql, [min_stories])
-        names = [column[0] for column in result.description]
-        while batch := result.fetchmany(10_000):
-            commit.add(CLAIM_CLUSTERS.name, (dict(zip(names, row, strict=True)) for row in batch))
-            count += len(batch)
-    return count
+    scratch = str(commit.staging / "spill" / "clusters.duckdb").replace("'", "''")
+    con.execute(f"ATTACH '{scratch}' AS scratch")
+    try:
+        con.execute(
+            f"CREATE TABLE scratch.claims AS SELECT {_CLUSTER_INPUTS} FROM {claims} "
+            "ORDER BY claim_id"
+        )
+        for n, where in enumerate(claim_id_ranges(math.ceil(total / CLAIMS_PER_PASS))):
+            sql = load_sql("claim_clusters", claims=f"(FROM scratch.claims WHERE {where})")
+            into = "INSERT INTO scratch.clusters" if n else "CREATE TABLE scratch.clusters AS"
+            con.execute(f"{into} {sql}", [min_stories])
+        result = con.sql(
+            "SELECT *, CAST(first_seen AS DATE) AS day FROM scratch.clusters "
+            "ORDER BY day NULLS LAST, claim_id"
+        )
+        return stage_by_partition(commit, CLAIM_CLUSTERS, result, order="day")
+    finally:
+        con.execute("DETACH scratch")
 
 
 def _restage_claim_clusters(
@@ -314,12 +336,10 @@ def _stage_coverage(
         days |= {day for (day,) in con.execute(stale).fetchall()}
     if not days:
         return 0
-    table = con.execute(load_sql("coverage_daily", articles=articles), [sorted(days)])
-    names = [column[0] for column in table.description]
     for day in days:
         value = None if day == "undated" else date.fromisoformat(day)
         commit.clear(COVERAGE_DAILY.name, partition_dir(COVERAGE_DAILY, {"date": value}))
-    commit.add(
-        COVERAGE_DAILY.name, (dict(zip(names, row, strict=True)) for row in table.fetchall())
-    )
+    coverage = load_sql("coverage_daily", articles=articles)
+    table = con.sql(f"SELECT * FROM ({coverage}) ORDER BY ALL", params=[sorted(days)])
+    stage_by_partition(commit, COVERAGE_DAILY, table, order="date")
     return len(days)

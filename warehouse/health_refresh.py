@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newslake.warehouse.delta import LOG
+from newslake.warehouse.gold_stage import stage_by_partition
 from newslake.warehouse.health import WINDOW_DAYS, threshold_literals
 from newslake.warehouse.lake import Commit, Lake, partition_date, partition_dir
 from newslake.warehouse.page_keys import article_files
@@ -248,11 +249,12 @@ def _stage_changed(
         return 0
     for day in dates:
         commit.clear(OUTLET_HEALTH.name, partition_dir(OUTLET_HEALTH, {"date": day}))
-    rows = con.execute(
-        f'SELECT {columns} FROM fresh_health WHERE list_contains(?, "date")', [dates]
+    rows = con.sql(
+        f'SELECT {columns} FROM fresh_health WHERE list_contains(?, "date") '
+        'ORDER BY "date", outlet',
+        params=[dates],
     )
-    names = [column[0] for column in rows.description]
-    commit.add(OUTLET_HEALTH.name, (dict(zip(names, row, strict=True)) for row in rows.fetchall()))
+    stage_by_partition(commit, OUTLET_HEALTH, rows, order="date")
     return len(dates)
 
 

@@ -1,0 +1,120 @@
+"""A full gold build (what a lake's first run and a reprocess do) on a lake after several runs
+must hold, partition by partition, the rows the gold SQL gives when each row is staged on its
+own, as the build did before it staged Arrow one partition at a time."""
+
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow.parquet as pq
+from lake_rows import logged, stored
+
+from newslake.transforms.records import RunInfo
+from newslake.warehouse import gold as gold_module
+from newslake.warehouse.gold import refresh_gold
+from newslake.warehouse.lake import Lake, partition_dir
+from newslake.warehouse.schemas import (
+    ARTICLES,
+    CLAIM_CLUSTERS,
+    CLAIMS,
+    COVERAGE_DAILY,
+    NO_DATE,
+    OUTLET_HEALTH,
+    TableSpec,
+)
+from newslake.warehouse.views import load_sql, parquet_relation
+
+
+def run_of(day: int) -> RunInfo:
+    return RunInfo(f"run-{day:02d}", datetime(2026, 3, day, 6, tzinfo=UTC))
+
+
+def claim(n: int, article_id: str, day: int | None, outlet: str, run: RunInfo) -> dict:
+    """Claim n of an article: claim ids recur across days and outlets, some state a figure,
+    some name a source, one in seven has no date."""
+    figure = [{"value": 1.0 + n % 3, "unit": "USD", "kind": "money", "text": "$1", "high": None}]
+    published = datetime(2026, 3, day, 9, n % 60, tzinfo=UTC) if day and n % 7 else None
+    return {
+        "claim_id": f"{(n * 0x2F1B) % 0xFFFF:04x}{n % 5:012x}",
+        "article_id": article_id,
+        "sentence_index": n,
+        "story_id": f"s{n % 4}",
+        "outlet": outlet,
+        "text": f"{outlet} claim {n}.",
+        "normalised": f"claim {n % 5}",
+        "quantities": figure if n % 2 else [],
+        "attributed_to": "the agency" if n % 3 == 0 else None,
+        "rule": "figure",
+        "published_at": published,
+        "match_keys": [n % 5],
+        "run_id": run.run_id,
+    }
+
+
+def day_of_runs(lake: Lake, day: int) -> None:
+    """One run's articles (one undated, topics on some), log rows and claims, then its gold."""
+    run = run_of(day)
+    articles, log, claims = [], [], []
+    for i, outlet in enumerate(["Alpha", "Beta", "Gamma"]):
+        article_id, url = f"{outlet[0]}{day:02d}", f"https://www.{outlet.lower()}.example/{day}"
+        published = None if outlet == "Gamma" and day == 4 else day - i % 2
+        articles.append(
+            stored(article_id, published, run, outlet, url, topics=["ai"] * (i % 2))
+            | {"story_id": f"story{(day + i) % 3}", "word_count": 10 + i}
+        )
+        log.append(logged(url, "ok", run, article_id))
+        claims += [claim(day * 10 + k, article_id, published, outlet, run) for k in range(4)]
+    log.append(logged(f"https://www.alpha.example/bad/{day}", "timeout", run))
+    with lake.writing(run, timeout_s=5) as commit:
+        commit.add("articles", articles)
+        commit.add("fetch_log", log)
+        commit.add("claims", claims)
+        commit.publish()
+    touched = {a["published_at"] and a["published_at"].date() for a in articles}
+    refresh_gold(lake, run, touched, changed_claims={c["claim_id"] for c in claims})
+
+
+def row_by_row(spec: TableSpec, sql: str, params: list) -> dict[str, list[dict]]:
+    """Each partition's rows of the query's result, each row staged on its own as before."""
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        result = con.execute(sql, params)
+        names = [column[0] for column in result.description]
+        rows = [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    finally:
+        con.close()
+    found: dict[str, list[dict]] = {}
+    for row in rows:
+        found.setdefault(partition_dir(spec, row), []).append(row)
+    return {part: spec.to_table(group).to_pylist() for part, group in found.items()}
+
+
+def stored_rows(lake: Lake, spec: TableSpec) -> dict[str, list[dict]]:
+    """Each partition's rows as its one file holds them."""
+    found: dict[str, list[dict]] = {}
+    for path in lake.data_files(spec):
+        assert path.parent.name not in found  # one file per partition
+        table = pq.read_table(path)
+        assert table.schema.remove_metadata() == spec.schema.remove_metadata()
+        found[path.parent.name] = table.to_pylist()
+    return found
+
+
+def test_a_full_build_after_several_runs_holds_the_rows_staged_one_by_one(tmp_path, monkeypatch):
+    lake = Lake(tmp_path / "lake")
+    for day in range(2, 6):
+        day_of_runs(lake, day)
+    monkeypatch.setattr(gold_module, "CLAIMS_PER_PASS", 7)  # several passes over claim ids
+    done = refresh_gold(lake, run_of(9), [None], claims_changed=True)
+    lake = Lake(lake.root)
+    claims = parquet_relation(lake, CLAIMS)
+    clusters = row_by_row(CLAIM_CLUSTERS, load_sql("claim_clusters", claims=claims), [2])
+    assert done.claim_clusters == sum(map(len, clusters.values())) > 10
+    assert f"first_seen_date={NO_DATE}" in clusters
+    assert stored_rows(lake, CLAIM_CLUSTERS) == clusters
+    days = ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "undated"]
+    coverage = load_sql("coverage_daily", articles=parquet_relation(lake, ARTICLES))
+    expected = row_by_row(COVERAGE_DAILY, coverage, [days])
+    assert len(expected) == 6
+    assert stored_rows(lake, COVERAGE_DAILY) == expected
+    assert len(stored_rows(lake, OUTLET_HEALTH)) == 4  # every run day, one file each
