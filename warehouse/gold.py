@@ -135,7 +135,7 @@ def _clusters_stale(
     return bool(con.execute(sql, [min_stories]).fetchall()[0][0])
 
 
-def _clusters_entry(lake: Lake) -> list[int] | None:
+def clusters_entry(lake: Lake) -> list[int] | None:
     """claim_clusters' version and its log entry's modification time (None: no such entry)."""
     version = lake.versions().get(CLAIM_CLUSTERS.name)
     if version is None:
@@ -151,7 +151,7 @@ def _note_min_stories(lake: Lake, min_stories: int) -> None:
     """Note, beside the lake, the claims.min_stories that claim_clusters' version now shown
     was computed with (once a gold commit is published), so that the next refresh need not
     read every cluster to tell."""
-    entry = _clusters_entry(lake)
+    entry = clusters_entry(lake)
     path = lake.root / MIN_STORIES_NOTE
     if entry is None:
         path.unlink(missing_ok=True)
@@ -168,7 +168,7 @@ def _noted_min_stories(lake: Lake) -> int | None:
         note = json.loads((lake.root / MIN_STORIES_NOTE).read_text())
     except (OSError, ValueError):
         return None
-    entry = _clusters_entry(lake)
+    entry = clusters_entry(lake)
     if entry is None or note.get("claim_clusters") != entry:
         return None
     noted = note.get("min_stories")

@@ -9,9 +9,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from newslake.warehouse.delta import LOG
+from newslake.warehouse.gold import clusters_entry
 from newslake.warehouse.lake import Lake
-from newslake.warehouse.schemas import CLAIM_CLUSTERS
 from newslake.warehouse.views import connect_read_only, load_sql, query
 
 NOTE = Path("_gold_state") / "top_claims.json"
@@ -39,18 +38,13 @@ def top_recurring_claims(root: str | os.PathLike[str], n: int) -> list[tuple[str
 
 
 def _key(lake: Lake, sql: str) -> list[Any] | None:
-    """What the rows depend on: claim_clusters' version, its log entry's modification time (a
-    table made again reuses version numbers) and the SQL of the query and of the view."""
-    version = lake.versions().get(CLAIM_CLUSTERS.name)
-    if version is None:
-        return None
-    try:
-        log = lake.table_dir(CLAIM_CLUSTERS) / LOG / f"{version:020d}.json"
-        stamp = log.stat().st_mtime_ns
-    except FileNotFoundError:
+    """What the rows depend on: claim_clusters' version and its log entry's modification time
+    (a table made again reuses version numbers), and the SQL of the query and of the view."""
+    entry = clusters_entry(lake)
+    if entry is None:
         return None
     text = sql + load_sql("recurring_claims")
-    return [version, stamp, hashlib.sha256(text.encode()).hexdigest()[:16]]
+    return [*entry, hashlib.sha256(text.encode()).hexdigest()[:16]]
 
 
 def _views_show(root: str | os.PathLike[str], version: int) -> bool:

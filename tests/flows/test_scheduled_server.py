@@ -40,6 +40,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class PatientTransport(httpx.HTTPTransport):
+    """Asks again, a few times, when the test server answers 503: under load its SQLite
+    database can be busy for a moment, which is not what this test is about."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        for _ in range(5):
+            response = super().handle_request(request)
+            if response.status_code != 503:
+                return response
+            response.close()
+            time.sleep(2)
+        return super().handle_request(request)
+
+
 def tail(path: Path, chars: int = 3000) -> str:
     text = path.read_text(errors="replace") if path.exists() else "(no log)"
     return f"--- {path.name} ---\n{text[-chars:]}"
@@ -243,7 +257,7 @@ def test_scheduled_ingest_on_a_process_worker_fills_the_lake_then_runs_increment
         env, "deployment", "schedule", "create", "ingest/ingest",
         "--interval", str(INTERVAL_S), "--replace", "--accept-yes",
     )  # fmt: skip
-    with httpx.Client(base_url=prefect_server, timeout=30) as api:
+    with httpx.Client(base_url=prefect_server, timeout=30, transport=PatientTransport()) as api:
         deployment_id = api.get("/deployments/name/ingest/ingest").json()["id"]
         # Point the deployment at this config, as one would in the UI. The update also drops
         # runs scheduled with the old parameters, and makes the scheduler look again now.
