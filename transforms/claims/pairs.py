@@ -451,7 +451,7 @@ def _ngram_precision(a: tuple[str, ...], b: tuple[str, ...], n: int = 3) -> floa
     if not grams:
         return 1.0 if a == b else 0.0
     theirs = {b[i : i + n] for i in range(len(b) - n + 1)}
-    return sum(g in theirs for g in grams) / len(grams)
+    return sum(map(theirs.__contains__, grams)) / len(grams)
 
 
 def _jaccard(a: Set[Hashable], b: Set[Hashable]) -> float:
