@@ -344,7 +344,8 @@ class ClaimIndex:
 
 
 def _worth_scoring(a: ClaimText, b: ClaimText) -> bool:
-    shared = len(a.content & b.content) / (len(a.content | b.content) or 1)
+    common = len(a.content & b.content)  # the union's size follows: no union set is built
+    shared = common / (len(a.content) + len(b.content) - common or 1)
     return shared > MIN_SHARED_CONTENT or figure_anchored(a, b) is not None
 
 
