@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
 from importlib import resources
-from itertools import pairwise
+from itertools import pairwise, repeat
 from typing import Any
 
 import numpy as np
@@ -206,13 +206,12 @@ def figure_anchored(a: ClaimText, b: ClaimText) -> tuple[Anchor, Anchor] | None:
 
 def pair_features(a: ClaimText, b: ClaimText) -> dict[str, float]:
     """The signals the pair model weighs, by name."""
-    union = set(a.stems) | set(b.stems)
-    common = set(a.stems) & set(b.stems)
+    a_stems, b_stems = set(a.stems), set(b.stems)
     content_common = a.content & b.content
     smaller = min(len(a.content), len(b.content)) or 1
     entities = a.entities | b.entities
     features = {
-        "word_jaccard": len(common) / (len(union) or 1),
+        "word_jaccard": _jaccard(a_stems, b_stems),
         "content_jaccard": _jaccard(a.content, b.content),
         "content_containment": len(content_common) / smaller,
         "bigram_jaccard": _jaccard(a.bigrams, b.bigrams),
@@ -428,7 +427,7 @@ def _weighted_vector(word_list: tuple[str, ...], words: np.ndarray) -> np.ndarra
 def _weight(words: Iterable[str]) -> float:
     """Sum of the words' inverse document frequencies (rare words weigh more)."""
     idf, default = _idf()
-    return sum(idf.get(word, default) for word in words)
+    return sum(map(idf.get, words, repeat(default)))
 
 
 @cache
@@ -452,8 +451,9 @@ def _ngram_precision(a: tuple[str, ...], b: tuple[str, ...], n: int = 3) -> floa
     if not grams:
         return 1.0 if a == b else 0.0
     theirs = {b[i : i + n] for i in range(len(b) - n + 1)}
-    return sum(g in theirs for g in grams) / len(grams)
+    return sum(map(theirs.__contains__, grams)) / len(grams)
 
 
-def _jaccard(a: frozenset[Hashable], b: frozenset[Hashable]) -> float:
-    return len(a & b) / (len(a | b) or 1)
+def _jaccard(a: Set[Hashable], b: Set[Hashable]) -> float:
+    common = len(a & b)  # the union's size follows: no union set is built
+    return common / (len(a) + len(b) - common or 1)

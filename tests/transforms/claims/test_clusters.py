@@ -1,8 +1,12 @@
 import numpy as np
+import pytest
 
 from newslake.transforms.claims.clusters import (
+    MAX_CANDIDATES,
     MAX_CLAIMS_PER_KEY,
     MAX_SHARERS,
+    MAX_VERIFIED,
+    VERIFY_STEP,
     ClaimIndex,
     match_keys,
     new_claim_id,
@@ -108,3 +112,46 @@ def test_capped_candidates_are_the_same_for_the_same_input():
     assert refs(crowded_index(shared)) == refs(crowded_index(shared))
     # and a claim that shares only crowded keys is compared with nobody
     assert crowded_index(shared).holders([99]) == []
+
+
+class CountingIndex(ClaimIndex):
+    """A claim index that records how many pairs each scoring call scores."""
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.calls = []
+
+    def _scores(self, text, refs):
+        self.calls.append(len(refs))
+        return super()._scores(text, refs)
+
+
+def filled_cluster(first_member):
+    """An index holding one cluster of 40 claims sharing key 1: `first_member` (first in ref
+    order, placed last) and 39 copies of one sentence; and a rewording of that sentence."""
+    same = "The port authority said 19 vessels were waiting at anchor outside the harbor."
+    index = CountingIndex(JACCARD)
+    texts = prepare([same, first_member, same.replace("were", "are")])
+    for n in range(1, 40):
+        index.texts[f"m:{n:02}"] = texts[0]
+        index.add_placed(f"m:{n:02}", "c", [1])
+    index.texts["m:00"] = texts[1]
+    index.add_placed("m:00", "c", [1])
+    return index, texts[2]
+
+
+def test_verifying_a_cluster_scores_a_bounded_number_of_members():
+    index, claim = filled_cluster(
+        "The port authority said 19 vessels were waiting at anchor outside the harbor today."
+    )
+    assert index.assign(claim, [2, 1]) == ("c", pytest.approx(1.0, abs=0.01))
+    assert sum(index.calls) <= MAX_CANDIDATES + MAX_VERIFIED + 1  # 40 members, fewer scored
+    assert all(n <= VERIFY_STEP for n in index.calls[1:])  # after the ranking, step by step
+
+
+def test_verifying_stops_at_the_first_step_holding_a_member_that_differs():
+    index, claim = filled_cluster("Lead levels at three schools exceeded the federal limit.")
+    assert index.assign(claim, [2, 1]) is None  # the first member in ref order differs
+    assert index.calls[1:] == [VERIFY_STEP]  # so one step is scored, not MAX_VERIFIED members
+    again, claim = filled_cluster("Lead levels at three schools exceeded the federal limit.")
+    assert again.assign(claim, [2, 1]) is None and again.calls == index.calls
