@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from newslake.transforms.records import RunInfo
+from newslake.warehouse.atomic import write_whole
 from newslake.warehouse.delta import LOG
 from newslake.warehouse.engine import LARGER_LIMITS, MEMORY_LIMIT, work_connection
 from newslake.warehouse.gold_stage import stage_by_partition
@@ -156,10 +156,8 @@ def _note_min_stories(lake: Lake, min_stories: int) -> None:
     if entry is None:
         path.unlink(missing_ok=True)
         return
-    path.parent.mkdir(exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps({"claim_clusters": entry, "min_stories": min_stories}))
-    os.replace(tmp, path)
+    note = json.dumps({"claim_clusters": entry, "min_stories": min_stories})
+    write_whole(path, lambda tmp: tmp.write_text(note))
 
 
 def _noted_min_stories(lake: Lake) -> int | None:

@@ -20,7 +20,6 @@ whole table is computed, as before.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -29,6 +28,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from newslake.warehouse.atomic import write_whole
 from newslake.warehouse.delta import LOG
 from newslake.warehouse.gold_stage import stage_by_partition
 from newslake.warehouse.health import WINDOW_DAYS, threshold_literals
@@ -111,11 +111,8 @@ def keep_counts(lake: Lake, counts: pa.Table) -> None:
     if identity is None:
         path.unlink(missing_ok=True)
         return
-    path.parent.mkdir(exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     meta = {b"identity": json.dumps(identity).encode()}
-    pq.write_table(counts.replace_schema_metadata(meta), tmp)
-    os.replace(tmp, path)
+    write_whole(path, lambda tmp: pq.write_table(counts.replace_schema_metadata(meta), tmp))
 
 
 @dataclass(frozen=True, slots=True)

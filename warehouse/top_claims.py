@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from newslake.warehouse.atomic import write_whole
 from newslake.warehouse.gold import clusters_entry
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.views import connect_read_only, load_sql, query
@@ -30,10 +31,8 @@ def top_recurring_claims(root: str | os.PathLike[str], n: int) -> list[tuple[str
         return [tuple(row) for row in note["rows"]]
     _, rows = query(root, sql)
     if key is not None and _views_show(root, key[0]):
-        path.parent.mkdir(exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps({"key": key, "rows": [list(row) for row in rows]}))
-        os.replace(tmp, path)
+        note = {"key": key, "rows": [list(row) for row in rows]}
+        write_whole(path, lambda tmp: tmp.write_text(json.dumps(note)))
     return rows
 
 
