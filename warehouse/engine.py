@@ -22,7 +22,7 @@ def work_connection(
     spill_dir: Path, database: Path | None = None, memory_limit: str | None = MEMORY_LIMIT
 ) -> duckdb.DuckDBPyConnection:
     """A UTC connection (in memory, or on `database`) holding at most `memory_limit` in
-    memory, with its spill files under `spill_dir`."""
+    memory, with its spill files under `spill_dir`, and no progress bar in the run's output."""
     spill_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(database) if database else ":memory:")
     spill = str(spill_dir).replace("'", "''")
@@ -30,4 +30,5 @@ def work_connection(
         con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute(f"SET temp_directory = '{spill}'")
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
     return con

@@ -8,7 +8,8 @@ def test_a_work_connection_is_memory_bounded_and_spills_under_the_given_dir(tmp_
         settings = dict(
             con.execute(
                 "SELECT name, value FROM duckdb_settings() "
-                "WHERE name IN ('memory_limit', 'temp_directory', 'TimeZone')"
+                "WHERE name IN ('memory_limit', 'temp_directory', 'TimeZone', "
+                "'enable_progress_bar')"
             ).fetchall()
         )
         # A sort larger than the limit completes by spilling there.
@@ -22,5 +23,6 @@ def test_a_work_connection_is_memory_bounded_and_spills_under_the_given_dir(tmp_
     assert settings["memory_limit"].startswith(("244", "256"))  # DuckDB reports MiB
     assert settings["temp_directory"] == str(spill)
     assert settings["TimeZone"] == "UTC"
+    assert settings["enable_progress_bar"] == "false"  # nothing drawn into a run's log
     assert rows == [(3_000_000,)]
     assert spill.is_dir()
