@@ -4,12 +4,13 @@ from scratch would."""
 import shutil
 
 import duckdb
+import pyarrow.parquet as pq
 from lake_rows import RUN1, RUN2, article, commit
 
 from newslake.transforms.records import FetchLogRow, Page, RunInfo, as_row
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.schemas import TABLES
-from newslake.warehouse.views import ANALYTIC_VIEWS, WAREHOUSE, create_views
+from newslake.warehouse.views import ANALYTIC_VIEWS, WAREHOUSE, build_warehouse, create_views
 
 RUN3 = RunInfo("run-3", RUN2.started_at)
 
@@ -97,3 +98,26 @@ def test_a_lake_copied_elsewhere_gets_views_over_its_own_files(tmp_path):
     kept, fresh = kept_and_fresh(copy)
     assert kept == fresh
     assert len(kept["articles"][2]) == 1
+
+
+def test_a_view_over_files_of_two_column_sets_reads_as_one_made_from_scratch(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    log_only(lake, RUN1, "file:///a")
+    spec = TABLES["fetch_log"]
+    added = next(c for c in reversed(spec.columns) if c.nullable and not c.type.num_fields)
+    [old] = lake.data_files(spec)  # written before `added` was a column of fetch_log
+    pq.write_table(pq.read_table(old).drop_columns([added.name]), old)
+    (lake.root / WAREHOUSE).unlink()
+    build_warehouse(lake)
+    log_only(lake, RUN2, "file:///b")  # the held view's files keep their group; one file joins
+    kept, fresh = kept_and_fresh(lake)
+    assert kept == fresh
+    con = duckdb.connect(str(lake.root / WAREHOUSE), read_only=True)
+    try:
+        sql = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'fetch_log'")
+        text = sql.fetchone()[0]
+        rows = con.execute(f'SELECT url, "{added.name}" FROM fetch_log ORDER BY url')
+        assert rows.fetchall() == [("file:///a", None), ("file:///b", None)]
+    finally:
+        con.close()
+    assert text.count("read_parquet(") == 2 and "union_by_name" not in text
