@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from newslake.transforms.errors import LakeError, QueryError
 from newslake.warehouse.failpoints import failpoint
@@ -86,7 +88,8 @@ def create_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
         here = _quote(f"{lake.table_dir(spec)}/")[:-1] in sql  # not a lake copied elsewhere
         if (comment_now, columns_now) == (comment, columns) and (here or not files):
             continue
-        con.execute(f"CREATE OR REPLACE VIEW {spec.name} AS {_view_sql(lake, spec)}")
+        view = _view_sql(lake, spec, groups=_column_sets(files, _held_groups(sql)))
+        con.execute(f"CREATE OR REPLACE VIEW {spec.name} AS {view}")
         con.execute(f"COMMENT ON VIEW {spec.name} IS {_quote(comment)}")
         for name, doc in columns:
             con.execute(f'COMMENT ON COLUMN {spec.name}."{name}" IS {_quote(doc)}')
@@ -169,17 +172,72 @@ def table_relation(lake: Lake, spec: TableSpec, files: list[Path] | None = None)
     return f"({_view_sql(lake, spec, files)})"
 
 
-def _view_sql(lake: Lake, spec: TableSpec, files: list[Path] | None = None) -> str:
+def _view_sql(
+    lake: Lake,
+    spec: TableSpec,
+    files: list[Path] | None = None,
+    groups: list[list[Path]] | None = None,
+) -> str:
     """Every column of today's schema, typed, whatever the files hold: a column added since
-    some (or all) files were written reads as NULL there."""
+    some (or all) files were written reads as NULL there. Given the files in `groups` of one
+    column set each, one read_parquet per group, which binds by reading one footer, not all."""
     columns = [f'CAST(NULL AS {_sql_type(c.type)}) AS "{c.name}"' for c in spec.columns]
     columns.append(f'CAST(NULL AS DATE) AS "{spec.partition}"')
     typed = f"SELECT {', '.join(columns)} WHERE false"
+    if groups is not None:
+        reads = [f"SELECT * FROM {_same_columns_relation(spec, group)}" for group in groups]
+        return " UNION ALL BY NAME ".join([typed, *reads])
     chosen = lake.data_files(spec) if files is None else files
     if not chosen:
         return typed
     relation = parquet_relation(lake, spec, files=chosen)
     return f"{typed} UNION ALL BY NAME SELECT * FROM {relation}"
+
+
+def _same_columns_relation(spec: TableSpec, files: list[Path]) -> str:
+    """read_parquet() over files that all hold the same columns: bound from the first's footer."""
+    listed = ", ".join(_quote(str(file)) for file in files)
+    return (
+        f"read_parquet([{listed}], hive_partitioning = true, "
+        f"hive_types = {{'{spec.partition}': DATE}})"
+    )
+
+
+_LISTED = re.compile(r"read_parquet\(list_value\(((?:'(?:[^']|'')*'(?:, )?)*)\)")
+_STRING = re.compile(r"'((?:[^']|'')*)'")
+
+
+def _held_groups(sql: str) -> list[list[str]]:
+    """The file lists of a held view made of one read_parquet per column set (as DuckDB
+    keeps its SQL); none for a view of any other form, whose lists may mix column sets."""
+    if "union_by_name" in sql:
+        return []
+    return [
+        [text.replace("''", "'") for text in _STRING.findall(match.group(1))]
+        for match in _LISTED.finditer(sql)
+    ]
+
+
+def _column_sets(files: list[Path], held: list[list[str]]) -> list[list[Path]]:
+    """The files grouped by the columns (names and types) they hold, in order of each
+    group's first file. A file of a `held` group has that group's columns (files of a Delta
+    table are never rewritten in place): only the files new to the view, and one file of each
+    held group still shown, have their footer read."""
+    group_of = {name: i for i, group in enumerate(held) for name in group}
+    held_columns: dict[int, frozenset[tuple[str, str]]] = {}
+    groups: dict[frozenset[tuple[str, str]], list[Path]] = {}
+    for file in files:
+        i = group_of.get(str(file))
+        if i is None:
+            columns = _columns(file)
+        else:
+            columns = held_columns.get(i) or held_columns.setdefault(i, _columns(file))
+        groups.setdefault(columns, []).append(file)
+    return list(groups.values())
+
+
+def _columns(file: Path) -> frozenset[tuple[str, str]]:
+    return frozenset((field.name, str(field.type)) for field in pq.read_schema(file))
 
 
 def _sql_type(arrow_type: pa.DataType) -> str:
@@ -234,8 +292,6 @@ def read_only_statements(sql: str) -> list[str]:
 
 
 def _refuse_writes(kind: str, text: str) -> None:
-    import re
-
     if kind == "SELECT":
         return
     if kind == "EXPLAIN":

@@ -20,7 +20,10 @@ from news_site import synthetic_article
 from newslake.flows.ingest import run_ingest
 from newslake.flows.maintenance import compact_lake, reprocess_lake
 from newslake.transforms.errors import LakeError
+from newslake.warehouse.claim_keys import CLAIM_KEYS
 from newslake.warehouse.delta import delta_schema
+from newslake.warehouse.lake import Lake
+from newslake.warehouse.lake_index import LakeIndex
 from newslake.warehouse.objectstore import local_lake, storage_options
 from newslake.warehouse.schemas import TABLES
 
@@ -224,3 +227,56 @@ def test_a_run_killed_mid_commit_on_s3_is_undone_by_the_next(
     assert again.count("new") > 0
     assert snapshot(Path(local_lake(url, str(tmp_path / "reader")))) == snapshot(reference)
     assert_bucket_holds_the_views(url, Path(local_lake(url, str(tmp_path / "reader"))))
+
+
+def claim_answers(mirror: Path, mode: str, keys: list[int], spill: Path) -> dict:
+    """Claim candidates and exact matches for `keys` from a mirror, with NEWSLAKE_CLAIM_INDEX
+    set to `mode`; also whether the key index answered."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NEWSLAKE_CLAIM_INDEX", mode)
+        index = LakeIndex(Lake(mirror), spill=spill / mode / "index.duckdb")
+        try:
+            return {
+                "candidates": {k: sorted(v) for k, v in index.claim_candidates(keys).items()},
+                "exact": index.claim_exact(keys),
+                "indexed": index.claim_keys is not None,
+            }
+        finally:
+            index.close()
+
+
+def test_another_machine_answers_claims_through_the_key_index_from_the_store(
+    s3, tmp_path, sample_dir, prefect_backend, monkeypatch
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    url = f"s3://{BUCKET}/flows/claim-keys"
+    config = str(sample_dir.parent / "demo.toml")
+    run_ingest(sources=[str(sample_dir / "meridian-press")], lake=url, config_path=config)
+    fs, base = url_to_fs(f"{url}/{CLAIM_KEYS.path}", skip_instance_cache=True)
+    assert [path for path in fs.find(base) if path.endswith(".sqlite")]  # segments in the store
+
+    for step, sources in enumerate(([], [str(sample_dir / "byteharbor")])):
+        if sources:  # a second writer, with a cache of its own, adds claims through the store
+            monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "writer"))
+            run_ingest(sources=sources, lake=url, config_path=config, workers=1)
+        mirror = Path(local_lake(url, str(tmp_path / f"reader-{step}")))
+        lake = Lake(mirror)
+        segments = lake.data_files(CLAIM_KEYS)
+        assert segments and all(path.is_file() for path in segments)
+        con = duckdb.connect()
+        try:
+            keys = sorted(
+                key
+                for (key,) in con.execute(
+                    "SELECT DISTINCT unnest(match_keys) FROM "
+                    f"read_parquet({[str(p) for p in lake.data_files(TABLES['claims'])]})"
+                ).fetchall()
+            )
+        finally:
+            con.close()
+        asked = [*keys[:: max(1, len(keys) // 200)], 1234567]  # held keys, and one held by none
+        indexed = claim_answers(mirror, "index", asked, tmp_path / f"spill-{step}")
+        scanned = claim_answers(mirror, "scan", asked, tmp_path / f"spill-{step}")
+        assert indexed.pop("indexed") and not scanned.pop("indexed")
+        assert indexed == scanned
+        assert indexed["candidates"] and indexed["exact"], step

@@ -4,14 +4,22 @@ from scratch would."""
 import shutil
 
 import duckdb
+import pyarrow.parquet as pq
 from lake_rows import RUN1, RUN2, article, commit
 
 from newslake.transforms.records import FetchLogRow, Page, RunInfo, as_row
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.schemas import TABLES
-from newslake.warehouse.views import ANALYTIC_VIEWS, WAREHOUSE, create_views
+from newslake.warehouse.views import (
+    ANALYTIC_VIEWS,
+    WAREHOUSE,
+    build_warehouse,
+    create_views,
+    table_relation,
+)
 
 RUN3 = RunInfo("run-3", RUN2.started_at)
+VIEW_SQL = "SELECT sql FROM duckdb_views() WHERE view_name = 'fetch_log'"
 
 
 def log_only(lake: Lake, run: RunInfo, url: str) -> None:
@@ -97,3 +105,54 @@ def test_a_lake_copied_elsewhere_gets_views_over_its_own_files(tmp_path):
     kept, fresh = kept_and_fresh(copy)
     assert kept == fresh
     assert len(kept["articles"][2]) == 1
+
+
+def test_a_view_over_files_of_two_column_sets_reads_as_one_made_from_scratch(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    log_only(lake, RUN1, "file:///a")
+    spec = TABLES["fetch_log"]
+    added = next(c for c in reversed(spec.columns) if c.nullable and not c.type.num_fields)
+    [old] = lake.data_files(spec)  # written before `added` was a column of fetch_log
+    pq.write_table(pq.read_table(old).drop_columns([added.name]), old)
+    (lake.root / WAREHOUSE).unlink()
+    build_warehouse(lake)
+    log_only(lake, RUN2, "file:///b")  # the held view's files keep their group; one file joins
+    kept, fresh = kept_and_fresh(lake)
+    assert kept == fresh
+    con = duckdb.connect(str(lake.root / WAREHOUSE), read_only=True)
+    try:
+        sql = con.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'fetch_log'")
+        text = sql.fetchone()[0]
+        rows = con.execute(f'SELECT url, "{added.name}" FROM fetch_log ORDER BY url')
+        assert rows.fetchall() == [("file:///a", None), ("file:///b", None)]
+    finally:
+        con.close()
+    assert text.count("read_parquet(") == 2 and "union_by_name" not in text
+
+
+def test_a_held_view_over_every_file_by_name_is_grouped_again_from_the_footers(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    log_only(lake, RUN1, "file:///a")
+    spec = TABLES["fetch_log"]
+    added = next(c for c in reversed(spec.columns) if c.nullable and not c.type.num_fields)
+    [old] = lake.data_files(spec)
+    pq.write_table(pq.read_table(old).drop_columns([added.name]), old)
+    log_only(lake, RUN2, "file:///b")
+    con = duckdb.connect(str(lake.root / WAREHOUSE))  # as an earlier version made the view
+    try:
+        con.execute(f"CREATE OR REPLACE VIEW fetch_log AS {table_relation(lake, spec)}")
+        con.execute("COMMENT ON VIEW fetch_log IS 'made by an earlier version'")
+    finally:
+        con.close()
+    log_only(lake, RUN3, "file:///c")
+    kept, fresh = kept_and_fresh(lake)
+    assert kept == fresh and len(kept["fetch_log"][2]) == 3
+    con, scratch = duckdb.connect(str(lake.root / WAREHOUSE), read_only=True), duckdb.connect()
+    try:
+        create_views(scratch, Lake(lake.root))
+        made = [c.execute(VIEW_SQL).fetchone()[0] for c in (con, scratch)]
+    finally:
+        con.close()
+        scratch.close()
+    assert made[0] == made[1]  # the files grouped by their own columns: a alone, then b and c
+    assert made[0].count("read_parquet(") == 2
