@@ -233,29 +233,39 @@ def _restage_claim_clusters(
     claim_ids: frozenset[str],
 ) -> int:
     """Stage the gold/claim_clusters rows of these claim ids anew, from all their claims (a
-    row is an aggregate of its claim id's claims only); every other row stays in its file."""
+    row is an aggregate of its claim id's claims only); returns how many there are now.
+
+    The files that held their old rows are staged anew, one per partition, with the rows
+    they keep and the new rows of that partition (no Python object per row); other files
+    stay as they are."""
     _register_ids(con, "changed_claims", "claim_id", claim_ids)
     clusters = parquet_relation(lake, CLAIM_CLUSTERS, filename=True)
-    stored = con.execute(
-        f"SELECT filename, claim_id FROM {clusters} SEMI JOIN changed_claims USING (claim_id)"
+    held = con.execute(
+        f"SELECT DISTINCT filename FROM {clusters} SEMI JOIN changed_claims USING (claim_id)"
     ).fetchall()
-    table_dir = lake.table_dir(CLAIM_CLUSTERS)
-    by_file: dict[str, list[str]] = {}
-    for filename, claim_id in stored:
-        by_file.setdefault(Path(filename).relative_to(table_dir).as_posix(), []).append(claim_id)
-    for rel, ids in by_file.items():
-        commit.remove(CLAIM_CLUSTERS.name, rel, ids)
+    files = sorted(Path(filename) for (filename,) in held)
     claims = parquet_relation(lake, CLAIMS)
     sql = load_sql(
         "claim_clusters",
         claims=f"(SELECT * FROM {claims} SEMI JOIN changed_claims USING (claim_id))",
     )
-    result = con.execute(sql, [min_stories])
-    names = [column[0] for column in result.description]
-    count = 0
-    while batch := result.fetchmany(10_000):
-        commit.add(CLAIM_CLUSTERS.name, (dict(zip(names, row, strict=True)) for row in batch))
-        count += len(batch)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE new_clusters AS {sql}", [min_stories])
+    [(count,)] = con.execute("SELECT count(*) FROM new_clusters").fetchall()
+    rows = "FROM new_clusters"
+    if files:
+        kept = parquet_relation(lake, CLAIM_CLUSTERS, files=files)
+        rows += (
+            f" UNION ALL BY NAME SELECT * EXCLUDE ({CLAIM_CLUSTERS.partition}) FROM {kept} "
+            "ANTI JOIN changed_claims USING (claim_id)"
+        )
+    table_dir = lake.table_dir(CLAIM_CLUSTERS)
+    for path in files:
+        commit.drop(CLAIM_CLUSTERS.name, path.relative_to(table_dir).as_posix())
+    result = con.sql(
+        f"SELECT *, CAST(first_seen AS DATE) AS day FROM ({rows}) ORDER BY day NULLS LAST, claim_id"
+    )
+    stage_by_partition(commit, CLAIM_CLUSTERS, result, order="day")
+    con.execute("DROP TABLE new_clusters")
     return count
 
 

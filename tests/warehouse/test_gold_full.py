@@ -2,6 +2,7 @@
 must hold, partition by partition, the rows the gold SQL gives when each row is staged on its
 own, as the build did before it staged Arrow one partition at a time."""
 
+import shutil
 from datetime import UTC, datetime
 
 import duckdb
@@ -12,6 +13,7 @@ from newslake.transforms.records import RunInfo
 from newslake.warehouse import gold as gold_module
 from newslake.warehouse.gold import refresh_gold
 from newslake.warehouse.lake import Lake, partition_dir
+from newslake.warehouse.lake_index import LakeIndex
 from newslake.warehouse.schemas import (
     ARTICLES,
     CLAIM_CLUSTERS,
@@ -118,3 +120,57 @@ def test_a_full_build_after_several_runs_holds_the_rows_staged_one_by_one(tmp_pa
     assert len(expected) == 6
     assert stored_rows(lake, COVERAGE_DAILY) == expected
     assert len(stored_rows(lake, OUTLET_HEALTH)) == 4  # every run day, one file each
+
+
+def update_run(lake: Lake, day: int, article_id: str, of_day: int) -> None:
+    """A run that replaces the claims article `article_id` (of day `of_day`) holds: two keep
+    their claim ids with new text, one joins another day's cluster and is published earlier
+    than it (the cluster moves to another partition), one is new; its other claims go. Then
+    its gold, restaging the clusters of every claim id it added or removed."""
+    run = run_of(day)
+    index = LakeIndex(lake)
+    stored = index.stored_claims_of(article_id)
+    index.close()
+    outlet = {"A": "Alpha", "B": "Beta", "G": "Gamma"}[article_id[0]]
+    base = of_day * 10
+    new = [
+        claim(base, article_id, of_day, outlet, run) | {"text": f"{outlet} now says {day}."},
+        claim(base + 1, article_id, None, outlet, run),
+        claim(base - 8, article_id, 1, outlet, run),  # first seen on March 1st now
+        claim(90 + day, article_id, of_day, outlet, run),
+    ]
+    with lake.writing(run, timeout_s=5) as commit:
+        commit.remove("claims", stored[0][0], [article_id])
+        commit.add("claims", new)
+        commit.publish()
+    changed = {claim_id for _, claim_id in stored} | {c["claim_id"] for c in new}
+    refresh_gold(lake, run, set(), changed_claims=changed)
+
+
+def rows_by_partition(lake: Lake, spec: TableSpec) -> dict[str, list[dict]]:
+    """Each partition's rows (from however many files), in key order."""
+    found: dict[str, list[dict]] = {}
+    for path in lake.data_files(spec):
+        table = pq.read_table(path)
+        assert table.schema.remove_metadata() == spec.schema.remove_metadata()
+        found.setdefault(path.parent.name, []).extend(table.to_pylist())
+    return {part: sorted(rows, key=lambda row: row[spec.key]) for part, rows in found.items()}
+
+
+def test_refreshes_after_runs_with_updates_hold_the_rows_of_a_full_build(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    for day in range(2, 6):
+        day_of_runs(lake, day)
+    for day, article_id, of_day in [(6, "B03", 3), (7, "A05", 5), (8, "B03", 3), (9, "G04", 4)]:
+        update_run(lake, day, article_id, of_day)
+    incremental = rows_by_partition(Lake(lake.root), CLAIM_CLUSTERS)
+    assert "first_seen_date=2026-03-01" in incremental  # clusters moved by the updates
+    shutil.copytree(lake.root, tmp_path / "full")
+    full = Lake(tmp_path / "full")
+    refresh_gold(full, run_of(10), [None], claims_changed=True)
+    assert rows_by_partition(Lake(full.root), CLAIM_CLUSTERS) == incremental
+    claims = parquet_relation(full, CLAIMS)
+    expected = row_by_row(CLAIM_CLUSTERS, load_sql("claim_clusters", claims=claims), [2])
+    assert incremental == {
+        part: sorted(rows, key=lambda row: row["claim_id"]) for part, rows in expected.items()
+    }
