@@ -266,7 +266,7 @@ def _restage_claim_clusters(
     )
     stage_by_partition(commit, CLAIM_CLUSTERS, result, order="day")
     con.execute("DROP TABLE new_clusters")
-    return count
+    return int(count)
 
 
 def _register_ids(
