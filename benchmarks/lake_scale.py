@@ -376,12 +376,25 @@ def partitions(spec: TableSpec, table: pa.Table) -> list[tuple[str, pa.Table]]:
     return [(partition_dir(spec, table.slice(0, 1).to_pylist()[0]), table)] if len(table) else []
 
 
+# The peak RSS (MB) of a probe or build process itself. Linux keeps ru_maxrss across fork and
+# exec, so a probe started by the process that synthesised the lake reported that process's
+# peak; VmHWM belongs to the process's own memory map.
+PEAK_MB = """
+import resource
+def peak_mb():
+    try:
+        status = open("/proc/self/status").read()
+        return int(status.split("VmHWM:")[1].split()[0]) // 1024
+    except (OSError, IndexError, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+"""
+
 # The lake index's cost on its own, in a fresh process: opening it, then the questions one
 # batch asks (keys sampled from the lake beforehand, half of them known), and the gold refresh
 # a run ends with: with nothing new, after a run's new claims, and recomputing everything.
 # Prints JSON: seconds per step and peak RSS (of the index's steps).
 PROBE = """
-import json, resource, sys, time
+import json, sys, time
 from datetime import UTC, datetime
 from pathlib import Path
 import duckdb
@@ -429,7 +442,7 @@ timed("claim_candidates", lambda: index.claim_candidates(keys))
 timed("claim_heads", lambda: index.claim_heads(clusters))
 index.close()
 times["batch"] = round(sum(v for k, v in times.items() if k != "open"), 3)
-times["index_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+times["index_rss_mb"] = peak_mb()
 idle = RunInfo("probe-idle", datetime.now(UTC))
 timed("gold_idle", lambda: refresh_gold(lake, idle, [], stories=()))
 from newslake.warehouse.views import build_warehouse
@@ -462,7 +475,7 @@ def probe(lake: Path, work: Path, gold: bool = True) -> dict[str, float]:
     """The lake index's and (with `gold`) the gold refresh's own costs on `lake` (see PROBE)."""
     work.mkdir(parents=True, exist_ok=True)
     code = PROBE if gold else PROBE.split("idle = RunInfo")[0] + "print(json.dumps(times))\n"
-    cmd = [PYTHON, "-c", code, lake, work]
+    cmd = [PYTHON, "-c", PEAK_MB + code, lake, work]
     done = run(cmd, dict(os.environ), work)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -470,14 +483,14 @@ def probe(lake: Path, work: Path, gold: bool = True) -> dict[str, float]:
 # The claim key index built whole in a process of its own (its peak RSS is its own, and the
 # probes after it do not inherit it). Prints JSON: seconds and peak RSS.
 BUILD = """
-import json, resource, sys, time
+import json, sys, time
 from datetime import UTC, datetime
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.lake import Lake
 started = time.perf_counter()
 with Lake(sys.argv[1]).writing(RunInfo("index-claims", datetime.now(UTC)), 60) as commit:
     commit.reindex_claims()
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+rss = peak_mb()
 print(json.dumps({"build_s": round(time.perf_counter() - started, 1), "build_rss_mb": rss}))
 """
 
@@ -490,7 +503,7 @@ def index_report(lake: Path, tmp: Path) -> str:
     if CLAIM_KEYS.name not in Lake(lake).versions():
         work = tmp / "build"
         work.mkdir()
-        done = run([PYTHON, "-c", BUILD, lake], dict(os.environ), work)
+        done = run([PYTHON, "-c", PEAK_MB + BUILD, lake], dict(os.environ), work)
         built = done.stdout.strip().splitlines()[-1]
     index_mb, claims_mb = disk_mb(lake / CLAIM_KEYS.path), disk_mb(lake / CLAIMS.path)
     lines = [f"claim key index: {built}, {index_mb:.0f} MB ({claims_mb:.0f} MB claims)"]
