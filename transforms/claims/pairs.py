@@ -425,9 +425,10 @@ def _weighted_vector(word_list: tuple[str, ...], words: np.ndarray) -> np.ndarra
 
 
 def _weight(words: Iterable[str]) -> float:
-    """Sum of the words' inverse document frequencies (rare words weigh more)."""
+    """Sum of the words' inverse document frequencies (rare words weigh more), correctly
+    rounded, so that a set of words gives the same sum in whatever order it iterates."""
     idf, default = _idf()
-    return sum(map(idf.get, words, repeat(default)))
+    return math.fsum(map(idf.get, words, repeat(default)))
 
 
 @cache

@@ -1,6 +1,10 @@
 """The pair decision `same_claim`: paraphrases and restated figures or days are one claim;
 sentences of one topic that say other things are not."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from newslake.transforms.claims.pairs import same_claim
@@ -59,3 +63,36 @@ def test_the_same_claim_is_recognised_with_or_without_embeddings(a, b, semantic)
 def test_sentences_of_one_topic_stating_other_things_are_different_claims(a, b, semantic):
     assert not same_claim(a, b, semantic)
     assert not same_claim(b, a, semantic)
+
+
+_SCORE_PAIRS = """
+import json, sys
+from newslake.transforms.claims.pairs import pair_features, prepare
+lines = sys.stdin.read().splitlines()
+texts = prepare(lines)
+pairs = [(a, b) for a in range(len(texts)) for b in range(a + 1, len(texts))]
+print(json.dumps([pair_features(texts[a], texts[b]) for a, b in pairs]))
+"""
+
+
+def test_pair_features_are_bit_identical_under_any_hash_seed():
+    # A claim joins a cluster when its score passes a threshold: the score must not depend on
+    # the order a set of words happens to iterate in, which follows the process's hash seed.
+    sentences = [
+        "The company said the new model cost about $6 million to train on older chips.",
+        "Training the model cost the company roughly $5.5 million, using older chips.",
+        "Officials said export controls on advanced chips had failed to slow the lab down.",
+        "The lab's progress shows that restrictions on chip exports have backfired, analysts said.",
+    ]
+    outputs = set()
+    for seed in ("1", "2", "3", "4"):
+        out = subprocess.run(
+            [sys.executable, "-c", _SCORE_PAIRS],
+            input="\n".join(sentences),
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+        )
+        outputs.add(out.stdout)
+    assert len(outputs) == 1
