@@ -73,9 +73,7 @@ def test_every_input_ends_as_an_article_or_a_log_row_with_a_reason(sample_lake):
             assert error, path
 
 
-def test_bronze_pages_the_workers_wrote_are_the_pages_the_flow_process_writes(
-    tmp_path, sample_dir
-):
+def test_bronze_pages_the_workers_wrote_are_the_pages_the_flow_process_writes(tmp_path, sample_dir):
     # The run's own Dask cluster: each worker writes the pages it extracted; one process: the
     # flow process does.
     lakes = {"dask": (2, "dask"), "alone": (1, "local")}

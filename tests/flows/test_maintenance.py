@@ -59,9 +59,7 @@ def test_reprocess_rebuilds_silver_and_gold_from_bronze_as_a_fresh_ingest(
 
 def claim_groups(lake) -> set[frozenset[str]]:
     """Claims as groups of sentences, whatever their ids."""
-    rows = read_rows(
-        lake, f"SELECT list({CLAIM_REF_SQL}) FROM claims GROUP BY claim_id"
-    )
+    rows = read_rows(lake, f"SELECT list({CLAIM_REF_SQL}) FROM claims GROUP BY claim_id")
     return {frozenset(refs) for (refs,) in rows}
 
 

@@ -25,9 +25,7 @@ def on_disk(lake: Lake, partition: str) -> list[str]:
     return sorted(p.name for p in (lake.table_dir(ARTICLES) / partition).glob("*.parquet"))
 
 
-def test_compaction_merges_each_partitions_files_keeps_every_row_and_vacuum_removes_files(
-    tmp_path,
-):
+def test_compaction_merges_each_partitions_files_keeps_every_row_and_vacuum_removes_files(tmp_path):
     lake = Lake(tmp_path / "lake")
     commit(lake, run(1), [article("a", 5, run(1)), article("b", 6, run(1))])
     commit(lake, run(2), [article("c", 5, run(2)), article("d", None, run(2))])
