@@ -37,11 +37,16 @@ def log_rows(lake) -> int:
         con.close()
 
 
-def test_a_run_with_nothing_new_logs_each_input_and_moves_only_fetch_log(tmp_path, sample_dir):
+def one_outlet(tmp_path, sample_dir):
+    """A copy of one sample outlet, a lake beside it, and run_ingest's arguments for both."""
     corpus = tmp_path / "sample"
     shutil.copytree(sample_dir / "meridian-press", corpus)
     lake = tmp_path / "lake"
-    params = {"sources": [str(corpus)], "lake": str(lake), "workers": 1}
+    return corpus, lake, {"sources": [str(corpus)], "lake": str(lake), "workers": 1}
+
+
+def test_a_run_with_nothing_new_logs_each_input_and_moves_only_fetch_log(tmp_path, sample_dir):
+    _, lake, params = one_outlet(tmp_path, sample_dir)
     first = run_ingest(**params)
     points, comments, logged = runs(lake), view_comments(lake), log_rows(lake)
     assert (lake / STATE).exists()  # the site counts the next gold refresh starts from
@@ -80,10 +85,7 @@ def known_pages(lake, tmp_path, name: str) -> dict:
 
 
 def test_runs_with_an_edit_answer_and_summarise_from_their_own_rows(tmp_path, sample_dir):
-    corpus = tmp_path / "sample"
-    shutil.copytree(sample_dir / "meridian-press", corpus)
-    lake = tmp_path / "lake"
-    params = {"sources": [str(corpus)], "lake": str(lake), "workers": 1}
+    corpus, lake, params = one_outlet(tmp_path, sample_dir)
     summaries, markdown = [], []
 
     def run() -> None:

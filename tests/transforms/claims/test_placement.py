@@ -129,13 +129,20 @@ def looked_up(semantic: bool):
     return copies, {}, firsts, candidates, heads
 
 
+def placed_serially(semantic):
+    """The looked-up batch, its serial placement, and its claims found again with the keys
+    found on workers (as a run sends them to rank)."""
+    copies, stored, firsts, candidates, heads = looked_up(semantic)
+    claim_rules = ClaimRules(RUN1, pair_model(semantic), semantic, PreparedCache(10))
+    serial = place_claims(copies, stored, firsts, candidates, heads, claim_rules)
+    found_keys = dict(zip(refs(firsts), firsts.keys, strict=True))
+    keyed = first_copies(copies, stored, semantic, found_keys)
+    return copies, stored, firsts, candidates, heads, serial, keyed
+
+
 def test_rankings_from_workers_place_a_batch_as_the_serial_path_does():
     for semantic in (False, True):
-        copies, stored, firsts, candidates, heads = looked_up(semantic)
-        claim_rules = ClaimRules(RUN1, pair_model(semantic), semantic, PreparedCache(10))
-        serial = place_claims(copies, stored, firsts, candidates, heads, claim_rules)
-        found_keys = dict(zip(refs(firsts), firsts.keys, strict=True))
-        keyed = first_copies(copies, stored, semantic, found_keys)
+        copies, stored, firsts, candidates, heads, serial, keyed = placed_serially(semantic)
         assert keyed.texts is None and keyed.keys == firsts.keys
         lookup = ClaimLookup(copies, stored, keyed, candidates, heads)
         rankings = []
@@ -175,11 +182,7 @@ def test_a_chunk_carries_exactly_the_stored_claims_sharing_a_key_with_its_claims
 
 def test_a_batch_packed_once_is_ranked_by_chunks_as_the_serial_path_places_it():
     for semantic in (False, True):
-        copies, stored, firsts, candidates, heads = looked_up(semantic)
-        claim_rules = ClaimRules(RUN1, pair_model(semantic), semantic, PreparedCache(10))
-        serial = place_claims(copies, stored, firsts, candidates, heads, claim_rules)
-        found_keys = dict(zip(refs(firsts), firsts.keys, strict=True))
-        keyed = first_copies(copies, stored, semantic, found_keys)
+        copies, stored, _, candidates, heads, serial, keyed = placed_serially(semantic)
         lookup = ClaimLookup(copies, stored, keyed, candidates, heads)
         packed = pickle.loads(pickle.dumps(tuple(lookup.ranking())))  # as sent to workers
         for size in (1, 2, 100):
