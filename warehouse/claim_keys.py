@@ -5,10 +5,13 @@ that a batch's claim questions read a page or two per key asked, not the claims 
 A segment holds, clustered by key (`WITHOUT ROWID` B-trees): `holders` (key, claim, times the
 claim holds the key) and `counts` (key, holdings added less holdings removed), with `claims`
 (the claim's file, article, sentence, cluster and text: a candidate's text is read from here,
-not from the claims files it is spread over) and the claims files it indexed (`files`)
-or saw removed (`gone`). Every commit that adds or removes claims files writes one segment in
-the same commit (the index is a Delta table whose files are the segments, so the `_runs` row
-covers it, `recover` undoes a dead run's, and a remote lake's mirror pulls them).
+not from the claims files it is spread over; indexed by cluster, `claims_by_cluster`, so that
+a cluster's members are found without reading the claims table) and the claims files it
+indexed (`files`) or saw removed (`gone`). Segments written before `claims_by_cluster` lack
+it: the cluster questions then read the claims files instead. Every commit that adds or
+removes claims files writes one segment in the same commit (the index is a Delta table whose
+files are the segments, so the `_runs` row covers it, `recover` undoes a dead run's, and a
+remote lake's mirror pulls them).
 
 Readers sum a key's counts over the segments of their snapshot, so a crowded key (an
 embedding band held by thousands of claims) is counted without reading its holders; holders
@@ -22,6 +25,7 @@ passes the bound; compaction, `migrate` and a lake without an index build it who
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from itertools import repeat
@@ -61,7 +65,10 @@ _PASS_PAIRS = 5_000_000  # holdings sorted in memory at once (16 bytes each, and
 _SAMPLE_EVERY = 16  # keys sampled to split them into passes of about _PASS_PAIRS
 _NONE = np.zeros(0, np.int64)
 _CLAIM_COLUMNS = ["article_id", "sentence_index", "claim_id", "text"]
+# Built once a segment's claims are in (cheaper than keeping it up to date row by row).
+_BY_CLUSTER = "claims_by_cluster"
 Holding = tuple[int, str, int, str, str]  # key, article_id, sentence_index, claim_id, text
+Member = tuple[str, str, str, int, str]  # claim_id, file, article_id, sentence_index, text
 
 
 def write_segment(
@@ -113,8 +120,7 @@ def write_segment(
             found, _ = _flat_keys(pq.read_table(path, columns=["match_keys"])["match_keys"])
             lost.append(found[_within(found, low, high)])
         _append(con, np.concatenate(keys), np.concatenate(owners), np.concatenate(lost))
-    con.commit()
-    con.close()
+    _finish(con)
     return True
 
 
@@ -193,8 +199,7 @@ def merge_segments(target: Path, segments: Sequence[Path], live: Iterable[str]) 
         "INSERT INTO counts SELECT key, sum(n) FROM summed GROUP BY key HAVING sum(n) != 0 "
         "ORDER BY key"
     )
-    con.commit()
-    con.close()
+    _finish(con)
 
 
 class ClaimKeys:
@@ -214,6 +219,7 @@ class ClaimKeys:
             self.live_ids.append({i for i, file in files if file in live_files})
         # Counts are exact only if every live file was indexed and every other one seen go.
         self.complete = indexed - gone == live_files
+        self.by_cluster = all(_has_cluster_index(con) for con in self.cons)
 
     def counts(self, keys: Sequence[int]) -> dict[int, int]:
         """Holdings of each of these keys over the snapshot's claims (keys held by none left
@@ -247,6 +253,23 @@ class ClaimKeys:
                     found.extend([(key, *claim)] * times)
         return found
 
+    def members(self, claim_ids: Sequence[str]) -> list[Member]:
+        """Every claim of these clusters in the snapshot's files, through `claims_by_cluster`
+        (only if `by_cluster`: every segment has it)."""
+        found: list[Member] = []
+        asked = json.dumps(sorted(set(claim_ids)))
+        for con, live in zip(self.cons, self.live_ids, strict=True):
+            if not live:
+                continue
+            rows = con.execute(
+                "SELECT c.file, c.claim_id, f.file, c.article_id, c.sentence_index, c.text "
+                f"FROM json_each(?) a JOIN claims c INDEXED BY {_BY_CLUSTER} "
+                "ON c.claim_id = a.value JOIN files f ON f.id = c.file",
+                [asked],
+            )
+            found.extend(tuple(row[1:]) for row in rows if row[0] in live)
+        return found
+
     def close(self) -> None:
         """Close the segments."""
         for con in self.cons:
@@ -258,6 +281,21 @@ def covers(segments: Sequence[Path], files: Iterable[str]) -> bool:
     index = ClaimKeys(segments, files)
     index.close()
     return index.complete
+
+
+def _finish(con: sqlite3.Connection) -> None:
+    """Index a written segment's claims by cluster, commit and close it."""
+    con.execute(f"CREATE INDEX {_BY_CLUSTER} ON claims (claim_id, file)")
+    con.commit()
+    con.close()
+
+
+def _has_cluster_index(con: sqlite3.Connection) -> bool:
+    """Whether a segment has `claims_by_cluster` (segments written before it do not)."""
+    found = con.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", [_BY_CLUSTER]
+    )
+    return found.fetchone() is not None
 
 
 def _key_list(keys: Sequence[int]) -> str:

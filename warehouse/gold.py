@@ -17,14 +17,22 @@ import pyarrow as pa
 
 from newslake.transforms.records import RunInfo
 from newslake.warehouse.atomic import write_whole
-from newslake.warehouse.delta import LOG
+from newslake.warehouse.delta import LOG, partition_value
 from newslake.warehouse.engine import LARGER_LIMITS, MEMORY_LIMIT, work_connection
 from newslake.warehouse.gold_stage import stage_by_partition
 from newslake.warehouse.health_refresh import keep_counts, stage_outlet_health
 from newslake.warehouse.lake import Commit, Lake, partition_dir
+from newslake.warehouse.lake_index import open_claim_keys
 from newslake.warehouse.runs import RunPoint, since_last
-from newslake.warehouse.schemas import ARTICLES, CLAIM_CLUSTERS, CLAIMS, COVERAGE_DAILY, FETCH_LOG
-from newslake.warehouse.views import load_sql, parquet_relation
+from newslake.warehouse.schemas import (
+    ARTICLES,
+    CLAIM_CLUSTERS,
+    CLAIMS,
+    COVERAGE_DAILY,
+    FETCH_LOG,
+    NO_DATE,
+)
+from newslake.warehouse.views import load_sql, parquet_relation, table_relation
 
 # The claims.min_stories the shown claim_clusters was computed with (see _note_min_stories).
 MIN_STORIES_NOTE = Path("_gold_state") / "claim_clusters.json"
@@ -106,10 +114,15 @@ def _refresh(
                 since_gold, COVERAGE_DAILY.name
             )
             days = _stage_coverage(con, lake, commit, touched, check=not in_step)
-            if claims is None or _clusters_stale(con, lake, since_gold, min_stories):
+            if (
+                claims is None
+                or since_gold is None
+                or _clusters_stale(con, lake, since_gold, min_stories)
+            ):
                 clusters = _stage_claim_clusters(con, lake, commit, min_stories)
             elif claims:
-                clusters = _restage_claim_clusters(con, lake, commit, min_stories, claims)
+                before = Lake(lake.root, since_gold[0].versions)  # as the last gold read it
+                clusters = _restage_claim_clusters(con, lake, commit, min_stories, claims, before)
         commit.publish()
         keep_counts(lake, health.counts)
         if has_articles:
@@ -231,26 +244,32 @@ def _restage_claim_clusters(
     commit: Commit,
     min_stories: int,
     claim_ids: frozenset[str],
+    before: Lake,
 ) -> int:
     """Stage the gold/claim_clusters rows of these claim ids anew, from all their claims (a
     row is an aggregate of its claim id's claims only); returns how many there are now.
+    `before`: the lake at the last gold commit, whose claims the rows shown were built from.
 
-    The files that held their old rows are staged anew, one per partition, with the rows
-    they keep and the new rows of that partition (no Python object per row); other files
-    stay as they are."""
+    Only the claims files that hold these ids are read (found through the claim key index),
+    and only the cluster files of the partitions their old rows can be in. The files that
+    held their old rows are staged anew, one per partition, with the rows they keep and the
+    new rows of that partition (no Python object per row); other files stay as they are."""
     _register_ids(con, "changed_claims", "claim_id", claim_ids)
-    clusters = parquet_relation(lake, CLAIM_CLUSTERS, filename=True)
-    held = con.execute(
-        f"SELECT DISTINCT filename FROM {clusters} SEMI JOIN changed_claims USING (claim_id)"
-    ).fetchall()
-    files = sorted(Path(filename) for (filename,) in held)
-    claims = parquet_relation(lake, CLAIMS)
-    sql = load_sql(
-        "claim_clusters",
-        claims=f"(SELECT * FROM {claims} SEMI JOIN changed_claims USING (claim_id))",
+    claims_dir = lake.table_dir(CLAIMS)
+    stored = {path.relative_to(claims_dir).as_posix() for path in before.data_files(CLAIMS)}
+    holding = _claim_files_holding(lake, claim_ids)
+    was = [path for path in holding if path.relative_to(claims_dir).as_posix() in stored]
+    new = [path for path in holding if path.relative_to(claims_dir).as_posix() not in stored]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE changed_rows AS SELECT {_CLUSTER_INPUTS}, stored FROM "
+        f"(SELECT *, true AS stored FROM {table_relation(lake, CLAIMS, was)} UNION ALL "
+        f"SELECT *, false FROM {table_relation(lake, CLAIMS, new)}) "
+        "SEMI JOIN changed_claims USING (claim_id)"
     )
+    sql = load_sql("claim_clusters", claims="changed_rows")
     con.execute(f"CREATE OR REPLACE TEMP TABLE new_clusters AS {sql}", [min_stories])
     [(count,)] = con.execute("SELECT count(*) FROM new_clusters").fetchall()
+    files = _cluster_files_holding(con, lake, before, stored)
     rows = "FROM new_clusters"
     if files:
         kept = parquet_relation(lake, CLAIM_CLUSTERS, files=files)
@@ -266,7 +285,52 @@ def _restage_claim_clusters(
     )
     stage_by_partition(commit, CLAIM_CLUSTERS, result, order="day")
     con.execute("DROP TABLE new_clusters")
+    con.execute("DROP TABLE changed_rows")
     return int(count)
+
+
+def _claim_files_holding(lake: Lake, claim_ids: frozenset[str]) -> list[Path]:
+    """The claims files that hold claims of these ids: those the claim key index names when it
+    covers the lake's claims files and is indexed by cluster, else every claims file."""
+    index = open_claim_keys(lake)
+    if index is None:
+        return lake.data_files(CLAIMS)
+    try:
+        if not index.by_cluster:  # segments written before the index had it
+            return lake.data_files(CLAIMS)
+        held = {file for _, file, *_ in index.members(sorted(claim_ids))}
+    finally:
+        index.close()
+    return [lake.table_dir(CLAIMS) / file for file in sorted(held)]
+
+
+def _cluster_files_holding(
+    con: duckdb.DuckDBPyConnection, lake: Lake, before: Lake, stored: set[str]
+) -> list[Path]:
+    """The claim_clusters files holding a row of a changed claim id (table `changed_claims`).
+
+    A row sits in the partition of its first_seen day: the earliest published_at of the
+    claims it was built from, those of `before` (`stored`: its claims files). Each was either
+    read into `changed_rows` from a file still in the lake, or was in a file since removed, and
+    a claims file's partition is its claims' published_at day. So only the partitions of those
+    days and of the removed files are read, each file's claim_id alone."""
+    days = con.execute(
+        "SELECT DISTINCT CAST(min(published_at) AS DATE) FROM changed_rows WHERE stored "
+        "GROUP BY claim_id"
+    ).fetchall()
+    values = {None if day is None else day.isoformat() for (day,) in days}
+    claims_dir = lake.table_dir(CLAIMS)
+    now = {path.relative_to(claims_dir).as_posix() for path in lake.data_files(CLAIMS)}
+    values |= {partition_value(rel) for rel in stored - now}
+    dirs = {f"{CLAIM_CLUSTERS.partition}={value or NO_DATE}" for value in values}
+    candidates = [path for path in lake.data_files(CLAIM_CLUSTERS) if path.parent.name in dirs]
+    if not candidates:
+        return []
+    clusters = parquet_relation(lake, CLAIM_CLUSTERS, filename=True, files=candidates)
+    held = con.execute(
+        f"SELECT DISTINCT filename FROM {clusters} SEMI JOIN changed_claims USING (claim_id)"
+    ).fetchall()
+    return sorted(Path(filename) for (filename,) in held)
 
 
 def _register_ids(

@@ -53,6 +53,25 @@ _RUN_ARTICLES = pa.schema(
         ("first_seen_at", pa.timestamp("us", tz="UTC")),
     ]
 )
+# The claim key index's answers as tables (claim_keys.Holding, claim_keys.Member).
+_HOLDINGS = pa.schema(
+    [
+        ("match_key", pa.int64()),
+        ("article_id", pa.string()),
+        ("sentence_index", pa.int32()),
+        ("claim_id", pa.string()),
+        ("text", pa.string()),
+    ]
+)
+_MEMBERS = pa.schema(
+    [
+        ("claim_id", pa.string()),
+        ("file", pa.string()),
+        ("article_id", pa.string()),
+        ("sentence_index", pa.int32()),
+        ("text", pa.string()),
+    ]
+)
 # The columns of each lake table that the questions read (`file`: the file relative to the
 # table, for tables whose rows a run may remove), as views over the table's files.
 _LAKE_VIEWS: dict[str, tuple[TableSpec, str]] = {
@@ -131,7 +150,7 @@ class LakeIndex:
         if not self._claim_index_opened:
             self._claim_index_opened = True
             if not self._claims_dropped:
-                self._claim_index = _claim_keys(self._lake)
+                self._claim_index = open_claim_keys(self._lake)
         return self._claim_index
 
     @property
@@ -328,12 +347,7 @@ class LakeIndex:
         run's; text also null when the claims were scanned)."""
         asked = self._claim_keys(keys)
         if self.claim_keys is not None:
-            found = self.claim_keys.holders(asked)
-            columns = ["match_key", "article_id", "sentence_index", "claim_id", "text"]
-            types = [pa.int64(), pa.string(), pa.int32(), pa.string(), pa.string()]
-            held = pa.table(
-                [pa.array([row[i] for row in found], t) for i, t in enumerate(types)], names=columns
-            )
+            held = _rows_table(self.claim_keys.holders(asked), _HOLDINGS)
             self.con.register("held", held)
             stored = (
                 f"SELECT match_key, {CLAIM_REF_SQL} AS ref, article_id, claim_id, text FROM held "
@@ -360,10 +374,16 @@ class LakeIndex:
     def claim_heads(self, claim_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """The head of each of these claim clusters: its member with the lowest ref, as
         (ref, text)."""
-        self._keys(claim_id=sorted(set(claim_ids)))
+        asked = sorted(set(claim_ids))
+        self._keys(claim_id=asked)
+        index = self.claim_keys
+        if index is not None and index.by_cluster:  # the members, from the key index
+            self.con.register("members", _rows_table(index.members(asked), _MEMBERS))
+            stored = "members WHERE article_id NOT IN (SELECT * FROM forgotten)"
+        else:
+            stored = f"{self.stored_claims} AND claim_id IN (SELECT claim_id FROM keys)"
         rows = self.con.execute(
-            f"WITH info AS (SELECT claim_id, {CLAIM_REF_SQL} AS ref, text "
-            f"FROM {self.stored_claims} AND claim_id IN (SELECT claim_id FROM keys) "
+            f"WITH info AS (SELECT claim_id, {CLAIM_REF_SQL} AS ref, text FROM {stored} "
             "UNION ALL SELECT claim_id, ref, text FROM run_claims "
             "WHERE claim_id IN (SELECT claim_id FROM keys)) "
             "SELECT claim_id, min(ref), arg_min(text, ref) FROM info GROUP BY claim_id"
@@ -566,7 +586,7 @@ _EMPTY_PAGES = (
 )
 
 
-def _claim_keys(lake: Lake | None) -> ClaimKeys | None:
+def open_claim_keys(lake: Lake | None) -> ClaimKeys | None:
     """The lake's claim key index at its snapshot, if it has one that covers its claims and
     NEWSLAKE_CLAIM_INDEX is not `scan` (a benchmark's comparison)."""
     if lake is None or os.environ.get("NEWSLAKE_CLAIM_INDEX") == "scan":
@@ -580,6 +600,12 @@ def _claim_keys(lake: Lake | None) -> ClaimKeys | None:
         index.close()
         return None
     return index
+
+
+def _rows_table(rows: Sequence[tuple[object, ...]], schema: pa.Schema) -> pa.Table:
+    """Rows of the claim key index (tuples in the schema's column order) as a table."""
+    columns = [pa.array([row[i] for row in rows], f.type) for i, f in enumerate(schema)]
+    return pa.table(columns, schema=schema)
 
 
 def _literal(text: str) -> str:

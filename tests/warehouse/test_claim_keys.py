@@ -1,6 +1,8 @@
 """The claim key index (claim_keys.py): every claim question answers the same through it as
 by a scan of the claims, run after run, whatever the commits did to the claims files."""
 
+import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from datetime import timedelta
 
@@ -55,11 +57,16 @@ def publish(lake: Lake, info: RunInfo, rows=(), remove=(), clear=False) -> None:
         commit.publish()
 
 
+CLUSTERS = ["c1", "c2", "c3", "c4", "c5", "c6", "c9", "cz0", "none"]
+
+
 def answers(index: LakeIndex, keys=KEYS) -> dict:
-    """The claim questions of a batch, about keys held by few claims, by many, and by none."""
+    """The claim questions of a batch, about keys held by few claims, by many, and by none,
+    and the heads of clusters held by one claim, by several, and by none."""
     return {
         "candidates": {k: sorted(v) for k, v in index.claim_candidates(keys).items()},
         "exact": index.claim_exact(keys),
+        "heads": index.claim_heads(CLUSTERS),
     }
 
 
@@ -113,6 +120,13 @@ def test_claims_are_found_alike_through_the_index_and_by_a_scan_across_runs(tmp_
     assert indexed == scanned
     assert [ref for ref, *_ in indexed["candidates"][13]] == ["d:0", "e:0"]
     assert len(indexed["candidates"][CROWDED]) == CLAIM_KEY_SHARERS - 1
+    # a's claims forgotten and b's old ones removed: c1 to c4 have no member left.
+    assert indexed["heads"] == {
+        "c5": ("b:0", "Claim b 0."),
+        "c6": ("e:0", "Claim e 0."),
+        "c9": ("d:0", "Claim d 0."),
+        "cz0": ("z0:0", "Claim z0 0."),
+    }
 
 
 def test_a_run_staging_at_a_pinned_point_does_not_see_later_segments(tmp_path):
@@ -133,7 +147,7 @@ def test_a_commit_removing_every_claim_leaves_an_empty_index(tmp_path, monkeypat
     publish(lake, run(2), clear=True)
     assert lake.data_files(CLAIMS) == [] and lake.data_files(CLAIM_KEYS) == []
     indexed, scanned = both(lake, tmp_path / "1", monkeypatch)
-    assert indexed == scanned == {"candidates": {}, "exact": {}}
+    assert indexed == scanned == {"candidates": {}, "exact": {}, "heads": {}}
     publish(lake, run(3), FIRST)  # claims again: indexed whole
     indexed, scanned = both(lake, tmp_path / "2", monkeypatch)
     assert indexed == scanned and indexed["candidates"][CROWDED]
@@ -247,3 +261,30 @@ def test_a_segment_built_in_several_passes_answers_alike(tmp_path, monkeypatch):
     publish(lake, run(2), [claim("d", 0, "c9", [exact_key("one"), 11], day=3)])
     indexed, scanned = both(lake, tmp_path, monkeypatch)
     assert indexed == scanned and len(indexed["candidates"][exact_key("one")]) == 3
+
+
+def test_segments_written_without_the_cluster_index_leave_cluster_heads_to_a_scan(
+    tmp_path, monkeypatch
+):
+    lake = Lake(tmp_path / "lake")
+    publish(lake, run(1), FIRST + CROWD)
+    publish(lake, run(2), [claim("d", 0, "c9", [11], day=3), claim("d", 1, "c1", [12], day=3)])
+    asked = []
+    members = claim_keys.ClaimKeys.members
+    monkeypatch.setattr(
+        claim_keys.ClaimKeys, "members", lambda self, ids: asked.append(ids) or members(self, ids)
+    )
+    index = LakeIndex(Lake(lake.root))
+    assert index.claim_keys is not None and index.claim_keys.by_cluster
+    through_index = answers(index)
+    index.close()
+    assert asked and through_index["heads"]["c1"] == ("a:0", "Claim a 0.")
+    [older] = [p for p in lake.data_files(CLAIM_KEYS) if p.parent.name == "tier=2"]
+    with closing(sqlite3.connect(older)) as con:  # as the code before claims_by_cluster wrote it
+        con.execute("DROP INDEX claims_by_cluster")
+    asked.clear()
+    index = LakeIndex(Lake(lake.root))
+    assert index.claim_keys is not None and not index.claim_keys.by_cluster
+    assert answers(index) == through_index
+    index.close()
+    assert not asked  # the claims were scanned for the heads

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 
 import duckdb
 import pyarrow.parquet as pq
+import pytest
 from lake_rows import logged, stored
 
 from newslake.transforms.records import RunInfo
+from newslake.warehouse import claim_keys
 from newslake.warehouse import gold as gold_module
 from newslake.warehouse.gold import refresh_gold
 from newslake.warehouse.lake import Lake, partition_dir
@@ -157,14 +159,62 @@ def rows_by_partition(lake: Lake, spec: TableSpec) -> dict[str, list[dict]]:
     return {part: sorted(rows, key=lambda row: row[spec.key]) for part, rows in found.items()}
 
 
-def test_refreshes_after_runs_with_updates_hold_the_rows_of_a_full_build(tmp_path):
+def read_by_restage(monkeypatch) -> dict[str, list[int]]:
+    """How many claims files and claim_clusters files each incremental restage reads (it reads
+    claims through table_relation, and the clusters' claim_id with filenames), and how many
+    each table held."""
+    read: dict[str, list[int]] = {"claims": [], "clusters": [], "held": []}
+    claims, clusters = gold_module.table_relation, gold_module.parquet_relation
+
+    def claims_read(lake, spec, files=None):
+        read["claims"][-1] += len(files)
+        return claims(lake, spec, files)
+
+    def clusters_read(lake, spec, *, filename=False, files=None):
+        if spec is CLAIM_CLUSTERS and filename:
+            read["clusters"].append(len(files))
+        return clusters(lake, spec, filename=filename, files=files)
+
+    restage = gold_module._restage_claim_clusters
+
+    def counted(*args):
+        lake = args[1]
+        read["held"].append((len(lake.data_files(CLAIMS)), len(lake.data_files(CLAIM_CLUSTERS))))
+        read["claims"].append(0)
+        return restage(*args)
+
+    monkeypatch.setattr(gold_module, "table_relation", claims_read)
+    monkeypatch.setattr(gold_module, "parquet_relation", clusters_read)
+    monkeypatch.setattr(gold_module, "_restage_claim_clusters", counted)
+    return read
+
+
+@pytest.mark.parametrize("claim_index", ["index", "scan", "segments without claims_by_cluster"])
+def test_refreshes_after_runs_with_updates_hold_the_rows_of_a_full_build(
+    tmp_path, monkeypatch, claim_index
+):
+    if claim_index == "scan":
+        monkeypatch.setenv("NEWSLAKE_CLAIM_INDEX", "scan")
+    elif claim_index != "index":  # as segments written before the index by cluster
+        monkeypatch.setattr(claim_keys, "_has_cluster_index", lambda con: False)
     lake = Lake(tmp_path / "lake")
     for day in range(2, 6):
         day_of_runs(lake, day)
+    read = read_by_restage(monkeypatch)
     for day, article_id, of_day in [(6, "B03", 3), (7, "A05", 5), (8, "B03", 3), (9, "G04", 4)]:
         update_run(lake, day, article_id, of_day)
+    monkeypatch.undo()
     incremental = rows_by_partition(Lake(lake.root), CLAIM_CLUSTERS)
     assert "first_seen_date=2026-03-01" in incremental  # clusters moved by the updates
+    # Each restage read the claims files holding the changed ids (through the index), or
+    # every one; and the cluster files of the partitions the old rows can be in, not all.
+    claims_held, clusters_held = zip(*read["held"], strict=True)
+    assert len(claims_held) == 4
+    if claim_index == "index":
+        assert read["claims"] == [6, 5, 8, 8] and claims_held == (12, 14, 16, 19)
+    else:
+        assert tuple(read["claims"]) == claims_held
+    assert read["clusters"] == [3, 3, 3, 5] and clusters_held == (6, 6, 7, 8)
     shutil.copytree(lake.root, tmp_path / "full")
     full = Lake(tmp_path / "full")
     refresh_gold(full, run_of(10), [None], claims_changed=True)
