@@ -26,6 +26,7 @@ passes the bound; compaction, `migrate` and a lake without an index build it who
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from collections.abc import Iterable, Sequence
 from itertools import repeat
@@ -290,6 +291,22 @@ def _finish(con: sqlite3.Connection) -> None:
     con.close()
 
 
+def has_cluster_index(segment: Path) -> bool:
+    """Whether a committed segment has `claims_by_cluster`."""
+    con = sqlite3.connect(_read_uri(segment), uri=True)
+    try:
+        return _has_cluster_index(con)
+    finally:
+        con.close()
+
+
+def index_by_cluster(segment: Path, target: Path) -> None:
+    """Write at `target` a copy of a segment written before `claims_by_cluster`, with it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(segment, target)
+    _finish(_unjournaled(target))
+
+
 def _has_cluster_index(con: sqlite3.Connection) -> bool:
     """Whether a segment has `claims_by_cluster` (segments written before it do not)."""
     found = con.execute(
@@ -307,12 +324,18 @@ def _writable(target: Path) -> sqlite3.Connection:
     is published only once whole)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     target.unlink(missing_ok=True)
+    con = _unjournaled(target)
+    con.executescript(_SCHEMA)
+    return con
+
+
+def _unjournaled(target: Path) -> sqlite3.Connection:
+    """A segment being written at `target`, without a journal."""
     con = sqlite3.connect(f"file:{quote(target.as_posix())}", uri=True)  # ATTACH takes URIs
     con.execute("PRAGMA journal_mode = OFF")
     con.execute("PRAGMA synchronous = OFF")
-    con.execute("PRAGMA cache_size = -262144")  # 256 MB; the sort of pairs spills past it
+    con.execute("PRAGMA cache_size = -262144")  # 256 MB; sorts (pairs, the index) spill past it
     con.execute("PRAGMA temp_store = FILE")
-    con.executescript(_SCHEMA)
     return con
 
 

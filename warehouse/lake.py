@@ -36,6 +36,8 @@ from newslake.warehouse.claim_keys import (
     MERGED,
     ONE_COMMIT,
     covers,
+    has_cluster_index,
+    index_by_cluster,
     merge_segments,
     write_segment,
 )
@@ -497,7 +499,8 @@ class Commit:
         removes (claim_keys.py), in the same commit. The index is built whole when the lake
         has none yet or one that does not cover its claims files, or when no committed claims
         file stays (the claims written anew); past MAX_SEGMENTS segments, all but the largest
-        are merged into one."""
+        are merged into one. A kept segment written before segments were indexed by cluster is
+        replaced by a copy with that index."""
         claims_dir = self.lake.table_dir(CLAIMS)
         committed = self._committed(CLAIMS)
         gone = [rel for rel in committed if rel in removed[CLAIMS.name]]
@@ -522,15 +525,27 @@ class Commit:
         lost = [(rel, claims_dir / rel) for rel in gone]
         write_segment(index_dir / f"tier={ONE_COMMIT}" / name, new, lost)
         added[CLAIM_KEYS.name].append(f"tier={ONE_COMMIT}/{name}")
-        if len(segments) + 1 <= MAX_SEGMENTS:
-            return
-        largest = max(segments, key=lambda rel: (held / rel).stat().st_size)
-        merged = [held / rel for rel in segments if rel != largest]
-        merged.append(index_dir / f"tier={ONE_COMMIT}" / name)
-        live = kept + [rel for rel, _ in new]
-        merge_segments(index_dir / f"tier={MERGED}" / name, merged, live)
-        removed[CLAIM_KEYS.name].update(rel for rel in segments if rel != largest)
-        added[CLAIM_KEYS.name] = [f"tier={MERGED}/{name}"]
+        if len(segments) + 1 > MAX_SEGMENTS:
+            largest = max(segments, key=lambda rel: (held / rel).stat().st_size)
+            merged = [held / rel for rel in segments if rel != largest]
+            merged.append(index_dir / f"tier={ONE_COMMIT}" / name)
+            live = kept + [rel for rel, _ in new]
+            merge_segments(index_dir / f"tier={MERGED}" / name, merged, live)
+            removed[CLAIM_KEYS.name].update(rel for rel in segments if rel != largest)
+            added[CLAIM_KEYS.name] = [f"tier={MERGED}/{name}"]
+        self._index_by_cluster(segments, added[CLAIM_KEYS.name], removed[CLAIM_KEYS.name])
+
+    def _index_by_cluster(self, segments: list[str], added: list[str], removed: set[str]) -> None:
+        """Stage, in place of each segment this commit keeps that was written before segments
+        were indexed by cluster, a copy with that index (once per such segment)."""
+        held = self.lake.table_dir(CLAIM_KEYS)
+        for n, rel in enumerate(segments):
+            if rel in removed or has_cluster_index(held / rel):
+                continue
+            copy = f"{rel.split('/', 1)[0]}/{self.run.run_id}-{n}.sqlite"
+            index_by_cluster(held / rel, self.staging / CLAIM_KEYS.path / copy)
+            removed.add(rel)
+            added.append(copy)
 
     def _committed(self, spec: TableSpec) -> list[str]:
         table_dir = self.lake.table_dir(spec)

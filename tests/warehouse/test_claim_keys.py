@@ -263,7 +263,7 @@ def test_a_segment_built_in_several_passes_answers_alike(tmp_path, monkeypatch):
     assert indexed == scanned and len(indexed["candidates"][exact_key("one")]) == 3
 
 
-def test_segments_written_without_the_cluster_index_leave_cluster_heads_to_a_scan(
+def test_segments_without_the_cluster_index_leave_heads_to_a_scan_until_the_next_commit(
     tmp_path, monkeypatch
 ):
     lake = Lake(tmp_path / "lake")
@@ -288,3 +288,11 @@ def test_segments_written_without_the_cluster_index_leave_cluster_heads_to_a_sca
     assert answers(index) == through_index
     index.close()
     assert not asked  # the claims were scanned for the heads
+    # The next commit of claims replaces the old segment by a copy indexed by cluster.
+    publish(lake, run(3), [claim("e", 0, "c1", [13], day=4)])
+    segments = Lake(lake.root).data_files(CLAIM_KEYS)
+    assert older not in segments and len(segments) == 3
+    assert all(claim_keys.has_cluster_index(path) for path in segments)
+    indexed, scanned = both(lake, tmp_path, monkeypatch)
+    assert asked and indexed == scanned
+    assert indexed["heads"]["c1"] == ("a:0", "Claim a 0.")
