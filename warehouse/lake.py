@@ -527,9 +527,9 @@ class Commit:
                     target = self.lake.table_dir(spec) / rel
                     target.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(self.staging / spec.path / rel, target)
-                staged = self.tables.get(name)
+                known = self.tables[name].stats if name in self.tables else None
                 versions[name] = self.lake.commit_table(
-                    spec, added[name], removed[name], self.run.run_id, staged and staged.stats
+                    spec, added[name], removed[name], self.run.run_id, known
                 )
             failpoint("mid-commit")
             self.record(versions)
