@@ -41,7 +41,7 @@ RUN_ENV = {
     "PYTHONFAULTHANDLER": "1",  # a native crash in a measured run leaves a traceback
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "NEWSLAKE_PREFECT": "ephemeral",  # its figures are ephemeral vs a given server (quick_start.py)
 }

@@ -9,16 +9,18 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from newslake.flows.recorder import RunRecorder
-from newslake.flows.workers import beside
+from newslake.flows.workers import beside, write_staged
 from newslake.warehouse.gold import GoldRefresh, refresh_gold
 from newslake.warehouse.page_keys import keep_page_keys
 
 
 @task(name="commit-run", cache_policy=NONE)
-def commit_run(recorder: RunRecorder) -> dict[str, int]:
-    """Publish everything staged in one atomic commit and rebuild the DuckDB views, then
-    release the run's lake state (its memory is gone before the gold refresh needs some) and
-    index the pages the commit added (warehouse/page_keys.py)."""
+def commit_run(recorder: RunRecorder, pool: Executor | None = None) -> dict[str, int]:
+    """Publish everything staged in one atomic commit (the rows still in memory written on
+    `pool`'s workers first when they run on this machine: `workers.write_staged`) and rebuild
+    the DuckDB views, then release the run's lake state (its memory is gone before the gold
+    refresh needs some) and index the pages the commit added (warehouse/page_keys.py)."""
+    write_staged(recorder.commit, pool)
     counts = recorder.commit.publish()
     recorder.close()
     keep_page_keys(recorder.commit.lake)

@@ -128,7 +128,7 @@ def ingest_with(settings: Settings, show_progress: bool = False) -> RunSummary:
                 if not fresh and journal is not None:
                     recorder = place_again(recorder, journal, pool)
                 summary.inputs = sum(summary.outcomes.values())
-                summary.rows_written = commit_run(recorder)
+                summary.rows_written = commit_run(recorder, pool)
                 summary.written = recorder.written
                 failpoint("between-commits")
                 refresh_gold_task(recorder, pool)

@@ -123,7 +123,7 @@ def reprocess_lake(
         if stage in (Stage.claims, Stage.gold):
             recorder.touch(article_dates(store, after), claims=True)  # claim clusters are gold too
         summary.inputs = sum(summary.outcomes.values())
-        summary.rows_written = commit_run(recorder)
+        summary.rows_written = commit_run(recorder, pool)
         refresh_gold_task(recorder, pool)
     get_run_logger().info("reprocessed %s", summary.as_dict())
     return summary

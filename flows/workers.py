@@ -27,6 +27,7 @@ from newslake.transforms.extract import extract_page
 from newslake.transforms.placement import Result
 from newslake.transforms.records import Extracted, Page
 from newslake.warehouse.failpoints import muted
+from newslake.warehouse.lake import Commit, write_partitions
 from newslake.warehouse.run_writer import write_pages
 
 if TYPE_CHECKING:
@@ -198,6 +199,23 @@ def on_this_machine(pool: Executor) -> bool:
     directory: the Dask cluster the run started (whose workers the run closes with it). A
     process pool's workers stay extract-only, as before."""
     return bool(getattr(pool, "local", False))
+
+
+def write_staged(commit: Commit, pool: Executor | None) -> None:
+    """Have the workers of the cluster the run started write the rows `commit` holds in
+    memory as its staged files, one task per table (`StagedTable.hand_off`): encoding and
+    compressing them, a file per table and day, is then not the flow process's CPU.
+    Elsewhere they are written by this process as it publishes, as before."""
+    if pool is None or not on_this_machine(pool):
+        return
+    handed = [(name, staged.hand_off()) for name, staged in commit.tables.items()]
+    tasks = [
+        (name, pool.submit(write_partitions, commit.staging, name, *rows))
+        for name, rows in handed
+        if rows is not None
+    ]
+    for name, done in tasks:
+        commit.tables[name].stats.update(done.result())
 
 
 def _gathered(client: Client, futures: list) -> Iterator:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +60,11 @@ def commit_files(
     run_id: str,
     uri: str | None = None,
     options: dict[str, str] | None = None,
+    stats: Mapping[str, dict[str, Any]] | None = None,
 ) -> int:
     """One Delta commit adding files already in the table directory and removing others (paths
     relative to it); the table is created first if it is not one yet. Returns its new version.
+    `stats` holds the `file_stats` of added files already known (the others' are read).
 
     With `uri` (and delta-rs storage `options`), the commit is made to the table there (a
     remote lake's, holding the same files as `path`, its mirror), which delta-rs writes itself.
@@ -81,7 +83,8 @@ def commit_files(
         RemoveAction(rel, True, now, None, {spec.partition: partition_value(rel)})
         for rel in sorted(removed)
     ]
-    actions.extend(add_action(path, rel, spec) for rel in sorted(added))
+    known = stats or {}
+    actions.extend(add_action(path, rel, spec, known.get(rel)) for rel in sorted(added))
     table.create_write_transaction(
         actions,
         mode="append",
@@ -102,12 +105,16 @@ def add_new_columns(table: DeltaTable, spec: TableSpec) -> None:
         table.alter.add_columns(Schema.from_arrow(pa.schema(new)).fields)
 
 
-def add_action(path: Path, rel: str, spec: TableSpec) -> AddAction:
+def add_action(
+    path: Path, rel: str, spec: TableSpec, stats: dict[str, Any] | None = None
+) -> AddAction:
     """The Delta `add` of one Parquet file, with the row count, null counts and integer bounds
-    read from its footer (no statistics for a file of another kind: a key index segment)."""
+    read from its footer unless given (`file_stats`; none for a file of another kind: a key
+    index segment)."""
     file = path / rel
     stat = file.stat()
-    stats = file_stats(pq.read_metadata(file), spec) if rel.endswith(".parquet") else {}
+    if stats is None:
+        stats = file_stats(pq.read_metadata(file), spec) if rel.endswith(".parquet") else {}
     return AddAction(
         rel,
         stat.st_size,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -41,7 +41,14 @@ from newslake.warehouse.claim_keys import (
     merge_segments,
     write_segment,
 )
-from newslake.warehouse.delta import LOG, commit_files, is_table, open_table, partition_value
+from newslake.warehouse.delta import (
+    LOG,
+    commit_files,
+    file_stats,
+    is_table,
+    open_table,
+    partition_value,
+)
 from newslake.warehouse.failpoints import failpoint
 from newslake.warehouse.lock import held_dir, remove_if_dead, writer_lock
 from newslake.warehouse.runs import RunPoint, append_run, head, newest
@@ -126,10 +133,16 @@ class Lake:
         return [str(path) for path in self.data_files(spec)]
 
     def commit_table(
-        self, spec: TableSpec, added: list[str], removed: set[str], run_id: str
+        self,
+        spec: TableSpec,
+        added: list[str],
+        removed: set[str],
+        run_id: str,
+        stats: Mapping[str, dict[str, Any]] | None = None,
     ) -> int:
-        """One Delta commit of a table: files (relative to it) added and removed; its version."""
-        return commit_files(self.table_dir(spec), spec, added, removed, run_id)
+        """One Delta commit of a table: files (relative to it) added and removed, `stats` the
+        statistics of added files known already (`delta.commit_files`); its version."""
+        return commit_files(self.table_dir(spec), spec, added, removed, run_id, stats=stats)
 
     def append_point(self, point: RunPoint) -> None:
         """Append a commit point to `_runs`."""
@@ -229,14 +242,29 @@ class StagedTable:
         self.buffered = 0  # Arrow bytes held in memory
         self.rows = 0
         self.adopted: list[str] = []  # files another process wrote into the staging directory
+        self.stats: dict[str, dict[str, Any]] = {}  # Delta statistics of files written elsewhere
 
     def add(self, rows: Iterable[dict[str, Any]]) -> None:
         """Buffer rows as Arrow (compact, and checked against the schema right away)."""
-        groups: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
-            groups.setdefault(partition_dir(self.spec, row), []).append(row)
-        for name, group in groups.items():
-            self.add_arrow(name, self.spec.to_table(group))
+        rows = list(rows)
+        if rows:
+            names = [partition_dir(self.spec, row) for row in rows]
+            self._add_grouped(self.spec.to_table(rows), names)
+
+    def _add_grouped(self, table: pa.Table, names: Sequence[str]) -> None:
+        """Buffer an Arrow table (in the table's schema) whose row i goes to partition
+        directory `names[i]`: one conversion for a whole batch, however many days it spans."""
+        if len(set(names)) <= 1:
+            if names:
+                self.add_arrow(names[0], table)
+            return
+        order = sorted(range(len(names)), key=names.__getitem__)  # stable: rows keep their order
+        grouped = table.take(order)
+        start = 0
+        for end in range(1, len(order) + 1):
+            if end == len(order) or names[order[end]] != names[order[start]]:
+                self.add_arrow(names[order[start]], grouped.slice(start, end - start))
+                start = end
 
     def add_arrow(self, name: str, table: pa.Table) -> None:
         """Buffer an Arrow table (in the table's schema) for one partition directory."""
@@ -280,17 +308,38 @@ class StagedTable:
             for file in self.partitions[name].files
         ] + self.adopted
 
+    def hand_off(self) -> tuple[pa.Table, list[tuple[str, str, int]]] | None:
+        """Take every buffered row out of memory, for another process to write as this table's
+        staged files with `write_partitions` (None: nothing buffered). Returns the rows, one
+        partition after another, and each partition's (directory, file name, rows); the files
+        count as staged, and rows added later go to further files."""
+        parts = [(name, part) for name, part in sorted(self.partitions.items()) if part.chunks]
+        if not parts:
+            return None
+        rows = pa.concat_tables([chunk for _, part in parts for chunk in part.chunks])
+        written = []
+        for name, part in parts:
+            if part.writer is not None and part.writer.is_open:
+                part.writer.close()  # an earlier flush's file: the handed rows get another
+            written.append((name, self._new_file(part), sum(c.num_rows for c in part.chunks)))
+            self.buffered -= part.size
+            part.chunks, part.size = [], 0
+        return rows.combine_chunks(), written
+
+    def _new_file(self, part: _Partition) -> str:
+        file = self.file_name
+        if part.files:  # a second file for this partition in one run (compaction)
+            file = file.replace(".parquet", f"-{len(part.files)}.parquet")
+        part.files.append(file)
+        return file
+
     def _flush(self, name: str) -> None:
         part = self.partitions[name]
         if not part.chunks:
             return
         table = pa.concat_tables(part.chunks)
         if part.writer is None or not part.writer.is_open:
-            file = self.file_name
-            if part.files:  # a second file for this partition in one run (compaction)
-                file = file.replace(".parquet", f"-{len(part.files)}.parquet")
-            part.files.append(file)
-            path = self.staging / self.spec.path / name / file
+            path = self.staging / self.spec.path / name / self._new_file(part)
             path.parent.mkdir(parents=True, exist_ok=True)
             part.writer = parquet_writer(path, self.spec)
         for group in row_groups(table, self.spec.sort_by):
@@ -298,6 +347,26 @@ class StagedTable:
         failpoint("mid-write")
         self.buffered -= part.size
         part.chunks, part.size = [], 0
+
+
+def write_partitions(
+    staging: Path, table: str, rows: pa.Table, parts: Sequence[tuple[str, str, int]]
+) -> dict[str, dict[str, Any]]:
+    """Write rows a `StagedTable.hand_off` took (of lake table `table`) as that run's staged
+    files under `staging`, each partition's file as the run's own process would have.
+    Returns each file's Delta statistics (`delta.file_stats`), for `StagedTable.stats`."""
+    spec = TABLES[table]
+    stats = {}
+    start = 0
+    for name, file, count in parts:
+        path = staging / spec.path / name / file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with parquet_writer(path, spec) as writer:
+            for group in row_groups(rows.slice(start, count), spec.sort_by):
+                writer.write_table(group)
+        stats[f"{name}/{file}"] = file_stats(pq.read_metadata(path), spec)
+        start += count
+    return stats
 
 
 def row_groups(table: pa.Table, sort_by: str | None = None) -> Iterator[pa.Table]:
@@ -460,8 +529,9 @@ class Commit:
                     target = self.lake.table_dir(spec) / rel
                     target.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(self.staging / spec.path / rel, target)
+                known = self.tables[name].stats if name in self.tables else None
                 versions[name] = self.lake.commit_table(
-                    spec, added[name], removed[name], self.run.run_id
+                    spec, added[name], removed[name], self.run.run_id, known
                 )
             failpoint("mid-commit")
             self.record(versions)

@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -351,12 +351,18 @@ class MirrorLake(Lake):
         self.mirror = mirror
 
     def commit_table(
-        self, spec: TableSpec, added: list[str], removed: set[str], run_id: str
+        self,
+        spec: TableSpec,
+        added: list[str],
+        removed: set[str],
+        run_id: str,
+        stats: Mapping[str, dict[str, Any]] | None = None,
     ) -> int:
         self.mirror.upload(spec.path, added)
         uri = self.mirror.uri(spec.path)
         path = self.table_dir(spec)
-        version = commit_files(path, spec, added, removed, run_id, uri, self.mirror.options)
+        options = self.mirror.options
+        version = commit_files(path, spec, added, removed, run_id, uri, options, stats)
         self.mirror.sync_log(spec.path)
         return version
 

@@ -17,6 +17,7 @@ from newslake.flows.ingest import run_ingest
 from newslake.flows.maintenance import reprocess_lake
 from newslake.flows.settings import Settings
 from newslake.transforms.errors import ConfigError
+from newslake.warehouse.lake import StagedTable
 
 NEWSLAKE = str(Path(sys.executable).with_name("newslake"))
 
@@ -37,8 +38,17 @@ def reference(tmp_path_factory, sample_dir, prefect_backend) -> tuple[list, dict
 
 
 def test_a_local_dask_cluster_writes_the_same_lake_and_reprocesses_it(
-    tmp_path, sample_dir, reference, prefect_backend
+    tmp_path, sample_dir, reference, prefect_backend, monkeypatch
 ):
+    handed: list[str] = []  # tables whose staged files the cluster's workers wrote
+    hand_off = StagedTable.hand_off
+
+    def spied(staged):
+        rows = hand_off(staged)
+        handed.extend([staged.spec.name] if rows else [])
+        return rows
+
+    monkeypatch.setattr(StagedTable, "hand_off", spied)
     lake = tmp_path / "lake"
     config = str(sample_dir.parent / "demo.toml")
     params = {"lake": str(lake), "config_path": config, "workers": 2, "runner": "dask"}
@@ -46,6 +56,7 @@ def test_a_local_dask_cluster_writes_the_same_lake_and_reprocesses_it(
     outcomes, tables = reference
     assert sorted(summary.outcomes.items()) == outcomes
     assert snapshot(lake) == tables
+    assert {"articles", "story_index", "claims", "fetch_log"} <= set(handed)
 
     again = reprocess_lake(**params)
     assert again.count("new") == len(tables["articles"])
@@ -144,6 +155,7 @@ def test_an_existing_cluster_runs_the_extraction_and_is_left_running(
         assert "extract_all" in cluster.scheduler.task_prefixes  # extracted there
         # whose workers may not see the lake: gold is refreshed in the flow process
         assert "refresh_gold" not in cluster.scheduler.task_prefixes
+        assert "write_partitions" not in cluster.scheduler.task_prefixes  # nor staged files
         assert len(cluster.scheduler.workers) == 2  # and the run did not close it
     assert (sorted(summary.outcomes.items()), snapshot(lake)) == reference
 

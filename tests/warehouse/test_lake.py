@@ -23,7 +23,7 @@ from newslake.transforms.records import (
     as_row,
 )
 from newslake.warehouse import lake as lake_module
-from newslake.warehouse.lake import STAGING, Lake
+from newslake.warehouse.lake import STAGING, Lake, write_partitions
 from newslake.warehouse.lock import lock_holder, writer_lock
 from newslake.warehouse.runs import runs
 from newslake.warehouse.schemas import ARTICLES, TABLES
@@ -119,6 +119,57 @@ def test_a_large_flush_is_written_as_sorted_row_groups_of_bounded_size(tmp_path,
     assert ids == sorted(texts)
 
 
+def test_batches_sharing_days_stage_one_file_per_table_and_day(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    with lake.writing(RUN1, timeout_s=1) as staged:
+        staged.add("articles", [article("d", 6), article("a", 5), article("b", 6)])
+        staged.add("articles", [article("c", 5), article("e", 7)])
+        assert staged.publish()["articles"] == 5
+    files = lake.data_files(ARTICLES)
+    assert [p.parent.name[-2:] for p in files] == ["05", "06", "07"]
+    ids = [pq.read_table(p, columns=["article_id"]).column(0).to_pylist() for p in files]
+    assert ids == [["a", "c"], ["b", "d"], ["e"]]
+
+
+def staged_by_hand_off(lake: Lake, rows: list[dict], flush_first: bool) -> list[str]:
+    """Stage rows in two batches, write what is buffered with `hand_off` and
+    `write_partitions` (as a worker would), publish; the articles' partition directories."""
+    with lake.writing(RUN1, timeout_s=1) as staged:
+        staged.add("articles", rows[:5])
+        if flush_first:  # as the memory budget would: this run's first files are open here
+            staged.tables["articles"].flush()
+        staged.add("articles", rows[5:])
+        handed = staged.tables["articles"].hand_off()
+        assert handed is not None and handed[0].num_rows == len(rows) - 5 * flush_first
+        staged.tables["articles"].stats.update(
+            write_partitions(staged.staging, "articles", *handed)
+        )
+        assert staged.tables["articles"].hand_off() is None  # nothing left in memory
+        assert staged.publish()["articles"] == len(rows)
+    return [p.parent.name for p in lake.data_files(ARTICLES)]
+
+
+@pytest.mark.parametrize("flush_first", [False, True])
+def test_rows_handed_off_are_staged_as_this_process_stages_them(tmp_path, flush_first):
+    rows = [article(f"a{i}", 5 + i % 3, text=f"Body {i}.") for i in range(9)]
+    here = Lake(tmp_path / "here")
+    commit(here, RUN1, rows)
+    there = Lake(tmp_path / "there")
+    parts = staged_by_hand_off(there, rows, flush_first)
+    assert read(there, "articles") == read(here, "articles")
+    days = sorted(set(parts))
+    assert [parts.count(day) for day in days] == [1 + flush_first] * 3  # the flush's file too
+    if not flush_first:  # the Delta statistics the other process read are the commit's
+        assert add_stats(there) == add_stats(here)
+
+
+def add_stats(lake: Lake) -> list[dict]:
+    """The statistics of each file in the articles table's Delta log, in path order."""
+    adds = DeltaTable(str(lake.table_dir(ARTICLES))).get_add_actions(flatten=True)
+    rows = pa.table(adds).drop_columns(["modification_time", "size_bytes"]).to_pylist()
+    return sorted(rows, key=lambda row: row["path"])
+
+
 def test_removing_rows_rewrites_only_the_file_that_held_them(tmp_path):
     lake = Lake(tmp_path / "lake")
     commit(lake, RUN1, [article("a", 5), article("b", 5), article("c", 6)])
@@ -178,8 +229,8 @@ def test_a_commit_interrupted_between_tables_is_invisible_and_undone_by_the_next
     commit(lake, RUN1, [article("a", 5), article("b", 6)])
     real_commit = lake_module.commit_files
 
-    def die_after_articles(path, spec, added, removed, run_id):
-        real_commit(path, spec, added, removed, run_id)
+    def die_after_articles(*args, **kwargs):
+        real_commit(*args, **kwargs)
         raise KeyboardInterrupt  # the process dies after the articles' Delta commit
 
     monkeypatch.setattr(lake_module, "commit_files", die_after_articles)
