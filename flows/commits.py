@@ -11,6 +11,7 @@ from prefect.cache_policies import NONE
 from newslake.flows.recorder import RunRecorder
 from newslake.flows.workers import beside
 from newslake.warehouse.gold import GoldRefresh, refresh_gold
+from newslake.warehouse.lookup_keys import keep_lookup_keys
 from newslake.warehouse.page_keys import keep_page_keys
 
 
@@ -18,10 +19,12 @@ from newslake.warehouse.page_keys import keep_page_keys
 def commit_run(recorder: RunRecorder) -> dict[str, int]:
     """Publish everything staged in one atomic commit and rebuild the DuckDB views, then
     release the run's lake state (its memory is gone before the gold refresh needs some) and
-    index the pages the commit added (warehouse/page_keys.py)."""
+    index the pages, URLs and band keys the commit added (warehouse/page_keys.py,
+    warehouse/lookup_keys.py)."""
     counts = recorder.commit.publish()
     recorder.close()
     keep_page_keys(recorder.commit.lake)
+    keep_lookup_keys(recorder.commit.lake)
     return counts
 
 

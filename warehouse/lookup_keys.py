@@ -1,0 +1,287 @@
+"""`_index/lookup/`: the band keys of the lake's story_index and the URLs of its pages and
+articles, kept in SQLite segments clustered by key, so that a batch's story and URL questions
+read a few pages per key asked, not every file of those tables.
+
+A segment covers some files of the three tables (`files`: table, file relative to it) and
+holds, for them: `indexings` (one per story_index row: article, indexed_at in microseconds,
+file), `bands` (band key → indexing, a B-tree on the key) and `urls` (page URL, final URL and
+canonical URL → file). As with the page key segments (page_keys.py), a reader takes only the
+rows of files in its snapshot of the lake, and reads directly the snapshot's files that no
+segment covers (a lake older than this index, files a compaction wrote, a run killed before
+its segment): a segment is never wrong, only incomplete. After each run's commit,
+`keep_lookup_keys` writes one segment for the files not yet covered; past MAX_SEGMENTS, every
+segment but the one covering most live files is rebuilt into one from its live files.
+
+Random keys defeat Parquet's row-group statistics (a batch's thousands of band keys fall in
+every row group of a sorted file), so the keys sit in B-trees, read per key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from newslake.warehouse.lake import Lake
+from newslake.warehouse.page_keys import relative_files
+from newslake.warehouse.schemas import ARTICLES, PAGES, STORY_INDEX, TableSpec
+
+DIR = Path("_index") / "lookup"
+MAX_SEGMENTS = 16  # more are merged by the next commit
+TABLES = (PAGES, ARTICLES, STORY_INDEX)
+URL_COLUMNS = ((PAGES, ("url", "final_url")), (ARTICLES, ("canonical_url",)))
+BAND_ROWS = pa.schema(
+    [
+        ("band_key", pa.string()),
+        ("article_id", pa.string()),
+        ("indexed_at", pa.timestamp("us", tz="UTC")),
+        ("file", pa.string()),
+    ]
+)
+INDEXINGS = pa.schema([field for field in BAND_ROWS if field.name != "band_key"])
+_SCHEMA = """
+CREATE TABLE files (id INTEGER PRIMARY KEY, tbl TEXT NOT NULL, file TEXT NOT NULL);
+CREATE TABLE indexings (id INTEGER PRIMARY KEY, article_id TEXT NOT NULL,
+    indexed_at INTEGER NOT NULL, file INTEGER NOT NULL);
+CREATE TABLE bands (band_key TEXT NOT NULL, indexing INTEGER NOT NULL,
+    PRIMARY KEY (band_key, indexing)) WITHOUT ROWID;
+CREATE TABLE urls (url TEXT NOT NULL, file INTEGER NOT NULL, PRIMARY KEY (url, file))
+    WITHOUT ROWID;
+"""
+_INDEX = "CREATE INDEX indexings_article ON indexings (article_id);"
+_CHUNK = 200_000  # rows per executemany
+
+
+@dataclass
+class Segment:
+    """One segment: its path and the files it covers, by table; `owned`: those of them in
+    the reader's snapshot that no earlier segment covers (a merge killed before removing the
+    segments it merged leaves files covered twice), whose rows are the ones read."""
+
+    path: Path
+    files: dict[str, set[str]]
+    con: sqlite3.Connection
+    owned: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass
+class LookupKeys:
+    """The segments of a lake at one snapshot, with the snapshot's files of each table."""
+
+    segments: list[Segment] = field(default_factory=list)
+    live: dict[str, list[str]] = field(default_factory=lambda: {t.name: [] for t in TABLES})
+
+    @classmethod
+    def of(cls, lake: Lake | None) -> LookupKeys:
+        """The lake's segments now, open (`close` them), for its pinned snapshot (`None`: an
+        empty lake)."""
+        if lake is None:
+            return cls()
+        live = {spec.name: relative_files(lake, spec) for spec in TABLES}
+        unowned = {(name, rel) for name, files in live.items() for rel in files}
+        found = _segments(lake)
+        for segment in found:
+            covered = {(name, rel) for name, files in segment.files.items() for rel in files}
+            segment.owned = covered & unowned
+            unowned -= segment.owned
+        return cls(found, live)
+
+    def uncovered(self, spec: TableSpec) -> list[str]:
+        """The snapshot's files of a table that no segment covers: to be read directly."""
+        covered = set().union(*(s.files.get(spec.name, set()) for s in self.segments))
+        return [f for f in self.live[spec.name] if f not in covered]
+
+    def bands(self, keys: Sequence[str]) -> pa.Table:
+        """(band_key, article_id, indexed_at, file) of the snapshot's story_index rows that
+        the segments hold with any of these band keys."""
+        rows = self._rows(
+            "SELECT b.band_key, i.article_id, i.indexed_at, f.file FROM bands b "
+            "JOIN indexings i ON i.id = b.indexing JOIN files f ON f.id = i.file "
+            "WHERE b.band_key IN (SELECT value FROM json_each(?))",
+            keys,
+            STORY_INDEX,
+        )
+        return _table(rows, BAND_ROWS)
+
+    def indexings(self, article_ids: Sequence[str]) -> pa.Table:
+        """(article_id, indexed_at, file) of the snapshot's story_index rows that the
+        segments hold for these articles."""
+        rows = self._rows(
+            "SELECT i.article_id, i.indexed_at, f.file FROM indexings i "
+            "JOIN files f ON f.id = i.file "
+            "WHERE i.article_id IN (SELECT value FROM json_each(?))",
+            article_ids,
+            STORY_INDEX,
+        )
+        return _table(rows, INDEXINGS)
+
+    def urls(self, urls: Sequence[str]) -> set[str]:
+        """Of these URLs, those the segments hold for a page or article file of the snapshot."""
+        found: set[str] = set()
+        for spec in (PAGES, ARTICLES):
+            rows = self._rows(
+                "SELECT u.url, f.file FROM urls u JOIN files f ON f.id = u.file "
+                f"WHERE f.tbl = '{spec.name}' AND u.url IN (SELECT value FROM json_each(?))",
+                urls,
+                spec,
+            )
+            found.update(row[0] for row in rows)
+        return found
+
+    def close(self) -> None:
+        """Close the segments."""
+        for segment in self.segments:
+            segment.con.close()
+
+    def _rows(self, sql: str, keys: Sequence[str], spec: TableSpec) -> list[tuple]:
+        """The rows of `sql` (its file last) from every segment, of files in the snapshot."""
+        if not keys:
+            return []
+        asked = json.dumps(list(keys))
+        return [
+            row
+            for segment in self.segments
+            for row in segment.con.execute(sql, [asked])
+            if (spec.name, row[-1]) in segment.owned
+        ]
+
+
+def keep_lookup_keys(lake: Lake) -> None:
+    """Write a segment for the files of the three tables that no segment covers yet; past
+    MAX_SEGMENTS, rebuild every segment but the one covering most live files into one from
+    their live files (segments covering no live file are dropped)."""
+    keys = LookupKeys.of(lake)
+    keys.close()  # only the files they cover are needed
+    new = {spec.name: keys.uncovered(spec) for spec in TABLES}
+    merged: list[Segment] = []
+    if len(keys.segments) + 1 > MAX_SEGMENTS:
+        kept, *merged = sorted(keys.segments, key=lambda s: -len(s.owned))
+        for segment in merged:  # the live files it reads, unless the kept segment covers them
+            for name, rel in sorted(segment.owned):
+                if rel not in kept.files[name]:
+                    new[name].append(rel)
+    if any(new.values()):
+        _write(lake, new)
+    for segment in merged:
+        segment.path.unlink(missing_ok=True)
+
+
+def _write(lake: Lake, files: dict[str, list[str]]) -> None:
+    """One segment for `files` (by table, relative to it), written aside then moved in."""
+    folder = lake.root / DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{uuid.uuid4().hex}.sqlite"
+    tmp = folder / f".{name}.tmp"
+    tmp.unlink(missing_ok=True)
+    con = sqlite3.connect(tmp)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")
+        con.execute("PRAGMA synchronous = OFF")
+        con.executescript(_SCHEMA)
+        listed = [(spec.name, rel) for spec in TABLES for rel in sorted(set(files[spec.name]))]
+        con.executemany("INSERT INTO files (tbl, file) VALUES (?, ?)", listed)
+        ids = {(tbl, rel): i for i, tbl, rel in con.execute("SELECT id, tbl, file FROM files")}
+        _add_urls(con, lake, files, ids)
+        _add_bands(con, lake, files[STORY_INDEX.name], ids)
+        con.executescript(_INDEX)
+        con.commit()
+    finally:
+        con.close()
+    os.replace(tmp, folder / name)
+
+
+def _add_urls(con: sqlite3.Connection, lake: Lake, files: dict[str, list[str]], ids: dict) -> None:
+    """The URLs of the page and article files, sorted by URL."""
+    urls, owners = [], []
+    for spec, columns in URL_COLUMNS:
+        for rel in files[spec.name]:
+            table = pq.read_table(lake.table_dir(spec) / rel, columns=list(columns))
+            for column in columns:
+                values = pc.drop_null(table[column])
+                urls.append(values)
+                owners.append(pa.repeat(ids[spec.name, rel], len(values)))
+    _insert_sorted(con, "urls", urls, owners)
+
+
+def _add_bands(con: sqlite3.Connection, lake: Lake, files: list[str], ids: dict) -> None:
+    """The story_index rows of the files (each an indexing) and their band keys, by key."""
+    keys, owners = [], []
+    first = 1
+    for rel in files:
+        path = lake.table_dir(STORY_INDEX) / rel
+        table = pq.read_table(path, columns=["article_id", "indexed_at", "band_keys"])
+        n = table.num_rows
+        stamps = pc.cast(table["indexed_at"], pa.int64()).to_pylist()
+        file_id = ids[STORY_INDEX.name, rel]
+        rows = zip(
+            range(first, first + n), table["article_id"].to_pylist(), stamps, [file_id] * n,
+            strict=True,
+        )  # fmt: skip
+        con.executemany("INSERT INTO indexings VALUES (?, ?, ?, ?)", rows)
+        bands = table["band_keys"].combine_chunks()
+        keys.append(pc.list_flatten(bands))
+        owners.append(pc.add(pc.list_parent_indices(bands), first))
+        first += n
+    _insert_sorted(con, "bands", keys, owners)
+
+
+def _insert_sorted(con: sqlite3.Connection, table: str, keys: list, owners: list) -> None:
+    """Insert (key, owner) pairs in key order, so that the B-tree is appended to in order.
+    A band key holds its band's number, so an indexing holds each key once; a URL may be a
+    page's URL and final URL both, held once."""
+    if not keys:
+        return
+    pairs = pa.table(
+        {
+            "key": pa.chunked_array(keys, pa.string()),
+            "owner": pa.chunked_array([pc.cast(o, pa.int64()) for o in owners], pa.int64()),
+        }
+    ).sort_by([("key", "ascending"), ("owner", "ascending")])
+    for start in range(0, pairs.num_rows, _CHUNK):
+        chunk = pairs.slice(start, _CHUNK)
+        con.executemany(
+            f"INSERT OR IGNORE INTO {table} VALUES (?, ?)",
+            zip(chunk["key"].to_pylist(), chunk["owner"].to_pylist(), strict=True),
+        )
+
+
+def _segments(lake: Lake) -> list[Segment]:
+    """The lake's segments now, open, with the files each covers (one that cannot be read
+    counts as absent)."""
+    folder = lake.root / DIR
+    found = []
+    for path in sorted(folder.glob("*.sqlite")) if folder.is_dir() else []:
+        con = None
+        try:
+            con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro&immutable=1", uri=True)
+            rows = con.execute("SELECT tbl, file FROM files").fetchall()
+        except sqlite3.Error:
+            if con is not None:
+                con.close()
+            continue
+        files: dict[str, set[str]] = {spec.name: set() for spec in TABLES}
+        for tbl, rel in rows:
+            files[tbl].add(rel)
+        found.append(Segment(path, files, con))
+    return found
+
+
+def _table(rows: Iterable[tuple], schema: pa.Schema) -> pa.Table:
+    """Rows whose `indexed_at` is in microseconds, as a table of `schema`."""
+    columns = list(zip(*rows, strict=True)) or [[] for _ in schema]
+    arrays = []
+    for values, column in zip(columns, schema, strict=True):
+        if pa.types.is_timestamp(column.type):
+            arrays.append(pa.array(values, pa.int64()).cast(column.type))
+        else:
+            arrays.append(pa.array(values, column.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
