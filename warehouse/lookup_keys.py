@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
@@ -27,10 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
+from newslake.warehouse.engine import work_connection
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.page_keys import relative_files
 from newslake.warehouse.schemas import ARTICLES, PAGES, STORY_INDEX, TableSpec
@@ -176,12 +177,14 @@ def keep_lookup_keys(lake: Lake) -> None:
 
 
 def _write(lake: Lake, files: dict[str, list[str]]) -> None:
-    """One segment for `files` (by table, relative to it), written aside then moved in."""
+    """One segment for `files` (by table, relative to it), written aside then moved in. Its
+    rows are sorted by DuckDB within engine.MEMORY_LIMIT (spilling beside the segment) and
+    appended to the B-trees in key order."""
     folder = lake.root / DIR
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{uuid.uuid4().hex}.sqlite"
-    tmp = folder / f".{name}.tmp"
-    tmp.unlink(missing_ok=True)
+    tmp, spill = folder / f".{name}.tmp", folder / f".{name}.spill"
+    duck = work_connection(spill)
     con = sqlite3.connect(tmp)
     try:
         con.execute("PRAGMA journal_mode = OFF")
@@ -189,69 +192,54 @@ def _write(lake: Lake, files: dict[str, list[str]]) -> None:
         con.executescript(_SCHEMA)
         listed = [(spec.name, rel) for spec in TABLES for rel in sorted(set(files[spec.name]))]
         con.executemany("INSERT INTO files (tbl, file) VALUES (?, ?)", listed)
-        ids = {(tbl, rel): i for i, tbl, rel in con.execute("SELECT id, tbl, file FROM files")}
-        _add_urls(con, lake, files, ids)
-        _add_bands(con, lake, files[STORY_INDEX.name], ids)
+        ids = con.execute("SELECT tbl, file, id FROM files").fetchall()
+        names = ["tbl", "file", "file_id"]
+        duck.register("ids", pa.table({n: [row[i] for row in ids] for i, n in enumerate(names)}))
+        urls = [
+            f"SELECT {column} AS url, file_id FROM ({_rows_sql(lake, spec, files[spec.name])})"
+            for spec, columns in URL_COLUMNS
+            if files[spec.name]
+            for column in columns
+        ]
+        if urls:  # a URL may be a page's URL and final URL both: held once
+            union = " UNION ALL ".join(urls)
+            sql = f"SELECT DISTINCT * FROM ({union}) WHERE url IS NOT NULL ORDER BY ALL"
+            _append(con, duck, "urls", sql)
+        if files[STORY_INDEX.name]:  # a band key holds its band's number: once per indexing
+            stories = _rows_sql(lake, STORY_INDEX, files[STORY_INDEX.name])
+            sql = "SELECT owner, article_id, epoch_us(indexed_at), file_id FROM ({}) ORDER BY 1"
+            _append(con, duck, "indexings", sql.format(stories))
+            sql = "SELECT unnest(band_keys) AS band_key, owner FROM ({}) ORDER BY ALL"
+            _append(con, duck, "bands", sql.format(stories))
         con.executescript(_INDEX)
         con.commit()
     finally:
         con.close()
+        duck.close()
+        shutil.rmtree(spill, ignore_errors=True)
     os.replace(tmp, folder / name)
 
 
-def _add_urls(con: sqlite3.Connection, lake: Lake, files: dict[str, list[str]], ids: dict) -> None:
-    """The URLs of the page and article files, sorted by URL."""
-    urls, owners = [], []
-    for spec, columns in URL_COLUMNS:
-        for rel in files[spec.name]:
-            table = pq.read_table(lake.table_dir(spec) / rel, columns=list(columns))
-            for column in columns:
-                values = pc.drop_null(table[column])
-                urls.append(values)
-                owners.append(pa.repeat(ids[spec.name, rel], len(values)))
-    _insert_sorted(con, "urls", urls, owners)
+def _rows_sql(lake: Lake, spec: TableSpec, files: list[str]) -> str:
+    """Every row of these files of a table, with `file_id` (the segment's id of its file)
+    and `owner`, an id unique to the row (file_id * 2^32 + its row in the file)."""
+    table_dir = lake.table_dir(spec)
+    listed = ", ".join(_literal(str(table_dir / rel)) for rel in files)
+    return (
+        "SELECT i.file_id, (i.file_id << 32) + r.file_row_number AS owner, r.* "
+        f"FROM read_parquet([{listed}], filename = true, file_row_number = true) r "
+        f"JOIN ids i ON i.tbl = '{spec.name}' "
+        f"AND i.file = substr(r.filename, {len(str(table_dir)) + 2})"
+    )
 
 
-def _add_bands(con: sqlite3.Connection, lake: Lake, files: list[str], ids: dict) -> None:
-    """The story_index rows of the files (each an indexing) and their band keys, by key."""
-    keys, owners = [], []
-    first = 1
-    for rel in files:
-        path = lake.table_dir(STORY_INDEX) / rel
-        table = pq.read_table(path, columns=["article_id", "indexed_at", "band_keys"])
-        n = table.num_rows
-        stamps = pc.cast(table["indexed_at"], pa.int64()).to_pylist()
-        file_id = ids[STORY_INDEX.name, rel]
-        rows = zip(
-            range(first, first + n), table["article_id"].to_pylist(), stamps, [file_id] * n,
-            strict=True,
-        )  # fmt: skip
-        con.executemany("INSERT INTO indexings VALUES (?, ?, ?, ?)", rows)
-        bands = table["band_keys"].combine_chunks()
-        keys.append(pc.list_flatten(bands))
-        owners.append(pc.add(pc.list_parent_indices(bands), first))
-        first += n
-    _insert_sorted(con, "bands", keys, owners)
-
-
-def _insert_sorted(con: sqlite3.Connection, table: str, keys: list, owners: list) -> None:
-    """Insert (key, owner) pairs in key order, so that the B-tree is appended to in order.
-    A band key holds its band's number, so an indexing holds each key once; a URL may be a
-    page's URL and final URL both, held once."""
-    if not keys:
-        return
-    pairs = pa.table(
-        {
-            "key": pa.chunked_array(keys, pa.string()),
-            "owner": pa.chunked_array([pc.cast(o, pa.int64()) for o in owners], pa.int64()),
-        }
-    ).sort_by([("key", "ascending"), ("owner", "ascending")])
-    for start in range(0, pairs.num_rows, _CHUNK):
-        chunk = pairs.slice(start, _CHUNK)
-        con.executemany(
-            f"INSERT OR IGNORE INTO {table} VALUES (?, ?)",
-            zip(chunk["key"].to_pylist(), chunk["owner"].to_pylist(), strict=True),
-        )
+def _append(con: sqlite3.Connection, duck: duckdb.DuckDBPyConnection, table: str, sql: str) -> None:
+    """Insert the rows of a DuckDB query (in the B-tree's order) batch by batch."""
+    batches = duck.sql(sql).to_arrow_reader(_CHUNK)
+    marks = ", ".join("?" * len(batches.schema))
+    for batch in batches:
+        rows = zip(*(column.to_pylist() for column in batch.columns), strict=True)
+        con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
 
 
 def _segments(lake: Lake) -> list[Segment]:
@@ -273,6 +261,11 @@ def _segments(lake: Lake) -> list[Segment]:
             files[tbl].add(rel)
         found.append(Segment(path, files, con))
     return found
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _table(rows: Iterable[tuple], schema: pa.Schema) -> pa.Table:
