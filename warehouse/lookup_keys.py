@@ -57,6 +57,7 @@ CREATE TABLE bands (band_key TEXT NOT NULL, indexing INTEGER NOT NULL,
     PRIMARY KEY (band_key, indexing)) WITHOUT ROWID;
 CREATE TABLE urls (url TEXT NOT NULL, file INTEGER NOT NULL, PRIMARY KEY (url, file))
     WITHOUT ROWID;
+CREATE TABLE versions (tbl TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID;
 """
 _INDEX = "CREATE INDEX indexings_article ON indexings (article_id);"
 _CHUNK = 200_000  # rows per executemany
@@ -70,6 +71,7 @@ class Segment:
 
     path: Path
     files: dict[str, set[str]]
+    versions: dict[str, int]  # of the three tables, when the segment was written
     con: sqlite3.Connection
     owned: set[tuple[str, str]] = field(default_factory=set)
 
@@ -159,7 +161,14 @@ class LookupKeys:
 def keep_lookup_keys(lake: Lake) -> None:
     """Write a segment for the files of the three tables that no segment covers yet; past
     MAX_SEGMENTS, rebuild every segment but the one covering most live files into one from
-    their live files (segments covering no live file are dropped)."""
+    their live files (segments covering no live file are dropped). Returns at once when a
+    segment was written at the lake's versions of the three tables (a run that only logs)."""
+    now = _versions(lake)
+    found = _segments(lake)
+    for segment in found:
+        segment.con.close()
+    if len(found) < MAX_SEGMENTS and any(segment.versions == now for segment in found):
+        return
     keys = LookupKeys.of(lake)
     keys.close()  # only the files they cover are needed
     new = {spec.name: keys.uncovered(spec) for spec in TABLES}
@@ -171,12 +180,17 @@ def keep_lookup_keys(lake: Lake) -> None:
                 if rel not in kept.files[name]:
                     new[name].append(rel)
     if any(new.values()):
-        _write(lake, new)
+        _write(lake, new, now)
     for segment in merged:
         segment.path.unlink(missing_ok=True)
 
 
-def _write(lake: Lake, files: dict[str, list[str]]) -> None:
+def _versions(lake: Lake) -> dict[str, int]:
+    """The lake's Delta version of each of the three tables (-1: none yet)."""
+    return {spec.name: lake.versions().get(spec.name, -1) for spec in TABLES}
+
+
+def _write(lake: Lake, files: dict[str, list[str]], versions: dict[str, int]) -> None:
     """One segment for `files` (by table, relative to it), written aside then moved in. Its
     rows are sorted by DuckDB within engine.MEMORY_LIMIT (spilling beside the segment) and
     appended to the B-trees in key order."""
@@ -192,6 +206,7 @@ def _write(lake: Lake, files: dict[str, list[str]]) -> None:
         con.executescript(_SCHEMA)
         listed = [(spec.name, rel) for spec in TABLES for rel in sorted(set(files[spec.name]))]
         con.executemany("INSERT INTO files (tbl, file) VALUES (?, ?)", listed)
+        con.executemany("INSERT INTO versions VALUES (?, ?)", versions.items())
         ids = con.execute("SELECT tbl, file, id FROM files").fetchall()
         names = ["tbl", "file", "file_id"]
         duck.register("ids", pa.table({n: [row[i] for row in ids] for i, n in enumerate(names)}))
@@ -252,6 +267,7 @@ def _segments(lake: Lake) -> list[Segment]:
         try:
             con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro&immutable=1", uri=True)
             rows = con.execute("SELECT tbl, file FROM files").fetchall()
+            versions = dict(con.execute("SELECT tbl, version FROM versions").fetchall())
         except sqlite3.Error:
             if con is not None:
                 con.close()
@@ -259,7 +275,7 @@ def _segments(lake: Lake) -> list[Segment]:
         files: dict[str, set[str]] = {spec.name: set() for spec in TABLES}
         for tbl, rel in rows:
             files[tbl].add(rel)
-        found.append(Segment(path, files, con))
+        found.append(Segment(path, files, versions, con))
     return found
 
 

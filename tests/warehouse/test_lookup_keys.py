@@ -6,7 +6,7 @@ import shutil
 from dataclasses import replace
 
 import pytest
-from lake_rows import RUN1, RUN2, article
+from lake_rows import RUN1, RUN2, article, logged
 
 from newslake.transforms.records import Page, RunInfo, StoryIndexRow, as_row
 from newslake.transforms.stories import Candidate
@@ -138,3 +138,18 @@ def test_files_covered_twice_count_once_and_a_broken_segment_is_ignored(tmp_path
     shutil.copy(first, folder / "0-left-by-a-killed-merge.sqlite")
     (folder / "1-torn.sqlite").write_bytes(b"not a database")
     assert answers(lake, tmp_path, "twice") == from_files(lake, tmp_path)
+
+
+def test_a_commit_that_only_logs_is_not_listed_again(tmp_path, monkeypatch):
+    lake = Lake(tmp_path / "lake")
+    build(lake, {3})
+    with lake.writing(RunInfo("run-4", RUN3.started_at), timeout_s=1) as commit:
+        commit.add("fetch_log", [logged("file:///a", "unchanged", RUN3)])
+        commit.publish()
+
+    def listed(_lake):
+        raise AssertionError("the files were listed")
+
+    monkeypatch.setattr(LookupKeys, "of", listed)
+    keep_lookup_keys(lake)  # a segment holds the lake's versions of the three tables
+    assert len(list(lake.root.joinpath(DIR).glob("*.sqlite"))) == 1
