@@ -16,7 +16,9 @@ over its process tree.
         [--pages 1000] [--keep DIR] [--probe-only | --index-only]
 
 `--index-only` synthesises the lake without gold (the slowest part of building a large one)
-and measures only the lake index's questions on it.
+and measures only the lake index's questions on it. `--probe-only` builds the page and lookup
+key segments on the copy first (as the first run after an upgrade does), timed, then measures
+the lake index's questions and gold on their own.
 
 `--keep DIR` keeps the synthetic lake in DIR and reuses it when DIR already holds one (each
 measurement runs on a copy), so that two versions of the code can be measured on one lake.

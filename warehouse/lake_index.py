@@ -5,7 +5,9 @@ Nothing is loaded at start, and nothing is opened until a question needs it: eac
 is a DuckDB query over the key columns of the lake's Parquet files (the snapshot of files
 listed when the run began), joined with the keys asked, so a run's memory and start-up do not
 grow with the lake (benchmarks/lake_scale.py). Which pages the lake knows is read from the
-page key segments of warehouse/page_keys.py, and from the files they do not cover.
+page key segments of warehouse/page_keys.py, and story candidates and known URLs from the
+lookup key segments of warehouse/lookup_keys.py (B-trees read per key), each with the files
+its segments do not cover.
 Claims are found by match key through the writer's claim key index (claim_keys.py), which
 reads a page or two per key and counts crowded keys without reading them; a lake whose index
 does not cover its claims (none yet, NEWSLAKE_CLAIM_INDEX=scan) is scanned instead.
