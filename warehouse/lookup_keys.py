@@ -23,9 +23,10 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import duckdb
@@ -145,7 +146,7 @@ class LookupKeys:
         for segment in self.segments:
             segment.con.close()
 
-    def _rows(self, sql: str, keys: Sequence[str], spec: TableSpec) -> list[tuple]:
+    def _rows(self, sql: str, keys: Sequence[str], spec: TableSpec) -> list[tuple[Any, ...]]:
         """The rows of `sql` (its file last) from every segment, of files in the snapshot."""
         if not keys:
             return []
@@ -284,9 +285,9 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _table(rows: Iterable[tuple], schema: pa.Schema) -> pa.Table:
+def _table(rows: Sequence[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
     """Rows whose `indexed_at` is in microseconds, as a table of `schema`."""
-    columns = list(zip(*rows, strict=True)) or [[] for _ in schema]
+    columns: list[Sequence[Any]] = [[row[i] for row in rows] for i in range(len(schema))]
     arrays = []
     for values, column in zip(columns, schema, strict=True):
         if pa.types.is_timestamp(column.type):
