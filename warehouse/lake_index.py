@@ -161,7 +161,7 @@ class LakeIndex:
 
     def _view(self, view: str, spec: TableSpec, columns: str, files: Sequence[Path]) -> None:
         """A view of these columns (`file` last: the file relative to the table) of a table's
-        files; an empty table when there are none."""
+        files; with none, a view of no rows."""
         lake = self._lake
         if lake is None or not files:
             typed = (column.split(maxsplit=1) for column in columns.split(", "))
