@@ -16,7 +16,9 @@ over its process tree.
         [--pages 1000] [--keep DIR] [--probe-only | --index-only]
 
 `--index-only` synthesises the lake without gold (the slowest part of building a large one)
-and measures only the lake index's questions on it.
+and measures only the lake index's questions on it. `--probe-only` builds the page and lookup
+key segments on the copy first (as the first run after an upgrade does), timed, then measures
+the lake index's questions and gold on their own.
 
 `--keep DIR` keeps the synthetic lake in DIR and reuses it when DIR already holds one (each
 measurement runs on a copy), so that two versions of the code can be measured on one lake.
@@ -495,6 +497,30 @@ print(json.dumps({"build_s": round(time.perf_counter() - started, 1), "build_rss
 """
 
 
+# What a run's commit does after publishing, on a lake that has none of it yet (the first run
+# after an upgrade): the page and lookup key segments built from every file. Prints JSON.
+KEEP = """
+import json, sys, time
+from newslake.warehouse.lake import Lake
+from newslake.warehouse.lookup_keys import keep_lookup_keys
+from newslake.warehouse.page_keys import keep_page_keys
+times = {}
+for name, keep in (("page_keys_s", keep_page_keys), ("lookup_keys_s", keep_lookup_keys)):
+    started = time.perf_counter()
+    keep(Lake(sys.argv[1]))
+    times[name] = round(time.perf_counter() - started, 1)
+times["keep_rss_mb"] = peak_mb()
+print(json.dumps(times))
+"""
+
+
+def keep_indexes(lake: Path, work: Path) -> dict[str, float]:
+    """Build the lake's page and lookup key segments (see KEEP), in a process of its own."""
+    work.mkdir(parents=True, exist_ok=True)
+    done = run([PYTHON, "-c", PEAK_MB + KEEP, lake], dict(os.environ), work)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def index_report(lake: Path, tmp: Path) -> str:
     """The claim key index built whole (seconds, peak RSS, MB on disk against the claims
     table) unless the lake has one, then the lake index's questions scanning the claims and
@@ -583,8 +609,10 @@ def measure(args: argparse.Namespace, tmp: Path) -> str:
     shutil.copytree(big, lake)
     if args.index_only:
         return f"{size}: {index_report(lake, tmp)}"
-    if args.probe_only:
-        return f"{size}: {probe(lake, tmp / 'probe-big')}"
+    if args.probe_only:  # as after a run's commit: the key segments kept
+        kept = keep_indexes(lake, tmp / "keep")
+        log(f"key segments built: {kept}")
+        return f"{size}: key segments {kept}; {probe(lake, tmp / 'probe-big')}"
     pages, env = new_pages(args.pages, tmp / "pages"), base_env(tmp / "prefect-home")
     empty = ingest(pages, tmp / "lake-empty", env, None, logs=tmp)
     log(f"empty lake: flow {empty.flow_s:.1f} s, peak RSS {empty.peak_rss / MB:.0f} MB")

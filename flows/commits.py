@@ -11,6 +11,7 @@ from prefect.cache_policies import NONE
 from newslake.flows.recorder import RunRecorder
 from newslake.flows.workers import beside, write_staged
 from newslake.warehouse.gold import GoldRefresh, refresh_gold
+from newslake.warehouse.lookup_keys import keep_lookup_keys
 from newslake.warehouse.page_keys import keep_page_keys
 
 
@@ -19,11 +20,13 @@ def commit_run(recorder: RunRecorder, pool: Executor | None = None) -> dict[str,
     """Publish everything staged in one atomic commit (the rows still in memory written on
     `pool`'s workers first when they run on this machine: `workers.write_staged`) and rebuild
     the DuckDB views, then release the run's lake state (its memory is gone before the gold
-    refresh needs some) and index the pages the commit added (warehouse/page_keys.py)."""
+    refresh needs some) and index the pages, URLs and band keys the commit added
+    (warehouse/page_keys.py, warehouse/lookup_keys.py)."""
     write_staged(recorder.commit, pool)
     counts = recorder.commit.publish()
     recorder.close()
     keep_page_keys(recorder.commit.lake)
+    keep_lookup_keys(recorder.commit.lake)
     return counts
 
 

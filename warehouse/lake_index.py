@@ -5,7 +5,9 @@ Nothing is loaded at start, and nothing is opened until a question needs it: eac
 is a DuckDB query over the key columns of the lake's Parquet files (the snapshot of files
 listed when the run began), joined with the keys asked, so a run's memory and start-up do not
 grow with the lake (benchmarks/lake_scale.py). Which pages the lake knows is read from the
-page key segments of warehouse/page_keys.py, and from the files they do not cover.
+page key segments of warehouse/page_keys.py, and story candidates and known URLs from the
+lookup key segments of warehouse/lookup_keys.py (B-trees read per key), each with the files
+its segments do not cover.
 Claims are found by match key through the writer's claim key index (claim_keys.py), which
 reads a page or two per key and counts crowded keys without reading them; a lake whose index
 does not cover its claims (none yet, NEWSLAKE_CLAIM_INDEX=scan) is scanned instead.
@@ -30,6 +32,7 @@ from newslake.warehouse import page_keys
 from newslake.warehouse.claim_keys import CLAIM_KEYS, ClaimKeys
 from newslake.warehouse.engine import work_connection
 from newslake.warehouse.lake import Lake
+from newslake.warehouse.lookup_keys import LookupKeys
 from newslake.warehouse.page_keys import PageKeys
 from newslake.warehouse.schemas import ARTICLES, CLAIMS, FETCH_LOG, PAGES, STORY_INDEX, TableSpec
 
@@ -90,16 +93,20 @@ _LAKE_VIEWS: dict[str, tuple[TableSpec, str]] = {
         "article_id VARCHAR, page_id VARCHAR, content_hash VARCHAR, outlet VARCHAR, "
         "story_id VARCHAR, first_seen_at TIMESTAMPTZ, canonical_url VARCHAR, file VARCHAR",
     ),
-    "lake_stories": (
-        STORY_INDEX,
-        "article_id VARCHAR, story_id VARCHAR, published_at TIMESTAMPTZ, "
-        "band_keys VARCHAR[], signature BIGINT[], indexed_at TIMESTAMPTZ",
-    ),
     "lake_claims": (
         CLAIMS,
         "article_id VARCHAR, sentence_index INTEGER, claim_id VARCHAR, text VARCHAR, "
         "match_keys BIGINT[], file VARCHAR",
     ),
+}
+# The same, over only the files the lookup key segments do not cover (lookup_keys.py).
+_UNINDEXED_VIEWS: dict[str, tuple[TableSpec, str]] = {
+    "unindexed_stories": (
+        STORY_INDEX,
+        "article_id VARCHAR, indexed_at TIMESTAMPTZ, band_keys VARCHAR[], file VARCHAR",
+    ),
+    "unindexed_pages": (PAGES, "url VARCHAR, final_url VARCHAR"),
+    "unindexed_articles": (ARTICLES, "canonical_url VARCHAR"),
 }
 
 
@@ -143,6 +150,7 @@ class LakeIndex:
         self._opened: set[str] = set()
         self._claim_index: ClaimKeys | None = None
         self._claim_index_opened = False
+        self._lookup: LookupKeys | None = None
 
     @property
     def claim_keys(self) -> ClaimKeys | None:
@@ -164,23 +172,45 @@ class LakeIndex:
     def _open(self, *views: str) -> None:
         """Make the views of the lake's tables over the run's snapshot of their files."""
         for view in views:
-            if view in self._opened:
-                continue
-            self._opened.add(view)
-            spec, columns = _LAKE_VIEWS[view]
-            lake = self._lake
-            if lake is None or not (files := lake.data_files(spec)):
-                self.con.execute(f"CREATE TABLE {view} ({columns})")
-                continue
-            names = [column.split()[0] for column in columns.split(", ")]
-            if names[-1] == "file":
-                prefix = len(str(lake.table_dir(spec))) + 2
-                names[-1] = f"substr(filename, {prefix}) AS file"
-            paths = ", ".join(_literal(str(path)) for path in files)
-            self.con.execute(
-                f"CREATE VIEW {view} AS SELECT {', '.join(names)} "
-                f"FROM read_parquet([{paths}], filename = true)"
-            )
+            if view not in self._opened:
+                self._opened.add(view)
+                spec, columns = _LAKE_VIEWS[view]
+                files = [] if self._lake is None else self._lake.data_files(spec)
+                self._view(view, spec, columns, files)
+
+    def _view(self, view: str, spec: TableSpec, columns: str, files: Sequence[Path]) -> None:
+        """A view of these columns (`file` last: the file relative to the table) of a table's
+        files; with none, a view of no rows."""
+        lake = self._lake
+        if lake is None or not files:
+            typed = (column.split(maxsplit=1) for column in columns.split(", "))
+            nulls = ", ".join(f"NULL::{kind} AS {name}" for name, kind in typed)
+            self.con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT {nulls} WHERE false")
+            return
+        names = [column.split()[0] for column in columns.split(", ")]
+        if names[-1] == "file":
+            prefix = len(str(lake.table_dir(spec))) + 2
+            names[-1] = f"substr(filename, {prefix}) AS file"
+        paths = ", ".join(_literal(str(path)) for path in files)
+        self.con.execute(
+            f"CREATE OR REPLACE VIEW {view} AS SELECT {', '.join(names)} "
+            f"FROM read_parquet([{paths}], filename = true)"
+        )
+
+    @property
+    def lookup(self) -> LookupKeys:
+        """The lake's lookup key segments at the run's snapshot, opened when a story or URL
+        question first needs them, with views `unindexed_*` over the files they do not cover."""
+        if self._lookup is None:
+            self._lookup = LookupKeys.of(self._lake)
+            for view, (spec, columns) in _UNINDEXED_VIEWS.items():
+                files = self._lookup.uncovered(spec)
+                self._view(view, spec, columns, [self._table_dir(spec) / f for f in files])
+        return self._lookup
+
+    def _table_dir(self, spec: TableSpec) -> Path:
+        assert self._lake is not None  # an empty lake has no files to name
+        return self._lake.table_dir(spec)
 
     def _open_pages(self) -> None:
         """Views `page_log` and `page_articles`: the page-keyed rows of the snapshot's
@@ -217,20 +247,25 @@ class LakeIndex:
         left out: they find nothing that a rarer key would not, at a cost growing with the lake.
         A stored article counts by its latest indexing (an updated text is indexed again).
         """
-        self._open("lake_stories")
-        self._keys(band_key=sorted(set(keys)))
+        asked = sorted(set(keys))
+        self.con.register("indexed", self.lookup.bands(asked))
+        self._keys(band_key=asked)
         self.con.execute(
-            "CREATE OR REPLACE TEMP TABLE stored AS SELECT s.band_key, s.article_id, s.indexed_at "
-            "FROM (SELECT article_id, indexed_at, unnest(band_keys) AS band_key "
-            "FROM lake_stories) s JOIN keys USING (band_key)"
+            "CREATE OR REPLACE TEMP TABLE stored AS SELECT * FROM indexed UNION ALL "
+            "SELECT s.band_key, s.article_id, s.indexed_at, s.file FROM (SELECT article_id, "
+            "indexed_at, file, unnest(band_keys) AS band_key FROM unindexed_stories) s "
+            "JOIN keys USING (band_key)"
         )
-        self.con.execute(
+        ids = self.con.execute("SELECT DISTINCT article_id FROM stored ORDER BY 1").fetchall()
+        self.con.register("indexed", self.lookup.indexings([i for (i,) in ids]))
+        self.con.execute(  # each article's latest indexing, and the file holding it
             "CREATE OR REPLACE TEMP TABLE latest AS SELECT article_id, "
-            "max(indexed_at) AS indexed_at, arg_max(story_id, indexed_at) AS story_id, "
-            "arg_max(signature, indexed_at) AS signature, "
-            "arg_max(published_at, indexed_at) AS published_at FROM lake_stories "
-            "WHERE article_id IN (SELECT article_id FROM stored) GROUP BY article_id"
+            "max(indexed_at) AS indexed_at, arg_max(file, indexed_at) AS file FROM "
+            "(SELECT * FROM indexed UNION ALL SELECT article_id, indexed_at, file "
+            "FROM unindexed_stories WHERE article_id IN (SELECT article_id FROM stored)) "
+            "GROUP BY article_id"
         )
+        self.con.unregister("indexed")
         hits = self.con.execute(
             "WITH hits AS (SELECT band_key, article_id FROM stored "
             "JOIN latest USING (article_id, indexed_at) UNION ALL "
@@ -244,10 +279,7 @@ class LakeIndex:
         self._keys(article_id=sorted({article_id for _, article_id in hits}))
         rows = self.con.execute(
             "SELECT story_id, signature, published_at, article_id FROM run_sigs "
-            "JOIN keys USING (article_id) UNION ALL "
-            "SELECT story_id, signature, published_at, article_id FROM latest "
-            "WHERE article_id IN (SELECT article_id FROM keys) "
-            "AND article_id NOT IN (SELECT article_id FROM run_sigs)"
+            f"JOIN keys USING (article_id) UNION ALL {self._stored_signatures()}"
         ).fetchall()
         candidates = {row[3]: Candidate(*row) for row in rows}
         found: dict[str, list[Candidate]] = {}
@@ -255,6 +287,26 @@ class LakeIndex:
             if article_id in candidates:
                 found.setdefault(key, []).append(candidates[article_id])
         return found
+
+    def _stored_signatures(self) -> str:
+        """A query of the latest stored indexing of each article in `keys` that this run did
+        not index, read from the files holding them: (story_id, signature, published_at,
+        article_id)."""
+        wanted = (
+            "FROM latest WHERE article_id IN (SELECT article_id FROM keys) "
+            "AND article_id NOT IN (SELECT article_id FROM run_sigs)"
+        )
+        files = self.con.execute(f"SELECT DISTINCT file {wanted} ORDER BY 1").fetchall()
+        columns = "story_id VARCHAR, signature BIGINT[], published_at TIMESTAMPTZ, " + (
+            "article_id VARCHAR, indexed_at TIMESTAMPTZ, file VARCHAR"
+        )
+        paths = [self._table_dir(STORY_INDEX) / file for (file,) in files]
+        self._view("holding", STORY_INDEX, columns, paths)
+        return (
+            "SELECT story_id, signature, published_at, article_id FROM holding "
+            f"JOIN (SELECT article_id, indexed_at, file {wanted}) "
+            "USING (article_id, indexed_at, file)"
+        )
 
     def remember_stories(self, rows: Sequence[StoryIndexRow]) -> None:
         """Index this batch's articles for the rest of the run (they are staged for the lake)."""
@@ -478,15 +530,15 @@ class LakeIndex:
 
     def known_urls(self, urls: Sequence[str]) -> set[str]:
         """Of these URLs, those fetched before or declared canonical by a stored article."""
-        self._open("lake_pages", "lake_articles")
+        found = self.lookup.urls(urls)
         self._keys(url=urls)
         rows = self.con.execute(
-            "SELECT url FROM keys WHERE url IN (SELECT url FROM lake_pages "
-            "WHERE url IN (SELECT url FROM keys) UNION ALL SELECT final_url FROM lake_pages "
+            "SELECT url FROM keys WHERE url IN (SELECT url FROM unindexed_pages "
+            "WHERE url IN (SELECT url FROM keys) UNION ALL SELECT final_url FROM unindexed_pages "
             "WHERE final_url IN (SELECT url FROM keys) UNION ALL SELECT canonical_url "
-            "FROM lake_articles WHERE canonical_url IN (SELECT url FROM keys))"
+            "FROM unindexed_articles WHERE canonical_url IN (SELECT url FROM keys))"
         )
-        return {url for (url,) in rows.fetchall()}
+        return found | {url for (url,) in rows.fetchall()}
 
     def capture_articles(self, urls: Sequence[str]) -> dict[str, str]:
         """Of these URLs, those whose latest capture (this run's, else the lake's) became or
@@ -567,6 +619,8 @@ class LakeIndex:
         """Release the index's database."""
         if self._claim_index is not None:
             self._claim_index.close()
+        if self._lookup is not None:
+            self._lookup.close()
         self.con.close()
 
     def _keys(self, **column: Sequence[str]) -> None:
