@@ -2,11 +2,12 @@
 large synthetic lake and into an empty one, then a no-change run on the large lake.
 
 The large lake is written through the project's own writer (`Lake.writing` and each staged
-table's `add_arrow`, one file per table and day, sorted as the writer sorts), in the layout of
-every table: bronze pages and fetch_log, silver articles, story_index and claims, and gold
-computed from them by `refresh_gold`. Its values have the shape of real ones: distinct 16-hex
-ids, content hashes and story ids shared by copies, LSH band keys and claim match keys shared
-as real ones are (copies share most, stock keys are shared by many), dates over three years.
+table's `add_arrow`, one file per table and day, sorted as the writer sorts; CHUNK_DAYS days a
+commit), in the layout of every table: bronze pages and fetch_log, silver articles,
+story_index and claims, and gold computed from them by `refresh_gold`. Its values have the
+shape of real ones: distinct 16-hex ids, content hashes and story ids shared by copies, LSH
+band keys and claim match keys shared as real ones are (copies share most, stock keys are
+shared by many), dates over three years.
 The new pages are copies of ../shared/corpus/extraction-dev (NEWSLAKE_SHARED overrides
 ../shared), made distinct as ingest_files.py makes them; the benchmark skips when it is absent.
 Each ingest is `newslake run` in a subprocess: flow seconds from its summary, peak RSS summed
@@ -21,7 +22,8 @@ key segments on the copy first (as the first run after an upgrade does), timed, 
 the lake index's questions and gold on their own.
 
 `--keep DIR` keeps the synthetic lake in DIR and reuses it when DIR already holds one (each
-measurement runs on a copy), so that two versions of the code can be measured on one lake.
+measurement runs on a copy), so that two versions of the code can be measured on one lake;
+it computes the gold of a kept lake a synthesis left without (stopped in gold).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from newslake.warehouse.gold import refresh_gold
 from newslake.warehouse.lake import Lake, partition_dir
 from newslake.warehouse.schemas import (
     ARTICLES,
+    CLAIM_CLUSTERS,
     CLAIMS,
     FETCH_LOG,
     PAGES,
@@ -70,6 +73,10 @@ STOCK_KEYS = 50  # band keys of boilerplate shared by many articles
 CLAIM_PAIR_KEYS = 6  # pairs of rare words per claim (claims.clusters.RARE_WORDS = 4)
 CLAIM_VECTOR_BANDS = 8  # embedding bands of 8 bits: 256 values each, shared very widely
 TARGET_RATIO, TARGET_IDLE_S = 1.5, 3.0
+# Days per synthesis commit. Each commit indexes only its own claims (one claim key segment), so
+# the index is never built whole over 25M claims: that build reads every claims file once per
+# 5M holdings (75 times at 1M / 25M). Five commits stay well under the index's merge threshold.
+CHUNK_DAYS = 219
 MB = 1 << 20
 _HEX = np.array([ord(c) for c in "0123456789abcdef"], np.uint8)
 _WORDS = (
@@ -349,28 +356,45 @@ class Synth:
 def synthesise(
     root: Path, articles: int, claims: int, gold: bool = True, index_only: bool = False
 ) -> None:
-    """Write the synthetic lake through the lake's writer, then its gold tables unless `gold`
-    is false (with `index_only`, without its claim key index: `index_report` builds it)."""
-    lake, synth = Lake(root), Synth(articles, claims)
-    run = RunInfo("synthetic-history", datetime(2025, 12, 31, tzinfo=UTC))
+    """Write the synthetic lake through the lake's writer, CHUNK_DAYS days a commit, then its
+    gold tables unless `gold` is false (with `index_only`, without its claim key index:
+    `index_report` builds it). A kept lake whose bronze and silver are complete only gets the
+    gold it lacks (a synthesis stopped while computing gold); a partial one is an error."""
+    lake = Lake(root)
+    if (root / ARTICLES.path).is_dir():
+        held = rows(lake, ARTICLES)
+        if held != articles:
+            raise BenchError(f"{root} holds {held:,} articles, not {articles:,}: remove it")
+    else:
+        started = time.perf_counter()
+        synth = Synth(articles, claims)
+        for first in range(0, DAYS, CHUNK_DAYS):
+            commit_days(lake, synth, range(first, min(first + CHUNK_DAYS, DAYS)), index_only)
+        log(f"bronze and silver written in {time.perf_counter() - started:.0f} s")
+    if not gold or CLAIM_CLUSTERS.name in lake.versions():
+        return
     started = time.perf_counter()
+    run = RunInfo("synthetic-gold", datetime(2025, 12, 31, tzinfo=UTC))
+    refresh_gold(lake, run, touched=[None], claims_changed=True)
+    log(f"gold computed in {time.perf_counter() - started:.0f} s")
+
+
+def commit_days(lake: Lake, synth: Synth, days: range, index_only: bool) -> None:
+    """One commit of these days of every bronze and silver table (with its claim key index
+    segment unless `index_only`)."""
+    run = RunInfo(f"synthetic-history-{days.start:04d}", datetime(2025, 12, 31, tzinfo=UTC))
     with lake.writing(run, timeout_s=60) as commit:
         commit.index_claims = not index_only  # the index is built and timed on its own
-        for index in range(DAYS):
+        for index in days:
             for name, table in synth.day(index).items():
                 staged = commit.tables[name]
-                for part, rows in partitions(staged.spec, table):
-                    staged.add_arrow(part, rows)
+                for part, part_rows in partitions(staged.spec, table):
+                    staged.add_arrow(part, part_rows)
                     staged.finish(part)
             if index % 100 == 99:
                 log(f"synthesised {index + 1} of {DAYS} days")
         commit.publish()
-    log(f"bronze and silver written in {time.perf_counter() - started:.0f} s")
-    if not gold:
-        return
-    started = time.perf_counter()
-    refresh_gold(lake, run, touched=[None], claims_changed=True)
-    log(f"gold computed in {time.perf_counter() - started:.0f} s")
+    log(f"committed days {days.start + 1}-{days.stop}")
 
 
 def partitions(spec: TableSpec, table: pa.Table) -> list[tuple[str, pa.Table]]:
@@ -599,9 +623,8 @@ def main(argv: list[str] | None = None) -> int:
 def measure(args: argparse.Namespace, tmp: Path) -> str:
     """Every measurement in order; returns the report."""
     big = args.keep or tmp / "synthetic"
-    if not (big / ARTICLES.path).is_dir():
-        gold = not args.index_only
-        synthesise(big, args.articles, args.claims, gold=gold, index_only=args.index_only)
+    gold = not args.index_only
+    synthesise(big, args.articles, args.claims, gold=gold, index_only=args.index_only)
     size = f"{rows(Lake(big), ARTICLES):,} articles, {rows(Lake(big), CLAIMS):,} claims"
     files = sum(len(Lake(big).data_files(spec)) for spec in TABLES.values())
     log(f"synthetic lake: {size}, {files} files, {disk_mb(big):.0f} MB in {big}")
