@@ -62,9 +62,11 @@ CREATE TABLE holders (key INTEGER NOT NULL, claim INTEGER NOT NULL, times INTEGE
 CREATE TABLE counts (key INTEGER PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 """
 _CHUNK = 200_000  # rows per executemany
-_PASS_PAIRS = 5_000_000  # holdings sorted in memory at once (16 bytes each, and copies)
-_SAMPLE_EVERY = 16  # keys sampled to split them into passes of about _PASS_PAIRS
+_RANGE_PAIRS = 5_000_000  # holdings sorted in memory at once (16 bytes each, and copies)
+_SAMPLE_EVERY = 16  # keys sampled to split them into ranges of about _RANGE_PAIRS
 _NONE = np.zeros(0, np.int64)
+_NO_PAIRS = np.zeros((0, 2), np.int64)
+_LOST = -1  # the owner of a holding lost with a removed file
 _CLAIM_COLUMNS = ["article_id", "sentence_index", "claim_id", "text"]
 # Built once a segment's claims are in (cheaper than keeping it up to date row by row).
 _BY_CLUSTER = "claims_by_cluster"
@@ -80,9 +82,10 @@ def write_segment(
     Returns False (nothing written) when both are empty.
 
     Holders and counts are sorted in numpy and appended to their B-trees in key order, one
-    range of keys per pass over the files when there are more than _PASS_PAIRS holdings (the
-    ranges cut at quantiles of a sample of the keys), so that memory follows a pass, not the
-    claims.
+    range of keys at a time when there are more than _RANGE_PAIRS holdings (the ranges cut at
+    quantiles of a sample of the keys): a second read of the files deals each holding to its
+    range's spill file beside `target`, so memory follows a range, not the claims, and each
+    file is read twice whatever the number of ranges.
     """
     if not added and not removed:
         return False
@@ -91,7 +94,7 @@ def write_segment(
     con.executemany("INSERT INTO gone VALUES (?)", sorted({(rel,) for rel, _ in removed}))
     file_ids = dict(con.execute("SELECT file, id FROM files").fetchall())
     first: list[int] = []  # the id of each added file's first claim
-    sample = [_NONE]  # every _SAMPLE_EVERY-th key, for the bounds of the passes
+    sample = [_NONE]  # every _SAMPLE_EVERY-th key, for the bounds of the ranges
     pairs = claims = 0
     for rel, path in added:
         table = pq.read_table(path, columns=[*_CLAIM_COLUMNS, "match_keys"])
@@ -107,32 +110,73 @@ def write_segment(
         found, _ = _flat_keys(table["match_keys"])
         pairs += len(found)
         sample.append(found[::_SAMPLE_EVERY])
-    passes = max(1, -(-pairs // _PASS_PAIRS))
-    quantiles = np.quantile(np.concatenate(sample), np.linspace(0, 1, passes + 1)[1:-1])
-    inner = sorted({int(edge) for edge in quantiles}) if pairs else []
-    for low, high in zip([None, *inner], [*inner, None], strict=True):
-        keys, owners, lost = [_NONE], [_NONE], [_NONE]
-        for (_, path), start in zip(added, first, strict=True):
-            found, rows = _flat_keys(pq.read_table(path, columns=["match_keys"])["match_keys"])
-            kept = _within(found, low, high)
-            keys.append(found[kept])
-            owners.append(rows[kept] + start)
-        for _, path in removed:
-            found, _ = _flat_keys(pq.read_table(path, columns=["match_keys"])["match_keys"])
-            lost.append(found[_within(found, low, high)])
-        _append(con, np.concatenate(keys), np.concatenate(owners), np.concatenate(lost))
+    ranges = max(1, -(-pairs // _RANGE_PAIRS))
+    quantiles = np.quantile(np.concatenate(sample), np.linspace(0, 1, ranges + 1)[1:-1])
+    edges = np.array(sorted({int(edge) for edge in quantiles}) if pairs else [], np.int64)
+    held = _holdings(added, first, removed)
+    if not len(edges):
+        _append(con, *_split(np.concatenate([*held, _NO_PAIRS])))
+    else:
+        with _Spill(target, len(edges) + 1) as spill:
+            for block in held:
+                spill.deal(block, np.searchsorted(edges, block[:, 0], side="right"))
+            for block in spill.ranges():
+                _append(con, *_split(block))
     _finish(con)
     return True
 
 
-def _within(keys: np.ndarray, low: int | None, high: int | None) -> np.ndarray:
-    """Which keys fall in [low, high) (None: unbounded)."""
-    kept = np.ones(len(keys), bool)
-    if low is not None:
-        kept &= keys >= low
-    if high is not None:
-        kept &= keys < high
-    return kept
+def _holdings(
+    added: Sequence[tuple[str, Path]], first: Sequence[int], removed: Sequence[tuple[str, Path]]
+) -> Iterable[np.ndarray]:
+    """Each file's holdings as (key, owner) rows: the owner a claim's id in the segment for
+    the files `added`, _LOST for those `removed`."""
+    for (_, path), start in zip(added, first, strict=True):
+        found, rows = _flat_keys(pq.read_table(path, columns=["match_keys"])["match_keys"])
+        yield np.column_stack([found, rows + start])
+    for _, path in removed:
+        found, _ = _flat_keys(pq.read_table(path, columns=["match_keys"])["match_keys"])
+        yield np.column_stack([found, np.full(len(found), _LOST, np.int64)])
+
+
+def _split(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The keys and owners of a block's holdings, and the keys it lost."""
+    lost = block[:, 1] == _LOST
+    kept = block[~lost]
+    return kept[:, 0], kept[:, 1], block[lost, 0]
+
+
+class _Spill:
+    """Spill files beside a segment being written, one per range of keys: holdings are dealt
+    to them in one read of the claims files, and each range is read back whole once."""
+
+    def __init__(self, target: Path, ranges: int) -> None:
+        self.dir = target.with_name(target.name + ".spill")
+        self.count = ranges
+
+    def __enter__(self) -> _Spill:
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        self.files = [(self.dir / f"{n}.i64").open("wb") for n in range(self.count)]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for file in self.files:
+            file.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def deal(self, block: np.ndarray, where: np.ndarray) -> None:
+        """Append each holding of `block` to the spill file of its range (`where`)."""
+        order = np.argsort(where, kind="stable")
+        cuts = np.searchsorted(where[order], np.arange(self.count + 1))
+        for n in np.flatnonzero(np.diff(cuts)):
+            block[order[cuts[n] : cuts[n + 1]]].tofile(self.files[n])
+
+    def ranges(self) -> Iterable[np.ndarray]:
+        """Each range's holdings, in key order of the ranges."""
+        for n, file in enumerate(self.files):
+            file.close()
+            yield np.fromfile(self.dir / f"{n}.i64", np.int64).reshape(-1, 2)
 
 
 def _append(

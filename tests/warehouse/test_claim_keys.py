@@ -6,6 +6,8 @@ from contextlib import closing
 from dataclasses import replace
 from datetime import timedelta
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from lake_rows import RUN1, RUN2
 
@@ -254,8 +256,8 @@ def test_a_killed_runs_segment_is_ignored_and_undone(tmp_path, monkeypatch):
     assert [ref for ref, *_ in indexed["candidates"][11]] == ["a:0", "b:0", "e:0"]
 
 
-def test_a_segment_built_in_several_passes_answers_alike(tmp_path, monkeypatch):
-    monkeypatch.setattr(claim_keys, "_PASS_PAIRS", 4)  # a range of keys per pass
+def test_a_segment_built_in_many_key_ranges_answers_alike(tmp_path, monkeypatch):
+    monkeypatch.setattr(claim_keys, "_RANGE_PAIRS", 4)  # many ranges of keys
     lake = Lake(tmp_path / "lake")
     publish(lake, run(1), FIRST + CROWD)
     publish(lake, run(2), [claim("d", 0, "c9", [exact_key("one"), 11], day=3)])
@@ -296,3 +298,36 @@ def test_segments_without_the_cluster_index_leave_heads_to_a_scan_until_the_next
     indexed, scanned = both(lake, tmp_path, monkeypatch)
     assert asked and indexed == scanned
     assert indexed["heads"]["c1"] == ("a:0", "Claim a 0.")
+
+
+def test_a_segment_is_the_same_written_in_one_range_or_many(tmp_path, monkeypatch):
+    files = []
+    for n, keys in enumerate([[[5, 5, 9], [1], None], [[9, 2], [5, 7, 1]], [[7], [2, 2]]]):
+        path = tmp_path / f"part-{n}.parquet"
+        rows = len(keys)
+        table = {
+            "article_id": [f"a{n}"] * rows,
+            "sentence_index": list(range(rows)),
+            "claim_id": [f"c{n}{i}" for i in range(rows)],
+            "text": [f"Claim {n} {i}." for i in range(rows)],
+            "match_keys": pa.array(keys, pa.list_(pa.int64())),
+        }
+        pq.write_table(pa.table(table), path)
+        files.append((f"day=1/{path.name}", path))
+
+    def contents(target):
+        claim_keys.write_segment(target, files[:2], files[2:])
+        with closing(sqlite3.connect(target)) as con:
+            tables = ("holders", "counts", "claims", "files", "gone")
+            return {t: sorted(con.execute(f"SELECT * FROM {t}")) for t in tables}
+
+    whole = contents(tmp_path / "whole.sqlite")
+    monkeypatch.setattr(claim_keys, "_RANGE_PAIRS", 2)
+    monkeypatch.setattr(claim_keys, "_SAMPLE_EVERY", 1)
+    ranged = contents(tmp_path / "ranged.sqlite")
+    assert ranged == whole
+    assert whole["holders"] == [
+        (1, 1, 1), (1, 4, 1), (2, 3, 1), (5, 0, 2), (5, 4, 1), (7, 4, 1), (9, 0, 1), (9, 3, 1)
+    ]  # fmt: skip
+    assert dict(whole["counts"]) == {1: 2, 2: -1, 5: 3, 9: 2}  # key 7's one holding lost
+    assert not list(tmp_path.glob("*.spill"))
