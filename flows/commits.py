@@ -3,9 +3,11 @@ then refresh gold."""
 
 from __future__ import annotations
 
+import sqlite3
 from concurrent.futures import Executor
 
-from prefect import task
+import duckdb
+from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
 from newslake.flows.recorder import RunRecorder
@@ -21,12 +23,19 @@ def commit_run(recorder: RunRecorder, pool: Executor | None = None) -> dict[str,
     `pool`'s workers first when they run on this machine: `workers.write_staged`) and rebuild
     the DuckDB views, then release the run's lake state (its memory is gone before the gold
     refresh needs some) and index the pages, URLs and band keys the commit added
-    (warehouse/page_keys.py, warehouse/lookup_keys.py)."""
+    (warehouse/page_keys.py, warehouse/lookup_keys.py). Those segments only speed up later
+    runs' look-ups (files no segment covers are read), so failing to write one is logged, and
+    the next commit writes what is missing."""
     write_staged(recorder.commit, pool)
     counts = recorder.commit.publish()
     recorder.close()
-    keep_page_keys(recorder.commit.lake)
-    keep_lookup_keys(recorder.commit.lake)
+    for keep in (keep_page_keys, keep_lookup_keys):
+        try:
+            keep(recorder.commit.lake)
+        except (duckdb.Error, sqlite3.Error, OSError) as exc:
+            get_run_logger().warning(
+                "%s failed; the next commit retries it: %s", keep.__name__, exc
+            )
     return counts
 
 

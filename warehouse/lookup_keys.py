@@ -193,13 +193,16 @@ def _versions(lake: Lake) -> dict[str, int]:
 
 def _write(lake: Lake, files: dict[str, list[str]], versions: dict[str, int]) -> None:
     """One segment for `files` (by table, relative to it), written aside then moved in. Its
-    rows are sorted by DuckDB within engine.MEMORY_LIMIT (spilling beside the segment) and
-    appended to the B-trees in key order."""
+    rows are sorted by DuckDB within engine.MEMORY_LIMIT on one thread (spilling beside the
+    segment) and appended to the B-trees in key order."""
     folder = lake.root / DIR
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{uuid.uuid4().hex}.sqlite"
     tmp, spill = folder / f".{name}.tmp", folder / f".{name}.spill"
     duck = work_connection(spill)
+    # The sorts spill at any size; each thread's Parquet read buffers do not: at 1M pages two
+    # threads' buffers and the sort's exceeded MEMORY_LIMIT, one thread's do not.
+    duck.execute("SET threads = 1")
     con = sqlite3.connect(tmp)
     try:
         con.execute("PRAGMA journal_mode = OFF")

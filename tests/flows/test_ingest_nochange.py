@@ -7,8 +7,10 @@ from dataclasses import replace
 import duckdb
 import pytest
 
+from newslake.flows import commits
 from newslake.flows.artifacts import summary_markdown
 from newslake.flows.ingest import run_ingest
+from newslake.warehouse import lookup_keys
 from newslake.warehouse.health_refresh import STATE
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.lake_index import LakeIndex
@@ -109,3 +111,26 @@ def test_runs_with_an_edit_answer_and_summarise_from_their_own_rows(tmp_path, sa
     shutil.rmtree(lake / DIR)
     assert found == known_pages(lake, tmp_path, "files")
     assert any(not page.is_current for page in found.values())  # the edited page's earlier one
+
+
+def test_a_key_segment_that_cannot_be_written_leaves_the_run_committed_and_the_next_writes_it(
+    tmp_path, sample_dir, monkeypatch
+):
+    _, lake, params = one_outlet(tmp_path, sample_dir)
+
+    def out_of_memory(lake):
+        raise duckdb.OutOfMemoryException("failed to allocate data of size 8.0 MiB")
+
+    monkeypatch.setattr(commits, "keep_lookup_keys", out_of_memory)
+    first = run_ingest(**params)
+    assert first.count("new") > 0 and log_rows(lake) == first.inputs
+    assert not (lake / lookup_keys.DIR).exists()  # the page key segment was still kept
+    assert len(segments(Lake(lake)).segments) == 1
+    monkeypatch.undo()
+    second = run_ingest(**params)
+    assert second.count("new") == second.count("updated") == 0
+    keys = lookup_keys.LookupKeys.of(Lake(lake))
+    try:  # the second commit's segment covers the first run's files too
+        assert keys.segments and not any(keys.uncovered(spec) for spec in lookup_keys.TABLES)
+    finally:
+        keys.close()
