@@ -232,6 +232,9 @@ def _write(lake: Lake, files: dict[str, list[str]], versions: dict[str, int]) ->
             _append(con, duck, "bands", sql.format(stories))
         con.executescript(_INDEX)
         con.commit()
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # never read half written, but not left behind either
+        raise
     finally:
         con.close()
         duck.close()

@@ -5,6 +5,7 @@ a commit that wrote no segment, merges, a segment covering files twice and one u
 import shutil
 from dataclasses import replace
 
+import duckdb
 import pytest
 from lake_rows import RUN1, RUN2, article, logged
 
@@ -153,3 +154,24 @@ def test_a_commit_that_only_logs_is_not_listed_again(tmp_path, monkeypatch):
     monkeypatch.setattr(LookupKeys, "of", listed)
     keep_lookup_keys(lake)  # a segment holds the lake's versions of the three tables
     assert len(list(lake.root.joinpath(DIR).glob("*.sqlite"))) == 1
+
+
+def test_a_segment_that_fails_midway_leaves_no_file_behind(tmp_path, monkeypatch):
+    lake = Lake(tmp_path / "lake")
+    build(lake, set())
+    appended = []
+    append = lookup_keys._append
+
+    def fails_second(con, duck, table, sql):
+        if appended:
+            raise duckdb.OutOfMemoryException("failed to allocate data of size 8.0 MiB")
+        appended.append(table)
+        append(con, duck, table, sql)
+
+    monkeypatch.setattr(lookup_keys, "_append", fails_second)
+    with pytest.raises(duckdb.OutOfMemoryException):
+        keep_lookup_keys(lake)
+    assert appended == ["urls"] and list(lake.root.joinpath(DIR).iterdir()) == []
+    monkeypatch.undo()
+    keep_lookup_keys(lake)
+    assert answers(lake, tmp_path, "after") == from_files(lake, tmp_path)
