@@ -143,6 +143,7 @@ def keep_page_keys(lake: Lake) -> None:
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")  # not drawn into the run's log
         parts = [
             f"SELECT *, '{spec.name}' AS tbl FROM ({page_rows_sql(lake, spec, new[spec.name])})"
             for spec in TABLES
