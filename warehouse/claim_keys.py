@@ -148,35 +148,35 @@ def _split(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 class _Spill:
     """Spill files beside a segment being written, one per range of keys: holdings are dealt
-    to them in one read of the claims files, and each range is read back whole once."""
+    to them in one read of the claims files, and each range is read back whole once. Each is
+    opened only to append (a lake of 10M articles has hundreds of ranges: more open files
+    than a process may hold)."""
 
     def __init__(self, target: Path, ranges: int) -> None:
         self.dir = target.with_name(target.name + ".spill")
-        self.count = ranges
+        self.paths = [self.dir / f"{n}.i64" for n in range(ranges)]
 
     def __enter__(self) -> _Spill:
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True)
-        self.files = [(self.dir / f"{n}.i64").open("wb") for n in range(self.count)]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for file in self.files:
-            file.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def deal(self, block: np.ndarray, where: np.ndarray) -> None:
         """Append each holding of `block` to the spill file of its range (`where`)."""
         order = np.argsort(where, kind="stable")
-        cuts = np.searchsorted(where[order], np.arange(self.count + 1))
+        cuts = np.searchsorted(where[order], np.arange(len(self.paths) + 1))
         for n in np.flatnonzero(np.diff(cuts)):
-            block[order[cuts[n] : cuts[n + 1]]].tofile(self.files[n])
+            with self.paths[n].open("ab") as file:
+                block[order[cuts[n] : cuts[n + 1]]].tofile(file)
 
     def ranges(self) -> Iterable[np.ndarray]:
         """Each range's holdings, in key order of the ranges."""
-        for n, file in enumerate(self.files):
-            file.close()
-            yield np.fromfile(self.dir / f"{n}.i64", np.int64).reshape(-1, 2)
+        for path in self.paths:
+            found = path.exists()
+            yield np.fromfile(path, np.int64).reshape(-1, 2) if found else _NO_PAIRS
 
 
 def _append(
