@@ -88,7 +88,7 @@ def create_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> None:
         here = _quote(f"{lake.table_dir(spec)}/")[:-1] in sql  # not a lake copied elsewhere
         if (comment_now, columns_now) == (comment, columns) and (here or not files):
             continue
-        view = _view_sql(lake, spec, groups=_column_sets(files, _held_groups(sql)))
+        view = _view_sql(lake, spec, groups=_column_sets(spec, files, _held_groups(sql, spec)))
         con.execute(f"CREATE OR REPLACE VIEW {spec.name} AS {view}")
         con.execute(f"COMMENT ON VIEW {spec.name} IS {_quote(comment)}")
         for name, doc in columns:
@@ -207,18 +207,24 @@ _LISTED = re.compile(r"read_parquet\(list_value\(((?:'(?:[^']|'')*'(?:, )?)*)\)"
 _STRING = re.compile(r"'((?:[^']|'')*)'")
 
 
-def _held_groups(sql: str) -> list[list[str]]:
+def _held_groups(sql: str, spec: TableSpec) -> list[list[str]]:
     """The file lists of a held view made of one read_parquet per column set (as DuckDB
-    keeps its SQL); none for a view of any other form, whose lists may mix column sets."""
+    keeps its SQL), each file relative to the table (so that a lake moved or copied elsewhere
+    still finds them); none for a view of any other form, whose lists may mix column sets."""
     if "union_by_name" in sql:
         return []
     return [
-        [text.replace("''", "'") for text in _STRING.findall(match.group(1))]
+        [_relative(text.replace("''", "'"), spec) for text in _STRING.findall(match.group(1))]
         for match in _LISTED.finditer(sql)
     ]
 
 
-def _column_sets(files: list[Path], held: list[list[str]]) -> list[list[Path]]:
+def _relative(path: str, spec: TableSpec) -> str:
+    """A held view's file path relative to its table, wherever the lake was then."""
+    return path.rsplit(f"/{spec.path}/", 1)[-1]
+
+
+def _column_sets(spec: TableSpec, files: list[Path], held: list[list[str]]) -> list[list[Path]]:
     """The files grouped by the columns (names and types) they hold, in order of each
     group's first file. A file of a `held` group has that group's columns (files of a Delta
     table are never rewritten in place): only the files new to the view, and one file of each
@@ -227,7 +233,7 @@ def _column_sets(files: list[Path], held: list[list[str]]) -> list[list[Path]]:
     held_columns: dict[int, frozenset[tuple[str, str]]] = {}
     groups: dict[frozenset[tuple[str, str]], list[Path]] = {}
     for file in files:
-        i = group_of.get(str(file))
+        i = group_of.get(_relative(str(file), spec))
         if i is None:
             columns = _columns(file)
         else:

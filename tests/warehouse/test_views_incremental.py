@@ -2,12 +2,14 @@
 from scratch would."""
 
 import shutil
+from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 from lake_rows import RUN1, RUN2, article, commit
 
 from newslake.transforms.records import FetchLogRow, Page, RunInfo, as_row
+from newslake.warehouse import views
 from newslake.warehouse.lake import Lake
 from newslake.warehouse.schemas import TABLES
 from newslake.warehouse.views import (
@@ -105,6 +107,23 @@ def test_a_lake_copied_elsewhere_gets_views_over_its_own_files(tmp_path):
     kept, fresh = kept_and_fresh(copy)
     assert kept == fresh
     assert len(kept["articles"][2]) == 1
+
+
+def test_a_lake_copied_elsewhere_reads_one_footer_per_held_column_set(tmp_path, monkeypatch):
+    lake = Lake(tmp_path / "lake")
+    for i, run in enumerate((RUN1, RUN2, RUN3)):
+        log_only(lake, run, f"file:///{i}")  # three fetch_log files of one column set
+    shutil.copytree(lake.root, tmp_path / "copy")
+    copy = Lake(tmp_path / "copy")
+    read: list[Path] = []
+    original = views._columns
+    monkeypatch.setattr(views, "_columns", lambda file: read.append(file) or original(file))
+    log_only(copy, RunInfo("run-4", RUN2.started_at), "file:///3")
+    logged = [file for file in read if TABLES["fetch_log"].path in file.as_posix()]
+    assert len(logged) == 2  # one held file for the three, and the new one
+    assert all(file.is_relative_to(copy.root) for file in logged)
+    kept, fresh = kept_and_fresh(copy)
+    assert kept == fresh and len(kept["fetch_log"][2]) == 4
 
 
 def test_a_view_over_files_of_two_column_sets_reads_as_one_made_from_scratch(tmp_path):
