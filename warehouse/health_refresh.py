@@ -33,7 +33,7 @@ from newslake.warehouse.delta import LOG
 from newslake.warehouse.gold_stage import stage_by_partition
 from newslake.warehouse.health import WINDOW_DAYS, threshold_literals
 from newslake.warehouse.lake import Commit, Lake, partition_date, partition_dir
-from newslake.warehouse.page_keys import article_files
+from newslake.warehouse.page_keys import files_naming
 from newslake.warehouse.schemas import ARTICLES, FETCH_LOG, OUTLET_HEALTH, TableSpec
 from newslake.warehouse.views import load_sql, table_relation
 
@@ -146,61 +146,115 @@ def _catch_up(
 ) -> tuple[pa.Table | None, set[date] | None, set[date]]:
     """The counts now and the days whose rows may have changed since the kept counts, or
     None for both when they cannot be told (a file of then is gone, an undated log row); and
-    the days whose articles `near_articles` holds."""
+    the days whose articles `near_articles` holds.
+
+    The counts move by the log rows added (with the articles they name now) and by the
+    earlier log rows of the articles that changed (each article's rows of then subtracted,
+    of now added): both are found through the page key segments, so a run reads what it
+    changed, not the lake. Only log rows removed (a compaction of fetch_log) count again
+    from every row."""
     then = Lake(lake.root, kept.versions)
     log_now, log_then = set(lake.data_files(FETCH_LOG)), set(then.data_files(FETCH_LOG))
     art_now, art_then = set(lake.data_files(ARTICLES)), set(then.data_files(ARTICLES))
     log_added, log_removed = log_now - log_then, log_then - log_now
-    art_changed = art_now ^ art_then
-    if not all(path.exists() for path in art_changed | log_removed):
+    art_added, art_removed = art_now - art_then, art_then - art_now
+    if not all(path.exists() for path in art_removed | log_removed):
         return None, None, set()  # vacuumed since: what changed cannot be read
     found = {_day(path) for path in log_added | log_removed}
     if None in found:
         return None, None, set()
     days: set[date] = {day for day in found if day is not None}
-    if not (log_added or log_removed or art_changed):
+    if not (log_added or log_removed or art_added or art_removed):
         return kept.counts, set(), set()
-    near: set[date] = set()
     con.register("kept_counts", kept.counts)
-    if art_changed or log_removed:
+    earlier: list[Path] = []  # log files of before this catch-up naming a changed article
+    if art_added or art_removed:
+        earlier = _changed_articles(con, lake, art_added, art_removed, log_added)
+        dated = con.execute(f"SELECT DISTINCT fetch_date FROM {_rows_naming(lake, earlier)}")
+        reached = {day for (day,) in dated.fetchall()}
+        if None in reached:
+            return None, None, set()
+        days |= reached
+    near: set[date] = set()
+    if log_removed:
         counted = load_sql(
             "site_articles",
             fetch_log=table_relation(lake, FETCH_LOG),
             articles=table_relation(lake, ARTICLES),
             site=site,
         )
-    else:  # only log rows were added: count them and add them to the kept counts
+    else:
         near = _near_articles(con, lake, days)  # the added rows' articles among them
-        added = load_sql(
-            "site_articles",
-            fetch_log=table_relation(lake, FETCH_LOG, sorted(log_added)),
-            articles="near_articles",
-            site=site,
-        )
+        parts = [
+            "SELECT * FROM kept_counts",
+            load_sql(
+                "site_articles",
+                fetch_log=table_relation(lake, FETCH_LOG, sorted(log_added)),
+                articles="near_articles",
+                site=site,
+            ),
+        ]
+        if earlier:
+            parts.append(
+                f"SELECT l.source, {site} AS site, d.outlet, sum(d.n) AS n "
+                f"FROM {_rows_naming(lake, earlier)} l JOIN article_moves d USING (article_id) "
+                "GROUP BY ALL"
+            )
         counted = (
             "SELECT source, site, outlet, CAST(sum(n) AS BIGINT) AS n FROM "
-            f"(SELECT * FROM kept_counts UNION ALL SELECT * FROM ({added})) GROUP BY ALL"
+            f"({' UNION ALL '.join(parts)}) GROUP BY ALL HAVING sum(n) > 0"
         )
     counts = con.sql(counted).to_arrow_table().cast(_COUNTS)
     con.register("now_counts", counts)
     sites = load_sql("site_outlets_changed", old="kept_counts", new="now_counts")
     con.execute(f"CREATE OR REPLACE TEMP TABLE changed_sites AS {sites}")
-    reasons = ["site IN (SELECT site FROM changed_sites)"]
-    if art_changed:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE changed_articles AS SELECT DISTINCT article_id FROM "
-            f"{table_relation(lake, ARTICLES, sorted(art_changed))}"
-        )
-        reasons.append("article_id IN (SELECT article_id FROM changed_articles)")
-    if art_changed or con.execute("SELECT count(*) FROM changed_sites").fetchall()[0][0]:
-        rows = con.execute(
-            f"SELECT DISTINCT fetch_date FROM (SELECT fetch_date, article_id, {site} AS site "
-            f"FROM {table_relation(lake, FETCH_LOG)}) WHERE {' OR '.join(reasons)}"
+    if con.execute("SELECT count(*) FROM changed_sites").fetchall()[0][0]:
+        rows = con.execute(  # a site's majority moved: its failed URLs of every day move
+            f"SELECT DISTINCT fetch_date FROM (SELECT fetch_date, {site} AS site "
+            f"FROM {table_relation(lake, FETCH_LOG)}) "
+            "WHERE site IN (SELECT site FROM changed_sites)"
         ).fetchall()
         if any(day is None for (day,) in rows):
             return None, None, set()
         days |= {day for (day,) in rows}
     return counts, days, near
+
+
+def _changed_articles(
+    con: duckdb.DuckDBPyConnection,
+    lake: Lake,
+    added: set[Path],
+    removed: set[Path],
+    log_added: set[Path],
+) -> list[Path]:
+    """Make `changed_articles` the ids of the article rows added or removed since the kept
+    counts, and `article_moves` how each one's count moved by outlet (+1 stored now, -1
+    stored then); returns the log files of then that name one of them."""
+    rows = " UNION ALL ".join(
+        f"SELECT article_id, outlet, {sign} AS n FROM {table_relation(lake, ARTICLES, files)}"
+        for sign, files in ((1, sorted(added)), (-1, sorted(removed)))
+        if files
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE article_rows AS {rows}")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE changed_articles AS "
+        "SELECT DISTINCT article_id FROM article_rows"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE article_moves AS SELECT article_id, outlet, sum(n) AS n "
+        "FROM article_rows WHERE outlet IS NOT NULL GROUP BY ALL HAVING sum(n) <> 0"
+    )
+    naming = files_naming(lake, con, FETCH_LOG, "changed_articles")
+    return [path for path in naming if path not in log_added]
+
+
+def _rows_naming(lake: Lake, files: list[Path]) -> str:
+    """The rows of these fetch_log files that name a changed article."""
+    log = table_relation(lake, FETCH_LOG, files)
+    return (
+        f"(SELECT fetch_date, source, url, article_id FROM {log} "
+        "WHERE article_id IN (SELECT article_id FROM changed_articles))"
+    )
 
 
 def _near_log(lake: Lake, days: set[date]) -> list[Path]:
@@ -218,7 +272,7 @@ def _near_articles(con: duckdb.DuckDBPyConnection, lake: Lake, days: set[date]) 
         "CREATE OR REPLACE TEMP TABLE near_ids AS SELECT DISTINCT article_id "
         f"FROM {log} WHERE article_id IS NOT NULL"
     )
-    files = article_files(lake, con, "near_ids")
+    files = files_naming(lake, con, ARTICLES, "near_ids")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE near_articles AS SELECT {_ARTICLE_COLUMNS} FROM "
         f"{table_relation(lake, ARTICLES, files)} WHERE article_id IN "

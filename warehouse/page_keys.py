@@ -4,13 +4,14 @@ reading every file of both tables.
 
 A segment is a Parquet file of rows copied from the table files it covers, each naming its
 file (relative to its table): fetch_log's page_id, outcome, error, article_id, logged_at (of
-rows with a page) and articles' page_id, article_id (of every row, so that the files holding
-given articles can be told too). The files a segment covers are listed in its metadata. A
-question reads the segment rows whose file is in the run's snapshot of the lake, and reads
-directly the snapshot's files that no segment covers (a lake older than the index, files a
-compaction or migration wrote, a run killed before its segment). So a segment is never
-wrong, only incomplete. After each run's commit, `keep_page_keys` writes one segment for the
-files not yet covered, and merges the segments into one past MAX_SEGMENTS.
+rows with a page or an article) and articles' page_id, article_id (of every row), so that
+the files holding given pages or naming given articles can be told. The files a segment
+covers are listed in its metadata. A question reads the segment rows whose file is in the
+run's snapshot of the lake, and reads directly the snapshot's files that no segment covers
+(a lake older than the index, files a compaction or migration wrote, a run killed before its
+segment). So a segment is never wrong, only incomplete. After each run's commit,
+`keep_page_keys` writes one segment for the files not yet covered, and merges the segments
+into one past MAX_SEGMENTS.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def page_rows_sql(lake: Lake, spec: TableSpec, files: list[str]) -> str:
     return (
         f"SELECT {_COLUMNS[spec.name]}, substr(filename, {prefix}) AS file "
         f"FROM read_parquet([{listed}], filename = true)"
-        + (" WHERE page_id IS NOT NULL" if spec is FETCH_LOG else "")
+        + (" WHERE page_id IS NOT NULL OR article_id IS NOT NULL" if spec is FETCH_LOG else "")
     )
 
 
@@ -114,20 +115,23 @@ def live_files(files: dict[str, list[str]]) -> pa.Table:
     )
 
 
-def article_files(lake: Lake, con: duckdb.DuckDBPyConnection, ids: str) -> list[Path]:
-    """The files of the lake's articles (at its pinned version) that may hold the articles
-    whose ids the relation `ids` (an `article_id` column in `con`) lists: those the segments
-    say hold one, and every file they do not cover."""
+def files_naming(
+    lake: Lake, con: duckdb.DuckDBPyConnection, spec: TableSpec, ids: str
+) -> list[Path]:
+    """The files of the lake's fetch_log or articles (at its pinned version) that may hold
+    rows naming the articles whose ids the relation `ids` (an `article_id` column in `con`)
+    lists: those the segments say hold one, and every file they do not cover."""
     keys = segments(lake)
-    live = set(relative_files(lake, ARTICLES))
-    chosen = live - keys.covered[ARTICLES.name]
+    live = set(relative_files(lake, spec))
+    chosen = live - keys.covered[spec.name]
     if keys.segments:
         rows = con.execute(
-            f"SELECT DISTINCT file FROM ({segment_rows_sql(keys)}) WHERE tbl = 'articles' "
-            f"AND article_id IN (SELECT article_id FROM {ids})"
+            f"SELECT DISTINCT file FROM ({segment_rows_sql(keys)}) WHERE tbl = ? "
+            f"AND article_id IN (SELECT article_id FROM {ids})",
+            [spec.name],
         ).fetchall()
         chosen.update(file for (file,) in rows if file in live)
-    return [lake.table_dir(ARTICLES) / file for file in sorted(chosen)]
+    return [lake.table_dir(spec) / file for file in sorted(chosen)]
 
 
 def keep_page_keys(lake: Lake) -> None:

@@ -4,6 +4,7 @@ computed whole from every log row and article, run after run."""
 from datetime import UTC, datetime
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 from lake_rows import logged, stored
 
@@ -77,6 +78,23 @@ def whole(lake: Lake) -> list[tuple]:
         con.close()
 
 
+def counts(lake: Lake) -> tuple[list[tuple], list[tuple]]:
+    """The site counts kept beside the lake, and the same counted from every row."""
+    site, log, articles = (
+        load_sql("url_site"),
+        table_relation(lake, FETCH_LOG),
+        table_relation(lake, ARTICLES),
+    )
+    con = duckdb.connect()
+    try:
+        counted = load_sql("site_articles", fetch_log=log, articles=articles, site=site)
+        fresh = con.execute(f"SELECT * FROM ({counted}) ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+    held = pq.read_table(lake.root / health_refresh.STATE).to_pylist()
+    return sorted(tuple(row.values()) for row in held), fresh
+
+
 def kept(lake: Lake) -> list[tuple]:
     con = duckdb.connect()
     try:
@@ -128,6 +146,8 @@ def test_runs_with_new_days_updates_and_a_changed_majority_equal_the_whole_table
     assert kept(lake) == whole(lake)
     assert {day.day for day in caught_up[-1]} == set(range(1, 11))
     assert {row[1] for row in kept(lake) if row[0].day == 1} == {"Alpha", "Beta"}
+    held, fresh = counts(lake)
+    assert held == fresh
 
 
 def test_a_run_that_only_logs_recomputes_its_own_day(tmp_path, caught_up):
@@ -165,3 +185,53 @@ def test_counts_that_do_not_match_the_lake_are_not_used(tmp_path, caught_up):
     assert len(caught_up) == incremental
     assert kept(lake) == whole(lake)
     assert (lake.root / health_refresh.STATE).exists()  # kept again for the next run
+
+
+def test_articles_that_move_outlet_or_go_are_counted_from_what_changed(tmp_path, monkeypatch):
+    lake = Lake(tmp_path / "lake")
+    for day in range(1, 5):
+        commit(lake, run_of(day), *day_rows(day, run_of(day)))
+    reads: list = []  # (table, files) of each relation the refresh builds
+    relation, naming = health_refresh.table_relation, health_refresh._rows_naming
+
+    def spied(lake, spec, files=None):
+        reads.append((spec.name, files))
+        return relation(lake, spec, files)
+
+    earlier: list = []  # the log files read for the changed articles' earlier rows
+    monkeypatch.setattr(health_refresh, "table_relation", spied)
+    monkeypatch.setattr(
+        health_refresh,
+        "_rows_naming",
+        lambda lake, files: earlier.append(files) or naming(lake, files),
+    )
+    # Day 5: new articles, and two articles of day 2 moved to another outlet by an update.
+    run = run_of(5)
+    log, articles = day_rows(5, run)
+    (rel,) = [
+        f"{p.parent.name}/{p.name}"
+        for p in lake.data_files(ARTICLES)
+        if p.parent.name == "published_date=2026-03-02"
+    ]
+    for i in (0, 1):
+        url = f"https://www.mixed.example/2/{i}"
+        articles.append(stored(f"A02{i}", 2, run, "Gamma", url, title=f"Title {i}"))
+        log.append(logged(url, "updated", run, f"A02{i}"))
+    commit(lake, run, log, articles, {rel: ["A020", "A021"]})
+    assert kept(lake) == whole(lake)
+    held, fresh = counts(lake)
+    assert held == fresh and ("feed:gazette", "mixed.example", "Gamma", 4) in held
+    assert ("fetch_log", None) not in reads and ("articles", None) not in reads
+    if KEEP["segments"]:  # of the earlier days, only the one naming the moved articles
+        assert {p.parent.name for files in earlier for p in files} == {"fetch_date=2026-03-02"}
+    # Day 6: an article of day 3 removed, none stored in its place.
+    (rel,) = [
+        f"{p.parent.name}/{p.name}"
+        for p in lake.data_files(ARTICLES)
+        if p.parent.name == "published_date=2026-03-03"
+    ]
+    run = run_of(6)
+    commit(lake, run, day_rows(6, run)[0], remove={rel: ["A030"]})
+    assert kept(lake) == whole(lake)
+    assert counts(lake)[0] == counts(lake)[1]
+    assert {row[1] for row in kept(lake) if row[0].day == 2} == {"Alpha", "Gamma"}
