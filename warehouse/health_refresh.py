@@ -12,9 +12,9 @@ rows of all other days cannot differ from a full computation.
 The majority needs counts over every log row (site_articles.sql). They are kept beside the
 lake, in `_gold_state/`, with the identity of the table versions they count (and of the
 outlet_health version computed from them), and brought forward from the log files a commit
-added and the earlier log rows of the articles it changed. Whenever the kept counts do not match the lake they say they count (none yet, a
-commit of outlet_health by anything else, a killed run, a lake copied without them), the
-whole table is computed, as before.
+added and the earlier log rows of the articles it changed. Whenever the kept counts do not
+match the lake they say they count (none yet, a commit of outlet_health by anything else, a
+killed run, a lake copied without them), the whole table is computed, as before.
 """
 
 from __future__ import annotations
