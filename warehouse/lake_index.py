@@ -213,9 +213,9 @@ class LakeIndex:
         return self._lake.table_dir(spec)
 
     def _open_pages(self) -> None:
-        """Views `page_log` and `page_articles`: the page-keyed rows of the snapshot's
-        fetch_log and articles, from the lake's page key segments where they cover a file,
-        else from the file (warehouse/page_keys.py)."""
+        """View `page_rows`: the page-keyed rows of the snapshot's fetch_log and articles
+        (`tbl` names which), from the lake's page key segments where they cover a file, else
+        from the file (warehouse/page_keys.py)."""
         if "pages" in self._opened:
             return
         self._opened.add("pages")
@@ -231,14 +231,15 @@ class LakeIndex:
             "CREATE OR REPLACE VIEW page_segments AS SELECT s.* FROM "
             f"({page_keys.segment_rows_sql(keys)}) s JOIN live_files USING (tbl, file)"
         )
-        for view, spec in (("page_log", FETCH_LOG), ("page_articles", ARTICLES)):
+        parts = ["SELECT tbl, page_id, outcome, error, article_id, logged_at FROM page_segments"]
+        for spec in page_keys.TABLES:
             files = [f for f in live[spec.name] if f not in keys.covered[spec.name]]
             direct = _EMPTY_PAGES if lake is None else page_keys.page_rows_sql(lake, spec, files)
-            self.con.execute(
-                f"CREATE OR REPLACE VIEW {view} AS SELECT page_id, outcome, error, article_id, "
-                f"logged_at FROM page_segments WHERE tbl = '{spec.name}' UNION ALL "
-                f"SELECT page_id, outcome, error, article_id, logged_at FROM ({direct})"
+            parts.append(
+                f"SELECT '{spec.name}' AS tbl, page_id, outcome, error, article_id, logged_at "
+                f"FROM ({direct})"
             )
+        self.con.execute(f"CREATE OR REPLACE VIEW page_rows AS {' UNION ALL '.join(parts)}")
 
     def story_candidates(self, keys: Iterable[str]) -> dict[str, list[Candidate]]:
         """Indexed articles sharing each of these band keys: candidates for story assignment.
@@ -514,12 +515,15 @@ class LakeIndex:
             return self._known_pages()
 
     def _known_pages(self) -> dict[str, KnownPage]:
+        self.con.execute(  # one read of the segments for both tables' rows
+            "CREATE OR REPLACE TEMP TABLE asked_pages AS SELECT * FROM page_rows "
+            "WHERE page_id IN (SELECT page_id FROM keys)"
+        )
         rows = self.con.execute(
             "WITH pages AS (SELECT page_id, arg_max(outcome, logged_at) AS outcome, "
             "arg_max(error, logged_at) AS error, arg_max(article_id, logged_at) AS article_id "
-            "FROM page_log WHERE page_id IN (SELECT page_id FROM keys) GROUP BY page_id), "
-            "articles AS (SELECT article_id, page_id FROM page_articles "
-            "WHERE page_id IN (SELECT page_id FROM keys) "
+            "FROM asked_pages WHERE tbl = 'fetch_log' GROUP BY page_id), "
+            "articles AS (SELECT article_id, page_id FROM asked_pages WHERE tbl = 'articles' "
             "UNION ALL SELECT article_id, page_id FROM run_articles) "
             "SELECT k.page_id, p.outcome, p.error, coalesce(any_value(a.article_id), "
             "any_value(p.article_id)), count(a.article_id) > 0 FROM keys k "
