@@ -170,7 +170,8 @@ def _catch_up(
     earlier: list[Path] = []  # log files of before this catch-up naming a changed article
     if art_added or art_removed:
         earlier = _changed_articles(con, lake, art_added, art_removed, log_added)
-        dated = con.execute(f"SELECT DISTINCT fetch_date FROM {_rows_naming(lake, earlier)}")
+        _keep_earlier_rows(con, lake, earlier)
+        dated = con.execute("SELECT DISTINCT fetch_date FROM earlier_rows")
         reached = {day for (day,) in dated.fetchall()}
         if None in reached:
             return None, None, set()
@@ -197,7 +198,7 @@ def _catch_up(
         if earlier:
             parts.append(
                 f"SELECT l.source, {site} AS site, d.outlet, sum(d.n) AS n "
-                f"FROM {_rows_naming(lake, earlier)} l JOIN article_moves d USING (article_id) "
+                "FROM earlier_rows l JOIN article_moves d USING (article_id) "
                 "GROUP BY ALL"
             )
         counted = (
@@ -248,12 +249,13 @@ def _changed_articles(
     return [path for path in naming if path not in log_added]
 
 
-def _rows_naming(lake: Lake, files: list[Path]) -> str:
-    """The rows of these fetch_log files that name a changed article."""
-    log = table_relation(lake, FETCH_LOG, files)
-    return (
-        f"(SELECT fetch_date, source, url, article_id FROM {log} "
-        "WHERE article_id IN (SELECT article_id FROM changed_articles))"
+def _keep_earlier_rows(con: duckdb.DuckDBPyConnection, lake: Lake, files: list[Path]) -> None:
+    """Make `earlier_rows` the rows of these fetch_log files that name a changed article (read
+    once: they give both the days reached and the counts moved)."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE earlier_rows AS SELECT fetch_date, source, url, article_id "
+        f"FROM {table_relation(lake, FETCH_LOG, files)} "
+        "WHERE article_id IN (SELECT article_id FROM changed_articles)"
     )
 
 

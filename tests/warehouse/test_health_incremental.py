@@ -192,7 +192,7 @@ def test_articles_that_move_outlet_or_go_are_counted_from_what_changed(tmp_path,
     for day in range(1, 5):
         commit(lake, run_of(day), *day_rows(day, run_of(day)))
     reads: list = []  # (table, files) of each relation the refresh builds
-    relation, naming = health_refresh.table_relation, health_refresh._rows_naming
+    relation, naming = health_refresh.table_relation, health_refresh._keep_earlier_rows
 
     def spied(lake, spec, files=None):
         reads.append((spec.name, files))
@@ -202,8 +202,8 @@ def test_articles_that_move_outlet_or_go_are_counted_from_what_changed(tmp_path,
     monkeypatch.setattr(health_refresh, "table_relation", spied)
     monkeypatch.setattr(
         health_refresh,
-        "_rows_naming",
-        lambda lake, files: earlier.append(files) or naming(lake, files),
+        "_keep_earlier_rows",
+        lambda con, lake, files: earlier.append(files) or naming(con, lake, files),
     )
     # Day 5: new articles, and two articles of day 2 moved to another outlet by an update.
     run = run_of(5)
