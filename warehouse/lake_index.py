@@ -370,15 +370,22 @@ class LakeIndex:
             else f"SELECT {CLAIM_REF_SQL} AS ref, claim_id, text FROM {self.stored_claims} "
             "AND article_id IN (SELECT article_id FROM hits)"
         )
+        # Each holder once, numbered in (ref, claim_id) order, and each key's holders as those
+        # numbers: a batch brings hundreds of thousands of (key, claim), and a claim holding
+        # many keys is one tuple in all their lists, not a copy of its text in each.
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE key_holders AS SELECT row_number() OVER "
+            "(ORDER BY ref, claim_id) - 1 AS n, ref, claim_id, text FROM "
+            f"({stored} UNION ALL SELECT ref, claim_id, text FROM run_claims) "
+            "WHERE ref IN (SELECT ref FROM hits)"
+        )
+        holders = self.con.execute("SELECT ref, claim_id, text FROM key_holders ORDER BY n")
+        found = holders.fetchall()
         rows = self.con.execute(
-            f"WITH info AS ({stored} UNION ALL SELECT ref, claim_id, text FROM run_claims) "
-            "SELECT h.match_key, list(h.ref ORDER BY h.ref, i.claim_id), "
-            "list(i.claim_id ORDER BY h.ref, i.claim_id), list(i.text ORDER BY h.ref, i.claim_id) "
-            "FROM hits h JOIN info i USING (ref) GROUP BY h.match_key"
+            "SELECT h.match_key, list(i.n ORDER BY i.n) FROM hits h "
+            "JOIN key_holders i USING (ref) GROUP BY h.match_key"
         ).fetchall()
-        # Grouped by key (in one order) in the query: a batch brings hundreds of thousands of
-        # (key, claim), too many to group one by one here.
-        return {key: list(zip(*claims, strict=True)) for key, *claims in rows}
+        return {key: [found[n] for n in numbers] for key, numbers in rows}
 
     def claim_exact(self, keys: Iterable[int]) -> dict[int, str]:
         """The cluster holding the stored claim of each of these exact keys (see

@@ -195,6 +195,23 @@ def test_the_lake_answers_each_question_as_the_same_rows_held_by_the_run(tmp_pat
     from_run.close()
 
 
+def test_a_claim_holding_several_keys_is_one_row_in_all_their_lists(tmp_path):
+    # A batch's candidates go to the workers pickled: a claim repeated in each of its keys'
+    # lists would carry its text once per key.
+    lake = Lake(tmp_path / "lake")
+    with lake.writing(RUN1, timeout_s=1) as commit:
+        commit.add("claims", map(as_row, CLAIMS[:4]))
+        commit.publish()
+    index = LakeIndex(lake)
+    index.remember_claims([claim("c", 3, "c3", [11, 12, 13])])
+    found = index.claim_candidates([11, 12, 13])
+    for ref in ("a:0", "c:3"):  # stored, and remembered by the run
+        rows = [row for key in (11, 12) for row in found[key] if row[0] == ref]
+        assert len(rows) == 2 and rows[0] is rows[1]
+    assert [row[0] for row in found[12]] == ["a:0", "a:10", "c:3"]
+    index.close()
+
+
 def test_a_stored_article_counts_by_its_latest_indexing(tmp_path):
     lake = Lake(tmp_path / "lake")
     old = StoryIndexRow("a", "s1", AT, ["0:old"], [1], AT, RUN1.run_id)
