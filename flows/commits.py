@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from concurrent.futures import Executor
+from functools import partial
 
 import duckdb
 from prefect import get_run_logger, task
@@ -25,13 +26,15 @@ def commit_run(recorder: RunRecorder, pool: Executor | None = None) -> dict[str,
     refresh needs some) and index the pages, URLs and band keys the commit added
     (warehouse/page_keys.py, warehouse/lookup_keys.py). Those segments only speed up later
     runs' look-ups (files no segment covers are read), so failing to write one is logged, and
-    the next commit writes what is missing."""
+    the next commit writes what is missing. The claim key index's segment and these are built
+    on one of `pool`'s workers when they run on this machine (`workers.beside`)."""
     write_staged(recorder.commit, pool)
+    recorder.commit.offload = partial(beside, pool)
     counts = recorder.commit.publish()
     recorder.close()
     for keep in (keep_page_keys, keep_lookup_keys):
         try:
-            keep(recorder.commit.lake)
+            beside(pool, keep, recorder.commit.lake.reopened())
         except (duckdb.Error, sqlite3.Error, OSError) as exc:
             get_run_logger().warning(
                 "%s failed; the next commit retries it: %s", keep.__name__, exc

@@ -383,6 +383,10 @@ def row_groups(table: pa.Table, sort_by: str | None = None) -> Iterator[pa.Table
         yield table.slice(start, rows) if order is None else table.take(order.slice(start, rows))
 
 
+def _here(fn: Callable[..., Any], /, *args: object) -> Any:
+    return fn(*args)
+
+
 class Commit:
     """Everything one run will publish: staged tables and removals, then one Delta commit per
     changed table and the run's `_runs` row, the commit point."""
@@ -398,6 +402,9 @@ class Commit:
         self.timeout_s = 0.0
         self.section_s = 0.0  # seconds the section was held
         self.index_claims = True  # False: leave the claim key index to a later commit
+        # Runs the claim key index's segment builds, `offload(fn, *args)`: here, or on a
+        # worker that sees the staging directory (flows.workers.beside).
+        self.offload: Callable[..., Any] = _here
         self._reset()
 
     def _reset(self) -> None:
@@ -589,18 +596,18 @@ class Commit:
         ):
             removed[CLAIM_KEYS.name].update(segments)
             whole = [(rel, claims_dir / rel) for rel in kept] + new
-            if write_segment(index_dir / f"tier={FULL}" / name, whole, []):
+            if self.offload(write_segment, index_dir / f"tier={FULL}" / name, whole, []):
                 added[CLAIM_KEYS.name].append(f"tier={FULL}/{name}")
             return
         lost = [(rel, claims_dir / rel) for rel in gone]
-        write_segment(index_dir / f"tier={ONE_COMMIT}" / name, new, lost)
+        self.offload(write_segment, index_dir / f"tier={ONE_COMMIT}" / name, new, lost)
         added[CLAIM_KEYS.name].append(f"tier={ONE_COMMIT}/{name}")
         if len(segments) + 1 > MAX_SEGMENTS:
             largest = max(segments, key=lambda rel: (held / rel).stat().st_size)
             merged = [held / rel for rel in segments if rel != largest]
             merged.append(index_dir / f"tier={ONE_COMMIT}" / name)
             live = kept + [rel for rel, _ in new]
-            merge_segments(index_dir / f"tier={MERGED}" / name, merged, live)
+            self.offload(merge_segments, index_dir / f"tier={MERGED}" / name, merged, live)
             removed[CLAIM_KEYS.name].update(rel for rel in segments if rel != largest)
             added[CLAIM_KEYS.name] = [f"tier={MERGED}/{name}"]
         self._index_by_cluster(segments, added[CLAIM_KEYS.name], removed[CLAIM_KEYS.name])
@@ -613,7 +620,7 @@ class Commit:
             if rel in removed or has_cluster_index(held / rel):
                 continue
             copy = f"{rel.split('/', 1)[0]}/{self.run.run_id}-{n}.sqlite"
-            index_by_cluster(held / rel, self.staging / CLAIM_KEYS.path / copy)
+            self.offload(index_by_cluster, held / rel, self.staging / CLAIM_KEYS.path / copy)
             removed.add(rel)
             added.append(copy)
 

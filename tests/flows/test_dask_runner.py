@@ -12,7 +12,7 @@ import pytest
 from distributed import LocalCluster, Scheduler
 from lake_rows import snapshot
 
-from newslake.flows import workers
+from newslake.flows import commits, workers
 from newslake.flows.ingest import run_ingest
 from newslake.flows.maintenance import reprocess_lake
 from newslake.flows.settings import Settings
@@ -49,6 +49,13 @@ def test_a_local_dask_cluster_writes_the_same_lake_and_reprocesses_it(
         return rows
 
     monkeypatch.setattr(StagedTable, "hand_off", spied)
+    offloaded: list[str] = []  # index builds handed to the cluster's workers
+
+    def spied_beside(pool, fn, /, *args):
+        offloaded.extend([fn.__name__] if workers.on_this_machine(pool) else [])
+        return workers.beside(pool, fn, *args)
+
+    monkeypatch.setattr(commits, "beside", spied_beside)
     lake = tmp_path / "lake"
     config = str(sample_dir.parent / "demo.toml")
     params = {"lake": str(lake), "config_path": config, "workers": 2, "runner": "dask"}
@@ -57,6 +64,9 @@ def test_a_local_dask_cluster_writes_the_same_lake_and_reprocesses_it(
     assert sorted(summary.outcomes.items()) == outcomes
     assert snapshot(lake) == tables
     assert {"articles", "story_index", "claims", "fetch_log"} <= set(handed)
+    assert {"write_segment", "keep_page_keys", "keep_lookup_keys"} <= set(offloaded)
+    for index, kind in (("claim_keys", "sqlite"), ("pages", "parquet"), ("lookup", "sqlite")):
+        assert list((lake / "_index" / index).rglob(f"*.{kind}")), index  # each written
 
     again = reprocess_lake(**params)
     assert again.count("new") == len(tables["articles"])
@@ -156,6 +166,7 @@ def test_an_existing_cluster_runs_the_extraction_and_is_left_running(
         # whose workers may not see the lake: gold is refreshed in the flow process
         assert "refresh_gold" not in cluster.scheduler.task_prefixes
         assert "write_partitions" not in cluster.scheduler.task_prefixes  # nor staged files
+        assert "write_segment" not in cluster.scheduler.task_prefixes  # nor index segments
         assert len(cluster.scheduler.workers) == 2  # and the run did not close it
     assert (sorted(summary.outcomes.items()), snapshot(lake)) == reference
 
