@@ -8,7 +8,8 @@ written once as .html files, or `--copies N` marked copies of each (benchmarks/i
 One subprocess runs `run_ingest` three times with `[extract] runner = "dask"` (a scheduler and
 `--workers` single-threaded workers in child processes, started and closed by each run): an
 empty folder to warm up, an empty folder again (the fixed cost of a run), then the pages.
-Around each run it reads its own CPU time (utime + stime from /proc/self/stat): the Dask
+Around each run it reads its own CPU time (utime + stime from /proc/self/stat, less that of
+the thread sampling which threads spend it, about 5 ms a second of run): the Dask
 scheduler and workers are other processes and are left out (in code up to 8af98c4, a
 LocalCluster's scheduler is in); Dask's client, Prefect's and all staging are in. Printed:
 CPU-ms per page of the whole run and beyond the empty run's, and the ceiling that sets
@@ -48,25 +49,32 @@ def cpu(stat="/proc/self/stat"):
 
 threads = {}  # tid -> (main or other, CPU seconds last seen): which threads spend it
 def sample():
+    me = str(threading.get_native_id())
     while True:
         for task in Path("/proc/self/task").iterdir():
             try:
                 name = "main" if task.name == str(os.getpid()) else "other"
-                threads[task.name] = (name, cpu(task / "stat"))
+                threads[task.name] = ("sampler" if task.name == me else name, cpu(task / "stat"))
             except OSError:
                 pass  # the thread ended
         time.sleep(0.2)
-threading.Thread(target=sample, daemon=True).start()
+sampler = threading.Thread(target=sample, daemon=True)
+sampler.start()
+while sampler.native_id is None:
+    time.sleep(0.01)
+
+def run_cpu():  # the process's CPU but the sampler's own (reading every stat costs some)
+    return cpu() - cpu(f"/proc/self/task/{sampler.native_id}/stat")
 
 pages, empty, work, workers, profile = sys.argv[1:6]
 def measured(source, lake, profiler=None):
-    before = cpu()
+    before = run_cpu()
     if profiler:
         profiler.enable()
     summary = run_ingest(sources=[source], lake=lake, workers=int(workers))
     if profiler:
         profiler.disable()
-    return cpu() - before, summary
+    return run_cpu() - before, summary
 
 measured(empty, f"{work}/warm")
 fixed, _ = measured(empty, f"{work}/empty")
@@ -160,9 +168,12 @@ def measure(args: argparse.Namespace, corpus: Path, tmp: Path) -> str:
             "for an empty run",
             "of which (sampled every 0.2 s): "
             + ", ".join(
-                f"{name} thread {s:.1f} s" for name, s in sorted(figures["threads"].items())
+                f"{name} thread {s:.1f} s"
+                for name, s in sorted(figures["threads"].items())
+                if name != "sampler"
             )
-            + " (other: Dask's client, Prefect's, DuckDB's and Arrow's)",
+            + " (other: Dask's client, Prefect's, DuckDB's and Arrow's); the sampling thread's "
+            f"own {figures['threads'].get('sampler', 0.0):.2f} s left out",
             f"per page: {per_page:.2f} ms (ceiling {1000 / per_page:.0f} pages/s); beyond the "
             f"empty run: {beyond:.2f} ms (ceiling {1000 / beyond:.0f} pages/s)",
         ]
