@@ -124,7 +124,7 @@ def _refresh(
                 before = Lake(lake.root, since_gold[0].versions)  # as the last gold read it
                 clusters = _restage_claim_clusters(con, lake, commit, min_stories, claims, before)
         commit.publish()
-        keep_counts(lake, health.counts)
+        keep_counts(lake, health)
         if has_articles:
             _note_min_stories(lake, min_stories)
     finally:

@@ -9,10 +9,11 @@ whose log rows changed, those whose log rows name an article that changed, and t
 log rows are of a site whose majority outlet changed, each with the SPAN_DAYS after it; the
 rows of all other days cannot differ from a full computation.
 
-The majority needs counts over every log row (site_articles.sql). They are kept beside the
-lake, in `_gold_state/`, with the identity of the table versions they count (and of the
-outlet_health version computed from them), and brought forward from the log files a commit
-added and the earlier log rows of the articles it changed. Whenever the kept counts do not
+The majority needs counts over every log row (site_articles.sql), and the days a site's
+majority reaches need each site's days of log rows. Both are kept beside the lake, in
+`_gold_state/`, with the identity of the table versions they count (and of the outlet_health
+version computed from them), and brought forward from the log files a commit added and the
+earlier log rows of the articles it changed. Whenever the kept counts do not
 match the lake they say they count (none yet, a commit of outlet_health by anything else, a
 killed run, a lake copied without them), the whole table is computed, as before.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -38,6 +40,7 @@ from newslake.warehouse.schemas import ARTICLES, FETCH_LOG, OUTLET_HEALTH, Table
 from newslake.warehouse.views import load_sql, table_relation
 
 STATE = Path("_gold_state") / "site_articles.parquet"
+SITE_DAYS = Path("_gold_state") / "site_days.parquet"  # (site, fetch_date) of every log row
 # A day's log rows reach its own rows and, through the trailing window of the days listed
 # after it and their trailing medians, the rows of this many days after it.
 SPAN_DAYS = 2 * WINDOW_DAYS
@@ -47,15 +50,17 @@ _ARTICLE_COLUMNS = "article_id, outlet, title, published_at, authors, language, 
 _COUNTS = pa.schema(
     [("source", pa.string()), ("site", pa.string()), ("outlet", pa.string()), ("n", pa.int64())]
 )
+_SITE_DAYS = pa.schema([("site", pa.string()), ("fetch_date", pa.date32())])
 
 
 @dataclass(frozen=True, slots=True)
 class HealthStaged:
-    """What staging outlet_health did: dates rewritten, and the site counts it used (to keep
-    once the commit is published)."""
+    """What staging outlet_health did: dates rewritten, and the site counts and site days it
+    used (to keep once the commit is published; site days None: the kept ones still hold)."""
 
     dates: int
     counts: pa.Table
+    site_days: pa.Table | None
 
 
 def stage_outlet_health(con: duckdb.DuckDBPyConnection, lake: Lake, commit: Commit) -> HealthStaged:
@@ -63,7 +68,8 @@ def stage_outlet_health(con: duckdb.DuckDBPyConnection, lake: Lake, commit: Comm
     days the changes since the kept counts reach, or of every day without them."""
     site = load_sql("url_site")
     kept = _load(lake)
-    counts, days, near = (None, None, set()) if kept is None else _catch_up(con, lake, kept, site)
+    caught = (None, None, set(), None) if kept is None else _catch_up(con, lake, kept, site)
+    counts, days, near, site_days = caught
     if counts is None:
         counts = con.sql(
             load_sql(
@@ -74,8 +80,12 @@ def stage_outlet_health(con: duckdb.DuckDBPyConnection, lake: Lake, commit: Comm
             )
         ).to_arrow_table()
         counts = counts.cast(_COUNTS)
+    if site_days is None:
+        site_days = _site_days(con, table_relation(lake, FETCH_LOG), site)
+    elif kept is not None and site_days is kept.site_days:
+        site_days = None  # no new (site, day): the kept file stays as it is
     if days is not None and not days:
-        return HealthStaged(0, counts)
+        return HealthStaged(0, counts, site_days)
     con.register("site_counts", counts)
     log_files = articles = stored_files = None
     if days is not None:
@@ -100,72 +110,91 @@ def stage_outlet_health(con: duckdb.DuckDBPyConnection, lake: Lake, commit: Comm
             f'SELECT * FROM ({fresh}) WHERE list_contains(?, "date")',
             [sorted(_reached(days))],
         )
-    return HealthStaged(_stage_changed(con, lake, commit, stored_files), counts)
+    return HealthStaged(_stage_changed(con, lake, commit, stored_files), counts, site_days)
 
 
-def keep_counts(lake: Lake, counts: pa.Table) -> None:
-    """Keep the site counts beside the lake, as counting the tables it shows now (call once
-    the gold commit that used them is published)."""
+def keep_counts(lake: Lake, staged: HealthStaged) -> None:
+    """Keep the site counts and site days beside the lake, as counting the tables it shows
+    now (call once the gold commit that used them is published). The site days are written
+    only when they changed; the counts, written every time, name the file they go with."""
     identity = _identity(lake)
-    path = lake.root / STATE
+    counts, days = lake.root / STATE, lake.root / SITE_DAYS
     if identity is None:
-        path.unlink(missing_ok=True)
+        counts.unlink(missing_ok=True)
+        days.unlink(missing_ok=True)
         return
-    meta = {b"identity": json.dumps(identity).encode()}
-    write_whole(path, lambda tmp: pq.write_table(counts.replace_schema_metadata(meta), tmp))
+    if staged.site_days is not None:
+        write_whole(days, partial(pq.write_table, staged.site_days))
+    meta = {b"identity": json.dumps(identity).encode(), b"site_days": _stamp(days).encode()}
+    write_whole(counts, partial(pq.write_table, staged.counts.replace_schema_metadata(meta)))
+
+
+def _stamp(path: Path) -> str:
+    """What tells one written file from another: its size and modification time."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return ""
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 @dataclass(frozen=True, slots=True)
 class _Kept:
     counts: pa.Table
+    site_days: pa.Table | None  # None: not kept with the counts (counted again in one scan)
     versions: dict[str, int]
 
 
 def _load(lake: Lake) -> _Kept | None:
-    """The kept counts, if they count the tables the lake shows now but for fetch_log and
-    articles (the outlet_health they were computed for must be the lake's)."""
-    path = lake.root / STATE
-    if not path.exists():
-        return None
+    """The kept counts (and site days), if they count the tables the lake shows now but for
+    fetch_log and articles (the outlet_health they were computed for must be the lake's)."""
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(lake.root / STATE)
         identity = json.loads((table.schema.metadata or {})[b"identity"])
+        stamp = (table.schema.metadata or {}).get(b"site_days", b"").decode()
     except (OSError, KeyError, ValueError, pa.ArrowException):
         return None
+    days: pa.Table | None = None
+    if stamp and stamp == _stamp(lake.root / SITE_DAYS):  # the file the counts were kept with
+        try:
+            days = pq.read_table(lake.root / SITE_DAYS)
+        except (OSError, pa.ArrowException):
+            days = None
     now = _identity(lake)
     if now is None or identity.get(OUTLET_HEALTH.name) != now.get(OUTLET_HEALTH.name):
         return None
     if not all(_log_unchanged(lake, name, entry) for name, entry in identity.items()):
         return None  # a table's log was made anew since (its versions count again from 0)
     versions = {name: entry[0] for name, entry in identity.items() if entry is not None}
-    return _Kept(table.cast(_COUNTS), versions)
+    return _Kept(table.cast(_COUNTS), None if days is None else days.cast(_SITE_DAYS), versions)
 
 
 def _catch_up(
     con: duckdb.DuckDBPyConnection, lake: Lake, kept: _Kept, site: str
-) -> tuple[pa.Table | None, set[date] | None, set[date]]:
+) -> tuple[pa.Table | None, set[date] | None, set[date], pa.Table | None]:
     """The counts now and the days whose rows may have changed since the kept counts, or
-    None for both when they cannot be told (a file of then is gone, an undated log row); and
-    the days whose articles `near_articles` holds.
+    None for both when they cannot be told (a file of then is gone, an undated log row); the
+    days whose articles `near_articles` holds; and the site days now (None: count them anew).
 
     The counts move by the log rows added (with the articles they name now) and by the
     earlier log rows of the articles that changed (each article's rows of then subtracted,
     of now added): both are found through the page key segments, so a run reads what it
     changed, not the lake. Only log rows removed (a compaction of fetch_log) count again
-    from every row."""
+    from every row. The days of a site whose majority outlet moved come from the site days,
+    kept as the counts are, not from a scan of every log row."""
     then = Lake(lake.root, kept.versions)
     log_now, log_then = set(lake.data_files(FETCH_LOG)), set(then.data_files(FETCH_LOG))
     art_now, art_then = set(lake.data_files(ARTICLES)), set(then.data_files(ARTICLES))
     log_added, log_removed = log_now - log_then, log_then - log_now
     art_added, art_removed = art_now - art_then, art_then - art_now
     if not all(path.exists() for path in art_removed | log_removed):
-        return None, None, set()  # vacuumed since: what changed cannot be read
+        return None, None, set(), None  # vacuumed since: what changed cannot be read
     found = {_day(path) for path in log_added | log_removed}
     if None in found:
-        return None, None, set()
+        return None, None, set(), None
     days: set[date] = {day for day in found if day is not None}
     if not (log_added or log_removed or art_added or art_removed):
-        return kept.counts, set(), set()
+        return kept.counts, set(), set(), kept.site_days
     con.register("kept_counts", kept.counts)
     earlier: list[Path] = []  # log files of before this catch-up naming a changed article
     if art_added or art_removed:
@@ -174,7 +203,7 @@ def _catch_up(
         dated = con.execute("SELECT DISTINCT fetch_date FROM earlier_rows")
         reached = {day for (day,) in dated.fetchall()}
         if None in reached:
-            return None, None, set()
+            return None, None, set(), None
         days |= reached
     near: set[date] = set()
     if log_removed:
@@ -206,19 +235,38 @@ def _catch_up(
             f"({' UNION ALL '.join(parts)}) GROUP BY ALL HAVING sum(n) > 0"
         )
     counts = con.sql(counted).to_arrow_table().cast(_COUNTS)
+    if log_removed or kept.site_days is None:
+        site_days = _site_days(con, table_relation(lake, FETCH_LOG), site)
+    else:
+        con.register("kept_site_days", kept.site_days)
+        added = _site_days(con, table_relation(lake, FETCH_LOG, sorted(log_added)), site)
+        con.register("added_site_days", added)
+        new = "SELECT * FROM added_site_days EXCEPT SELECT * FROM kept_site_days"
+        site_days = kept.site_days
+        if con.execute(f"SELECT count(*) FROM ({new})").fetchall()[0][0]:
+            site_days = con.sql(
+                "SELECT * FROM kept_site_days UNION SELECT * FROM added_site_days ORDER BY ALL"
+            ).to_arrow_table()
+            site_days = site_days.cast(_SITE_DAYS)
     con.register("now_counts", counts)
+    con.register("now_site_days", site_days)
     sites = load_sql("site_outlets_changed", old="kept_counts", new="now_counts")
     con.execute(f"CREATE OR REPLACE TEMP TABLE changed_sites AS {sites}")
     if con.execute("SELECT count(*) FROM changed_sites").fetchall()[0][0]:
         rows = con.execute(  # a site's majority moved: its failed URLs of every day move
-            f"SELECT DISTINCT fetch_date FROM (SELECT fetch_date, {site} AS site "
-            f"FROM {table_relation(lake, FETCH_LOG)}) "
+            "SELECT DISTINCT fetch_date FROM now_site_days "
             "WHERE site IN (SELECT site FROM changed_sites)"
         ).fetchall()
         if any(day is None for (day,) in rows):
-            return None, None, set()
+            return None, None, set(), None
         days |= {day for (day,) in rows}
-    return counts, days, near
+    return counts, days, near, site_days
+
+
+def _site_days(con: duckdb.DuckDBPyConnection, log: str, site: str) -> pa.Table:
+    """The (site, fetch_date) of the rows of a fetch_log relation, each once."""
+    rows = con.sql(f"SELECT DISTINCT {site} AS site, fetch_date FROM {log} ORDER BY ALL")
+    return rows.to_arrow_table().cast(_SITE_DAYS)
 
 
 def _changed_articles(

@@ -158,7 +158,9 @@ def test_a_run_that_only_logs_recomputes_its_own_day(tmp_path, caught_up):
     run = run_of(5, hour=18)  # the same sources again: every page unchanged
     log, _ = day_rows(5, run)
     repeat = [{**row, "outcome": "unchanged"} if row["article_id"] else row for row in log]
+    site_days = (lake.root / health_refresh.SITE_DAYS).stat()
     assert commit(lake, run, repeat).health_dates == 0
+    assert (lake.root / health_refresh.SITE_DAYS).stat() == site_days  # no new (site, day)
     assert {day.day for day in caught_up[-1]} == {5}
     assert kept(lake) == before == whole(lake)
     run = run_of(12)  # days later: the gap's days are not listed, the new one is
@@ -185,6 +187,12 @@ def test_counts_that_do_not_match_the_lake_are_not_used(tmp_path, caught_up):
     assert len(caught_up) == incremental
     assert kept(lake) == whole(lake)
     assert (lake.root / health_refresh.STATE).exists()  # kept again for the next run
+    (lake.root / health_refresh.SITE_DAYS).unlink()  # counts kept by a version without days
+    run, incremental = run_of(6), len(caught_up)
+    commit(lake, run, *day_rows(6, run))
+    assert len(caught_up) == incremental + 1  # the counts were used, the days counted again
+    assert kept(lake) == whole(lake)
+    assert (lake.root / health_refresh.SITE_DAYS).exists()
 
 
 def test_articles_that_move_outlet_or_go_are_counted_from_what_changed(tmp_path, monkeypatch):
@@ -235,3 +243,35 @@ def test_articles_that_move_outlet_or_go_are_counted_from_what_changed(tmp_path,
     assert kept(lake) == whole(lake)
     assert counts(lake)[0] == counts(lake)[1]
     assert {row[1] for row in kept(lake) if row[0].day == 2} == {"Alpha", "Gamma"}
+
+
+def test_a_site_new_to_the_counts_moves_its_failed_days_without_reading_every_log_row(
+    tmp_path, monkeypatch, caught_up
+):
+    lake = Lake(tmp_path / "lake")
+    for day in range(1, 5):  # fresh.example only ever failed: no outlet is known for it
+        log, articles = day_rows(day, run_of(day))
+        log.append(logged(f"https://fresh.example/bad/{day}", "timeout", run_of(day)))
+        commit(lake, run_of(day), log, articles)
+    reads: list = []  # (table, files) of each relation the refresh builds
+    relation = health_refresh.table_relation
+
+    def spied(lake, spec, files=None):
+        reads.append((spec.name, files))
+        return relation(lake, spec, files)
+
+    monkeypatch.setattr(health_refresh, "table_relation", spied)
+    # Day 5: its first article, under Delta: its failed URLs of days 1-4 are Delta's now.
+    run = run_of(5)
+    log, articles = day_rows(5, run)
+    log.append(logged("https://www.fresh.example/5/0", "ok", run, "D050"))
+    articles.append(stored("D050", 5, run, "Delta", "https://www.fresh.example/5/0"))
+    commit(lake, run, log, articles)
+    assert {day.day for day in caught_up[-1]} == {1, 2, 3, 4, 5}
+    assert kept(lake) == whole(lake)
+    assert {row[1] for row in kept(lake) if row[0].day == 1} == {"Alpha", "Delta"}
+    assert ("fetch_log", None) not in reads  # the site's days were kept, not scanned for
+    held = pq.read_table(lake.root / health_refresh.SITE_DAYS).to_pylist()
+    assert [row["fetch_date"].day for row in held if row["site"] == "fresh.example"] == [
+        1, 2, 3, 4, 5,
+    ]  # fmt: skip
