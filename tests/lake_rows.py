@@ -88,7 +88,18 @@ def commit(lake: Lake, run: RunInfo, rows: list[dict], remove: dict | None = Non
 
 
 # Columns that name the run or its clock differ between lakes by design.
-RUN_COLUMNS = {"run_id", "first_seen_at", "updated_at", "fetched_at", "logged_at", "indexed_at"}
+# a run's id, its clock, and the UTC days of its clock (partitions): two runs either side of
+# midnight write other days
+RUN_COLUMNS = {
+    "run_id",
+    "first_seen_at",
+    "updated_at",
+    "fetched_at",
+    "logged_at",
+    "indexed_at",
+    "fetch_date",
+    "indexed_date",
+}
 COMPARED = ("pages", "articles", "story_index", "claims", "coverage_daily", "claim_clusters")
 
 
