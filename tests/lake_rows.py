@@ -87,9 +87,8 @@ def commit(lake: Lake, run: RunInfo, rows: list[dict], remove: dict | None = Non
         staged.publish()
 
 
-# Columns that name the run or its clock differ between lakes by design.
-# a run's id, its clock, and the UTC days of its clock (partitions): two runs either side of
-# midnight write other days
+# Columns that name the run, its clock or its clock's UTC day (partitions: two runs either side
+# of midnight write other days) differ between lakes by design.
 RUN_COLUMNS = {
     "run_id",
     "first_seen_at",
