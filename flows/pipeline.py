@@ -13,17 +13,22 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import count, islice
+from pathlib import Path
 from typing import TypeVar
 
 from newslake.flows.recorder import Placed, Result, RunRecorder
 from newslake.flows.sources import Batch, Source
 from newslake.flows.workers import (
+    Unread,
     extract_all,
+    extract_sent,
     extract_staging,
     keyed_claims_all,
     on_this_machine,
     rank_sent,
+    reads_files,
     send,
+    sent_pages,
     shared,
 )
 from newslake.transforms.claims.finding import FoundClaim, article_claims
@@ -50,7 +55,8 @@ RANK_CHUNK = 128
 T = TypeVar("T")
 Keyed = tuple[tuple[FoundClaim, ...], list[list[int]]]  # an article's claims, keys of each
 FoundClaims = tuple[list[Placed], list[Keyed]]  # a batch's, in placed order
-Extraction = tuple[list[Result], list[str], int]  # a task's results, bronze files, their pages
+# A task's results (Unread: the flow process extracts the page), bronze files, their pages.
+Extraction = tuple[Sequence[Result | Unread], list[str], int]
 
 
 def new_run() -> RunInfo:
@@ -97,8 +103,10 @@ class Pipeline:
         self.in_flight: deque = deque()
         self.finding: deque = deque()  # (articles staged, their claims as found), in order
         self.ranking: tuple[ClaimLookup, list] | None = None  # claims looked up, being ranked
-        # Workers that see the run's staging directory write the bronze pages they extract.
+        # Workers that see the run's staging directory write the bronze pages they extract;
+        # workers that see this machine's files read pages from there.
         self.workers_write = pool is not None and on_this_machine(pool)
+        self.workers_read = pool is not None and reads_files(pool)
         self.parts = count()  # numbers the part files they write
 
     def push(
@@ -122,7 +130,7 @@ class Pipeline:
             extracted = {**extracted, **dict(again)}
             tasks = [([extracted[page.page_id] for page in fresh], [], 0)]
         else:
-            tasks = self._extract(fresh)
+            tasks = self._extract(fresh, batch.files)
         written = extracted is None and self.workers_write
         self.in_flight.append((batch, fresh, tasks, written))
         while len(self.in_flight) > IN_FLIGHT:
@@ -183,18 +191,20 @@ class Pipeline:
         rankings: list[Ranked] = [ranked for task in tasks for ranked in task.result()]
         self.recorder.place_claims(lookup, rankings)
 
-    def _extract(self, pages: Sequence[Page]) -> Iterable[Extraction]:
-        """Start extracting pages, PAGES_PER_TASK per task on the pool: per task, the results
-        and (workers that write) the bronze files written and pages in them."""
+    def _extract(self, pages: Sequence[Page], files: dict[str, Path]) -> Iterable[Extraction]:
+        """Start extracting pages, PAGES_PER_TASK per task on the pool (those read from `files`
+        sent without their bytes to workers that read them there): per task, the results and
+        (workers that write) the bronze files written and pages in them."""
         if self.pool is None:  # extract here: threads would only share one core and the GIL
             return [(extract_all(pages), [], 0)]
         chunks = list(batched(pages, PAGES_PER_TASK))
+        sent = [sent_pages(chunk, files if self.workers_read else {}) for chunk in chunks]
         if not self.workers_write:
-            return ((results, [], 0) for results in self.pool.map(extract_all, chunks))
+            return ((results, [], 0) for results in self.pool.map(extract_sent, sent))
         stored, run_id = self.recorder.stored_pages, self.recorder.run.run_id
         return self.pool.map(
             extract_staging,
-            chunks,
+            sent,
             [[page.page_id not in stored for page in chunk] for chunk in chunks],
             [self.recorder.commit.staging] * len(chunks),
             [f"{run_id}-p{next(self.parts)}" for _ in chunks],
@@ -202,13 +212,14 @@ class Pipeline:
 
     def _stage_next(self) -> None:
         batch, pages, tasks, written = self.in_flight.popleft()
-        results: list[Result] = []
+        sent: list[Result | Unread] = []
         files: list[str] = []
         rows = 0
         for task_results, task_files, task_rows in tasks:
-            results += task_results
+            sent += task_results
             files += task_files
             rows += task_rows
+        results = self._extract_unread(pages, sent, written)
         failpoint("after-extract")
         if self.journal is not None:
             self.journal.add(batch, {p.page_id: r for p, r in zip(pages, results, strict=True)})
@@ -216,6 +227,18 @@ class Pipeline:
         if self.claims and placed:
             self.finding.append((placed, self._find_claims(placed)))
         self.advance(len(batch.pages) + len(batch.log) + len(batch.repeats))
+
+    def _extract_unread(
+        self, pages: Sequence[Page], results: Sequence[Result | Unread], written: bool
+    ) -> list[Result]:
+        """The results, with the pages whose files changed before a worker read them again
+        extracted here from the bytes read first (and staged, if workers wrote the batch's
+        pages)."""
+        unread = [page for page, r in zip(pages, results, strict=True) if isinstance(r, Unread)]
+        again = iter(extract_all(unread))
+        if unread and written:
+            self.recorder.writer.stage_pages(unread)
+        return [next(again) if isinstance(r, Unread) else r for r in results]
 
     def _find_claims(self, placed: list[Placed]) -> Iterable[Keyed]:
         """Start finding the claims of a batch's staged articles, with their match keys, on

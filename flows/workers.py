@@ -7,6 +7,7 @@ and a worker that imported Prefect would spend seconds on it before its first pa
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
 import multiprocessing.forkserver
@@ -15,6 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
@@ -57,16 +59,68 @@ def extract_all(pages: Sequence[Page]) -> list[Result]:
     return [extract_or_error(page) for page in pages]
 
 
+@dataclass(frozen=True, slots=True)
+class OnDisk:
+    """A page sent to a worker on this machine without its bytes (`page.body` is empty): the
+    worker reads them from `path`, the local file the flow process read them from."""
+
+    page: Page
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """What a worker returns for an `OnDisk` page whose file no longer holds the bytes the
+    flow process read (changed or gone since): the flow process extracts that page itself."""
+
+
+Sent = Page | OnDisk
+
+
+def sent_pages(pages: Sequence[Page], files: dict[str, Path]) -> list[Sent]:
+    """Pages as sent to workers that see this machine's files: a page read from a local
+    file (`files`, by page id) goes as an `OnDisk`, the rest as themselves."""
+    return [
+        OnDisk(replace(page, body=b""), files[page.page_id]) if page.page_id in files else page
+        for page in pages
+    ]
+
+
+def received(item: Sent) -> Page | None:
+    """The page with its bytes: an `OnDisk` page's read from its file again, None unless
+    they are the bytes its page id was made from."""
+    if isinstance(item, Page):
+        return item
+    try:
+        body = item.path.read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(body).hexdigest() != item.page.body_sha256:
+        return None
+    return replace(item.page, body=body)
+
+
+def extract_sent(items: Sequence[Sent]) -> list[Result | Unread]:
+    """`extract_all` of pages as `sent_pages` sent them: Unread where a file changed."""
+    return _extracted([received(item) for item in items])
+
+
 def extract_staging(
-    pages: Sequence[Page], write: Sequence[bool], staging: Path, name: str
-) -> tuple[list[Result], list[str], int]:
-    """`extract_all`, and the pages marked in `write` written as bronze part files into the
+    items: Sequence[Sent], write: Sequence[bool], staging: Path, name: str
+) -> tuple[list[Result | Unread], list[str], int]:
+    """`extract_sent`, and the pages marked in `write` written as bronze part files into the
     run's staging directory (`run_writer.write_pages`): the files and how many pages, with
-    the results. Only for workers on the flow process's machine, which see that directory."""
-    chosen = [page for page, wanted in zip(pages, write, strict=True) if wanted]
+    the results. Only for workers on the flow process's machine, which see that directory;
+    an Unread page is not written (the flow process stages it)."""
+    pages = [received(item) for item in items]
+    chosen = [page for page, wanted in zip(pages, write, strict=True) if wanted and page]
     with muted():  # a failpoint kills the run's process, not one of its workers
         files, rows = write_pages(staging, name, chosen) if chosen else ([], 0)
-    return extract_all(pages), files, rows
+    return _extracted(pages), files, rows
+
+
+def _extracted(pages: Sequence[Page | None]) -> list[Result | Unread]:
+    return [Unread() if page is None else extract_or_error(page) for page in pages]
 
 
 def keyed_claims(
@@ -199,6 +253,13 @@ def on_this_machine(pool: Executor) -> bool:
     directory: the Dask cluster the run started (whose workers the run closes with it). A
     process pool's workers stay extract-only, as before."""
     return bool(getattr(pool, "local", False))
+
+
+def reads_files(pool: Executor) -> bool:
+    """Whether the pool's workers see this machine's files, so a page read from a local file
+    can be sent without its bytes (`sent_pages`): a process pool, or the Dask cluster the run
+    started. A cluster elsewhere gets the bytes."""
+    return isinstance(pool, ProcessPoolExecutor) or on_this_machine(pool)
 
 
 def write_staged(commit: Commit, pool: Executor | None) -> None:

@@ -15,6 +15,7 @@ import importlib
 import pkgutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from newslake.transforms.errors import ConfigError
@@ -34,13 +35,16 @@ DEFAULT_KIND = "files"  # what `auto` means for a path no kind recognises: a loc
 @dataclass(slots=True)
 class Batch:
     """Pages read together, the log rows of inputs that gave none, what listings said
-    of the pages' URLs (feed and sitemap entries, by URL), and the rows of inputs that repeat
-    an earlier capture (tied to its article once the run has placed it)."""
+    of the pages' URLs (feed and sitemap entries, by URL), the rows of inputs that repeat
+    an earlier capture (tied to its article once the run has placed it), and the local file
+    each page read from one was read from (by page id: workers on this machine read the bytes
+    there rather than receive them)."""
 
     pages: list[Page]
     log: list[FetchLogRow]
     entries: dict[str, Entry] = field(default_factory=dict)
     repeats: list[Repeat] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)
 
 
 class RunContext:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newslake.flows.settings import SourceSettings
+from newslake.flows.sources import Batch
 from newslake.transforms.decode import refuse_binary
 from newslake.transforms.errors import ConfigError, EmptyInput, FetchError, ReadError, TooLarge
 from newslake.transforms.records import FetchLogRow, Page, RunInfo
@@ -75,13 +76,18 @@ def read_file(item: FileInput, run: RunInfo, max_bytes: int) -> Page | FetchLogR
     )
 
 
-def read_files(
-    items: Sequence[FileInput], run: RunInfo, max_bytes: int
-) -> tuple[list[Page], list[FetchLogRow]]:
-    """A batch of files read into pages, and log rows for those that could not be."""
-    results = [read_file(item, run, max_bytes) for item in items]
-    pages = [r for r in results if isinstance(r, Page)]
-    return pages, [r for r in results if isinstance(r, FetchLogRow)]
+def read_files(items: Sequence[FileInput], run: RunInfo, max_bytes: int) -> Batch:
+    """A batch of files read into pages (with the file of each), and log rows for those that
+    could not be."""
+    batch = Batch([], [])
+    for item in items:
+        read = read_file(item, run, max_bytes)
+        if isinstance(read, Page):
+            batch.pages.append(read)
+            batch.files[read.page_id] = item.path
+        else:
+            batch.log.append(read)
+    return batch
 
 
 def file_bytes(item: FileInput) -> int:

@@ -162,7 +162,7 @@ def test_an_existing_cluster_runs_the_extraction_and_is_left_running(
             runner="dask",
             dask_address=cluster.scheduler_address,
         )
-        assert "extract_all" in cluster.scheduler.task_prefixes  # extracted there
+        assert "extract_sent" in cluster.scheduler.task_prefixes  # extracted there
         # whose workers may not see the lake: gold is refreshed in the flow process
         assert "refresh_gold" not in cluster.scheduler.task_prefixes
         assert "write_partitions" not in cluster.scheduler.task_prefixes  # nor staged files

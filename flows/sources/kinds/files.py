@@ -59,7 +59,7 @@ class FileSource:
 
         max_bytes = self.context.settings.extract.max_file_bytes
         for items in batched(self.inputs, size, file_bytes):
-            yield Batch(*read_files(items, self.context.run, max_bytes))
+            yield read_files(items, self.context.run, max_bytes)
 
 
 register(Files())
