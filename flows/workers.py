@@ -113,7 +113,7 @@ def extract_staging(
     the results. Only for workers on the flow process's machine, which see that directory;
     an Unread page is not written (the flow process stages it)."""
     pages = [received(item) for item in items]
-    chosen = [page for page, wanted in zip(pages, write, strict=True) if wanted and page]
+    chosen = [p for p, wanted in zip(pages, write, strict=True) if wanted and p is not None]
     with muted():  # a failpoint kills the run's process, not one of its workers
         files, rows = write_pages(staging, name, chosen) if chosen else ([], 0)
     return _extracted(pages), files, rows

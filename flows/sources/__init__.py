@@ -36,8 +36,8 @@ DEFAULT_KIND = "files"  # what `auto` means for a path no kind recognises: a loc
 class Batch:
     """Pages read together, the log rows of inputs that gave none, what listings said
     of the pages' URLs (feed and sitemap entries, by URL), the rows of inputs that repeat
-    an earlier capture (tied to its article once the run has placed it), and the local file
-    each page read from one was read from (by page id: workers on this machine read the bytes
+    an earlier capture (tied to its article once the run has placed it), and, for pages read
+    from local files, the file of each (by page id: workers on this machine read the bytes
     there rather than receive them)."""
 
     pages: list[Page]
